@@ -1,0 +1,59 @@
+"""Transcribe: one entrypoint for the GPU Batch job, the CPU container-image Lambda and the local cloud.
+
+- AWS Batch (GPU image): ``python3 /app/entrypoint.py --request '<TranscribeRequest JSON>'``;
+  the summary is printed as JSON on stdout and the transcript lands at the request's output location.
+- Lambda (CPU image): ``entrypoint.handler`` with the TranscribeRequest as the event.
+
+Both call ``jiping.stages.transcribe_object``, the function the local cloud runs as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from jiping import bootstrap, stages
+from jiping.models import TranscribeRequest
+from jiping.settings import TranscribeSettings, load
+
+
+@lru_cache(maxsize=1)
+def settings() -> TranscribeSettings:
+    return load(TranscribeSettings)
+
+
+def run(request: TranscribeRequest) -> dict[str, Any]:
+    summary = stages.transcribe_object(request, settings(), bootstrap.object_store())
+    return summary.model_dump(mode="json")
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from jiping.observability import logger
+
+    result = run(TranscribeRequest.model_validate(event))
+    logger.info(
+        "transcribed",
+        language=result["language"],
+        duration_s=result["duration_s"],
+        segments=result["segments"],
+        transcribe_s=result["timings"].get("transcribe_s"),
+    )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Transcribe one media object (Batch job entrypoint)")
+    parser.add_argument("--request", required=True, help="TranscribeRequest as JSON")
+    args = parser.parse_args(argv)
+    result = run(TranscribeRequest.model_validate_json(args.request))
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

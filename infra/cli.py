@@ -1,0 +1,215 @@
+"""``jiping``: the operator CLI. Runs interviews through the local cloud (the synthesized stack on moto).
+
+    jiping evaluate VIDEO [VIDEO ...] --job JOB [--tenant T] [--out DIR] [--json]
+    jiping demo [--out DIR] [--json]
+
+Progress goes to stderr; ``--json`` prints the result document alone on stdout. The exit code is 0
+when every clip was transcribed, 2 when a clip was rejected (bad input), 1 when a stage failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from infra import constants
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "events" / "media" / "sample_interview.json"
+EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2, 64
+
+
+class Console:
+    """Progress on stderr, plain lines (readable in CI logs and terminals alike)."""
+
+    def __init__(self, stream: TextIO = sys.stderr, quiet: bool = False) -> None:
+        self.stream, self.quiet, self.t0 = stream, quiet, time.perf_counter()
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(f"[{time.perf_counter() - self.t0:6.1f}s] {text}", file=self.stream, flush=True)
+
+
+def new_interview_id() -> str:
+    return datetime.now(UTC).strftime("iv-%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def safe_filename(path: Path, index: int) -> str:
+    """An upload name made of the characters object keys and ids allow."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "-", path.stem).strip("-.") or f"answer{index + 1}"
+    suffix = re.sub(r"[^A-Za-z0-9.]", "", path.suffix)[:10]
+    return f"{stem[:100]}{suffix}"
+
+
+def _route_function_logs(log_file: Path) -> TextIO:
+    """The functions' JSON logs go to a file beside the results, not into the progress display."""
+    import jiping.observability  # noqa: F401 - creates the functions' logger, whose stream is rerouted
+
+    handle = log_file.open("a", encoding="utf-8")
+    for name in ("jiping", ""):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (sys.stdout, sys.stderr):
+                handler.setStream(handle)
+    return handle
+
+
+def evaluate(videos: Sequence[Path], job: str, tenant: str, out: Path, console: Console) -> tuple[dict[str, Any], int]:
+    """Run one interview (one or more answer clips) through the local cloud; return (result, exit code)."""
+    from jiping.adapters.dynamodb import DynamoInterviewRepository
+    from jiping.models import ObjectLocation, Transcript
+    from jiping.stages import create_interview
+
+    from infra.localcloud.cloud import LocalCloud
+
+    interview_id = new_interview_id()
+    target = out / interview_id
+    target.mkdir(parents=True, exist_ok=True)
+    log_handle = _route_function_logs(target / "functions.log")
+    started = time.perf_counter()
+    console.say("starting the local cloud (synthesizing the CDK stack on first use)")
+    with LocalCloud() as cloud:
+        console.say(f"local cloud up: {len(cloud.functions)} functions, state machine "
+                    f"{cloud.state_machine_arn.rsplit(':', 1)[-1]}")  # fmt: skip
+        repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+        create_interview(repo, tenant, interview_id, job)
+        console.say(f"interview {interview_id} created for job {job!r} (tenant {tenant!r})")
+        uploads = []
+        for i, video in enumerate(videos):
+            up = cloud.upload(video, tenant, interview_id, safe_filename(video, i))
+            console.say(f"uploaded {video.name} -> s3://{up['bucket']}/{up['key']}")
+            uploads.append((video, up, cloud.execution_arn(**up)))
+        executions = []
+        for video, up, arn in uploads:
+            media_id = Path(up["key"]).stem
+            result = cloud.wait_for_execution(arn, on_state=lambda name, m=media_id: console.say(f"{m}: {name}"))
+            console.say(f"{media_id}: execution {result.status}")
+            executions.append((video, up, result))
+        interview = repo.get(tenant, interview_id)
+        assert interview is not None
+        artifacts = cloud.client("s3")
+        answers = []
+        for video, up, result in executions:
+            media_id = Path(up["key"]).stem
+            record = interview.media.get(media_id)
+            transcript = None
+            if record is not None and record.transcript_key:
+                loc = ObjectLocation(bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], key=record.transcript_key)
+                body = artifacts.get_object(Bucket=loc.bucket, Key=loc.key)["Body"].read()
+                transcript = Transcript.model_validate_json(body)
+                (target / f"{media_id}.transcript.json").write_bytes(body)
+            answers.append(
+                {
+                    "media_id": media_id,
+                    "file": str(video),
+                    "status": record.status.value if record else None,
+                    "reason_code": record.reason_code.value if record and record.reason_code else None,
+                    "reason": _reason(result),
+                    "error": record.error if record else result.error,
+                    "language": transcript.language if transcript else None,
+                    "duration_s": transcript.duration_s if transcript else (record.duration_s if record else None),
+                    "transcript": transcript.model_dump(mode="json", exclude={"model", "timings"}) if transcript else None,
+                    "asr": ({"model": transcript.model.model_dump(mode="json"), "timings": transcript.timings}
+                            if transcript else None),  # fmt: skip
+                    "execution": {"arn": result.arn, "status": result.status, "error": result.error},
+                    "timings": {s["name"]: s.get("seconds") for s in result.states()},
+                }
+            )
+    log_handle.close()
+    statuses = {a["status"] for a in answers}
+    code = EXIT_OK
+    if "FAILED" in statuses or None in statuses:
+        code = EXIT_FAILED
+    elif "REJECTED" in statuses:
+        code = EXIT_REJECTED
+    document = {
+        "interview_id": interview_id,
+        "tenant_id": tenant,
+        "job_id": job,
+        "status": interview.status.value,
+        "reason_code": next((a["reason_code"] for a in answers if a["reason_code"]), None),
+        "language": next((a["language"] for a in answers if a["language"]), None),
+        "answers": answers,
+        "status_history": [h.model_dump(mode="json", exclude_none=True) for h in interview.status_history],
+        "timings": {"total_s": round(time.perf_counter() - started, 3)},
+        "output_dir": str(target),
+    }
+    (target / "result.json").write_text(json.dumps(document, ensure_ascii=False, indent=2))
+    return document, code
+
+
+def _reason(result: Any) -> str | None:
+    """The probe's reason text for a rejection, from the execution output."""
+    output = result.output or {}
+    probe = output.get("probe") or {}
+    return probe.get("detail") if probe.get("accepted") is False else None
+
+
+def print_summary(document: dict[str, Any], stream: TextIO) -> None:
+    print(f"\nInterview {document['interview_id']} (job {document['job_id']}): {document['status']}", file=stream)
+    for a in document["answers"]:
+        print(f"\n  {a['media_id']}: {a['status']}", end="", file=stream)
+        if a["reason_code"]:
+            print(f"  [{a['reason_code']}] {a['reason'] or ''}", file=stream)
+            continue
+        if a["error"]:
+            print(f"  error: {a['error']}", file=stream)
+            continue
+        t = a["transcript"]
+        if t:
+            print(f"  language={t['language']} duration={t['duration_s']:.1f}s segments={len(t['segments'])}",
+                  file=stream)  # fmt: skip
+            print(f"    {t['text']}", file=stream)
+        timings = ", ".join(f"{k} {v:.2f}s" for k, v in a["timings"].items() if v)
+        print(f"    stages: {timings}", file=stream)
+    print(f"\nOutputs: {document['output_dir']}/ (result.json, *.transcript.json, functions.log)", file=stream)
+    print(f"Total: {document['timings']['total_s']:.1f}s", file=stream)
+
+
+def _run(videos: list[Path], job: str, tenant: str, out: Path, as_json: bool) -> int:
+    missing = [str(v) for v in videos if not v.is_file()]
+    if missing:
+        print(f"jiping: no such file: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    console = Console()
+    document, code = evaluate(videos, job, tenant, out, console)
+    if as_json:
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_summary(document, sys.stdout)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
+    parser = argparse.ArgumentParser(prog="jiping", description="Jiping (即评) operator CLI, on the local cloud")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ev = sub.add_parser("evaluate", help="evaluate interview answer clips through the whole workflow")
+    ev.add_argument("videos", nargs="+", type=Path, metavar="VIDEO")
+    ev.add_argument("--job", required=True, help="job id (or, once profiles exist, a job-profile file)")
+    ev.add_argument("--tenant", default="demo")
+    ev.add_argument("--out", type=Path, default=Path("out"))
+    ev.add_argument("--json", action="store_true", help="print the result document as JSON on stdout")
+    demo = sub.add_parser("demo", help="evaluate the sample interview in events/media/")
+    demo.add_argument("--out", type=Path, default=Path("out") / "demo")
+    demo.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "evaluate":
+        return _run(list(args.videos), args.job, args.tenant, args.out, args.json)
+    sample = json.loads(SAMPLE.read_text())
+    clips = [SAMPLE.parent / c["file"] for c in sample["clips"]]
+    return _run(clips, sample.get("job_id", "demo-customer-service"), "demo", args.out, args.json)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

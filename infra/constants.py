@@ -1,0 +1,69 @@
+"""Names and sizes of the stack, in one place.
+
+The CDK constructs, the local cloud and the tests all read these, so a rename happens here once.
+Physical names are left to CloudFormation; what tools look up is exported as a stack output with a
+stable logical id (``OUTPUT_*``).
+"""
+
+from __future__ import annotations
+
+SERVICE_NAME = "jiping"
+STACK_NAME = "Jiping"
+EVENT_SOURCE = "jiping"
+
+# Object layout.
+UPLOADS_PREFIX = "uploads/"  # uploads/{tenant_id}/{interview_id}/{file}
+TRANSCRIPT_FILE = "transcript.json"  # artifacts: {tenant_id}/{interview_id}/{media_id}/transcript.json
+
+# Lambda functions of the zip kind: construct id -> handler inside functions/.
+ZIP_FUNCTIONS: dict[str, str] = {
+    "ProbeMedia": "probe_media.handler",
+    "Persist": "persist.handler",
+    "Publish": "publish.handler",
+    "StartEvaluation": "start_evaluation.handler",
+    "Api": "api.handler",
+}
+# Container-image Lambda (CPU transcription of short clips): same entrypoint as the Batch job.
+TRANSCRIBE_FUNCTION = "TranscribeCpu"
+TRANSCRIBE_LAMBDA_CMD = "entrypoint.handler"
+TRANSCRIBE_CONTAINER_DIR = "containers/transcribe"
+
+# Sizes.
+LAMBDA_MEMORY_MB = 1024
+LAMBDA_TIMEOUT_S = 60
+PROBE_MEMORY_MB = 2048
+PROBE_TIMEOUT_S = 120
+TRANSCRIBE_LAMBDA_MEMORY_MB = 6144
+TRANSCRIBE_LAMBDA_TIMEOUT_S = 900
+STARTER_BATCH_SIZE = 10
+BUFFER_VISIBILITY_TIMEOUT_S = 6 * LAMBDA_TIMEOUT_S
+DLQ_MAX_RECEIVE_COUNT = 5
+LOG_RETENTION_DAYS = 30
+
+# Defaults that deployments can override with context (cdk.json or -c key=value).
+DEFAULTS: dict[str, object] = {
+    "jiping:uploadRetentionDays": 30,
+    "jiping:artifactRetentionDays": 365,
+    "jiping:gpuInstanceTypes": ["g6.xlarge", "g5.xlarge"],
+    "jiping:gpuMaxVcpus": 64,
+    "jiping:shortClipMaxSeconds": 120,
+    "jiping:maxMediaSeconds": 3600,
+    "jiping:maxMediaBytes": 2 * 1024**3,
+    "jiping:whisperModelGpu": "large-v3",
+    "jiping:whisperModelCpu": "base",
+    "jiping:wecomSecretName": "jiping/wecom",
+    "jiping:bundleLayerDependencies": True,
+}
+
+# Stack outputs (stable logical ids) that the local cloud, the CLI and the tests look up.
+OUTPUT_UPLOADS_BUCKET = "UploadsBucketName"
+OUTPUT_ARTIFACTS_BUCKET = "ArtifactsBucketName"
+OUTPUT_INTERVIEWS_TABLE = "InterviewsTableName"
+OUTPUT_IDEMPOTENCY_TABLE = "IdempotencyTableName"
+OUTPUT_STATE_MACHINE = "EvaluateInterviewStateMachineArn"
+OUTPUT_EVENT_BUS = "EventBusName"
+OUTPUT_BUFFER_QUEUE = "UploadBufferQueueUrl"
+OUTPUT_WEBHOOK_QUEUE = "WebhookQueueUrl"
+OUTPUT_WECOM_QUEUE = "WecomQueueUrl"
+OUTPUT_API_URL = "ApiUrl"
+OUTPUT_TRANSCRIBE_JOB_QUEUE = "TranscribeJobQueueArn"

@@ -1,0 +1,684 @@
+"""The local cloud: the synthesized Jiping stack, running in this process on moto.
+
+``LocalCloud`` synthesizes the CDK app (or reuses a synthesis of the same sources), creates the
+template's buckets, tables, queues, event buses, rules, functions, Batch queue and job definitions
+and the state machine in moto, and runs them:
+
+- the state machine executes in moto's Step Functions interpreter, with the very definition CDK wrote;
+- Lambda invokes reach our ``functions/`` and container entrypoints (``runtime``), Batch ``.sync``
+  jobs run the job's container entrypoint (``moto_patches``);
+- an upload to the uploads bucket travels S3 -> EventBridge -> SQS buffer as in AWS (moto does that),
+  and the event source mapping from the buffer to StartEvaluation, which moto lacks, is emulated by
+  a poller here.
+
+Deliberate differences from AWS, all local-only: retry waits are scaled down; the GPU job and the
+container-image function run on the CPU with the base model from the local model cache (their
+device, compute type and model path settings are overridden); KMS, IAM, logging and X-Ray settings
+are not enforced; function timeouts are not enforced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from infra import constants
+from infra.localcloud import moto_patches
+from infra.localcloud.runtime import LocalContainer, LocalFunction
+from infra.localcloud.template import ACCOUNT, REGION, Template
+
+REPO = Path(__file__).resolve().parents[2]
+_SYNTH_SOURCES = ("infra", "functions", "containers", "layers", "cdk.json", "pyproject.toml", ".dockerignore")
+_MOTO_CONFIG = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+    "batch": {"use_docker": False},
+}
+_PROCESS_ENV = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_DEV": "false",
+}
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+def _local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
+    """Per-function settings that differ locally: models on the CPU from the local cache."""
+    cpu = {
+        "WHISPER_MODEL": "base",
+        "WHISPER_MODEL_DIR": "",
+        "WHISPER_DEVICE": "cpu",
+        "WHISPER_COMPUTE_TYPE": "int8",
+        "MODEL_CACHE_DIR": str(model_cache),
+    }
+    return {constants.TRANSCRIBE_FUNCTION: cpu, "batch:*": cpu}
+
+
+def quiet_jsii() -> None:
+    """jsii warns at length that this machine's Node 20 is past its end of life; say it once, in the README."""
+    for var in ("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"):
+        os.environ.setdefault(var, "20")
+
+
+def sources_digest(root: Path = REPO) -> str:
+    """A digest of every source that shapes the synthesized template and its assets."""
+    digest = hashlib.sha256()
+    for name in _SYNTH_SOURCES:
+        path = root / name
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for f in files:
+            if "__pycache__" in f.parts or f.suffix == ".pyc":
+                continue
+            digest.update(str(f.relative_to(root)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def synthesize(cache_root: Path | None = None, context: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], Path]:
+    """Synthesize the app once per source digest; return (template, assembly directory)."""
+    quiet_jsii()
+    from infra.app import build_app
+
+    ctx = {"jiping:bundleLayerDependencies": False, **dict(context or {})}
+    key = sources_digest() + "-" + hashlib.sha256(json.dumps(ctx, sort_keys=True).encode()).hexdigest()[:8]
+    root = cache_root or (REPO / ".build" / "synth")
+    outdir = root / key
+    template_file = outdir / f"{constants.STACK_NAME}.template.json"
+    if not template_file.is_file():
+        tmp = root / f".{key}.{os.getpid()}.{threading.get_ident()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        app, _stack = build_app(outdir=str(tmp), context=ctx)
+        app.synth()
+        if outdir.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.rename(outdir)
+        for stale in root.iterdir():  # keep the cache small: the newest synthesis only
+            if stale.name != outdir.name and not stale.name.startswith("."):
+                shutil.rmtree(stale, ignore_errors=True)
+    return json.loads(template_file.read_text()), outdir
+
+
+@dataclass
+class ExecutionResult:
+    arn: str
+    name: str
+    status: str
+    output: dict[str, Any] | None
+    error: str | None
+    cause: str | None
+    history: list[dict[str, Any]]
+
+    def states(self) -> list[dict[str, Any]]:
+        """The states entered, in order, with their durations in seconds (from the history)."""
+        out: list[dict[str, Any]] = []
+        open_: dict[str, dict[str, Any]] = {}
+        for ev in self.history:
+            details = ev.get("stateEnteredEventDetails") or ev.get("stateExitedEventDetails")
+            if not details:
+                continue
+            name = details["name"]
+            if ev["type"].endswith("StateEntered"):
+                entry = {"name": name, "type": ev["type"][: -len("StateEntered")], "started": ev["timestamp"]}
+                open_[name] = entry
+                out.append(entry)
+            elif name in open_:
+                entry = open_.pop(name)
+                entry["seconds"] = round((ev["timestamp"] - entry["started"]).total_seconds(), 3)
+        return out
+
+
+class LocalCloud:
+    """The stack on moto, in this process. Use as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        context: Mapping[str, Any] | None = None,
+        model_cache: Path | None = None,
+        retry_scale: float = 0.01,
+        redelivery_seconds: float = 0.2,
+        synth_cache: Path | None = None,
+    ) -> None:
+        self._context = dict(context or {})
+        self._model_cache = model_cache or (REPO / ".cache" / "models")
+        self._retry_scale = retry_scale
+        self._redelivery = redelivery_seconds
+        self._synth_cache = synth_cache
+        self._mock: Any = None
+        self._saved_env: dict[str, str | None] = {}
+        self._stop = threading.Event()
+        self._pollers: list[threading.Thread] = []
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+        self.functions: dict[str, LocalFunction] = {}
+        self.containers: dict[str, LocalContainer] = {}
+        self.job_definitions: dict[str, tuple[LocalContainer, dict[str, str]]] = {}
+        self.overrides: dict[str, dict[str, str]] = _local_overrides(self._model_cache)
+        self.template: Template | None = None
+        self.outputs: dict[str, str] = {}
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        from moto import mock_aws
+
+        raw, assembly = synthesize(self._synth_cache, self._context)
+        self.template = Template(raw, assembly, constants.STACK_NAME)
+        for key, value in _PROCESS_ENV.items():
+            self._saved_env[key] = os.environ.get(key)
+            os.environ[key] = value
+        logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)  # it logs every Fail state as an error
+        self._mock = mock_aws(config=_MOTO_CONFIG)  # type: ignore[arg-type]
+        self._mock.start()
+        moto_patches.install(self._dispatch_lambda, self._run_batch_job, self._retry_scale)
+        try:
+            self._deploy()
+        except Exception:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._pollers:
+            t.join(timeout=10)
+        self._pollers.clear()
+        moto_patches.uninstall()
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+
+    def client(self, service: str) -> Any:
+        return boto3.session.Session().client(
+            service, region_name=REGION, config=Config(retries={"mode": "standard", "max_attempts": 3})
+        )
+
+    # --- deploy the template ------------------------------------------------------------------
+
+    def _deploy(self) -> None:
+        tpl = self.template
+        assert tpl is not None
+        iam = self.client("iam")
+        iam.create_role(RoleName="local-execution-role", AssumeRolePolicyDocument="{}")
+        self._role = f"arn:aws:iam::{ACCOUNT}:role/local-execution-role"
+        self._deploy_buckets(tpl)
+        self._deploy_tables(tpl)
+        self._deploy_queues(tpl)
+        self._deploy_events(tpl)
+        self._deploy_functions(tpl)
+        self._deploy_batch(tpl)
+        self._deploy_state_machines(tpl)
+        self._deploy_rules(tpl)
+        self._deploy_bucket_notifications(tpl)
+        self._start_event_source_mappings(tpl)
+        self.outputs = {k: str(v) for k, v in tpl.outputs().items()}
+
+    def _deploy_buckets(self, tpl: Template) -> None:
+        s3 = self.client("s3")
+        for res in tpl.of_type("AWS::S3::Bucket"):
+            props = tpl.resolve(res.properties)
+            s3.create_bucket(Bucket=res.ref)
+            if props.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+                s3.put_bucket_versioning(Bucket=res.ref, VersioningConfiguration={"Status": "Enabled"})
+            if props.get("LifecycleConfiguration"):
+                rules = [_lifecycle_rule(r) for r in props["LifecycleConfiguration"].get("Rules", [])]
+                s3.put_bucket_lifecycle_configuration(Bucket=res.ref, LifecycleConfiguration={"Rules": rules})
+
+    def _deploy_tables(self, tpl: Template) -> None:
+        ddb = self.client("dynamodb")
+        for res in tpl.of_type("AWS::DynamoDB::Table"):
+            props = tpl.resolve(res.properties)
+            kwargs: dict[str, Any] = {
+                "TableName": res.ref,
+                "KeySchema": props["KeySchema"],
+                "AttributeDefinitions": props["AttributeDefinitions"],
+                "BillingMode": props.get("BillingMode", "PROVISIONED"),
+            }
+            for gsi_key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+                if props.get(gsi_key):
+                    kwargs[gsi_key] = props[gsi_key]
+            if kwargs["BillingMode"] != "PAY_PER_REQUEST":
+                kwargs["ProvisionedThroughput"] = props.get(
+                    "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+                )
+            ddb.create_table(**kwargs)
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl and ttl.get("Enabled"):
+                ddb.update_time_to_live(
+                    TableName=res.ref, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
+                )
+
+    def _deploy_queues(self, tpl: Template) -> None:
+        sqs = self.client("sqs")
+        pending = tpl.of_type("AWS::SQS::Queue")
+        created: set[str] = set()
+        while pending:  # dead-letter queues first
+            progress = False
+            for res in list(pending):
+                props = tpl.resolve(res.properties)
+                redrive = props.get("RedrivePolicy")
+                if redrive and redrive["deadLetterTargetArn"] not in created:
+                    continue
+                attrs = {
+                    k: str(props[k])
+                    for k in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+                    if k in props
+                }
+                if redrive:
+                    attrs["RedrivePolicy"] = json.dumps(
+                        {"deadLetterTargetArn": redrive["deadLetterTargetArn"], "maxReceiveCount": int(redrive["maxReceiveCount"])}
+                    )
+                sqs.create_queue(QueueName=res.attributes["QueueName"], Attributes=attrs)
+                created.add(res.attributes["Arn"])
+                pending.remove(res)
+                progress = True
+            if not progress:
+                raise RuntimeError(f"queues with unresolvable dead-letter targets: {[r.logical_id for r in pending]}")
+
+    def _deploy_events(self, tpl: Template) -> None:
+        events = self.client("events")
+        for res in tpl.of_type("AWS::Events::EventBus"):
+            events.create_event_bus(Name=res.ref)
+
+    def _deploy_rules(self, tpl: Template) -> None:
+        events = self.client("events")
+        for res in tpl.of_type("AWS::Events::Rule"):
+            props = tpl.resolve(res.properties)
+            bus = props.get("EventBusName", "default")
+            if isinstance(bus, str) and bus.startswith("arn:"):
+                bus = bus.rsplit("/", 1)[-1]
+            events.put_rule(
+                Name=res.ref,
+                EventBusName=bus,
+                EventPattern=json.dumps(props["EventPattern"]),
+                State=props.get("State", "ENABLED"),
+            )
+            targets = [
+                {k: v for k, v in t.items() if k in {"Id", "Arn", "Input", "InputPath", "InputTransformer",
+                                                     "DeadLetterConfig", "RetryPolicy", "SqsParameters"}}  # fmt: skip
+                for t in props.get("Targets", [])
+            ]
+            if targets:
+                events.put_targets(Rule=res.ref, EventBusName=bus, Targets=targets)
+
+    def _deploy_functions(self, tpl: Template) -> None:
+        lam = self.client("lambda")
+        for res in tpl.of_type("AWS::Lambda::Function"):
+            props = tpl.resolve(res.properties)
+            env = {k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
+            code = res.properties.get("Code", {})
+            if props.get("PackageType") == "Image":
+                context_dir, dockerfile = tpl.image_asset(props["Code"]["ImageUri"])
+                container = self._container(context_dir, dockerfile)
+                command = props.get("ImageConfig", {}).get("Command") or []
+                module_name, handler_name = command[0].rsplit(".", 1)
+                module_path = container.source_dir() / f"{module_name}.py"
+            elif "S3Key" in code:
+                module_name, handler_name = props["Handler"].rsplit(".", 1)
+                module_path = tpl.zip_asset_dir(code) / f"{module_name.replace('.', '/')}.py"
+            else:
+                continue  # inline code (CDK's own custom resources): its job is done by _deploy here
+            fn = LocalFunction(
+                logical_id=res.logical_id,
+                construct_id=res.construct_id,
+                name=res.ref,
+                module_path=module_path,
+                handler_name=handler_name,
+                environment=env,
+                memory_mb=int(props.get("MemorySize", 128)),
+                timeout_s=int(props.get("Timeout", 3)),
+            )
+            self.functions[res.logical_id] = fn
+            lam.create_function(
+                FunctionName=res.ref,
+                Runtime="python3.12",
+                Role=self._role,
+                Handler="local.handler",
+                Code={"ZipFile": b"local"},
+                Timeout=fn.timeout_s,
+                MemorySize=fn.memory_mb,
+            )
+
+    def _container(self, context_dir: Path, dockerfile: str) -> LocalContainer:
+        key = f"{context_dir}:{dockerfile}"
+        if key not in self.containers:
+            self.containers[key] = LocalContainer(Path(dockerfile).parent.name or "image", context_dir, dockerfile)
+        return self.containers[key]
+
+    def _deploy_batch(self, tpl: Template) -> None:
+        batch = self.client("batch")
+        envs = tpl.of_type("AWS::Batch::ComputeEnvironment")
+        queues = tpl.of_type("AWS::Batch::JobQueue")
+        if not queues:
+            return
+        ce_names = []
+        for res in envs:  # locally every compute environment is an unmanaged stand-in
+            name = res.ref.rsplit("/", 1)[-1]
+            batch.create_compute_environment(
+                computeEnvironmentName=name, type="UNMANAGED", state="ENABLED", serviceRole=self._role
+            )
+            ce_names.append(name)
+        for res in queues:
+            props = tpl.resolve(res.properties)
+            batch.create_job_queue(
+                jobQueueName=res.ref.rsplit("/", 1)[-1],
+                state="ENABLED",
+                priority=int(props.get("Priority", 1)),
+                computeEnvironmentOrder=[{"order": i + 1, "computeEnvironment": n} for i, n in enumerate(ce_names)],
+            )
+        for res in tpl.of_type("AWS::Batch::JobDefinition"):
+            props = tpl.resolve(res.properties)
+            container = _camel(props.get("ContainerProperties", {}))
+            image = container.get("image", "")
+            context_dir, dockerfile = tpl.image_asset(image)
+            name = res.attributes["Name"]
+            batch.register_job_definition(
+                jobDefinitionName=name,
+                type="container",
+                containerProperties=container,
+                parameters=props.get("Parameters", {}),
+                retryStrategy=_camel(props.get("RetryStrategy", {})) or {"attempts": 1},
+                timeout=_camel(props.get("Timeout", {})) or {},
+            )
+            env = {e["name"]: e["value"] for e in container.get("environment", [])}
+            self.job_definitions[name] = (self._container(context_dir, dockerfile), env)
+
+    def _deploy_state_machines(self, tpl: Template) -> None:
+        sfn = self.client("stepfunctions")
+        for res in tpl.of_type("AWS::StepFunctions::StateMachine"):
+            props = tpl.resolve(res.properties)
+            definition = props.get("DefinitionString") or json.dumps(props["Definition"])
+            sfn.create_state_machine(
+                name=res.attributes["Name"],
+                definition=definition,
+                roleArn=self._role,
+                type=props.get("StateMachineType", "STANDARD"),
+            )
+
+    def _deploy_bucket_notifications(self, tpl: Template) -> None:
+        """CDK configures bucket notifications through a custom resource: apply its configuration."""
+        s3 = self.client("s3")
+        for res in tpl.of_type("Custom::S3BucketNotifications"):
+            props = tpl.resolve(res.properties)
+            config = props.get("NotificationConfiguration", {})
+            if "EventBridgeConfiguration" in config:
+                config = {**config, "EventBridgeConfiguration": {}}
+            s3.put_bucket_notification_configuration(Bucket=props["BucketName"], NotificationConfiguration=config)
+
+    # --- event source mappings (the link moto lacks) ------------------------------------------
+
+    def _start_event_source_mappings(self, tpl: Template) -> None:
+        for res in tpl.of_type("AWS::Lambda::EventSourceMapping"):
+            props = tpl.resolve(res.properties)
+            source = props["EventSourceArn"]
+            if ":sqs:" not in source:
+                continue
+            fn_ref = props["FunctionName"]
+            fn = next(f for f in self.functions.values() if f.name == fn_ref or fn_ref.endswith(f":{f.name}"))
+            queue = next(q for q in tpl.of_type("AWS::SQS::Queue") if q.attributes["Arn"] == source)
+            thread = threading.Thread(
+                target=self._poll_queue,
+                args=(queue.ref, source, fn, int(props.get("BatchSize", 10)),
+                      "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])),  # fmt: skip
+                name=f"esm-{res.logical_id}",
+                daemon=True,
+            )
+            thread.start()
+            self._pollers.append(thread)
+
+    def _poll_queue(self, url: str, arn: str, fn: LocalFunction, batch_size: int, partial: bool) -> None:
+        sqs = self.client("sqs")
+        lam = self.client("lambda")
+        while not self._stop.is_set():
+            msgs: list[dict[str, Any]] = []
+            with self._busy_lock:
+                self._busy += 1
+            try:
+                msgs = sqs.receive_message(
+                    QueueUrl=url, MaxNumberOfMessages=min(batch_size, 10), AttributeNames=["All"],
+                    MessageAttributeNames=["All"], WaitTimeSeconds=0,
+                ).get("Messages", [])  # fmt: skip
+                if msgs:
+                    self._deliver(sqs, lam, url, arn, fn, msgs, partial)
+            except Exception:  # noqa: BLE001 - the poller must outlive one bad batch, like Lambda's
+                time.sleep(0.2)
+            finally:
+                with self._busy_lock:
+                    self._busy -= 1
+            if not msgs:
+                self._stop.wait(0.05)
+
+    def _deliver(self, sqs: Any, lam: Any, url: str, arn: str, fn: LocalFunction, msgs: list[dict[str, Any]],
+                 partial: bool) -> None:  # fmt: skip
+        records = [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": REGION,
+            }
+            for m in msgs
+        ]
+        resp = lam.invoke(FunctionName=fn.name, Payload=json.dumps({"Records": records}).encode())
+        body = json.loads(resp["Payload"].read() or b"{}")
+        if resp.get("FunctionError"):
+            failed = {m["MessageId"] for m in msgs}
+        elif partial:
+            failed = {f["itemIdentifier"] for f in body.get("batchItemFailures", [])}
+        else:
+            failed = set()
+        for m in msgs:
+            if m["MessageId"] in failed:  # visible again after a (scaled-down) visibility timeout
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=int(self._redelivery)
+                )
+            else:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+    # --- dispatch (called from moto, on moto's threads) ---------------------------------------
+
+    def _dispatch_lambda(self, function_name: str, body: bytes | str | None) -> tuple[bytes, bool] | None:
+        name = function_name.rsplit(":", 1)[-1] if function_name.startswith("arn:") else function_name
+        fn = next((f for f in self.functions.values() if f.name == name), None)
+        if fn is None:
+            return None
+        event = json.loads(body) if body else {}
+        return fn.invoke(event, self.overrides.get(fn.construct_id))
+
+    def _run_batch_job(self, job: Any) -> bool | None:
+        registered = self.job_definitions.get(job.job_definition.name)
+        if registered is None:
+            return None
+        container, _ = registered
+        env = {e["name"]: e["value"] for e in job._get_container_property("environment", [])}
+        env |= self.overrides.get("batch:*", {})
+        command = job._add_parameters_to_command(job._get_container_property("command", []))
+        try:
+            container.run_command(command, env)
+        except Exception as exc:  # noqa: BLE001 - a failed container is a FAILED job, as in Batch
+            job.status_reason = f"{type(exc).__name__}: {exc}"[:250]
+            return False
+        return True
+
+    # --- operating it -------------------------------------------------------------------------
+
+    @contextmanager
+    def function_overrides(self, construct_id: str, env: Mapping[str, str]) -> Iterator[None]:
+        """Run with extra environment for one function (by construct id, e.g. ``ProbeMedia``) or for
+        every Batch job (``batch:*``), each starting cold so that settings are read again."""
+        previous = self.overrides.get(construct_id)
+        self.overrides[construct_id] = {**(previous or {}), **env}
+        self._reset()
+        try:
+            yield
+        finally:
+            if previous is None:
+                self.overrides.pop(construct_id, None)
+            else:
+                self.overrides[construct_id] = previous
+            self._reset()
+
+    def function(self, construct_id: str) -> LocalFunction:
+        return next(f for f in self.functions.values() if f.construct_id == construct_id)
+
+    def _reset(self) -> None:
+        for fn in self.functions.values():
+            fn.reset()
+        for container in self.containers.values():
+            container.reset()
+
+    @property
+    def uploads_bucket(self) -> str:
+        return self.outputs[constants.OUTPUT_UPLOADS_BUCKET]
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.outputs[constants.OUTPUT_STATE_MACHINE]
+
+    def upload(self, path: Path, tenant_id: str, interview_id: str, filename: str | None = None) -> dict[str, Any]:
+        """PUT a file to the uploads bucket as a portal would; return bucket, key and version id."""
+        key = f"{constants.UPLOADS_PREFIX}{tenant_id}/{interview_id}/{filename or path.name}"
+        resp = self.client("s3").put_object(Bucket=self.uploads_bucket, Key=key, Body=path.read_bytes())
+        return {"bucket": self.uploads_bucket, "key": key, "version_id": resp.get("VersionId")}
+
+    def execution_arn(self, bucket: str, key: str, version_id: str | None) -> str:
+        from jiping.models import ExecutionInput, ObjectLocation
+
+        name = ExecutionInput.execution_name(ObjectLocation(bucket=bucket, key=key, version_id=version_id))
+        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def wait_for_start(self, execution_arn: str, timeout: float = 30) -> None:
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                sfn.describe_execution(executionArn=execution_arn)
+                return
+            except sfn.exceptions.ExecutionDoesNotExist:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no execution started within {timeout} s: {execution_arn}") from None
+                time.sleep(0.05)
+
+    def wait_for_execution(self, execution_arn: str, timeout: float = 600, on_state: Any = None) -> ExecutionResult:
+        """Follow an execution to its end; ``on_state(name)`` is called as each state is entered."""
+        self.wait_for_start(execution_arn, timeout=min(timeout, 60))
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            desc = sfn.describe_execution(executionArn=execution_arn)
+            if on_state is not None:
+                events = self.history(execution_arn)
+                entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+                for name in entered[seen:]:
+                    on_state(name)
+                seen = len(entered)
+            if desc["status"] in TERMINAL:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"execution still {desc['status']} after {timeout} s: {execution_arn}")
+            time.sleep(0.1)
+        return ExecutionResult(
+            arn=execution_arn,
+            name=desc["name"],
+            status=desc["status"],
+            output=json.loads(desc["output"]) if desc.get("output") else None,
+            error=desc.get("error"),
+            cause=desc.get("cause"),
+            history=self.history(execution_arn),
+        )
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def executions(self) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        return sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]
+
+    def drain(self, timeout: float = 30) -> None:
+        """Wait until the buffer queues are empty and no poller is delivering."""
+        sqs = self.client("sqs")
+        deadline = time.monotonic() + timeout
+        urls = [self.outputs[constants.OUTPUT_BUFFER_QUEUE]]
+        while time.monotonic() < deadline:
+            counts = [
+                sqs.get_queue_attributes(
+                    QueueUrl=u, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+                )["Attributes"]
+                for u in urls
+            ]
+            if all(int(c["ApproximateNumberOfMessages"]) + int(c["ApproximateNumberOfMessagesNotVisible"]) == 0
+                   for c in counts) and self._busy == 0:  # fmt: skip
+                return
+            time.sleep(0.05)
+        raise TimeoutError("queues did not drain")
+
+
+def _camel(value: Any) -> Any:
+    """CloudFormation's PascalCase properties to the API's camelCase (Batch takes camelCase)."""
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    if isinstance(value, dict):
+        return {k[:1].lower() + k[1:]: _camel(v) for k, v in value.items()}
+    return value
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule in the S3 API's shape (the parts CDK emits)."""
+    out: dict[str, Any] = {"ID": rule.get("Id", "rule"), "Status": rule.get("Status", "Enabled"),
+                           "Filter": {"Prefix": rule.get("Prefix", "")}}  # fmt: skip
+    if "ExpirationInDays" in rule:
+        out["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if "NoncurrentVersionExpiration" in rule:
+        out["NoncurrentVersionExpiration"] = {
+            "NoncurrentDays": int(rule["NoncurrentVersionExpiration"].get("NoncurrentDays", 1))
+        }
+    if "AbortIncompleteMultipartUpload" in rule:
+        out["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+        }
+    return out

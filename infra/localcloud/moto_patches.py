@@ -1,0 +1,202 @@
+"""Every change the local cloud makes to moto, in one place (moto is pinned exactly in pyproject).
+
+1. ``LambdaSimpleBackend.invoke`` dispatches invokes of functions the local cloud registered to our
+   own Python entrypoints (moto's simple backend would echo the payload back).
+2. ``BatchSimpleBackend._mark_job_as_finished`` runs the job's container entrypoint before marking
+   the job SUCCEEDED or FAILED (moto's simple backend marks every job SUCCEEDED without running it).
+3. The Step Functions interpreter's service-integration parameter and response conversion (stubbed
+   in moto's copy of the LocalStack interpreter) is restored from botocore's service model, which
+   ``batch:submitJob.sync`` needs ("JobName" -> "jobName", "JobId" <- "jobId").
+4. Retry waits of the interpreter are scaled by a factor (local runs only; nothing else differs).
+
+``check()`` verifies that the hooks still exist with the shape these patches expect;
+``tests/integration/test_moto_patches.py`` calls it so that a moto upgrade that moves them fails with
+a message naming the hook, instead of an execution that silently does nothing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+import time as _time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.batch_simple.models import BatchSimpleBackend
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+    StateTaskService,
+)
+
+LambdaDispatcher = Callable[[str, bytes | str | None], tuple[bytes, bool] | None]
+BatchRunner = Callable[[Any], bool | None]
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"installed": False, "lambda": None, "batch": None, "retry_scale": 1.0}
+_originals: dict[str, Any] = {}
+
+
+class HookMissing(RuntimeError):
+    """A moto hook the local cloud relies on has moved or changed shape."""
+
+
+def check() -> None:
+    """Raise HookMissing, naming the hook, when moto no longer has what these patches patch."""
+    expectations: list[tuple[str, Callable[[], bool]]] = [
+        (
+            "moto.awslambda_simple.models.LambdaSimpleBackend.invoke(function_name, qualifier, body, headers, "
+            "response_headers)",
+            lambda: list(inspect.signature(LambdaSimpleBackend.invoke).parameters)
+            == ["self", "function_name", "qualifier", "body", "headers", "response_headers"],
+        ),
+        (
+            "moto.batch_simple.models.BatchSimpleBackend._mark_job_as_finished(include_start_attempt, job)",
+            lambda: list(inspect.signature(BatchSimpleBackend._mark_job_as_finished).parameters)
+            == ["self", "include_start_attempt", "job"],
+        ),
+        (
+            "StateTaskService._normalise_parameters / _normalise_response / _to_boto_request / _from_boto_response",
+            lambda: all(
+                hasattr(StateTaskService, n)
+                for n in ("_normalise_parameters", "_normalise_response", "_to_boto_request", "_from_boto_response")
+            ),
+        ),
+        (
+            "retrier_decl uses time.sleep for retry waits",
+            lambda: "time.sleep(" in inspect.getsource(retrier_decl.RetrierDecl._eval_body)
+            and retrier_decl.time is not None,
+        ),
+        (
+            "state_task_service imports botocore's session to load service models",
+            lambda: hasattr(state_task_service, "StateTaskService"),
+        ),
+    ]
+    for what, ok in expectations:
+        try:
+            good = ok()
+        except Exception as exc:  # noqa: BLE001 - any failure here means the hook moved
+            raise HookMissing(f"moto hook changed: {what} ({exc!r})") from exc
+        if not good:
+            raise HookMissing(f"moto hook changed: {what}")
+
+
+def install(lambda_dispatcher: LambdaDispatcher, batch_runner: BatchRunner, retry_scale: float) -> None:
+    """Install the patches (once per process) and point them at this local cloud's dispatchers."""
+    check()
+    with _lock:
+        _state.update({"lambda": lambda_dispatcher, "batch": batch_runner, "retry_scale": retry_scale})
+        if _state["installed"]:
+            return
+        _originals["invoke"] = LambdaSimpleBackend.invoke
+        _originals["finish"] = BatchSimpleBackend._mark_job_as_finished
+        _originals["normalise_parameters"] = StateTaskService._normalise_parameters
+        _originals["normalise_response"] = StateTaskService._normalise_response
+        _originals["time"] = retrier_decl.time
+        LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+        BatchSimpleBackend._mark_job_as_finished = _mark_job_as_finished  # type: ignore[method-assign]
+        StateTaskService._normalise_parameters = _normalise_parameters  # type: ignore[method-assign]
+        StateTaskService._normalise_response = _normalise_response  # type: ignore[method-assign]
+        retrier_decl.time = _ScaledTime()  # type: ignore[assignment]
+        _state["installed"] = True
+
+
+def uninstall() -> None:
+    with _lock:
+        if not _state["installed"]:
+            return
+        LambdaSimpleBackend.invoke = _originals["invoke"]  # type: ignore[method-assign]
+        BatchSimpleBackend._mark_job_as_finished = _originals["finish"]  # type: ignore[method-assign]
+        StateTaskService._normalise_parameters = _originals["normalise_parameters"]  # type: ignore[method-assign]
+        StateTaskService._normalise_response = _originals["normalise_response"]  # type: ignore[method-assign]
+        retrier_decl.time = _originals["time"]
+        _state.update({"installed": False, "lambda": None, "batch": None, "retry_scale": 1.0})
+
+
+# --- 1. Lambda ----------------------------------------------------------------------------------
+
+
+def _invoke(self: LambdaSimpleBackend, function_name: str, qualifier: str | None, body: Any, headers: Any,
+            response_headers: Any) -> bytes | str | None:  # fmt: skip
+    dispatcher: LambdaDispatcher | None = _state["lambda"]
+    result = dispatcher(function_name, body) if dispatcher else None
+    if result is None:
+        return _originals["invoke"](self, function_name, qualifier, body, headers, response_headers)
+    payload, failed = result
+    if failed:
+        response_headers["x-amz-function-error"] = "Unhandled"
+    return payload
+
+
+def error_payload(exc: BaseException) -> bytes:
+    """A function error as the Lambda runtime reports it (``errorType`` drives Retry and Catch)."""
+    return json.dumps(
+        {
+            "errorType": type(exc).__name__,
+            "errorMessage": str(exc),
+            "stackTrace": traceback.format_tb(exc.__traceback__)[-5:],
+        }
+    ).encode()
+
+
+# --- 2. Batch -----------------------------------------------------------------------------------
+
+
+def _mark_job_as_finished(self: BatchSimpleBackend, include_start_attempt: bool, job: Any) -> None:
+    runner: BatchRunner | None = _state["batch"]
+    self.backend._jobs[job.job_id] = job
+    job.job_started_at = __import__("datetime").datetime.now()
+    job.log_stream_name = job._stream_name
+    if include_start_attempt:
+        job._start_attempt()
+    outcome = runner(job) if runner else None
+    if outcome is None:  # not one of ours: moto's default (succeeds without running)
+        job._mark_stopped(success=True)
+        return
+    job._mark_stopped(success=outcome)
+
+
+# --- 3. Service integration conversion ----------------------------------------------------------
+
+
+def _operation_model(self: StateTaskService, boto_service_name: str | None, service_action_name: str | None) -> Any:
+    import botocore.session
+
+    service = self._get_boto_service_name(boto_service_name)
+    action = service_action_name or self.resource.api_action
+    model = botocore.session.get_session().get_service_model(service)
+    wanted = action.replace("_", "").lower()
+    for op in model.operation_names:
+        if op.lower() == wanted:
+            return model.operation_model(op)
+    return None
+
+
+def _normalise_parameters(self: StateTaskService, parameters: dict, boto_service_name: str | None = None,
+                          service_action_name: str | None = None) -> None:  # fmt: skip
+    op = _operation_model(self, boto_service_name, service_action_name)
+    if op is not None and op.input_shape is not None:
+        self._to_boto_request(parameters, op.input_shape)
+
+
+def _normalise_response(self: StateTaskService, response: Any, boto_service_name: str | None = None,
+                        service_action_name: str | None = None) -> None:  # fmt: skip
+    op = _operation_model(self, boto_service_name, service_action_name)
+    if op is not None and op.output_shape is not None:
+        self._from_boto_response(response, op.output_shape)
+
+
+# --- 4. Retry waits -----------------------------------------------------------------------------
+
+
+class _ScaledTime:
+    """Stands in for the ``time`` module inside the retrier: waits are scaled, all else is time's."""
+
+    def sleep(self, seconds: float) -> None:
+        _time.sleep(max(0.0, seconds * float(_state["retry_scale"])))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_time, name)

@@ -1,0 +1,1 @@
+"""Adapters of the ports against AWS services. Each takes an injectable client."""

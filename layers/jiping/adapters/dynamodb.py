@@ -1,0 +1,161 @@
+"""The interview repository on DynamoDB, through pynamodb.
+
+Stored shape (``InterviewItem``) and domain shape (``Interview``) are separate and converted here.
+Writes use optimistic locking (a version attribute): answers of one interview are processed by
+parallel executions, and a lost update would drop one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError
+from pynamodb.models import Model
+
+from jiping.errors import StorageError, TransientError
+from jiping.models import Interview, InterviewStatus, MediaRecord, ReasonCode, StatusChange
+
+MAX_CONFLICT_RETRIES = 8
+_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+
+
+class StatusChangeMap(MapAttribute[str, Any]):
+    status = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    media_id = UnicodeAttribute(null=True)
+    reason_code = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    execution_id = UnicodeAttribute(null=True)
+
+
+class MediaMap(MapAttribute[str, Any]):
+    media_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    key = UnicodeAttribute()
+    version_id = UnicodeAttribute(null=True)
+    execution_id = UnicodeAttribute(null=True)
+    duration_s = NumberAttribute(null=True)
+    language = UnicodeAttribute(null=True)
+    transcript_key = UnicodeAttribute(null=True)
+    reason_code = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+
+
+class InterviewItem(Model):
+    """The stored interview. ``Meta.table_name`` is bound per table by ``interview_item``."""
+
+    class Meta:
+        table_name = "unbound"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    interview_id = UnicodeAttribute(range_key=True)
+    job_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    status_history = ListAttribute(of=StatusChangeMap, default=list)
+    media = ListAttribute(of=MediaMap, default=list)
+    expires_at = NumberAttribute(null=True)  # TTL, set by the retention policy
+    version = VersionAttribute()
+
+
+@lru_cache(maxsize=16)
+def interview_item(table_name: str, region: str | None = None, host: str | None = None) -> type[InterviewItem]:
+    """A subclass of InterviewItem bound to one table (pynamodb binds tables at class level)."""
+    meta = type("Meta", (), {"table_name": table_name, "region": region, "host": host})
+    return type(f"InterviewItem_{abs(hash(table_name))}", (InterviewItem,), {"Meta": meta})
+
+
+def _to_domain(item: InterviewItem) -> Interview:
+    return Interview(
+        tenant_id=item.tenant_id,
+        interview_id=item.interview_id,
+        job_id=item.job_id,
+        status=InterviewStatus(item.status),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        status_history=[
+            StatusChange(
+                status=InterviewStatus(h.status),
+                at=h.at,
+                media_id=h.media_id,
+                reason_code=ReasonCode(h.reason_code) if h.reason_code else None,
+                error=h.error,
+                execution_id=h.execution_id,
+            )
+            for h in item.status_history or []
+        ],
+        media={m.media_id: MediaRecord(**m.as_dict()) for m in item.media or []},
+    )
+
+
+def _fill(item: InterviewItem, interview: Interview) -> None:
+    item.job_id = interview.job_id
+    item.status = interview.status.value
+    item.created_at = interview.created_at
+    item.updated_at = interview.updated_at
+    item.status_history = [
+        StatusChangeMap(**h.model_dump(mode="python", exclude_none=True) | {"status": h.status.value})
+        for h in interview.status_history
+    ]
+    item.media = [
+        MediaMap(**m.model_dump(mode="json", exclude_none=True, exclude={"updated_at"}) | {"updated_at": m.updated_at})
+        for m in interview.media.values()
+    ]
+
+
+def _is_conflict(exc: PutError) -> bool:
+    return exc.cause_response_code == "ConditionalCheckFailedException"
+
+
+class DynamoInterviewRepository:
+    def __init__(self, table_name: str, region: str | None = None, host: str | None = None) -> None:
+        self._item = interview_item(table_name, region, host)
+
+    def get(self, tenant_id: str, interview_id: str) -> Interview | None:
+        try:
+            return _to_domain(self._item.get(tenant_id, interview_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+        except PynamoDBConnectionError as exc:
+            raise self._translate(exc) from exc
+
+    def update(
+        self, tenant_id: str, interview_id: str, change: Callable[[Interview | None], Interview]
+    ) -> Interview:
+        for _ in range(MAX_CONFLICT_RETRIES):
+            try:
+                item = self._item.get(tenant_id, interview_id, consistent_read=True)
+                current: Interview | None = _to_domain(item)
+            except DoesNotExist:
+                item, current = self._item(tenant_id, interview_id), None
+            except PynamoDBConnectionError as exc:
+                raise self._translate(exc) from exc
+            updated = change(current)
+            _fill(item, updated)
+            try:
+                item.save()
+            except PutError as exc:
+                if _is_conflict(exc):
+                    continue  # another execution wrote first: re-read and re-apply
+                raise self._translate(exc) from exc
+            return updated
+        raise TransientError(f"interview row kept changing under {MAX_CONFLICT_RETRIES} attempts")
+
+    @staticmethod
+    def _translate(exc: PynamoDBConnectionError) -> Exception:
+        code = getattr(exc, "cause_response_code", None)
+        if code in _THROTTLED:
+            return TransientError(f"DynamoDB {code}")
+        return StorageError(f"DynamoDB {code or type(exc).__name__}")

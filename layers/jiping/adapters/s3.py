@@ -1,0 +1,59 @@
+"""The object store on S3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from jiping.errors import NotFound, StorageError, TransientError
+from jiping.models import ObjectLocation
+
+_MISSING = {"404", "NoSuchKey", "NoSuchVersion", "NoSuchBucket"}
+_TRANSIENT = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "500", "503"}
+
+
+def _translate(exc: ClientError, location: ObjectLocation) -> Exception:
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    if code in _MISSING:
+        return NotFound(f"s3://{location.bucket}/{location.key} ({code})")
+    if code in _TRANSIENT:
+        return TransientError(f"S3 {code}")
+    return StorageError(f"S3 {code}")
+
+
+class S3ObjectStore:
+    def __init__(self, client: Any) -> None:
+        self._s3 = client
+
+    @staticmethod
+    def _version(location: ObjectLocation) -> dict[str, str]:
+        return {"VersionId": location.version_id} if location.version_id else {}
+
+    def download(self, location: ObjectLocation, dest: Path) -> int:
+        try:
+            self._s3.download_file(
+                location.bucket, location.key, str(dest), ExtraArgs=self._version(location) or None
+            )
+        except ClientError as exc:
+            raise _translate(exc, location) from exc
+        return dest.stat().st_size
+
+    def put_json(self, location: ObjectLocation, document: Any) -> str | None:
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        try:
+            resp = self._s3.put_object(
+                Bucket=location.bucket, Key=location.key, Body=body, ContentType="application/json"
+            )
+        except ClientError as exc:
+            raise _translate(exc, location) from exc
+        return resp.get("VersionId")
+
+    def get_json(self, location: ObjectLocation) -> Any:
+        try:
+            resp = self._s3.get_object(Bucket=location.bucket, Key=location.key, **self._version(location))
+        except ClientError as exc:
+            raise _translate(exc, location) from exc
+        return json.loads(resp["Body"].read())

@@ -1,0 +1,41 @@
+"""The composition root: the one place that picks concrete adapters for the entry points.
+
+Clients are created on first use (never at import time) and reused for the life of the process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from jiping.adapters.dynamodb import DynamoInterviewRepository
+from jiping.adapters.eventbridge import EventBridgePublisher
+from jiping.adapters.s3 import S3ObjectStore
+from jiping.adapters.stepfunctions import StepFunctionsStarter
+from jiping.settings import PersistSettings, PublishSettings, StarterSettings
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+
+
+def object_store() -> S3ObjectStore:
+    return S3ObjectStore(client("s3"))
+
+
+def interview_repository(settings: PersistSettings) -> DynamoInterviewRepository:
+    return DynamoInterviewRepository(settings.interviews_table, region=boto3.session.Session().region_name)
+
+
+def event_publisher(settings: PublishSettings) -> EventBridgePublisher:
+    return EventBridgePublisher(client("events"), settings.event_bus_name, settings.event_source)
+
+
+def workflow_starter(settings: StarterSettings) -> StepFunctionsStarter:
+    return StepFunctionsStarter(client("stepfunctions"), settings.state_machine_arn)

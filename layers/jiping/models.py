@@ -1,0 +1,261 @@
+"""Domain models: what moves between the workflow's stages, what is stored and what is published.
+
+Input models parse what arrives at the edge (S3 events, workflow state), domain models carry the
+work, and the stored shapes live with their adapters; conversions between them are explicit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=False)
+
+
+class InterviewStatus(StrEnum):
+    CREATED = "CREATED"
+    PROCESSING = "PROCESSING"
+    TRANSCRIBED = "TRANSCRIBED"
+    REJECTED = "REJECTED"
+    FAILED = "FAILED"
+
+
+class ReasonCode(StrEnum):
+    """Why an upload was rejected. Stable strings: stored, published and shown to portals."""
+
+    NOT_MEDIA = "NOT_MEDIA"  # not a media container PyAV can open
+    NO_AUDIO_STREAM = "NO_AUDIO_STREAM"  # a container without any audio stream
+    ZERO_DURATION = "ZERO_DURATION"  # zero or unknown duration, or no audio samples at all
+    TOO_LONG = "TOO_LONG"  # longer than the configured maximum
+    TOO_LARGE = "TOO_LARGE"  # larger than the configured maximum size
+    UNDECODABLE_AUDIO = "UNDECODABLE_AUDIO"  # the audio stream exists but does not decode
+
+
+Outcome = Literal["TRANSCRIBED", "REJECTED", "FAILED"]
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+
+
+def check_id(value: str, what: str) -> str:
+    if not _ID.fullmatch(value):
+        raise ValueError(f"{what} must be 1-128 characters of letters, digits, '_', '-', '.'")
+    return value
+
+
+class ObjectLocation(Model):
+    bucket: str
+    key: str
+    version_id: str | None = None
+
+
+class UploadRef(ObjectLocation):
+    """The uploaded object that started an evaluation, as S3 reported it."""
+
+    size: int = Field(ge=0)
+    etag: str | None = None
+    sequencer: str | None = None
+
+
+class ExecutionInput(Model):
+    """The input of one `evaluate-interview` execution (one uploaded media object)."""
+
+    upload: UploadRef
+    tenant_id: str
+    interview_id: str
+    media_id: str
+    artifact_prefix: str
+    received_at: datetime
+
+    _check_tenant = field_validator("tenant_id")(lambda v: check_id(v, "tenant_id"))
+    _check_interview = field_validator("interview_id")(lambda v: check_id(v, "interview_id"))
+
+    @staticmethod
+    def execution_name(upload: ObjectLocation) -> str:
+        """The Step Functions execution name: one per object version, so duplicate events start nothing."""
+        raw = f"{upload.bucket}/{upload.key}/{upload.version_id or 'null'}".encode()
+        return "upload-" + hashlib.sha256(raw).hexdigest()[:64]
+
+
+class AudioStreamInfo(Model):
+    codec: str
+    sample_rate: int | None = None
+    channels: int | None = None
+    duration_s: float | None = None
+    decoded_seconds_checked: float = 0.0
+
+
+class VideoStreamInfo(Model):
+    codec: str
+    width: int
+    height: int
+    fps: float | None = None
+    rotation: int = 0
+
+
+class ProbeResult(Model):
+    accepted: bool
+    reason_code: ReasonCode | None = None
+    detail: str | None = None
+    route: Literal["lambda", "batch"] = "lambda"
+    container: str | None = None
+    duration_s: float | None = None
+    size_bytes: int
+    audio: AudioStreamInfo | None = None
+    video: VideoStreamInfo | None = None
+
+
+class TranscribeRequest(Model):
+    source: ObjectLocation
+    output: ObjectLocation
+    language: str | None = None  # None: detect
+
+
+class Word(Model):
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+class Segment(Model):
+    id: int
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    words: list[Word] = Field(default_factory=list)
+
+
+class AsrModelInfo(Model):
+    name: str
+    device: str
+    compute_type: str
+    sha256: str | None = None
+
+
+class Transcript(Model):
+    """What the transcription stage writes to the artifacts bucket (transcript.json)."""
+
+    language: str
+    language_probability: float
+    duration_s: float
+    text: str
+    segments: list[Segment]
+    model: AsrModelInfo
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+class TranscriptionSummary(Model):
+    """What the transcription stage returns to the workflow (the transcript itself stays in S3)."""
+
+    output: ObjectLocation
+    language: str
+    language_probability: float
+    duration_s: float
+    segments: int
+    words: int
+    characters: int
+    model: AsrModelInfo
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, transcript: Transcript, output: ObjectLocation) -> TranscriptionSummary:
+        return cls(
+            output=output,
+            language=transcript.language,
+            language_probability=transcript.language_probability,
+            duration_s=transcript.duration_s,
+            segments=len(transcript.segments),
+            words=sum(len(s.words) for s in transcript.segments),
+            characters=len(transcript.text),
+            model=transcript.model,
+            timings=transcript.timings,
+        )
+
+
+class StageError(Model):
+    """A Catch result as Step Functions writes it."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    error: str = Field(alias="Error")
+    cause: str | None = Field(default=None, alias="Cause")
+
+
+class WorkflowState(ExecutionInput):
+    """The execution state as the workflow accumulated it, read by the Persist stage."""
+
+    probe: ProbeResult | None = None
+    transcribe_request: TranscribeRequest | None = None
+    transcription: dict[str, Any] | None = None
+    error: StageError | None = None
+
+
+class PersistRequest(Model):
+    outcome: Outcome
+    execution_id: str
+    execution_started_at: datetime
+    input: WorkflowState
+
+
+class MediaRecord(Model):
+    """One uploaded media object of an interview, as stored."""
+
+    media_id: str
+    status: InterviewStatus
+    key: str
+    version_id: str | None = None
+    execution_id: str | None = None
+    duration_s: float | None = None
+    language: str | None = None
+    transcript_key: str | None = None
+    reason_code: ReasonCode | None = None
+    error: str | None = None
+    updated_at: datetime
+
+
+class StatusChange(Model):
+    status: InterviewStatus
+    at: datetime
+    media_id: str | None = None
+    reason_code: ReasonCode | None = None
+    error: str | None = None
+    execution_id: str | None = None
+
+
+class Interview(Model):
+    tenant_id: str
+    interview_id: str
+    job_id: str | None = None
+    status: InterviewStatus
+    created_at: datetime
+    updated_at: datetime
+    status_history: list[StatusChange] = Field(default_factory=list)
+    media: dict[str, MediaRecord] = Field(default_factory=dict)
+
+
+class DomainEvent(Model):
+    """A domain event on the Jiping bus. ``id`` is stable for one execution and outcome."""
+
+    id: str
+    type: Literal["interview.transcribed", "interview.rejected", "interview.failed"]
+    time: datetime
+    tenant_id: str
+    interview_id: str
+    data: dict[str, Any]
+
+    @staticmethod
+    def stable_id(execution_id: str, outcome: str) -> str:
+        return "evt_" + hashlib.sha256(f"{execution_id}|{outcome}".encode()).hexdigest()[:32]

@@ -1,0 +1,43 @@
+"""Ports: the small interfaces behind which every external system sits.
+
+Adapters (``jiping.adapters``) implement them against AWS; tests use hand-written fakes. Domain code
+depends on these only, and the composition root (``jiping.bootstrap``) picks the adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from jiping.models import DomainEvent, ExecutionInput, Interview, ObjectLocation
+
+
+class ObjectStore(Protocol):
+    def download(self, location: ObjectLocation, dest: Path) -> int:
+        """Write the object to ``dest``; return its size in bytes. Raises NotFound."""
+
+    def put_json(self, location: ObjectLocation, document: Any) -> str | None:
+        """Store a JSON document; return the new version id, if the bucket versions objects."""
+
+    def get_json(self, location: ObjectLocation) -> Any:
+        """Read a JSON document. Raises NotFound."""
+
+
+class InterviewRepository(Protocol):
+    def get(self, tenant_id: str, interview_id: str) -> Interview | None: ...
+
+    def update(
+        self, tenant_id: str, interview_id: str, change: Callable[[Interview | None], Interview]
+    ) -> Interview:
+        """Apply ``change`` to the stored interview atomically (re-reading on a concurrent write)."""
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Publish every event or raise; a partial failure raises TransientError."""
+
+
+class WorkflowStarter(Protocol):
+    def start(self, name: str, execution_input: ExecutionInput) -> bool:
+        """Start an execution; False when one with this name already exists (a duplicate)."""

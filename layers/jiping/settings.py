@@ -1,0 +1,83 @@
+"""One settings model per entrypoint, validated at cold start.
+
+Library code receives settings as arguments and never reads ``os.environ``. Entry points call
+``load(Model)``; the local cloud runs every function in one process, so it hands each function its own
+environment through ``function_environment`` instead of changing ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from typing import TypeVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("jiping_function_environment", default=None)
+
+
+class _Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+
+class ProbeSettings(_Settings):
+    max_media_seconds: float = Field(default=3600, gt=0)
+    max_media_bytes: int = Field(default=2 * 1024**3, gt=0)
+    short_clip_max_seconds: float = Field(default=120, ge=0)
+    # How much audio ProbeMedia decodes to prove the audio stream is usable.
+    probe_decode_seconds: float = Field(default=5.0, gt=0)
+
+
+class TranscribeSettings(_Settings):
+    whisper_model: str = "base"
+    whisper_model_dir: str | None = None
+    whisper_device: str = "cpu"
+    whisper_compute_type: str = "int8"
+    whisper_cpu_threads: int = Field(default=0, ge=0)
+    whisper_beam_size: int = Field(default=5, ge=1)
+    model_cache_dir: str | None = None
+    model_fetch: bool = True
+
+
+class PersistSettings(_Settings):
+    interviews_table: str
+    artifacts_bucket: str
+
+
+class PublishSettings(_Settings):
+    event_bus_name: str
+    event_source: str = "jiping"
+
+
+class StarterSettings(_Settings):
+    state_machine_arn: str
+    uploads_prefix: str = "uploads/"
+
+
+class ApiSettings(_Settings):
+    interviews_table: str
+    uploads_bucket: str
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load(model: type[S]) -> S:
+    """Validate ``model`` from the function's environment (the process's, unless overridden)."""
+    env = _ENVIRONMENT.get()
+    if env is None:
+        return model()
+    fields = {name.lower() for name in model.model_fields}
+    return model(**{k.lower(): v for k, v in env.items() if k.lower() in fields})
+
+
+@contextlib.contextmanager
+def function_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Run the enclosed code with ``env`` as the environment ``load`` reads (thread- and task-local)."""
+    token = _ENVIRONMENT.set(dict(env))
+    try:
+        yield
+    finally:
+        _ENVIRONMENT.reset(token)

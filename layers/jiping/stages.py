@@ -1,0 +1,255 @@
+"""The workflow's stages as plain functions over ports: what each Lambda or container entrypoint calls.
+
+Each function is idempotent for a given input, because Step Functions retries tasks and S3 and
+EventBridge deliver at least once.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+from jiping import media
+from jiping.errors import InvalidUploadKey
+from jiping.models import (
+    DomainEvent,
+    ExecutionInput,
+    Interview,
+    InterviewStatus,
+    MediaRecord,
+    ObjectLocation,
+    PersistRequest,
+    ProbeResult,
+    StatusChange,
+    Transcript,
+    TranscribeRequest,
+    TranscriptionSummary,
+    UploadRef,
+    check_id,
+    utcnow,
+)
+from jiping.ports import EventPublisher, InterviewRepository, ObjectStore, WorkflowStarter
+from jiping.settings import ProbeSettings, TranscribeSettings
+
+_EVENT_TYPES = {
+    "TRANSCRIBED": "interview.transcribed",
+    "REJECTED": "interview.rejected",
+    "FAILED": "interview.failed",
+}
+MAX_ERROR_CHARS = 2000
+
+
+# --- StartEvaluation ----------------------------------------------------------------------------
+
+
+def execution_input_for(upload: UploadRef, received_at: datetime, uploads_prefix: str) -> ExecutionInput:
+    """Map an uploaded object to the execution that evaluates it; the key carries tenant and interview."""
+    if not upload.key.startswith(uploads_prefix):
+        raise InvalidUploadKey(f"key outside {uploads_prefix!r}")
+    parts = PurePosixPath(upload.key[len(uploads_prefix) :]).parts
+    if len(parts) != 3:
+        raise InvalidUploadKey("expected uploads/{tenant_id}/{interview_id}/{file}")
+    tenant_id, interview_id, filename = parts
+    media_id = PurePosixPath(filename).stem or filename
+    try:
+        for value, what in ((tenant_id, "tenant_id"), (interview_id, "interview_id"), (media_id, "media file name")):
+            check_id(value, what)
+    except ValueError as exc:
+        raise InvalidUploadKey(str(exc)) from exc
+    return ExecutionInput(
+        upload=upload,
+        tenant_id=tenant_id,
+        interview_id=interview_id,
+        media_id=media_id,
+        artifact_prefix=f"{tenant_id}/{interview_id}/{media_id}",
+        received_at=received_at,
+    )
+
+
+def start_evaluation(upload: UploadRef, received_at: datetime, uploads_prefix: str, starter: WorkflowStarter) -> bool:
+    """Start the evaluation of one uploaded object; False when it had already started (a duplicate)."""
+    execution_input = execution_input_for(upload, received_at, uploads_prefix)
+    return starter.start(ExecutionInput.execution_name(upload), execution_input)
+
+
+# --- ProbeMedia ---------------------------------------------------------------------------------
+
+
+def probe_upload(upload: UploadRef, settings: ProbeSettings, store: ObjectStore) -> ProbeResult:
+    """Fetch the upload and probe it. Oversized uploads are rejected before any byte is fetched."""
+    if upload.size > settings.max_media_bytes:
+        return media.probe(Path("/nonexistent"), upload.size, settings)
+    with tempfile.TemporaryDirectory(prefix="jiping-probe-") as tmp:
+        path = Path(tmp) / "upload"
+        size = store.download(upload, path)
+        return media.probe(path, size, settings)
+
+
+# --- Transcribe ---------------------------------------------------------------------------------
+
+
+def transcribe_object(request: TranscribeRequest, settings: TranscribeSettings, store: ObjectStore) -> TranscriptionSummary:
+    """Transcribe the source object and store transcript.json at the requested output location."""
+    from jiping.transcription import load_model, transcribe
+
+    loaded = load_model(settings)
+    with tempfile.TemporaryDirectory(prefix="jiping-asr-") as tmp:
+        path = Path(tmp) / "media"
+        store.download(request.source, path)
+        transcript = transcribe(path, loaded, language=request.language, beam_size=settings.whisper_beam_size)
+    version = store.put_json(request.output, transcript.model_dump(mode="json"))
+    output = request.output.model_copy(update={"version_id": version})
+    return TranscriptionSummary.of(transcript, output)
+
+
+# --- Persist ------------------------------------------------------------------------------------
+
+
+def _media_record(request: PersistRequest, transcript: Transcript | None, transcript_key: str | None) -> MediaRecord:
+    state = request.input
+    probe = state.probe
+    return MediaRecord(
+        media_id=state.media_id,
+        status=InterviewStatus(request.outcome),
+        key=state.upload.key,
+        version_id=state.upload.version_id,
+        execution_id=request.execution_id,
+        duration_s=probe.duration_s if probe else None,
+        language=transcript.language if transcript else None,
+        transcript_key=transcript_key,
+        reason_code=probe.reason_code if probe and request.outcome == "REJECTED" else None,
+        error=_error_text(request) if request.outcome == "FAILED" else None,
+        updated_at=utcnow(),
+    )
+
+
+def _error_text(request: PersistRequest) -> str | None:
+    """The stage error as stored: its name and message (a Lambda cause is the runtime's JSON)."""
+    err = request.input.error
+    if err is None:
+        return None
+    message = err.cause or ""
+    try:
+        cause = json.loads(message)
+    except ValueError:
+        cause = None
+    if isinstance(cause, dict):
+        message = str(cause.get("errorMessage") or cause.get("statusReason") or cause.get("StatusReason") or "")
+    return (f"{err.error}: {message}" if message else err.error)[:MAX_ERROR_CHARS]
+
+
+def record_outcome(request: PersistRequest, repo: InterviewRepository, store: ObjectStore) -> DomainEvent:
+    """Store the outcome of one execution on the interview row; return the event to publish.
+
+    Idempotent: a retried call with the same execution and outcome changes nothing twice.
+    """
+    state = request.input
+    transcript: Transcript | None = None
+    transcript_key: str | None = None
+    if request.outcome == "TRANSCRIBED" and state.transcribe_request is not None:
+        output = state.transcribe_request.output
+        transcript = Transcript.model_validate(store.get_json(output))
+        transcript_key = output.key
+    record = _media_record(request, transcript, transcript_key)
+    change = StatusChange(
+        status=record.status,
+        at=record.updated_at,
+        media_id=record.media_id,
+        reason_code=record.reason_code,
+        error=record.error,
+        execution_id=request.execution_id,
+    )
+
+    def apply(current: Interview | None) -> Interview:
+        now = record.updated_at
+        interview = current or Interview(
+            tenant_id=state.tenant_id,
+            interview_id=state.interview_id,
+            status=InterviewStatus.PROCESSING,
+            created_at=now,
+            updated_at=now,
+        )
+        already = any(
+            h.execution_id == request.execution_id and h.status == change.status for h in interview.status_history
+        )
+        if not already:
+            interview.status_history.append(change)
+        interview.media[record.media_id] = record
+        interview.status = _overall_status(interview)
+        interview.updated_at = now
+        return interview
+
+    interview = repo.update(state.tenant_id, state.interview_id, apply)
+    data: dict[str, object] = {
+        "media_id": record.media_id,
+        "status": record.status.value,
+        "interview_status": interview.status.value,
+        "execution_id": request.execution_id,
+    }
+    if record.reason_code:
+        data["reason_code"] = record.reason_code.value
+        data["reason"] = state.probe.detail if state.probe else None
+    if record.error:
+        data["error"] = state.error.error if state.error else None
+    if transcript is not None:
+        data |= {
+            "language": transcript.language,
+            "duration_s": transcript.duration_s,
+            "transcript": ObjectLocation(bucket=state.transcribe_request.output.bucket, key=transcript_key).model_dump(),  # type: ignore[union-attr]
+        }
+    return DomainEvent(
+        id=DomainEvent.stable_id(request.execution_id, request.outcome),
+        type=_EVENT_TYPES[request.outcome],  # type: ignore[arg-type]
+        time=record.updated_at,
+        tenant_id=state.tenant_id,
+        interview_id=state.interview_id,
+        data=data,
+    )
+
+
+def _overall_status(interview: Interview) -> InterviewStatus:
+    """The interview's status from its media: FAILED wins, then REJECTED, then TRANSCRIBED."""
+    statuses = {m.status for m in interview.media.values()}
+    for status in (InterviewStatus.FAILED, InterviewStatus.REJECTED):
+        if status in statuses:
+            return status
+    if statuses == {InterviewStatus.TRANSCRIBED}:
+        return InterviewStatus.TRANSCRIBED
+    return InterviewStatus.PROCESSING
+
+
+# --- Publish ------------------------------------------------------------------------------------
+
+
+def publish_event(event: DomainEvent, publisher: EventPublisher) -> None:
+    publisher.publish([event])
+
+
+# --- Interviews ---------------------------------------------------------------------------------
+
+
+def create_interview(repo: InterviewRepository, tenant_id: str, interview_id: str, job_id: str) -> Interview:
+    """Register an interview before its media arrive (what the portal API does on POST /v1/interviews).
+
+    Idempotent: an existing interview is returned unchanged.
+    """
+    check_id(tenant_id, "tenant_id")
+    check_id(interview_id, "interview_id")
+
+    def apply(current: Interview | None) -> Interview:
+        if current is not None:
+            return current
+        now = utcnow()
+        return Interview(
+            tenant_id=tenant_id,
+            interview_id=interview_id,
+            job_id=job_id,
+            status=InterviewStatus.CREATED,
+            created_at=now,
+            updated_at=now,
+            status_history=[StatusChange(status=InterviewStatus.CREATED, at=now)],
+        )
+
+    return repo.update(tenant_id, interview_id, apply)
