@@ -26,6 +26,7 @@ from infra import constants
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "events" / "media" / "sample_interview.json"
+DEMO_JOB = "demo-customer-service"
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2, 64
 
 
@@ -206,9 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "evaluate":
         return _run(list(args.videos), args.job, args.tenant, args.out, args.json)
-    sample = json.loads(SAMPLE.read_text())
-    clips = [SAMPLE.parent / c["file"] for c in sample["clips"]]
-    return _run(clips, sample.get("job_id", "demo-customer-service"), "demo", args.out, args.json)
+    clips = [SAMPLE.parent / c["file"] for c in json.loads(SAMPLE.read_text())]
+    return _run(clips, DEMO_JOB, "demo", args.out, args.json)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ compression-ratio / no-speech thresholds that faster-whisper uses to drop repeti
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -89,6 +90,16 @@ def to_simplified(text: str) -> str:
     return _T2S.convert(text)
 
 
+_CJK = r"[\u3400-\u9fff\uf900-\ufaff]"
+_FULL_WIDTH = {",": "，", "?": "？", "!": "！", ";": "；", ":": "：", ".": "。"}
+_ASCII_AFTER_CJK = re.compile(rf"(?<={_CJK})\s*([,?!;:.])(?!\d)\s*")
+
+
+def chinese_text(text: str) -> str:
+    """Simplified characters, and Chinese (full-width) punctuation where the model wrote ASCII after a hanzi."""
+    return _ASCII_AFTER_CJK.sub(lambda m: _FULL_WIDTH[m.group(1)], to_simplified(text))
+
+
 def _is_chinese(language: str) -> bool:
     return language in {"zh", "yue"}
 
@@ -111,7 +122,7 @@ def transcribe(path: Path, loaded: LoadedModel, *, language: str | None = None, 
         )
         raw_segments = list(segments_iter)  # decoding happens while iterating
     chinese = _is_chinese(info.language)
-    convert = to_simplified if chinese else (lambda s: s)
+    convert = chinese_text if chinese else (lambda s: s)
     segments = [
         Segment(
             id=i,

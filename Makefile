@@ -1,0 +1,60 @@
+# Jiping (即评): the common loops. `make demo` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MODELS := .cache/models
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 20
+
+.PHONY: setup models demo test unit integration e2e infra-tests synth lint format bench deploy clean
+
+setup: $(STAMP) models ## build .venv from nothing and fetch the verified model assets (idempotent)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	@command -v node >/dev/null || { echo "Node.js is required for the CDK (jsii); install nodejs"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[perception,infra,dev]"
+	touch $(STAMP)
+
+models: $(STAMP)
+	$(PY) -m jiping.model_assets fetch whisper-base whisper-tiny.en --dest $(MODELS) >/dev/null
+
+demo: setup ## run the sample interview through the whole workflow on the local cloud
+	$(VENV)/bin/jiping demo
+
+test: setup ## the whole suite: unit, integration, infra (CDK + cdk-nag), e2e (real models)
+	$(VENV)/bin/pytest
+
+unit: setup
+	$(VENV)/bin/pytest tests/unit
+
+integration: setup
+	$(VENV)/bin/pytest tests/integration
+
+infra-tests: setup
+	$(VENV)/bin/pytest tests/infra
+
+e2e: setup
+	$(VENV)/bin/pytest tests/e2e
+
+synth: setup ## write cdk.out/ offline (cdk-nag runs on every synth)
+	$(PY) infra/app.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/jiping infra functions
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+deploy: setup ## deploy to the AWS account in your environment (see README: bootstrap and settings first)
+	npx --yes aws-cdk@2 deploy --app "$(PY) infra/app.py"
+
+clean:
+	rm -rf cdk.out .build out .pytest_cache

@@ -1,0 +1,309 @@
+"""Every Lambda function of the stack, from one factory, plus the ``jiping`` layer.
+
+The layer asset is built by local bundling (no Docker): ``layers/jiping`` is copied to
+``python/jiping`` and, when ``jiping:bundleLayerDependencies`` is true, the runtime dependencies of
+``pyproject.toml`` are pip-installed for the Lambda platform (cached under ``.build/``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import BundlingOptions, DockerImage, Duration, ILocalBundling, Size
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import constants
+from infra.constructs import log_retention
+from infra.constructs.storage import Storage
+from infra.nag import XRAY_REASON, acknowledge, acknowledge_grants
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+LAYER_SOURCE_DIR = REPO_ROOT / "layers"
+BUILD_CACHE_DIR = REPO_ROOT / ".build" / "layer-deps"
+
+# Python 3.14 is the newest Lambda runtime (AwsSolutions-L1) and every pinned runtime dependency has an
+# aarch64 wheel for it: pydantic-core ships manylinux2014 wheels, av==18.1.0 only manylinux_2_28 ones
+# (fine: Lambda's python3.12+ runtimes run on Amazon Linux 2023, glibc 2.34).
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+ARCHITECTURE = lambda_.Architecture.ARM_64
+PIP_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
+
+TRANSCRIBE_LAMBDA_DOCKERFILE = f"{constants.TRANSCRIBE_CONTAINER_DIR}/Dockerfile.lambda"
+TRANSCRIBE_EPHEMERAL_STORAGE_MIB = 4096
+
+POWERTOOLS_ENV = {
+    "POWERTOOLS_SERVICE_NAME": constants.SERVICE_NAME,
+    "POWERTOOLS_METRICS_NAMESPACE": "Jiping",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def runtime_dependencies(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str]:
+    """``[project].dependencies`` of the repo: what the layer ships next to ``jiping``."""
+    with pyproject.open("rb") as fh:
+        return list(tomllib.load(fh)["project"]["dependencies"])
+
+
+def _python_version(runtime: lambda_.Runtime) -> str:
+    return runtime.name.removeprefix("python")
+
+
+def _copy_tree(src: Path, dst: Path, *, link: bool = False) -> None:
+    def copy(s: str, d: str) -> Any:
+        if link:
+            try:
+                os.link(s, d)
+                return d
+            except OSError:
+                pass
+        return shutil.copy2(s, d)
+
+    shutil.copytree(
+        src,
+        dst,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache"),
+        copy_function=copy,
+    )
+
+
+@jsii.implements(ILocalBundling)
+class LayerBundler:
+    """Build the layer on this machine: the domain package, plus wheels for the Lambda platform."""
+
+    def __init__(self, *, with_dependencies: bool, runtime: lambda_.Runtime = RUNTIME) -> None:
+        self.with_dependencies = with_dependencies
+        self.runtime = runtime
+
+    def try_bundle(self, output_dir: str, options: Any = None, **_: Any) -> bool:
+        out = Path(output_dir) / "python"
+        _copy_tree(LAYER_SOURCE_DIR / "jiping", out / "jiping")
+        if self.with_dependencies:
+            _copy_tree(self._dependencies(), out, link=True)
+        return True
+
+    def _dependencies(self) -> Path:
+        """pip-install the runtime dependencies once per (requirements, runtime, platform)."""
+        requirements = runtime_dependencies()
+        python_version = _python_version(self.runtime)
+        key = hashlib.sha256(json.dumps([requirements, python_version, PIP_PLATFORMS]).encode()).hexdigest()[
+            :16
+        ]
+        target = BUILD_CACHE_DIR / key
+        done = target / ".complete"
+        if done.exists():
+            return target / "python"
+        shutil.rmtree(target, ignore_errors=True)
+        platforms = [arg for platform in PIP_PLATFORMS for arg in ("--platform", platform)]
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-compile",
+                "--target",
+                str(target / "python"),
+                *platforms,
+                "--only-binary=:all:",
+                "--implementation",
+                "cp",
+                "--python-version",
+                python_version,
+                *requirements,
+            ],
+            check=True,
+        )
+        done.write_text("\n".join(requirements))
+        return target / "python"
+
+
+class Compute(Construct):
+    """The Lambda factory and the functions of the stack (construct ids from ``constants``)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        storage: Storage,
+        event_bus: events.IEventBus,
+        bundle_layer_dependencies: bool,
+        short_clip_max_seconds: int,
+        max_media_seconds: int,
+        max_media_bytes: int,
+        whisper_model: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.layer = lambda_.LayerVersion(
+            self,
+            "JipingLayer",
+            description="jiping domain package and its runtime dependencies",
+            code=lambda_.Code.from_asset(
+                str(LAYER_SOURCE_DIR),
+                bundling=BundlingOptions(
+                    image=DockerImage.from_registry("unused"),  # local bundling always succeeds
+                    local=LayerBundler(with_dependencies=bundle_layer_dependencies),
+                ),
+            ),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+        )
+        self._code = lambda_.Code.from_asset(
+            str(FUNCTIONS_DIR), exclude=["**/__pycache__", "**/*.pyc", ".pytest_cache"]
+        )
+
+        self.probe_media = self.zip_function(
+            "ProbeMedia",
+            memory_mb=constants.PROBE_MEMORY_MB,
+            timeout_s=constants.PROBE_TIMEOUT_S,
+            environment={
+                "MAX_MEDIA_SECONDS": str(max_media_seconds),
+                "MAX_MEDIA_BYTES": str(max_media_bytes),
+                "SHORT_CLIP_MAX_SECONDS": str(short_clip_max_seconds),
+            },
+        )
+        storage.uploads.grant_read(self.probe_media)
+
+        self.persist = self.zip_function(
+            "Persist",
+            environment={
+                "INTERVIEWS_TABLE": storage.interviews.table_name,
+                "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
+            },
+        )
+        storage.interviews.grant_read_write_data(self.persist)
+        storage.artifacts.grant_read(self.persist)
+
+        self.publish = self.zip_function(
+            "Publish",
+            environment={"EVENT_BUS_NAME": event_bus.event_bus_name, "EVENT_SOURCE": constants.EVENT_SOURCE},
+        )
+        event_bus.grant_put_events_to(self.publish)
+
+        # STATE_MACHINE_ARN and the StartExecution grant are added by the Trigger construct.
+        self.start_evaluation = self.zip_function(
+            "StartEvaluation", environment={"UPLOADS_PREFIX": constants.UPLOADS_PREFIX}
+        )
+
+        self.api = self.zip_function(
+            "Api",
+            environment={
+                "INTERVIEWS_TABLE": storage.interviews.table_name,
+                "UPLOADS_BUCKET": storage.uploads.bucket_name,
+            },
+        )
+        storage.interviews.grant_read_data(self.api)
+
+        self.transcribe_cpu = self._transcribe_function(whisper_model)
+        storage.uploads.grant_read(self.transcribe_cpu)
+        storage.artifacts.grant_write(self.transcribe_cpu)
+
+        self._acknowledge_grants(storage)
+
+    # -- the factory -----------------------------------------------------------------------------
+
+    def zip_function(
+        self,
+        construct_id: str,
+        *,
+        environment: dict[str, str] | None = None,
+        memory_mb: int = constants.LAMBDA_MEMORY_MB,
+        timeout_s: int = constants.LAMBDA_TIMEOUT_S,
+    ) -> lambda_.Function:
+        """A zip function from ``functions/`` with the handler from ``constants.ZIP_FUNCTIONS``."""
+        return lambda_.Function(
+            self,
+            construct_id,
+            code=self._code,
+            handler=constants.ZIP_FUNCTIONS[construct_id],
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            layers=[self.layer],
+            **self._shared(construct_id, environment or {}, memory_mb, timeout_s),
+        )
+
+    def _transcribe_function(self, whisper_model: str) -> lambda_.DockerImageFunction:
+        name = constants.TRANSCRIBE_FUNCTION
+        return lambda_.DockerImageFunction(
+            self,
+            name,
+            code=lambda_.DockerImageCode.from_image_asset(
+                str(REPO_ROOT),
+                file=TRANSCRIBE_LAMBDA_DOCKERFILE,
+                cmd=[constants.TRANSCRIBE_LAMBDA_CMD],
+                platform=ecr_assets.Platform.LINUX_AMD64,
+                build_args={"WHISPER_MODEL": whisper_model},
+            ),
+            # x86_64: ctranslate2's int8 CPU kernels are fastest there and the image builds natively
+            # on the usual x86 CI without emulation.
+            architecture=lambda_.Architecture.X86_64,
+            ephemeral_storage_size=Size.mebibytes(TRANSCRIBE_EPHEMERAL_STORAGE_MIB),
+            **self._shared(
+                name,
+                {
+                    "WHISPER_MODEL": whisper_model,
+                    "WHISPER_DEVICE": "cpu",
+                    "WHISPER_COMPUTE_TYPE": "int8",
+                    "WHISPER_MODEL_DIR": f"/opt/models/whisper-{whisper_model}",
+                },
+                constants.TRANSCRIBE_LAMBDA_MEMORY_MB,
+                constants.TRANSCRIBE_LAMBDA_TIMEOUT_S,
+            ),
+        )
+
+    def _shared(
+        self, construct_id: str, environment: dict[str, str], memory_mb: int, timeout_s: int
+    ) -> dict[str, Any]:
+        """Defaults shared by every function: own role and log group, JSON logs, tracing, Powertools."""
+        log_group = logs.LogGroup(
+            self,
+            f"{construct_id}Logs",
+            retention=log_retention(),
+        )
+        # A role per function without AWS managed policies: it may write its own log group only.
+        role = iam.Role(
+            self,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Jiping {construct_id} function",
+        )
+        log_group.grant(role, "logs:CreateLogStream", "logs:PutLogEvents")
+        acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+        return {
+            "role": role,
+            "log_group": log_group,
+            "memory_size": memory_mb,
+            "timeout": Duration.seconds(timeout_s),
+            "tracing": lambda_.Tracing.ACTIVE,
+            "logging_format": lambda_.LoggingFormat.JSON,
+            "environment": {**POWERTOOLS_ENV, **environment},
+        }
+
+    def _acknowledge_grants(self, storage: Storage) -> None:
+        """The wildcards that ``grant_*`` adds, one finding at a time on the role that holds it."""
+        acknowledge_grants(_role(self.probe_media), read=[storage.uploads])
+        acknowledge_grants(_role(self.persist), read=[storage.artifacts], table_write=True)
+        acknowledge_grants(_role(self.transcribe_cpu), read=[storage.uploads], write=[storage.artifacts])
+
+
+def _role(fn: lambda_.IFunction) -> iam.IRole:
+    assert fn.role is not None
+    return fn.role

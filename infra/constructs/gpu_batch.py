@@ -1,0 +1,157 @@
+"""GPU transcription on AWS Batch: a managed EC2 compute environment that scales from zero.
+
+Cheap network on purpose: public subnets, no NAT gateway; instances get public IPs to reach ECR,
+S3 and CloudWatch, and their security group admits no inbound traffic. VPC flow logs are on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Duration, Size
+from aws_cdk import aws_batch as batch
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra import constants
+from infra.constructs import log_retention
+from infra.nag import AWS_MANAGED_POLICY, acknowledge, acknowledge_grants
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TRANSCRIBE_DOCKERFILE = f"{constants.TRANSCRIBE_CONTAINER_DIR}/Dockerfile"
+TRANSCRIBE_COMMAND = ["python3", "/app/entrypoint.py", "--request", "Ref::request"]
+JOB_VCPUS = 4
+# ~15 GiB: fits the memory ECS registers on a 16 GiB xlarge GPU instance (g5/g6.xlarge).
+JOB_MEMORY_MIB = 15_000
+JOB_GPUS = 1
+JOB_ATTEMPTS = 2
+JOB_TIMEOUT = Duration.minutes(90)
+
+
+class GpuBatch(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        uploads: s3.IBucket,
+        artifacts: s3.IBucket,
+        instance_types: list[str],
+        max_vcpus: int,
+        whisper_model: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            max_azs=2,
+            nat_gateways=0,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24)
+            ],
+            flow_logs={
+                "all": ec2.FlowLogOptions(
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+                        logs.LogGroup(self, "FlowLogs", retention=log_retention())
+                    ),
+                    traffic_type=ec2.FlowLogTrafficType.ALL,
+                )
+            },
+        )
+        security_group = ec2.SecurityGroup(
+            self,
+            "ComputeSecurityGroup",
+            vpc=self.vpc,
+            description="Batch GPU instances: no inbound, HTTPS out to AWS APIs",
+            allow_all_outbound=True,
+        )
+
+        self.compute_environment = batch.ManagedEc2EcsComputeEnvironment(
+            self,
+            "GpuCompute",
+            vpc=self.vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            security_groups=[security_group],
+            instance_types=[ec2.InstanceType(name) for name in instance_types],
+            use_optimal_instance_classes=False,
+            images=[batch.EcsMachineImage(image_type=batch.EcsMachineImageType.ECS_AL2_NVIDIA)],
+            minv_cpus=0,
+            maxv_cpus=max_vcpus,
+            allocation_strategy=batch.AllocationStrategy.BEST_FIT_PROGRESSIVE,
+            update_to_latest_image_version=True,
+        )
+        self.job_queue = batch.JobQueue(
+            self,
+            "TranscribeQueue",
+            priority=1,
+            compute_environments=[
+                batch.OrderedComputeEnvironment(compute_environment=self.compute_environment, order=1)
+            ],
+        )
+
+        job_role = iam.Role(
+            self,
+            "TranscribeJobRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description="Jiping GPU transcription job: read uploads, write artifacts",
+        )
+        uploads.grant_read(job_role)
+        artifacts.grant_write(job_role)
+        log_group = logs.LogGroup(self, "TranscribeJobLogs", retention=log_retention())
+        self.job_definition = batch.EcsJobDefinition(
+            self,
+            "TranscribeJob",
+            container=batch.EcsEc2ContainerDefinition(
+                self,
+                "TranscribeContainer",
+                image=ecs.ContainerImage.from_asset(
+                    str(REPO_ROOT),
+                    file=TRANSCRIBE_DOCKERFILE,
+                    platform=ecr_assets.Platform.LINUX_AMD64,
+                    build_args={"WHISPER_MODEL": whisper_model},
+                ),
+                cpu=JOB_VCPUS,
+                memory=Size.mebibytes(JOB_MEMORY_MIB),
+                gpu=JOB_GPUS,
+                command=TRANSCRIBE_COMMAND,
+                environment={
+                    "WHISPER_MODEL": whisper_model,
+                    "WHISPER_DEVICE": "cuda",
+                    "WHISPER_COMPUTE_TYPE": "float16",
+                    "WHISPER_MODEL_DIR": f"/opt/models/whisper-{whisper_model}",
+                    "POWERTOOLS_SERVICE_NAME": constants.SERVICE_NAME,
+                    "LOG_LEVEL": "INFO",
+                },
+                job_role=job_role,
+                logging=ecs.LogDriver.aws_logs(stream_prefix="transcribe", log_group=log_group),
+            ),
+            retry_attempts=JOB_ATTEMPTS,
+            timeout=JOB_TIMEOUT,
+        )
+
+        acknowledge_grants(job_role, read=[uploads], write=[artifacts])
+        instance_role = self.compute_environment.instance_role
+        assert instance_role is not None
+        acknowledge(
+            instance_role,
+            f"AwsSolutions-IAM4[{AWS_MANAGED_POLICY}service-role/AmazonEC2ContainerServiceforEC2Role]",
+            "The ECS container-instance role of the Batch GPU instances: the AWS-maintained policy is the "
+            "documented minimum for the ECS agent (register instance, pull images, send logs).",
+        )
+        execution_role = self.job_definition.container.execution_role
+        acknowledge(
+            execution_role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "ecr:GetAuthorizationToken has no resource-level permissions; image pulls themselves are scoped "
+            "to the asset repository.",
+        )
+
+        CfnOutput(
+            self, constants.OUTPUT_TRANSCRIBE_JOB_QUEUE, value=self.job_queue.job_queue_arn
+        ).override_logical_id(constants.OUTPUT_TRANSCRIBE_JOB_QUEUE)

@@ -1,0 +1,129 @@
+"""Buckets, tables and the customer-managed key that encrypts them."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra import constants
+
+NONCURRENT_VERSION_EXPIRY_DAYS = 1
+ABORT_MULTIPART_AFTER_DAYS = 1
+
+
+class Storage(Construct):
+    """Uploads (raw video, short-lived), artifacts (transcripts, reports), access logs, tables."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, upload_retention_days: int, artifact_retention_days: int
+    ) -> None:
+        super().__init__(scope, construct_id)
+
+        self.key = kms.Key(
+            self,
+            "DataKey",
+            description="Jiping: interview media, artifacts and tables",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+        # Server access logs cannot be delivered to an SSE-KMS bucket: S3-managed keys here.
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-access-logs",
+                    expiration=Duration.days(artifact_retention_days),
+                    noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_EXPIRY_DAYS),
+                )
+            ],
+        )
+
+        self.uploads = self._data_bucket(
+            "UploadsBucket",
+            retention_days=upload_retention_days,
+            log_prefix="uploads/",
+            event_bridge_enabled=True,
+        )
+        self.artifacts = self._data_bucket(
+            "ArtifactsBucket", retention_days=artifact_retention_days, log_prefix="artifacts/"
+        )
+
+        self.interviews = self._table(
+            "InterviewsTable",
+            partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="interview_id", type=dynamodb.AttributeType.STRING),
+            ttl_attribute="expires_at",
+        )
+        # Powertools idempotency layout: key_attr="id", expiry_attr="expiration".
+        self.idempotency = self._table(
+            "IdempotencyTable",
+            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+            ttl_attribute="expiration",
+        )
+
+        for name, value in (
+            (constants.OUTPUT_UPLOADS_BUCKET, self.uploads.bucket_name),
+            (constants.OUTPUT_ARTIFACTS_BUCKET, self.artifacts.bucket_name),
+            (constants.OUTPUT_INTERVIEWS_TABLE, self.interviews.table_name),
+            (constants.OUTPUT_IDEMPOTENCY_TABLE, self.idempotency.table_name),
+        ):
+            CfnOutput(self, name, value=value).override_logical_id(name)
+
+    def _data_bucket(
+        self, construct_id: str, *, retention_days: int, log_prefix: str, event_bridge_enabled: bool = False
+    ) -> s3.Bucket:
+        return s3.Bucket(
+            self,
+            construct_id,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix=log_prefix,
+            event_bridge_enabled=event_bridge_enabled,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="retention",
+                    expiration=Duration.days(retention_days),
+                    noncurrent_version_expiration=Duration.days(NONCURRENT_VERSION_EXPIRY_DAYS),
+                    abort_incomplete_multipart_upload_after=Duration.days(ABORT_MULTIPART_AFTER_DAYS),
+                )
+            ],
+        )
+
+    def _table(
+        self,
+        construct_id: str,
+        *,
+        partition_key: dynamodb.Attribute,
+        ttl_attribute: str,
+        sort_key: dynamodb.Attribute | None = None,
+    ) -> dynamodb.Table:
+        return dynamodb.Table(
+            self,
+            construct_id,
+            partition_key=partition_key,
+            sort_key=sort_key,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=ttl_attribute,
+            removal_policy=RemovalPolicy.RETAIN,
+        )

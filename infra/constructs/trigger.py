@@ -1,0 +1,71 @@
+"""Upload -> workflow: S3 ``Object Created`` on the default bus -> SQS buffer -> StartEvaluation.
+
+StartEvaluation names each execution by a hash of bucket/key/version, so S3's and EventBridge's
+at-least-once deliveries start nothing twice.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra import constants
+from infra.constructs.delivery import queue_with_dlq, target_dlq
+
+
+class Trigger(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        uploads: s3.IBucket,
+        starter: lambda_.Function,
+        state_machine: sfn.IStateMachine,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.buffer = queue_with_dlq(
+            self, "UploadBuffer", visibility_timeout_s=constants.BUFFER_VISIBILITY_TIMEOUT_S
+        )
+
+        self.rule = events.Rule(
+            self,
+            "UploadCreated",
+            description="S3 Object Created under uploads/ in the uploads bucket",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={
+                    "bucket": {"name": [uploads.bucket_name]},
+                    "object": {"key": [{"prefix": constants.UPLOADS_PREFIX}]},
+                },
+            ),
+            targets=[
+                targets.SqsQueue(
+                    self.buffer,
+                    dead_letter_queue=target_dlq(self, "UploadCreatedTargetDlq", "rule UploadCreated"),
+                    retry_attempts=185,
+                    max_event_age=Duration.hours(24),
+                )
+            ],
+        )
+
+        starter.add_environment("STATE_MACHINE_ARN", state_machine.state_machine_arn)
+        state_machine.grant_start_execution(starter)
+        starter.add_event_source(
+            sources.SqsEventSource(
+                self.buffer,
+                batch_size=constants.STARTER_BATCH_SIZE,
+                report_batch_item_failures=True,
+            )
+        )
+
+        CfnOutput(self, constants.OUTPUT_BUFFER_QUEUE, value=self.buffer.queue_url).override_logical_id(
+            constants.OUTPUT_BUFFER_QUEUE
+        )

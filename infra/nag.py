@@ -1,0 +1,106 @@
+"""cdk-nag 3 wiring and the acknowledgements that do not belong to one construct module.
+
+cdk-nag 3 runs as a CDK policy-validation plugin: every synth evaluates the AwsSolutions pack and a
+single unacknowledged finding (error *or* warning) fails the synth with ``validation-report.json`` in
+the output directory. Acknowledgements are ``Validations.of(construct).acknowledge(...)`` records on
+ONE construct (cdk-nag honours them on that construct and its children) and ONE finding id
+(``AwsSolutions-IAM5[Resource::*]`` names a single wildcard, not the whole rule).
+
+Acknowledgements that belong to a resource we create are made next to that resource through
+:func:`acknowledge`; this module keeps those for resources that CDK adds by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk.aws_s3 import IBucket
+from cdk_nag import AwsSolutionsChecks
+from constructs import IConstruct
+
+# Context switch used by the infra tests only: build the app with every acknowledgement left out, so a
+# test can prove that each acknowledgement still matches a real finding (no stale suppressions).
+CONTEXT_ACKNOWLEDGE = "jiping:nagAcknowledge"
+
+ACKNOWLEDGED_RULES_METADATA = "aws:cdk:acknowledged-rules"
+
+AWS_MANAGED_POLICY = "Policy::arn:<AWS::Partition>:iam::aws:policy/"
+XRAY_REASON = (
+    "X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions; "
+    "CDK adds them with Resource '*' for active tracing."
+)
+
+
+def add_checks(app: App) -> None:
+    """Run the AwsSolutions pack on every synth (findings fail the synth)."""
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+
+
+def acknowledge(construct: IConstruct, finding: str, reason: str) -> None:
+    """Acknowledge one finding (``AwsSolutions-XX`` or ``AwsSolutions-XX[appliesTo]``) on one construct."""
+    if not finding.startswith("AwsSolutions-"):
+        raise ValueError(f"not an AwsSolutions finding id: {finding}")
+    if not reason.strip():
+        raise ValueError("an acknowledgement needs a reason")
+    if construct.node.try_get_context(CONTEXT_ACKNOWLEDGE) is False:
+        return
+    Validations.of(construct).acknowledge(Acknowledgment(id=finding, reason=reason))
+
+
+def acknowledge_framework_resources(stack: Stack) -> None:
+    """Resources that CDK adds at stack level by itself (singleton custom-resource handlers)."""
+    for child in stack.node.children:
+        if child.node.id.startswith("BucketNotificationsHandler"):
+            # Custom::S3BucketNotifications: turns on S3 -> EventBridge for the uploads bucket.
+            role = child.node.find_child("Role")
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM4[{AWS_MANAGED_POLICY}service-role/AWSLambdaBasicExecutionRole]",
+                "CDK's own BucketNotifications custom-resource handler; its role and policy are not "
+                "configurable. It only writes its own logs.",
+            )
+
+
+# What ``grant_read`` / ``grant_write`` on a KMS-encrypted bucket and ``grant_read_write_data`` on a
+# KMS-encrypted table add as wildcards, with why each is acceptable.
+_READ_OBJECTS = {
+    "Action::s3:GetObject*": "grant_read: GetObject/GetObjectVersion of objects whose keys are only known at "
+    "run time, in this one bucket.",
+    "Action::s3:GetBucket*": "grant_read: bucket-level reads (location, versioning) of this one bucket.",
+    "Action::s3:List*": "grant_read: List/HeadObject in this one bucket.",
+}
+_WRITE_OBJECTS = {
+    "Action::s3:DeleteObject*": "grant_write: replacing/cleaning a partial artifact in the artifacts "
+    "bucket only.",
+    "Action::s3:Abort*": "grant_write: aborting its own multipart uploads.",
+}
+_KMS_WRITE = {
+    "Action::kms:GenerateDataKey*": "Data keys of the one stack key (by ARN) to write SSE-KMS data.",
+    "Action::kms:ReEncrypt*": "Re-encryption with the one stack key (by ARN), added by grant_* for SSE-KMS.",
+}
+
+
+def acknowledge_grants(
+    role: IConstruct,
+    *,
+    read: Sequence[IBucket] = (),
+    write: Sequence[IBucket] = (),
+    table_write: bool = False,
+) -> None:
+    """Acknowledge, on ONE role, each wildcard its bucket/table grants produce (and only those)."""
+    findings: dict[str, str] = {}
+    if read:
+        findings.update(_READ_OBJECTS)
+    if write:
+        findings.update(_WRITE_OBJECTS)
+    if write or table_write:
+        findings.update(_KMS_WRITE)
+    for bucket in [*read, *write]:
+        logical_id = Stack.of(bucket).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
+        findings[f"Resource::<{logical_id}.Arn>/*"] = (
+            f"Objects of bucket {bucket.node.id} are addressed by tenant/interview keys known only at "
+            "run time."
+        )
+    for applies_to, reason in findings.items():
+        acknowledge(role, f"AwsSolutions-IAM5[{applies_to}]", reason)

@@ -1,0 +1,72 @@
+"""End-to-end helpers: upload through the S3 trigger, follow the execution, read what was stored."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from infra import constants
+from jiping.adapters.dynamodb import DynamoInterviewRepository
+from jiping.models import Interview, Transcript
+
+
+def run_upload(cloud: Any, path: Path, tenant: str, interview: str, filename: str | None = None) -> Any:
+    """Upload as a portal would and wait for the execution the S3 event started."""
+    up = cloud.upload(path, tenant, interview, filename)
+    return cloud.wait_for_execution(cloud.execution_arn(**up), timeout=900)
+
+
+def interview_row(cloud: Any, tenant: str, interview: str) -> Interview:
+    row = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE]).get(tenant, interview)
+    assert row is not None, "no interview row was stored"
+    return row
+
+
+def transcript_of(cloud: Any, key: str) -> Transcript:
+    body = cloud.client("s3").get_object(Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=key)["Body"]
+    return Transcript.model_validate_json(body.read())
+
+
+def delivered_events(cloud: Any, interview: str) -> list[dict[str, Any]]:
+    """Events the webhook queue received for one interview (the queue is drained as it is read)."""
+    sqs = cloud.client("sqs")
+    url = cloud.outputs[constants.OUTPUT_WEBHOOK_QUEUE]
+    found: list[dict[str, Any]] = []
+    while True:
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not msgs:
+            return found
+        for m in msgs:
+            body = json.loads(m["Body"])
+            if body["detail"]["interview_id"] == interview:
+                found.append(body)
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            else:
+                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+        if all(json.loads(m["Body"])["detail"]["interview_id"] != interview for m in msgs):
+            return found
+
+
+_NUMBERS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "10": "ten"}
+
+
+def words(text: str) -> list[str]:
+    tokens = re.findall(r"[a-z0-9']+", text.lower())
+    return [_NUMBERS.get(t, t) for t in tokens]
+
+
+def hanzi(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) == "Lo")
+
+
+def edit_distance(a: list[str] | str, b: list[str] | str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]

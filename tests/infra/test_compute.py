@@ -1,0 +1,117 @@
+"""The Lambda factory: shared defaults, per-function environment, the image function, the layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra import constants
+
+from .conftest import Synth
+
+EXPECTED_ENV = {
+    "ProbeMedia": {"MAX_MEDIA_SECONDS", "MAX_MEDIA_BYTES", "SHORT_CLIP_MAX_SECONDS"},
+    "Persist": {"INTERVIEWS_TABLE", "ARTIFACTS_BUCKET"},
+    "Publish": {"EVENT_BUS_NAME", "EVENT_SOURCE"},
+    "StartEvaluation": {"STATE_MACHINE_ARN", "UPLOADS_PREFIX"},
+    "Api": {"INTERVIEWS_TABLE", "UPLOADS_BUCKET"},
+    constants.TRANSCRIBE_FUNCTION: {
+        "WHISPER_MODEL",
+        "WHISPER_DEVICE",
+        "WHISPER_COMPUTE_TYPE",
+        "WHISPER_MODEL_DIR",
+    },
+}
+POWERTOOLS = {
+    "POWERTOOLS_SERVICE_NAME": "jiping",
+    "POWERTOOLS_METRICS_NAMESPACE": "Jiping",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def _function(synth: Synth, name: str) -> tuple[str, dict[str, Any]]:
+    # CustomResource handlers are plain AWS::Lambda::Function too, but not under Compute.
+    logical_id, fn = synth.resource("AWS::Lambda::Function", f"Compute{name}")
+    return logical_id, fn["Properties"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ENV))
+def test_function_shares_the_factory_defaults_and_has_its_environment(synth: Synth, name: str) -> None:
+    _, props = _function(synth, name)
+    env = props["Environment"]["Variables"]
+    assert set(env) == EXPECTED_ENV[name] | set(POWERTOOLS)
+    assert {k: env[k] for k in POWERTOOLS} == POWERTOOLS
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["LoggingConfig"]["LogFormat"] == "JSON"
+    log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
+    assert (
+        synth.raw["Resources"][log_group_id]["Properties"]["RetentionInDays"] == constants.LOG_RETENTION_DAYS
+    )
+
+
+@pytest.mark.parametrize("name", sorted(constants.ZIP_FUNCTIONS))
+def test_zip_functions_run_arm64_on_the_current_python_with_the_jiping_layer(synth: Synth, name: str) -> None:
+    layer_id, _ = synth.resource("AWS::Lambda::LayerVersion", "ComputeJipingLayer")
+    _, props = _function(synth, name)
+    assert props["Handler"] == constants.ZIP_FUNCTIONS[name]
+    assert props["Architectures"] == ["arm64"]
+    assert props["Runtime"] == "python3.14"
+    assert props["Layers"] == [{"Ref": layer_id}]
+
+
+def test_sizes_come_from_the_constants(synth: Synth) -> None:
+    _, probe = _function(synth, "ProbeMedia")
+    assert (probe["MemorySize"], probe["Timeout"]) == (constants.PROBE_MEMORY_MB, constants.PROBE_TIMEOUT_S)
+    _, persist = _function(synth, "Persist")
+    assert (persist["MemorySize"], persist["Timeout"]) == (
+        constants.LAMBDA_MEMORY_MB,
+        constants.LAMBDA_TIMEOUT_S,
+    )
+
+
+def test_cpu_transcription_is_the_container_entrypoint_with_the_base_model(synth: Synth) -> None:
+    _, props = _function(synth, constants.TRANSCRIBE_FUNCTION)
+    assert props["PackageType"] == "Image"
+    assert props["ImageConfig"] == {"Command": [constants.TRANSCRIBE_LAMBDA_CMD]}
+    assert (props["MemorySize"], props["Timeout"]) == (
+        constants.TRANSCRIBE_LAMBDA_MEMORY_MB,
+        constants.TRANSCRIBE_LAMBDA_TIMEOUT_S,
+    )
+    env = props["Environment"]["Variables"]
+    assert env["WHISPER_MODEL"] == "base"
+    assert env["WHISPER_DEVICE"] == "cpu"
+    assert env["WHISPER_COMPUTE_TYPE"] == "int8"
+    assert env["WHISPER_MODEL_DIR"] == "/opt/models/whisper-base"
+
+
+def test_function_roles_carry_no_aws_managed_policies(synth: Synth) -> None:
+    for name in EXPECTED_ENV:
+        _, props = _function(synth, name)
+        role = synth.raw["Resources"][props["Role"]["Fn::GetAtt"][0]]["Properties"]
+        assert "ManagedPolicyArns" not in role, name
+
+
+def _actions_of_role(synth: Synth, role_id: str) -> set[str]:
+    actions: set[str] = set()
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                found = statement["Action"]
+                actions.update([found] if isinstance(found, str) else found)
+    return actions
+
+
+def test_grants_follow_least_privilege(synth: Synth) -> None:
+    def actions(name: str) -> set[str]:
+        _, props = _function(synth, name)
+        return _actions_of_role(synth, props["Role"]["Fn::GetAtt"][0])
+
+    assert "states:StartExecution" in actions("StartEvaluation")
+    assert "events:PutEvents" in actions("Publish")
+    assert "dynamodb:PutItem" in actions("Persist")
+    assert "dynamodb:PutItem" not in actions("Api")
+    assert "dynamodb:Query" in actions("Api")
+    assert "s3:PutObject" in actions(constants.TRANSCRIBE_FUNCTION)
+    assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in actions("ProbeMedia"))
+    assert not any(a.startswith("dynamodb:") for a in actions("ProbeMedia"))

@@ -1,0 +1,49 @@
+"""GPU transcription on AWS Batch: scale-from-zero EC2 GPU compute, the job queue and definition."""
+
+from __future__ import annotations
+
+from infra import constants
+
+from .conftest import Synth
+
+
+def test_compute_environment_scales_gpu_instances_from_zero(synth: Synth) -> None:
+    _, ce = synth.resource("AWS::Batch::ComputeEnvironment", "GpuBatchGpuCompute")
+    resources = ce["Properties"]["ComputeResources"]
+    assert ce["Properties"]["Type"] == "managed"
+    assert resources["Type"] == "EC2"
+    assert resources["MinvCpus"] == 0
+    assert resources["MaxvCpus"] == constants.DEFAULTS["jiping:gpuMaxVcpus"]
+    assert sorted(resources["InstanceTypes"]) == sorted(constants.DEFAULTS["jiping:gpuInstanceTypes"])
+    assert [c["ImageType"] for c in resources["Ec2Configuration"]] == ["ECS_AL2_NVIDIA"]
+
+
+def test_vpc_has_flow_logs_and_no_nat_gateway(synth: Synth) -> None:
+    assert synth.resources("AWS::EC2::FlowLog")
+    assert not synth.resources("AWS::EC2::NatGateway")
+
+
+def test_job_definition_asks_for_one_gpu_and_runs_the_entrypoint_with_the_request(synth: Synth) -> None:
+    _, job = synth.resource("AWS::Batch::JobDefinition", "GpuBatchTranscribeJob")
+    props = job["Properties"]
+    container = props["ContainerProperties"]
+    requirements = {r["Type"]: r["Value"] for r in container["ResourceRequirements"]}
+    assert requirements["GPU"] == "1"
+    assert requirements["VCPU"] == "4"
+    assert 14 * 1024 <= int(requirements["MEMORY"]) <= 16 * 1024
+    assert container["Command"] == ["python3", "/app/entrypoint.py", "--request", "Ref::request"]
+    env = {e["Name"]: e["Value"] for e in container["Environment"]}
+    assert env["WHISPER_MODEL"] == "large-v3"
+    assert env["WHISPER_DEVICE"] == "cuda"
+    assert env["WHISPER_COMPUTE_TYPE"] == "float16"
+    assert env["WHISPER_MODEL_DIR"] == "/opt/models/whisper-large-v3"
+    assert container["LogConfiguration"]["LogDriver"] == "awslogs"
+    assert props["RetryStrategy"]["Attempts"] == 2
+    assert props["Timeout"]["AttemptDurationSeconds"] > 0
+
+
+def test_job_queue_arn_is_an_output_and_the_workflow_submits_to_it(synth: Synth) -> None:
+    queue_id, _ = synth.resource("AWS::Batch::JobQueue", "GpuBatchTranscribeQueue")
+    assert synth.raw["Outputs"][constants.OUTPUT_TRANSCRIBE_JOB_QUEUE]["Value"] == {
+        "Fn::GetAtt": [queue_id, "JobQueueArn"]
+    }
