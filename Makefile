@@ -58,3 +58,6 @@ deploy: setup ## deploy to the AWS account in your environment (see README: boot
 
 clean:
 	rm -rf cdk.out .build out .pytest_cache
+
+bench: setup ## end-to-end time on the local cloud against bare faster-whisper on the same audio
+	$(PY) -m bench.asr_vs_e2e

@@ -11,7 +11,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from jiping import __version__
 from jiping.observability import logger, metrics, tracer
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from jiping import bootstrap, stages
 from jiping.models import PersistRequest
 from jiping.observability import logger, metrics, tracer
@@ -25,7 +24,9 @@ def settings() -> PersistSettings:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = PersistRequest.model_validate(event)
     logger.append_keys(tenant_id=request.input.tenant_id, interview_id=request.input.interview_id)
-    event_out = stages.record_outcome(request, bootstrap.interview_repository(settings()), bootstrap.object_store())
+    event_out = stages.record_outcome(
+        request, bootstrap.interview_repository(settings()), bootstrap.object_store()
+    )
     logger.info("outcome recorded", outcome=request.outcome, media_id=request.input.media_id)
     metrics.add_metric(name=f"Interviews{request.outcome.title()}", unit=MetricUnit.Count, value=1)
     return event_out.model_dump(mode="json")

@@ -7,7 +7,6 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from jiping import bootstrap, stages
 from jiping.models import UploadRef
 from jiping.observability import logger, metrics, tracer
@@ -26,7 +25,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     upload = UploadRef.model_validate(event)
     result = stages.probe_upload(upload, settings(), bootstrap.object_store())
     logger.info(
-        "probed", accepted=result.accepted, reason_code=result.reason_code, duration_s=result.duration_s, route=result.route
+        "probed",
+        accepted=result.accepted,
+        reason_code=result.reason_code,
+        duration_s=result.duration_s,
+        route=result.route,
     )
-    metrics.add_metric(name="UploadsAccepted" if result.accepted else "UploadsRejected", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name="UploadsAccepted" if result.accepted else "UploadsRejected", unit=MetricUnit.Count, value=1
+    )
     return result.model_dump(mode="json")

@@ -14,12 +14,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel, SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import Json
-
 from jiping import bootstrap, stages
 from jiping.models import UploadRef
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import StarterSettings, load
+from pydantic import Json
 
 
 class UploadEventRecord(SqsRecordModel):
@@ -48,11 +47,16 @@ def record_handler(record: UploadEventRecord) -> None:
         upload, record.body.time, settings().uploads_prefix, bootstrap.workflow_starter(settings())
     )
     logger.info("evaluation start", started=started, duplicate=not started, message_id=record.messageId)
-    metrics.add_metric(name="EvaluationsStarted" if started else "DuplicateUploadEvents", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name="EvaluationsStarted" if started else "DuplicateUploadEvents", unit=MetricUnit.Count, value=1
+    )
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)

@@ -64,7 +64,9 @@ def _route_function_logs(log_file: Path) -> TextIO:
     return handle
 
 
-def evaluate(videos: Sequence[Path], job: str, tenant: str, out: Path, console: Console) -> tuple[dict[str, Any], int]:
+def evaluate(
+    videos: Sequence[Path], job: str, tenant: str, out: Path, console: Console
+) -> tuple[dict[str, Any], int]:
     """Run one interview (one or more answer clips) through the local cloud; return (result, exit code)."""
     from jiping.adapters.dynamodb import DynamoInterviewRepository
     from jiping.models import ObjectLocation, Transcript
@@ -79,8 +81,10 @@ def evaluate(videos: Sequence[Path], job: str, tenant: str, out: Path, console: 
     started = time.perf_counter()
     console.say("starting the local cloud (synthesizing the CDK stack on first use)")
     with LocalCloud() as cloud:
-        console.say(f"local cloud up: {len(cloud.functions)} functions, state machine "
-                    f"{cloud.state_machine_arn.rsplit(':', 1)[-1]}")  # fmt: skip
+        console.say(
+            f"local cloud up: {len(cloud.functions)} functions, state machine "
+            f"{cloud.state_machine_arn.rsplit(':', 1)[-1]}"
+        )
         repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
         create_interview(repo, tenant, interview_id, job)
         console.say(f"interview {interview_id} created for job {job!r} (tenant {tenant!r})")
@@ -92,7 +96,9 @@ def evaluate(videos: Sequence[Path], job: str, tenant: str, out: Path, console: 
         executions = []
         for video, up, arn in uploads:
             media_id = Path(up["key"]).stem
-            result = cloud.wait_for_execution(arn, on_state=lambda name, m=media_id: console.say(f"{m}: {name}"))
+            result = cloud.wait_for_execution(
+                arn, on_state=lambda name, m=media_id: console.say(f"{m}: {name}")
+            )
             console.say(f"{media_id}: execution {result.status}")
             executions.append((video, up, result))
         interview = repo.get(tenant, interview_id)
@@ -104,7 +110,9 @@ def evaluate(videos: Sequence[Path], job: str, tenant: str, out: Path, console: 
             record = interview.media.get(media_id)
             transcript = None
             if record is not None and record.transcript_key:
-                loc = ObjectLocation(bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], key=record.transcript_key)
+                loc = ObjectLocation(
+                    bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], key=record.transcript_key
+                )
                 body = artifacts.get_object(Bucket=loc.bucket, Key=loc.key)["Body"].read()
                 transcript = Transcript.model_validate_json(body)
                 (target / f"{media_id}.transcript.json").write_bytes(body)
@@ -117,10 +125,17 @@ def evaluate(videos: Sequence[Path], job: str, tenant: str, out: Path, console: 
                     "reason": _reason(result),
                     "error": record.error if record else result.error,
                     "language": transcript.language if transcript else None,
-                    "duration_s": transcript.duration_s if transcript else (record.duration_s if record else None),
-                    "transcript": transcript.model_dump(mode="json", exclude={"model", "timings"}) if transcript else None,
-                    "asr": ({"model": transcript.model.model_dump(mode="json"), "timings": transcript.timings}
-                            if transcript else None),  # fmt: skip
+                    "duration_s": transcript.duration_s
+                    if transcript
+                    else (record.duration_s if record else None),
+                    "transcript": transcript.model_dump(mode="json", exclude={"model", "timings"})
+                    if transcript
+                    else None,
+                    "asr": (
+                        {"model": transcript.model.model_dump(mode="json"), "timings": transcript.timings}
+                        if transcript
+                        else None
+                    ),
                     "execution": {"arn": result.arn, "status": result.status, "error": result.error},
                     "timings": {s["name"]: s.get("seconds") for s in result.states()},
                 }
@@ -156,7 +171,10 @@ def _reason(result: Any) -> str | None:
 
 
 def print_summary(document: dict[str, Any], stream: TextIO) -> None:
-    print(f"\nInterview {document['interview_id']} (job {document['job_id']}): {document['status']}", file=stream)
+    print(
+        f"\nInterview {document['interview_id']} (job {document['job_id']}): {document['status']}",
+        file=stream,
+    )
     for a in document["answers"]:
         print(f"\n  {a['media_id']}: {a['status']}", end="", file=stream)
         if a["reason_code"]:
@@ -167,12 +185,16 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
             continue
         t = a["transcript"]
         if t:
-            print(f"  language={t['language']} duration={t['duration_s']:.1f}s segments={len(t['segments'])}",
-                  file=stream)  # fmt: skip
+            print(
+                f"  language={t['language']} duration={t['duration_s']:.1f}s segments={len(t['segments'])}",
+                file=stream,
+            )
             print(f"    {t['text']}", file=stream)
         timings = ", ".join(f"{k} {v:.2f}s" for k, v in a["timings"].items() if v)
         print(f"    stages: {timings}", file=stream)
-    print(f"\nOutputs: {document['output_dir']}/ (result.json, *.transcript.json, functions.log)", file=stream)
+    print(
+        f"\nOutputs: {document['output_dir']}/ (result.json, *.transcript.json, functions.log)", file=stream
+    )
     print(f"Total: {document['timings']['total_s']:.1f}s", file=stream)
 
 
@@ -193,7 +215,9 @@ def _run(videos: list[Path], job: str, tenant: str, out: Path, as_json: bool) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
-    parser = argparse.ArgumentParser(prog="jiping", description="Jiping (即评) operator CLI, on the local cloud")
+    parser = argparse.ArgumentParser(
+        prog="jiping", description="Jiping (即评) operator CLI, on the local cloud"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("evaluate", help="evaluate interview answer clips through the whole workflow")
     ev.add_argument("videos", nargs="+", type=Path, metavar="VIDEO")

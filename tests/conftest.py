@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +30,27 @@ def cloud() -> Iterator[object]:
 
 def load_event(name: str) -> dict:
     return json.loads((EVENTS / name).read_text())
+
+
+def delivered_events(cloud: Any, interview: str, output: str = "WebhookQueueUrl") -> list[dict[str, Any]]:
+    """The events a delivery queue holds for one interview; those are consumed, the others left visible."""
+    sqs = cloud.client("sqs")
+    url = cloud.outputs[output]
+    found: list[dict[str, Any]] = []
+    others: list[str] = []
+    for _ in range(100):
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30).get(
+            "Messages", []
+        )
+        if not msgs:
+            break
+        for m in msgs:
+            body = json.loads(m["Body"])
+            if body["detail"]["interview_id"] == interview:
+                found.append(body)
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            else:
+                others.append(m["ReceiptHandle"])
+    for handle in others:
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
+    return found

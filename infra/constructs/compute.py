@@ -174,6 +174,8 @@ class Compute(Construct):
             "ProbeMedia",
             memory_mb=constants.PROBE_MEMORY_MB,
             timeout_s=constants.PROBE_TIMEOUT_S,
+            # ProbeMedia downloads the whole upload to /tmp: room for the largest one allowed.
+            ephemeral_mib=min(10240, max(512, int(max_media_bytes) // 2**20 + 512)),
             environment={
                 "MAX_MEDIA_SECONDS": str(max_media_seconds),
                 "MAX_MEDIA_BYTES": str(max_media_bytes),
@@ -227,6 +229,7 @@ class Compute(Construct):
         environment: dict[str, str] | None = None,
         memory_mb: int = constants.LAMBDA_MEMORY_MB,
         timeout_s: int = constants.LAMBDA_TIMEOUT_S,
+        ephemeral_mib: int = 512,
     ) -> lambda_.Function:
         """A zip function from ``functions/`` with the handler from ``constants.ZIP_FUNCTIONS``."""
         return lambda_.Function(
@@ -237,6 +240,7 @@ class Compute(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             layers=[self.layer],
+            ephemeral_storage_size=Size.mebibytes(ephemeral_mib),
             **self._shared(construct_id, environment or {}, memory_mb, timeout_s),
         )
 

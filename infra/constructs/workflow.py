@@ -18,6 +18,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
+from jiping.errors import TransientError
 
 from infra import constants
 from infra.constructs import log_retention
@@ -25,7 +26,7 @@ from infra.nag import XRAY_REASON, acknowledge
 
 STATE_MACHINE_TIMEOUT = Duration.hours(2)
 STAGE_FAILED_ERROR = "Jiping.StageFailed"
-TRANSIENT_ERROR = "Jiping.Transient"
+TRANSIENT_ERROR = TransientError.__name__  # Lambda reports the exception class name as errorType
 LAMBDA_SERVICE_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",

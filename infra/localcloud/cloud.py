@@ -74,7 +74,10 @@ def _local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
 
 def quiet_jsii() -> None:
     """jsii warns at length that this machine's Node 20 is past its end of life; say it once, in the README."""
-    for var in ("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"):
+    for var in (
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION",
+    ):
         os.environ.setdefault(var, "20")
 
 
@@ -92,7 +95,9 @@ def sources_digest(root: Path = REPO) -> str:
     return digest.hexdigest()[:16]
 
 
-def synthesize(cache_root: Path | None = None, context: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], Path]:
+def synthesize(
+    cache_root: Path | None = None, context: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], Path]:
     """Synthesize the app once per source digest; return (template, assembly directory)."""
     quiet_jsii()
     from infra.app import build_app
@@ -173,6 +178,8 @@ class LocalCloud:
         self.containers: dict[str, LocalContainer] = {}
         self.job_definitions: dict[str, tuple[LocalContainer, dict[str, str]]] = {}
         self.overrides: dict[str, dict[str, str]] = _local_overrides(self._model_cache)
+        self.faults: dict[str, list[BaseException]] = {}  # construct id -> errors its next invokes raise
+        self._faults_lock = threading.Lock()
         self.template: Template | None = None
         self.outputs: dict[str, str] = {}
 
@@ -193,8 +200,10 @@ class LocalCloud:
         for key, value in _PROCESS_ENV.items():
             self._saved_env[key] = os.environ.get(key)
             os.environ[key] = value
-        logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)  # it logs every Fail state as an error
-        self._mock = mock_aws(config=_MOTO_CONFIG)  # type: ignore[arg-type]
+        logging.getLogger("moto.stepfunctions").setLevel(
+            logging.CRITICAL
+        )  # it logs every Fail state as an error
+        self._mock = mock_aws(config=_MOTO_CONFIG)  # type: ignore[call-overload]
         self._mock.start()
         moto_patches.install(self._dispatch_lambda, self._run_batch_job, self._retry_scale)
         try:
@@ -276,7 +285,8 @@ class LocalCloud:
             ttl = props.get("TimeToLiveSpecification")
             if ttl and ttl.get("Enabled"):
                 ddb.update_time_to_live(
-                    TableName=res.ref, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
+                    TableName=res.ref,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
                 )
 
     def _deploy_queues(self, tpl: Template) -> None:
@@ -292,19 +302,29 @@ class LocalCloud:
                     continue
                 attrs = {
                     k: str(props[k])
-                    for k in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+                    for k in (
+                        "VisibilityTimeout",
+                        "MessageRetentionPeriod",
+                        "DelaySeconds",
+                        "ReceiveMessageWaitTimeSeconds",
+                    )
                     if k in props
                 }
                 if redrive:
                     attrs["RedrivePolicy"] = json.dumps(
-                        {"deadLetterTargetArn": redrive["deadLetterTargetArn"], "maxReceiveCount": int(redrive["maxReceiveCount"])}
+                        {
+                            "deadLetterTargetArn": redrive["deadLetterTargetArn"],
+                            "maxReceiveCount": int(redrive["maxReceiveCount"]),
+                        }
                     )
                 sqs.create_queue(QueueName=res.attributes["QueueName"], Attributes=attrs)
                 created.add(res.attributes["Arn"])
                 pending.remove(res)
                 progress = True
             if not progress:
-                raise RuntimeError(f"queues with unresolvable dead-letter targets: {[r.logical_id for r in pending]}")
+                raise RuntimeError(
+                    f"queues with unresolvable dead-letter targets: {[r.logical_id for r in pending]}"
+                )
 
     def _deploy_events(self, tpl: Template) -> None:
         events = self.client("events")
@@ -325,8 +345,21 @@ class LocalCloud:
                 State=props.get("State", "ENABLED"),
             )
             targets = [
-                {k: v for k, v in t.items() if k in {"Id", "Arn", "Input", "InputPath", "InputTransformer",
-                                                     "DeadLetterConfig", "RetryPolicy", "SqsParameters"}}  # fmt: skip
+                {
+                    k: v
+                    for k, v in t.items()
+                    if k
+                    in {
+                        "Id",
+                        "Arn",
+                        "Input",
+                        "InputPath",
+                        "InputTransformer",
+                        "DeadLetterConfig",
+                        "RetryPolicy",
+                        "SqsParameters",
+                    }
+                }
                 for t in props.get("Targets", [])
             ]
             if targets:
@@ -373,7 +406,9 @@ class LocalCloud:
     def _container(self, context_dir: Path, dockerfile: str) -> LocalContainer:
         key = f"{context_dir}:{dockerfile}"
         if key not in self.containers:
-            self.containers[key] = LocalContainer(Path(dockerfile).parent.name or "image", context_dir, dockerfile)
+            self.containers[key] = LocalContainer(
+                Path(dockerfile).parent.name or "image", context_dir, dockerfile
+            )
         return self.containers[key]
 
     def _deploy_batch(self, tpl: Template) -> None:
@@ -395,7 +430,9 @@ class LocalCloud:
                 jobQueueName=res.ref.rsplit("/", 1)[-1],
                 state="ENABLED",
                 priority=int(props.get("Priority", 1)),
-                computeEnvironmentOrder=[{"order": i + 1, "computeEnvironment": n} for i, n in enumerate(ce_names)],
+                computeEnvironmentOrder=[
+                    {"order": i + 1, "computeEnvironment": n} for i, n in enumerate(ce_names)
+                ],
             )
         for res in tpl.of_type("AWS::Batch::JobDefinition"):
             props = tpl.resolve(res.properties)
@@ -434,7 +471,9 @@ class LocalCloud:
             config = props.get("NotificationConfiguration", {})
             if "EventBridgeConfiguration" in config:
                 config = {**config, "EventBridgeConfiguration": {}}
-            s3.put_bucket_notification_configuration(Bucket=props["BucketName"], NotificationConfiguration=config)
+            s3.put_bucket_notification_configuration(
+                Bucket=props["BucketName"], NotificationConfiguration=config
+            )
 
     # --- event source mappings (the link moto lacks) ------------------------------------------
 
@@ -449,8 +488,13 @@ class LocalCloud:
             queue = next(q for q in tpl.of_type("AWS::SQS::Queue") if q.attributes["Arn"] == source)
             thread = threading.Thread(
                 target=self._poll_queue,
-                args=(queue.ref, source, fn, int(props.get("BatchSize", 10)),
-                      "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])),  # fmt: skip
+                args=(
+                    queue.ref,
+                    source,
+                    fn,
+                    int(props.get("BatchSize", 10)),
+                    "ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                ),
                 name=f"esm-{res.logical_id}",
                 daemon=True,
             )
@@ -466,9 +510,12 @@ class LocalCloud:
                 self._busy += 1
             try:
                 msgs = sqs.receive_message(
-                    QueueUrl=url, MaxNumberOfMessages=min(batch_size, 10), AttributeNames=["All"],
-                    MessageAttributeNames=["All"], WaitTimeSeconds=0,
-                ).get("Messages", [])  # fmt: skip
+                    QueueUrl=url,
+                    MaxNumberOfMessages=min(batch_size, 10),
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                    WaitTimeSeconds=0,
+                ).get("Messages", [])
                 if msgs:
                     self._deliver(sqs, lam, url, arn, fn, msgs, partial)
             except Exception:  # noqa: BLE001 - the poller must outlive one bad batch, like Lambda's
@@ -479,8 +526,16 @@ class LocalCloud:
             if not msgs:
                 self._stop.wait(0.05)
 
-    def _deliver(self, sqs: Any, lam: Any, url: str, arn: str, fn: LocalFunction, msgs: list[dict[str, Any]],
-                 partial: bool) -> None:  # fmt: skip
+    def _deliver(
+        self,
+        sqs: Any,
+        lam: Any,
+        url: str,
+        arn: str,
+        fn: LocalFunction,
+        msgs: list[dict[str, Any]],
+        partial: bool,
+    ) -> None:
         records = [
             {
                 "messageId": m["MessageId"],
@@ -518,6 +573,11 @@ class LocalCloud:
         fn = next((f for f in self.functions.values() if f.name == name), None)
         if fn is None:
             return None
+        with self._faults_lock:
+            pending = self.faults.get(fn.construct_id)
+            fault = pending.pop(0) if pending else None
+        if fault is not None:
+            return moto_patches.error_payload(fault), True
         event = json.loads(body) if body else {}
         return fn.invoke(event, self.overrides.get(fn.construct_id))
 
@@ -554,6 +614,11 @@ class LocalCloud:
                 self.overrides[construct_id] = previous
             self._reset()
 
+    def inject_faults(self, construct_id: str, *errors: BaseException) -> None:
+        """Make the next invokes of a function fail with these errors, one each (fault injection)."""
+        with self._faults_lock:
+            self.faults.setdefault(construct_id, []).extend(errors)
+
     def function(self, construct_id: str) -> LocalFunction:
         return next(f for f in self.functions.values() if f.construct_id == construct_id)
 
@@ -571,7 +636,9 @@ class LocalCloud:
     def state_machine_arn(self) -> str:
         return self.outputs[constants.OUTPUT_STATE_MACHINE]
 
-    def upload(self, path: Path, tenant_id: str, interview_id: str, filename: str | None = None) -> dict[str, Any]:
+    def upload(
+        self, path: Path, tenant_id: str, interview_id: str, filename: str | None = None
+    ) -> dict[str, Any]:
         """PUT a file to the uploads bucket as a portal would; return bucket, key and version id."""
         key = f"{constants.UPLOADS_PREFIX}{tenant_id}/{interview_id}/{filename or path.name}"
         resp = self.client("s3").put_object(Bucket=self.uploads_bucket, Key=key, Body=path.read_bytes())
@@ -595,7 +662,9 @@ class LocalCloud:
                     raise TimeoutError(f"no execution started within {timeout} s: {execution_arn}") from None
                 time.sleep(0.05)
 
-    def wait_for_execution(self, execution_arn: str, timeout: float = 600, on_state: Any = None) -> ExecutionResult:
+    def wait_for_execution(
+        self, execution_arn: str, timeout: float = 600, on_state: Any = None
+    ) -> ExecutionResult:
         """Follow an execution to its end; ``on_state(name)`` is called as each state is entered."""
         self.wait_for_start(execution_arn, timeout=min(timeout, 60))
         sfn = self.client("stepfunctions")
@@ -605,7 +674,9 @@ class LocalCloud:
             desc = sfn.describe_execution(executionArn=execution_arn)
             if on_state is not None:
                 events = self.history(execution_arn)
-                entered = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+                entered = [
+                    e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+                ]
                 for name in entered[seen:]:
                     on_state(name)
                 seen = len(entered)
@@ -647,12 +718,19 @@ class LocalCloud:
         while time.monotonic() < deadline:
             counts = [
                 sqs.get_queue_attributes(
-                    QueueUrl=u, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+                    QueueUrl=u,
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
                 )["Attributes"]
                 for u in urls
             ]
-            if all(int(c["ApproximateNumberOfMessages"]) + int(c["ApproximateNumberOfMessagesNotVisible"]) == 0
-                   for c in counts) and self._busy == 0:  # fmt: skip
+            if (
+                all(
+                    int(c["ApproximateNumberOfMessages"]) + int(c["ApproximateNumberOfMessagesNotVisible"])
+                    == 0
+                    for c in counts
+                )
+                and self._busy == 0
+            ):
                 return
             time.sleep(0.05)
         raise TimeoutError("queues did not drain")
@@ -669,8 +747,11 @@ def _camel(value: Any) -> Any:
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     """A CloudFormation lifecycle rule in the S3 API's shape (the parts CDK emits)."""
-    out: dict[str, Any] = {"ID": rule.get("Id", "rule"), "Status": rule.get("Status", "Enabled"),
-                           "Filter": {"Prefix": rule.get("Prefix", "")}}  # fmt: skip
+    out: dict[str, Any] = {
+        "ID": rule.get("Id", "rule"),
+        "Status": rule.get("Status", "Enabled"),
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
     if "ExpirationInDays" in rule:
         out["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
     if "NoncurrentVersionExpiration" in rule:

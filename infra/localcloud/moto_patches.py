@@ -50,25 +50,36 @@ def check() -> None:
         (
             "moto.awslambda_simple.models.LambdaSimpleBackend.invoke(function_name, qualifier, body, headers, "
             "response_headers)",
-            lambda: list(inspect.signature(LambdaSimpleBackend.invoke).parameters)
-            == ["self", "function_name", "qualifier", "body", "headers", "response_headers"],
+            lambda: (
+                list(inspect.signature(LambdaSimpleBackend.invoke).parameters)
+                == ["self", "function_name", "qualifier", "body", "headers", "response_headers"]
+            ),
         ),
         (
             "moto.batch_simple.models.BatchSimpleBackend._mark_job_as_finished(include_start_attempt, job)",
-            lambda: list(inspect.signature(BatchSimpleBackend._mark_job_as_finished).parameters)
-            == ["self", "include_start_attempt", "job"],
+            lambda: (
+                list(inspect.signature(BatchSimpleBackend._mark_job_as_finished).parameters)
+                == ["self", "include_start_attempt", "job"]
+            ),
         ),
         (
             "StateTaskService._normalise_parameters / _normalise_response / _to_boto_request / _from_boto_response",
             lambda: all(
                 hasattr(StateTaskService, n)
-                for n in ("_normalise_parameters", "_normalise_response", "_to_boto_request", "_from_boto_response")
+                for n in (
+                    "_normalise_parameters",
+                    "_normalise_response",
+                    "_to_boto_request",
+                    "_from_boto_response",
+                )
             ),
         ),
         (
             "retrier_decl uses time.sleep for retry waits",
-            lambda: "time.sleep(" in inspect.getsource(retrier_decl.RetrierDecl._eval_body)
-            and retrier_decl.time is not None,
+            lambda: (
+                "time.sleep(" in inspect.getsource(retrier_decl.RetrierDecl._eval_body)
+                and retrier_decl.time is not None
+            ),
         ),
         (
             "state_task_service imports botocore's session to load service models",
@@ -119,8 +130,14 @@ def uninstall() -> None:
 # --- 1. Lambda ----------------------------------------------------------------------------------
 
 
-def _invoke(self: LambdaSimpleBackend, function_name: str, qualifier: str | None, body: Any, headers: Any,
-            response_headers: Any) -> bytes | str | None:  # fmt: skip
+def _invoke(
+    self: LambdaSimpleBackend,
+    function_name: str,
+    qualifier: str | None,
+    body: Any,
+    headers: Any,
+    response_headers: Any,
+) -> bytes | str | None:
     dispatcher: LambdaDispatcher | None = _state["lambda"]
     result = dispatcher(function_name, body) if dispatcher else None
     if result is None:
@@ -162,7 +179,9 @@ def _mark_job_as_finished(self: BatchSimpleBackend, include_start_attempt: bool,
 # --- 3. Service integration conversion ----------------------------------------------------------
 
 
-def _operation_model(self: StateTaskService, boto_service_name: str | None, service_action_name: str | None) -> Any:
+def _operation_model(
+    self: StateTaskService, boto_service_name: str | None, service_action_name: str | None
+) -> Any:
     import botocore.session
 
     service = self._get_boto_service_name(boto_service_name)
@@ -175,15 +194,23 @@ def _operation_model(self: StateTaskService, boto_service_name: str | None, serv
     return None
 
 
-def _normalise_parameters(self: StateTaskService, parameters: dict, boto_service_name: str | None = None,
-                          service_action_name: str | None = None) -> None:  # fmt: skip
+def _normalise_parameters(
+    self: StateTaskService,
+    parameters: dict,
+    boto_service_name: str | None = None,
+    service_action_name: str | None = None,
+) -> None:
     op = _operation_model(self, boto_service_name, service_action_name)
     if op is not None and op.input_shape is not None:
         self._to_boto_request(parameters, op.input_shape)
 
 
-def _normalise_response(self: StateTaskService, response: Any, boto_service_name: str | None = None,
-                        service_action_name: str | None = None) -> None:  # fmt: skip
+def _normalise_response(
+    self: StateTaskService,
+    response: Any,
+    boto_service_name: str | None = None,
+    service_action_name: str | None = None,
+) -> None:
     op = _operation_model(self, boto_service_name, service_action_name)
     if op is not None and op.output_shape is not None:
         self._from_boto_response(response, op.output_shape)

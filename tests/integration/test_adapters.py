@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import UTC, datetime
 
 import pytest
-
-from infra import constants
 from jiping.adapters.dynamodb import DynamoInterviewRepository
 from jiping.adapters.eventbridge import EventBridgePublisher
 from jiping.adapters.s3 import S3ObjectStore
 from jiping.errors import NotFound
 from jiping.models import DomainEvent, Interview, InterviewStatus, MediaRecord, ObjectLocation
+
+from infra import constants
+from tests.conftest import delivered_events
 
 
 def test_missing_object_is_not_found(cloud, tmp_path):
@@ -36,10 +36,16 @@ def test_concurrent_updates_of_one_interview_all_land(cloud):
 
     def add(media_id: str) -> None:
         def change(current: Interview | None) -> Interview:
-            iv = current or Interview(tenant_id="t-conc", interview_id="iv-conc", status=InterviewStatus.PROCESSING,
-                                      created_at=now, updated_at=now)  # fmt: skip
-            iv.media[media_id] = MediaRecord(media_id=media_id, status=InterviewStatus.TRANSCRIBED, key=media_id,
-                                             updated_at=now)  # fmt: skip
+            iv = current or Interview(
+                tenant_id="t-conc",
+                interview_id="iv-conc",
+                status=InterviewStatus.PROCESSING,
+                created_at=now,
+                updated_at=now,
+            )
+            iv.media[media_id] = MediaRecord(
+                media_id=media_id, status=InterviewStatus.TRANSCRIBED, key=media_id, updated_at=now
+            )
             return iv
 
         repo.update("t-conc", "iv-conc", change)
@@ -57,19 +63,33 @@ def test_concurrent_updates_of_one_interview_all_land(cloud):
 def test_tenants_are_separate_partitions(cloud):
     repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
     now = datetime.now(UTC)
-    repo.update("tenant-a", "iv-same", lambda _: Interview(tenant_id="tenant-a", interview_id="iv-same",
-                                                           status=InterviewStatus.CREATED, created_at=now,
-                                                           updated_at=now))  # fmt: skip
+    repo.update(
+        "tenant-a",
+        "iv-same",
+        lambda _: Interview(
+            tenant_id="tenant-a",
+            interview_id="iv-same",
+            status=InterviewStatus.CREATED,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
     assert repo.get("tenant-b", "iv-same") is None
 
 
 def test_published_events_reach_the_delivery_queues(cloud):
-    publisher = EventBridgePublisher(cloud.client("events"), cloud.outputs[constants.OUTPUT_EVENT_BUS], "jiping")
-    event = DomainEvent(id="evt_test_adapter", type="interview.rejected", time=datetime.now(UTC),
-                        tenant_id="t", interview_id="i", data={"reason_code": "NOT_MEDIA"})  # fmt: skip
+    publisher = EventBridgePublisher(
+        cloud.client("events"), cloud.outputs[constants.OUTPUT_EVENT_BUS], "jiping"
+    )
+    event = DomainEvent(
+        id="evt_test_adapter",
+        type="interview.rejected",
+        time=datetime.now(UTC),
+        tenant_id="t",
+        interview_id="i-adapter",
+        data={"reason_code": "NOT_MEDIA"},
+    )
     publisher.publish([event])
-    sqs = cloud.client("sqs")
     for output in (constants.OUTPUT_WEBHOOK_QUEUE, constants.OUTPUT_WECOM_QUEUE):
-        bodies = [json.loads(m["Body"]) for m in sqs.receive_message(
-            QueueUrl=cloud.outputs[output], MaxNumberOfMessages=10).get("Messages", [])]  # fmt: skip
-        assert any(b["detail"]["id"] == "evt_test_adapter" and b["detail-type"] == "interview.rejected" for b in bodies)
+        (body,) = delivered_events(cloud, "i-adapter", output)
+        assert body["detail"]["id"] == "evt_test_adapter" and body["detail-type"] == "interview.rejected"

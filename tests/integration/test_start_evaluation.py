@@ -18,8 +18,9 @@ def _batch(cloud, key: str, version: str = "v-1") -> dict:
 
 
 def _invoke(cloud, event: dict) -> dict:
-    resp = cloud.client("lambda").invoke(FunctionName=cloud.function("StartEvaluation").name,
-                                         Payload=json.dumps(event).encode())  # fmt: skip
+    resp = cloud.client("lambda").invoke(
+        FunctionName=cloud.function("StartEvaluation").name, Payload=json.dumps(event).encode()
+    )
     assert "FunctionError" not in resp, resp["Payload"].read()
     return json.loads(resp["Payload"].read())
 

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_socket import disable_socket
-
 from jiping.errors import NotFound
 from jiping.models import DomainEvent, ExecutionInput, Interview, ObjectLocation
+from pytest_socket import disable_socket
 
 
 def pytest_runtest_setup() -> None:
@@ -55,7 +54,9 @@ class FakeInterviewRepository:
         row = self.rows.get((tenant_id, interview_id))
         return row.model_copy(deep=True) if row else None
 
-    def update(self, tenant_id: str, interview_id: str, change: Callable[[Interview | None], Interview]) -> Interview:
+    def update(
+        self, tenant_id: str, interview_id: str, change: Callable[[Interview | None], Interview]
+    ) -> Interview:
         updated = change(self.get(tenant_id, interview_id))
         self.rows[(tenant_id, interview_id)] = updated.model_copy(deep=True)
         self.writes += 1

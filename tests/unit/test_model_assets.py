@@ -7,7 +7,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from jiping import model_assets
 from jiping.errors import ModelAssetError
 from jiping.model_assets import AssetFile, AssetSpec, Carrier

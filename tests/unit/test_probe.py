@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from jiping.media import probe
 from jiping.models import ReasonCode, UploadRef
 from jiping.settings import ProbeSettings
 from jiping.stages import probe_upload
+
 from tests import media_factory as mf
 
 SETTINGS = ProbeSettings(max_media_seconds=60, max_media_bytes=50_000_000, short_clip_max_seconds=30)
@@ -53,8 +53,10 @@ def test_long_clip_is_routed_to_batch(tmp_path):
         (lambda d: mf.make_truncated(mf.make_clip(d / "ok.mp4"), d / "cut.mp4"), ReasonCode.NOT_MEDIA),
         (lambda d: mf.make_clip(d / "v.mp4", audio_stream=False), ReasonCode.NO_AUDIO_STREAM),
         (lambda d: mf.make_zero_duration(d / "z.m4a"), ReasonCode.ZERO_DURATION),
-        (lambda d: mf.make_corrupt_audio(mf.make_clip(d / "ok.mp4", seconds=2.0), d / "bad.mp4"),
-         ReasonCode.UNDECODABLE_AUDIO),
+        (
+            lambda d: mf.make_corrupt_audio(mf.make_clip(d / "ok.mp4", seconds=2.0), d / "bad.mp4"),
+            ReasonCode.UNDECODABLE_AUDIO,
+        ),
     ],
     ids=["not-media", "truncated", "video-only", "zero-duration", "corrupt-audio"],
 )

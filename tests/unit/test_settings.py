@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from pydantic import ValidationError
-
 from jiping.settings import PersistSettings, ProbeSettings, function_environment, load
+from pydantic import ValidationError
 
 
 def test_missing_required_setting_fails_at_load():

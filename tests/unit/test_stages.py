@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-
 from jiping.errors import InvalidUploadKey
 from jiping.models import (
     ExecutionInput,
@@ -17,6 +16,7 @@ from jiping.models import (
     UploadRef,
 )
 from jiping.stages import create_interview, execution_input_for, record_outcome, start_evaluation
+
 from tests.unit.conftest import FakeStarter
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -30,7 +30,12 @@ def _upload(key: str = "uploads/acme/iv-1/q1.mp4", version: str | None = "v1") -
 def _state(outcome: str, **extra) -> PersistRequest:
     base = execution_input_for(_upload(), NOW, PREFIX).model_dump(mode="json")
     return PersistRequest.model_validate(
-        {"outcome": outcome, "execution_id": "arn:exec:1", "execution_started_at": NOW.isoformat(), "input": base | extra}
+        {
+            "outcome": outcome,
+            "execution_id": "arn:exec:1",
+            "execution_started_at": NOW.isoformat(),
+            "input": base | extra,
+        }
     )
 
 
@@ -42,8 +47,13 @@ def test_key_maps_to_tenant_interview_and_media():
 
 @pytest.mark.parametrize(
     "key",
-    ["other/acme/iv-1/q1.mp4", "uploads/acme/q1.mp4", "uploads/acme/iv-1/x/q1.mp4", "uploads/ac me/iv-1/q1.mp4",
-     "uploads/acme/iv-1/答案.mp4"],
+    [
+        "other/acme/iv-1/q1.mp4",
+        "uploads/acme/q1.mp4",
+        "uploads/acme/iv-1/x/q1.mp4",
+        "uploads/ac me/iv-1/q1.mp4",
+        "uploads/acme/iv-1/答案.mp4",
+    ],
 )
 def test_keys_outside_the_scheme_are_refused(key):
     with pytest.raises(InvalidUploadKey):
@@ -75,7 +85,9 @@ def test_rejection_is_recorded_with_reason_and_published_shape(repo, store):
 
 
 def test_failure_stores_the_lambda_error_message_not_the_stack(repo, store):
-    cause = json.dumps({"errorType": "ModelAssetError", "errorMessage": "model missing", "stackTrace": ["/x.py"]})
+    cause = json.dumps(
+        {"errorType": "ModelAssetError", "errorMessage": "model missing", "stackTrace": ["/x.py"]}
+    )
     req = _state("FAILED", error={"Error": "ModelAssetError", "Cause": cause})
     event = record_outcome(req, repo, store)
     stored = repo.get("acme", "iv-1").media["q1"].error
@@ -85,11 +97,20 @@ def test_failure_stores_the_lambda_error_message_not_the_stack(repo, store):
 
 def test_transcribed_reads_the_transcript_summary(repo, store):
     out = ObjectLocation(bucket="art", key="acme/iv-1/q1/transcript.json")
-    store.put_json(out, {
-        "language": "zh", "language_probability": 0.99, "duration_s": 3.2, "text": "你好",
-        "segments": [], "model": {"name": "whisper-base", "device": "cpu", "compute_type": "int8"},
-    })  # fmt: skip
-    req = _state("TRANSCRIBED", transcribe_request={"source": _upload().model_dump(), "output": out.model_dump()})
+    store.put_json(
+        out,
+        {
+            "language": "zh",
+            "language_probability": 0.99,
+            "duration_s": 3.2,
+            "text": "你好",
+            "segments": [],
+            "model": {"name": "whisper-base", "device": "cpu", "compute_type": "int8"},
+        },
+    )
+    req = _state(
+        "TRANSCRIBED", transcribe_request={"source": _upload().model_dump(), "output": out.model_dump()}
+    )
     event = record_outcome(req, repo, store)
     row = repo.get("acme", "iv-1")
     assert row.status is InterviewStatus.TRANSCRIBED
@@ -108,7 +129,11 @@ def test_a_retried_persist_changes_nothing_twice(repo, store):
 def test_created_interview_keeps_its_job_through_outcomes(repo, store):
     create_interview(repo, "acme", "iv-1", "job-7")
     create_interview(repo, "acme", "iv-1", "job-other")  # idempotent: the first registration stands
-    record_outcome(_state("REJECTED", probe={"accepted": False, "reason_code": "NOT_MEDIA", "size_bytes": 1}), repo, store)
+    record_outcome(
+        _state("REJECTED", probe={"accepted": False, "reason_code": "NOT_MEDIA", "size_bytes": 1}),
+        repo,
+        store,
+    )
     row = repo.get("acme", "iv-1")
     assert row.job_id == "job-7"
     assert [h.status for h in row.status_history] == [InterviewStatus.CREATED, InterviewStatus.REJECTED]

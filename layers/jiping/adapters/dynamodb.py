@@ -71,7 +71,9 @@ class InterviewItem(Model):
 
 
 @lru_cache(maxsize=16)
-def interview_item(table_name: str, region: str | None = None, host: str | None = None) -> type[InterviewItem]:
+def interview_item(
+    table_name: str, region: str | None = None, host: str | None = None
+) -> type[InterviewItem]:
     """A subclass of InterviewItem bound to one table (pynamodb binds tables at class level)."""
     meta = type("Meta", (), {"table_name": table_name, "region": region, "host": host})
     return type(f"InterviewItem_{abs(hash(table_name))}", (InterviewItem,), {"Meta": meta})
@@ -110,7 +112,10 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
         for h in interview.status_history
     ]
     item.media = [
-        MediaMap(**m.model_dump(mode="json", exclude_none=True, exclude={"updated_at"}) | {"updated_at": m.updated_at})
+        MediaMap(
+            **m.model_dump(mode="json", exclude_none=True, exclude={"updated_at"})
+            | {"updated_at": m.updated_at}
+        )
         for m in interview.media.values()
     ]
 

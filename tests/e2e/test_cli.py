@@ -1,0 +1,68 @@
+"""`jiping evaluate` as an operator runs it: a separate process with its own local cloud."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests import media_factory as mf
+from tests.conftest import REPO, SAMPLE_MEDIA
+
+pytestmark = pytest.mark.slow
+
+
+def _jiping(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_evaluate_json_prints_the_result_document_and_writes_the_outputs(tmp_path):
+    proc = _jiping(
+        "evaluate",
+        str(SAMPLE_MEDIA / "q2_en.mp4"),
+        "--job",
+        "job-42",
+        "--tenant",
+        "acme",
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads(proc.stdout)  # stdout holds the document and nothing else
+    assert (doc["status"], doc["job_id"], doc["tenant_id"], doc["language"]) == (
+        "TRANSCRIBED",
+        "job-42",
+        "acme",
+        "en",
+    )
+    (answer,) = doc["answers"]
+    assert answer["transcript"]["segments"][0]["words"], "words with timestamps"
+    assert "release time" in answer["transcript"]["text"]
+    assert answer["timings"]["TranscribeOnLambda"] > 0 and answer["timings"]["ProbeMedia"] > 0
+    out = tmp_path / doc["interview_id"]
+    assert json.loads((out / "result.json").read_text())["interview_id"] == doc["interview_id"]
+    assert (out / "q2_en.transcript.json").is_file()
+    assert "ProbeMedia" in proc.stderr  # the progress display, state by state, on stderr
+
+
+def test_evaluate_exits_2_with_the_reason_for_a_rejected_upload(tmp_path):
+    bad = mf.make_clip(tmp_path / "mute.mp4", audio_stream=False)
+    proc = _jiping("evaluate", str(bad), "--job", "j", "--out", str(tmp_path / "out"), "--json")
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    doc = json.loads(proc.stdout)
+    assert doc["status"] == "REJECTED" and doc["reason_code"] == "NO_AUDIO_STREAM"
+
+
+def test_evaluate_refuses_a_missing_file(tmp_path):
+    proc = _jiping("evaluate", str(tmp_path / "nope.mp4"), "--job", "j")
+    assert proc.returncode == 64 and "no such file" in proc.stderr
