@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 models: $(STAMP)
-	$(PY) -m jiping.model_assets fetch whisper-base whisper-tiny.en --dest $(MODELS) >/dev/null
+	$(PY) -m jiping.model_assets fetch whisper-base whisper-tiny.en face-landmarker pose-landmarker --dest $(MODELS) >/dev/null
 
 demo: setup ## run the sample interview through the whole workflow on the local cloud
 	$(VENV)/bin/jiping demo
@@ -60,4 +60,4 @@ clean:
 	rm -rf cdk.out .build out .pytest_cache
 
 bench: setup ## end-to-end time on the local cloud against bare faster-whisper on the same audio
-	$(PY) -m bench.asr_vs_e2e
+	$(PY) -m bench.run

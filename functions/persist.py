@@ -25,7 +25,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = PersistRequest.model_validate(event)
     logger.append_keys(tenant_id=request.input.tenant_id, interview_id=request.input.interview_id)
     event_out = stages.record_outcome(
-        request, bootstrap.interview_repository(settings()), bootstrap.object_store()
+        request, bootstrap.interview_repository(settings().interviews_table), bootstrap.object_store()
     )
     logger.info("outcome recorded", outcome=request.outcome, media_id=request.input.media_id)
     metrics.add_metric(name=f"Interviews{request.outcome.title()}", unit=MetricUnit.Count, value=1)

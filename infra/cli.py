@@ -65,11 +65,19 @@ def _route_function_logs(log_file: Path) -> TextIO:
 
 
 def evaluate(
-    videos: Sequence[Path], job: str, tenant: str, out: Path, console: Console
+    videos: Sequence[Path],
+    job: str,
+    tenant: str,
+    out: Path,
+    console: Console,
+    questions: Sequence[dict[str, Any]] = (),
 ) -> tuple[dict[str, Any], int]:
-    """Run one interview (one or more answer clips) through the local cloud; return (result, exit code)."""
+    """Run one interview (answer clips, or one video with a question timeline) through the local cloud.
+
+    Returns the result document and the exit code.
+    """
     from jiping.adapters.dynamodb import DynamoInterviewRepository
-    from jiping.models import ObjectLocation, Transcript
+    from jiping.models import ObjectLocation, Question, Transcript
     from jiping.stages import create_interview
 
     from infra.localcloud.cloud import LocalCloud
@@ -86,7 +94,7 @@ def evaluate(
             f"{cloud.state_machine_arn.rsplit(':', 1)[-1]}"
         )
         repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
-        create_interview(repo, tenant, interview_id, job)
+        create_interview(repo, tenant, interview_id, job, [Question.model_validate(q) for q in questions])
         console.say(f"interview {interview_id} created for job {job!r} (tenant {tenant!r})")
         uploads = []
         for i, video in enumerate(videos):
@@ -104,7 +112,7 @@ def evaluate(
         interview = repo.get(tenant, interview_id)
         assert interview is not None
         artifacts = cloud.client("s3")
-        answers = []
+        media_docs, answers = [], []
         for video, up, result in executions:
             media_id = Path(up["key"]).stem
             record = interview.media.get(media_id)
@@ -116,7 +124,12 @@ def evaluate(
                 body = artifacts.get_object(Bucket=loc.bucket, Key=loc.key)["Body"].read()
                 transcript = Transcript.model_validate_json(body)
                 (target / f"{media_id}.transcript.json").write_bytes(body)
-            answers.append(
+            if record is not None and record.analysis_key:
+                body = artifacts.get_object(Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET],
+                                            Key=record.analysis_key)["Body"].read()  # fmt: skip
+                (target / f"{media_id}.analysis.json").write_bytes(body)
+                answers.extend(json.loads(body)["answers"])
+            media_docs.append(
                 {
                     "media_id": media_id,
                     "file": str(video),
@@ -141,7 +154,7 @@ def evaluate(
                 }
             )
     log_handle.close()
-    statuses = {a["status"] for a in answers}
+    statuses = {m["status"] for m in media_docs}
     code = EXIT_OK
     if "FAILED" in statuses or None in statuses:
         code = EXIT_FAILED
@@ -152,8 +165,9 @@ def evaluate(
         "tenant_id": tenant,
         "job_id": job,
         "status": interview.status.value,
-        "reason_code": next((a["reason_code"] for a in answers if a["reason_code"]), None),
-        "language": next((a["language"] for a in answers if a["language"]), None),
+        "reason_code": next((m["reason_code"] for m in media_docs if m["reason_code"]), None),
+        "language": next((m["language"] for m in media_docs if m["language"]), None),
+        "media": media_docs,
         "answers": answers,
         "status_history": [h.model_dump(mode="json", exclude_none=True) for h in interview.status_history],
         "timings": {"total_s": round(time.perf_counter() - started, 3)},
@@ -170,41 +184,60 @@ def _reason(result: Any) -> str | None:
     return probe.get("detail") if probe.get("accepted") is False else None
 
 
+def _measure(name: str, m: dict[str, Any]) -> str:
+    if m.get("value") is None:
+        return f"{name}: missing ({m.get('missing')})"
+    unit = f" {m['unit']}" if m.get("unit") else ""
+    return f"{name} {m['value']:g}{unit} (n={m['n']})"
+
+
+def _measures(doc: dict[str, Any] | None) -> list[str]:
+    """Every Measure of a signals document, as 'name value unit (n=…)' or 'name: missing (why)'."""
+    return [
+        _measure(k, v)
+        for k, v in (doc or {}).items()
+        if isinstance(v, dict) and "n" in v and ("value" in v or "missing" in v)
+    ]
+
+
 def print_summary(document: dict[str, Any], stream: TextIO) -> None:
-    print(
-        f"\nInterview {document['interview_id']} (job {document['job_id']}): {document['status']}",
-        file=stream,
-    )
-    for a in document["answers"]:
-        print(f"\n  {a['media_id']}: {a['status']}", end="", file=stream)
-        if a["reason_code"]:
-            print(f"  [{a['reason_code']}] {a['reason'] or ''}", file=stream)
-            continue
-        if a["error"]:
-            print(f"  error: {a['error']}", file=stream)
-            continue
-        t = a["transcript"]
-        if t:
-            print(
-                f"  language={t['language']} duration={t['duration_s']:.1f}s segments={len(t['segments'])}",
-                file=stream,
-            )
-            print(f"    {t['text']}", file=stream)
-        timings = ", ".join(f"{k} {v:.2f}s" for k, v in a["timings"].items() if v)
+    print(f"\nInterview {document['interview_id']} (job {document['job_id']}): {document['status']}", file=stream)
+    for m in document["media"]:
+        print(f"\n  {m['media_id']} ({Path(m['file']).name}): {m['status']}", end="", file=stream)
+        if m["reason_code"]:
+            print(f"  [{m['reason_code']}] {m['reason'] or ''}", file=stream)
+        elif m["error"]:
+            print(f"  error: {m['error']}", file=stream)
+        else:
+            t = m["transcript"] or {}
+            print(f"  language={t.get('language')} duration={m['duration_s']:.1f}s", file=stream)
+        timings = ", ".join(f"{k} {v:.2f}s" for k, v in m["timings"].items() if v)
         print(f"    stages: {timings}", file=stream)
-    print(
-        f"\nOutputs: {document['output_dir']}/ (result.json, *.transcript.json, functions.log)", file=stream
-    )
+    for a in document["answers"]:
+        print(f"\n  Answer {a['question_id']} ({a['media_id']} {a['start']:.1f}-{a['end']:.1f}s)", file=stream)
+        print(f"    {a['transcript']['text']}", file=stream)
+        print("    speech: " + "; ".join(_measures(a.get("speech"))), file=stream)
+        if a.get("vision"):
+            print("    vision: " + "; ".join(_measures(a["vision"])), file=stream)
+        else:
+            print(f"    vision: missing ({a.get('vision_missing')})", file=stream)
+        for f in a["flags"]:
+            span = f" {f['start']:.1f}-{f['end']:.1f}s" if f.get("start") is not None else ""
+            print(f"    flag {f['code']}{span}: {f['detail']}", file=stream)
+    print(f"\nOutputs: {document['output_dir']}/ (result.json, *.transcript.json, *.analysis.json, functions.log)",
+          file=stream)  # fmt: skip
     print(f"Total: {document['timings']['total_s']:.1f}s", file=stream)
 
 
-def _run(videos: list[Path], job: str, tenant: str, out: Path, as_json: bool) -> int:
+def _run(
+    videos: list[Path], job: str, tenant: str, out: Path, as_json: bool, questions: Sequence[dict[str, Any]] = ()
+) -> int:
     missing = [str(v) for v in videos if not v.is_file()]
     if missing:
         print(f"jiping: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     console = Console()
-    document, code = evaluate(videos, job, tenant, out, console)
+    document, code = evaluate(videos, job, tenant, out, console, questions)
     if as_json:
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -225,14 +258,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--tenant", default="demo")
     ev.add_argument("--out", type=Path, default=Path("out"))
     ev.add_argument("--json", action="store_true", help="print the result document as JSON on stdout")
+    ev.add_argument(
+        "--questions",
+        type=Path,
+        help="JSON list of questions: {question_id, text?, media_id?} per clip, or {question_id, start_s, "
+        "end_s?} entries forming the question timeline of one video",
+    )
     demo = sub.add_parser("demo", help="evaluate the sample interview in events/media/")
     demo.add_argument("--out", type=Path, default=Path("out") / "demo")
     demo.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "evaluate":
-        return _run(list(args.videos), args.job, args.tenant, args.out, args.json)
-    clips = [SAMPLE.parent / c["file"] for c in json.loads(SAMPLE.read_text())]
-    return _run(clips, DEMO_JOB, "demo", args.out, args.json)
+        questions = json.loads(args.questions.read_text()) if args.questions else []
+        return _run(list(args.videos), args.job, args.tenant, args.out, args.json, questions)
+    sample = json.loads(SAMPLE.read_text())
+    clips = [SAMPLE.parent / c["file"] for c in sample]
+    questions = [{"question_id": c["id"], "text": c["question"], "media_id": Path(c["file"]).stem} for c in sample]
+    return _run(clips, DEMO_JOB, "demo", args.out, args.json, questions)
 
 
 if __name__ == "__main__":

@@ -21,11 +21,15 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "Persist": "persist.handler",
     "Publish": "publish.handler",
     "StartEvaluation": "start_evaluation.handler",
+    "PlanAnswers": "plan_answers.handler",
     "Api": "api.handler",
 }
-# Container-image Lambda (CPU transcription of short clips): same entrypoint as the Batch job.
+# Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): CPU transcription
+# and vision of short clips (the same entrypoints as the Batch jobs), and the speech features.
 TRANSCRIBE_FUNCTION = "TranscribeCpu"
-TRANSCRIBE_LAMBDA_CMD = "entrypoint.handler"
+VISION_FUNCTION = "VisionCpu"
+AUDIO_FEATURES_FUNCTION = "AudioFeatures"
+IMAGE_LAMBDA_CMD = "entrypoint.handler"
 TRANSCRIBE_CONTAINER_DIR = "containers/transcribe"
 
 # Sizes.
@@ -35,6 +39,10 @@ PROBE_MEMORY_MB = 2048
 PROBE_TIMEOUT_S = 120
 TRANSCRIBE_LAMBDA_MEMORY_MB = 6144
 TRANSCRIBE_LAMBDA_TIMEOUT_S = 900
+VISION_LAMBDA_MEMORY_MB = 4096
+VISION_LAMBDA_TIMEOUT_S = 900
+AUDIO_FEATURES_MEMORY_MB = 2048
+AUDIO_FEATURES_TIMEOUT_S = 300
 STARTER_BATCH_SIZE = 10
 BUFFER_VISIBILITY_TIMEOUT_S = 6 * LAMBDA_TIMEOUT_S
 DLQ_MAX_RECEIVE_COUNT = 5
@@ -51,6 +59,8 @@ DEFAULTS: dict[str, object] = {
     "jiping:maxMediaBytes": 2 * 1024**3,
     "jiping:whisperModelGpu": "large-v3",
     "jiping:whisperModelCpu": "base",
+    "jiping:visionSampleFps": 4.0,
+    "jiping:poseSampleFps": 1.0,
     "jiping:wecomSecretName": "jiping/wecom",
     "jiping:bundleLayerDependencies": True,
 }
@@ -67,3 +77,4 @@ OUTPUT_WEBHOOK_QUEUE = "WebhookQueueUrl"
 OUTPUT_WECOM_QUEUE = "WecomQueueUrl"
 OUTPUT_API_URL = "ApiUrl"
 OUTPUT_TRANSCRIBE_JOB_QUEUE = "TranscribeJobQueueArn"
+OUTPUT_VISION_JOB_QUEUE = "VisionJobQueueArn"

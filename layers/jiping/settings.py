@@ -37,11 +37,35 @@ class TranscribeSettings(_Settings):
     whisper_compute_type: str = "int8"
     whisper_cpu_threads: int = Field(default=0, ge=0)
     whisper_beam_size: int = Field(default=5, ge=1)
+    # >0: batched inference over VAD chunks (faster on long audio, on the GPU and on the CPU); 0: sequential
+    whisper_batch_size: int = Field(default=8, ge=0)
     model_cache_dir: str | None = None
     model_fetch: bool = True
 
 
+class VisionSettings(_Settings):
+    vision_sample_fps: float = Field(default=4.0, gt=0, le=30)  # face landmarks: frames analysed per second
+    pose_sample_fps: float = Field(default=1.0, ge=0, le=30)  # 0 turns the pose detector off
+    vision_max_faces: int = Field(default=3, ge=2)  # >= 2 so that a second face can be seen at all
+    face_model_dir: str | None = None  # explicit model directories (containers bake them in)
+    pose_model_dir: str | None = None
+    model_cache_dir: str | None = None
+    model_fetch: bool = True
+
+
+class SpeechSettings(_Settings):
+    min_pause_s: float = Field(default=0.3, gt=0)  # a gap between words at least this long is a pause
+    long_pause_s: float = Field(default=1.5, gt=0)
+    pitch_floor_hz: float = Field(default=75.0, gt=0)
+    pitch_ceiling_hz: float = Field(default=500.0, gt=0)
+
+
 class PersistSettings(_Settings):
+    interviews_table: str
+    artifacts_bucket: str
+
+
+class PlanSettings(_Settings):
     interviews_table: str
     artifacts_bucket: str
 

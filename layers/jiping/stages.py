@@ -10,9 +10,12 @@ import json
 import tempfile
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from collections.abc import Sequence
+from typing import Any
 
 from jiping import media
-from jiping.errors import InvalidUploadKey
+from jiping.answers import AnalysisPlan, AnswerAnalysis, assemble_answers, plan_analysis
+from jiping.errors import InvalidUploadKey, NotFound
 from jiping.models import (
     DomainEvent,
     ExecutionInput,
@@ -21,6 +24,7 @@ from jiping.models import (
     MediaRecord,
     ObjectLocation,
     PersistRequest,
+    Question,
     ProbeResult,
     StatusChange,
     TranscribeRequest,
@@ -106,7 +110,7 @@ def transcribe_object(
     with tempfile.TemporaryDirectory(prefix="jiping-asr-") as tmp:
         path = Path(tmp) / "media"
         store.download(request.source, path)
-        transcript = transcribe(path, loaded, language=request.language, beam_size=settings.whisper_beam_size)
+        transcript = transcribe(path, loaded, settings, language=request.language)
     version = store.put_json(request.output, transcript.model_dump(mode="json"))
     output = request.output.model_copy(update={"version_id": version})
     return TranscriptionSummary.of(transcript, output)
@@ -116,7 +120,7 @@ def transcribe_object(
 
 
 def _media_record(
-    request: PersistRequest, transcript: Transcript | None, transcript_key: str | None
+    request: PersistRequest, transcript: Transcript | None, plan: AnalysisPlan | None
 ) -> MediaRecord:
     state = request.input
     probe = state.probe
@@ -128,7 +132,8 @@ def _media_record(
         execution_id=request.execution_id,
         duration_s=probe.duration_s if probe else None,
         language=transcript.language if transcript else None,
-        transcript_key=transcript_key,
+        transcript_key=plan.transcribe_request.output.key if plan else None,
+        analysis_key=plan.analysis_output.key if plan else None,
         reason_code=probe.reason_code if probe and request.outcome == "REJECTED" else None,
         error=_error_text(request) if request.outcome == "FAILED" else None,
         updated_at=utcnow(),
@@ -152,6 +157,41 @@ def _error_text(request: PersistRequest) -> str | None:
     return (f"{err.error}: {message}" if message else err.error)[:MAX_ERROR_CHARS]
 
 
+def plan_answers(execution: ExecutionInput, repo: InterviewRepository, artifacts_bucket: str) -> AnalysisPlan:
+    """Decide the answer windows of one media object and the requests of the analysis stages."""
+    interview = repo.get(execution.tenant_id, execution.interview_id)
+    return plan_analysis(execution, interview, artifacts_bucket)
+
+
+def _optional_json(store: ObjectStore, location: ObjectLocation) -> Any:
+    try:
+        return store.get_json(location)
+    except NotFound:
+        return None
+
+
+def _analysis(request: PersistRequest, store: ObjectStore) -> tuple[Transcript, list[AnswerAnalysis], AnalysisPlan]:
+    """Read the stages' outputs and cut them into answers (for a TRANSCRIBED outcome)."""
+    state = request.input
+    if state.plan is None:
+        raise ValueError("a TRANSCRIBED outcome needs the analysis plan in the workflow state")
+    plan = AnalysisPlan.model_validate(state.plan)
+    transcript = Transcript.model_validate(store.get_json(plan.transcribe_request.output))
+    speech = _optional_json(store, ObjectLocation.model_validate(plan.audio_request["output"]))
+    vision_result = (state.analysis or {}).get("vision") or {}
+    vision_missing = vision_result.get("missing")
+    vision_track = None
+    if not vision_missing:
+        vision_track = _optional_json(store, ObjectLocation.model_validate(plan.vision_request["output"]))
+        vision_missing = None if vision_track else "the vision stage wrote no track"
+    answers = assemble_answers(plan, transcript, speech, vision_track, vision_missing)
+    store.put_json(
+        plan.analysis_output,
+        {"media_id": state.media_id, "answers": [a.model_dump(mode="json") for a in answers]},
+    )
+    return transcript, answers, plan
+
+
 def record_outcome(request: PersistRequest, repo: InterviewRepository, store: ObjectStore) -> DomainEvent:
     """Store the outcome of one execution on the interview row; return the event to publish.
 
@@ -159,12 +199,12 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
     """
     state = request.input
     transcript: Transcript | None = None
-    transcript_key: str | None = None
-    if request.outcome == "TRANSCRIBED" and state.transcribe_request is not None:
-        output = state.transcribe_request.output
-        transcript = Transcript.model_validate(store.get_json(output))
-        transcript_key = output.key
-    record = _media_record(request, transcript, transcript_key)
+    answers: list[AnswerAnalysis] = []
+    plan: AnalysisPlan | None = None
+    if request.outcome == "TRANSCRIBED":
+        transcript, answers, plan = _analysis(request, store)
+    record = _media_record(request, transcript, plan)
+    record.flags = sorted({f.code.value for a in answers for f in a.flags})
     change = StatusChange(
         status=record.status,
         at=record.updated_at,
@@ -184,8 +224,7 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
             updated_at=now,
         )
         already = any(
-            h.execution_id == request.execution_id and h.status == change.status
-            for h in interview.status_history
+            h.execution_id == request.execution_id and h.status == change.status for h in interview.status_history
         )
         if not already:
             interview.status_history.append(change)
@@ -206,13 +245,14 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
         data["reason"] = state.probe.detail if state.probe else None
     if record.error:
         data["error"] = state.error.error if state.error else None
-    if transcript is not None and state.transcribe_request is not None:
+    if transcript is not None and plan is not None:
         data |= {
             "language": transcript.language,
             "duration_s": transcript.duration_s,
-            "transcript": ObjectLocation(
-                bucket=state.transcribe_request.output.bucket, key=transcript_key
-            ).model_dump(),  # type: ignore[union-attr]
+            "questions": [a.question_id for a in answers],
+            "flags": record.flags,
+            "transcript": plan.transcribe_request.output.model_dump(),
+            "analysis": plan.analysis_output.model_dump(),
         }
     return DomainEvent(
         id=DomainEvent.stable_id(request.execution_id, request.outcome),
@@ -245,7 +285,13 @@ def publish_event(event: DomainEvent, publisher: EventPublisher) -> None:
 # --- Interviews ---------------------------------------------------------------------------------
 
 
-def create_interview(repo: InterviewRepository, tenant_id: str, interview_id: str, job_id: str) -> Interview:
+def create_interview(
+    repo: InterviewRepository,
+    tenant_id: str,
+    interview_id: str,
+    job_id: str,
+    questions: Sequence[Question] = (),
+) -> Interview:
     """Register an interview before its media arrive (what the portal API does on POST /v1/interviews).
 
     Idempotent: an existing interview is returned unchanged.
@@ -261,6 +307,7 @@ def create_interview(repo: InterviewRepository, tenant_id: str, interview_id: st
             tenant_id=tenant_id,
             interview_id=interview_id,
             job_id=job_id,
+            questions=list(questions),
             status=InterviewStatus.CREATED,
             created_at=now,
             updated_at=now,

@@ -109,25 +109,42 @@ def _is_chinese(language: str) -> bool:
     return language in {"zh", "yue"}
 
 
+def decode_options(settings: TranscribeSettings, language: str | None = None) -> dict[str, Any]:
+    """The faster-whisper options of the Transcribe stage (``make bench`` runs bare ASR with these too)."""
+    options: dict[str, Any] = {
+        "language": language,
+        "beam_size": settings.whisper_beam_size,
+        "word_timestamps": True,
+        "vad_filter": True,
+        "condition_on_previous_text": False,
+        "temperature": list(TEMPERATURES),
+        "compression_ratio_threshold": COMPRESSION_RATIO_THRESHOLD,
+        "no_speech_threshold": NO_SPEECH_THRESHOLD,
+        "log_prob_threshold": LOG_PROB_THRESHOLD,
+    }
+    if settings.whisper_batch_size > 0:
+        options["batch_size"] = settings.whisper_batch_size
+    return options
+
+
+def run_whisper(model: Any, audio: Any, options: dict[str, Any]) -> tuple[list[Any], Any]:
+    """Run faster-whisper (batched when ``options`` has a batch size); decoding happens while iterating."""
+    if "batch_size" in options:
+        from faster_whisper import BatchedInferencePipeline
+
+        segments_iter, info = BatchedInferencePipeline(model).transcribe(audio, **options)
+    else:
+        segments_iter, info = model.transcribe(audio, **options)
+    return list(segments_iter), info
+
+
 def transcribe(
-    path: Path, loaded: LoadedModel, *, language: str | None = None, beam_size: int = 5
+    path: Path, loaded: LoadedModel, settings: TranscribeSettings, *, language: str | None = None
 ) -> Transcript:
     """Transcribe a media file (any container PyAV reads) with word timestamps."""
     started = time.perf_counter()
     with loaded.lock:
-        segments_iter, info = loaded.model.transcribe(
-            str(path),
-            language=language,
-            beam_size=beam_size,
-            word_timestamps=True,
-            vad_filter=True,
-            condition_on_previous_text=False,
-            temperature=list(TEMPERATURES),
-            compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,
-            no_speech_threshold=NO_SPEECH_THRESHOLD,
-            log_prob_threshold=LOG_PROB_THRESHOLD,
-        )
-        raw_segments = list(segments_iter)  # decoding happens while iterating
+        raw_segments, info = run_whisper(loaded.model, str(path), decode_options(settings, language))
     chinese = _is_chinese(info.language)
     convert = chinese_text if chinese else (lambda s: s)
     segments = [

@@ -45,13 +45,17 @@ def test_evaluate_json_prints_the_result_document_and_writes_the_outputs(tmp_pat
         "acme",
         "en",
     )
-    (answer,) = doc["answers"]
-    assert answer["transcript"]["segments"][0]["words"], "words with timestamps"
-    assert "release time" in answer["transcript"]["text"]
-    assert answer["timings"]["TranscribeOnLambda"] > 0 and answer["timings"]["ProbeMedia"] > 0
+    (media,) = doc["media"]
+    assert media["transcript"]["segments"][0]["words"], "words with timestamps"
+    assert "release time" in media["transcript"]["text"]
+    assert media["timings"]["TranscribeOnLambda"] > 0 and media["timings"]["ProbeMedia"] > 0
+    (answer,) = doc["answers"]  # no question list given: the clip answers a question named after it
+    assert answer["question_id"] == "q2_en" and "release time" in answer["transcript"]["text"]
+    assert answer["speech"]["speaking_rate"]["n"] > 0
+    assert answer["vision"]["face_present"]["value"] > 0.9 and answer["vision"]["face_present"]["n"] > 0
     out = tmp_path / doc["interview_id"]
     assert json.loads((out / "result.json").read_text())["interview_id"] == doc["interview_id"]
-    assert (out / "q2_en.transcript.json").is_file()
+    assert (out / "q2_en.transcript.json").is_file() and (out / "q2_en.analysis.json").is_file()
     assert "ProbeMedia" in proc.stderr  # the progress display, state by state, on stderr
 
 

@@ -46,16 +46,9 @@ def test_every_clip_runs_the_whole_workflow(sample_run):
     for result in sample_run["results"].values():
         assert result.status == "SUCCEEDED", (result.error, result.cause)
         names = [s["name"] for s in result.states()]
-        assert names == [
-            "ProbeMedia",
-            "Accepted?",
-            "PrepareTranscription",
-            "ChooseTranscriber",
-            "TranscribeOnLambda",
-            "RecordTranscribed",
-            "PublishTranscribed",
-            "Transcribed",
-        ]
+        assert names[:3] == ["ProbeMedia", "Accepted?", "PlanAnswers"]
+        assert names[-3:] == ["RecordTranscribed", "PublishTranscribed", "Transcribed"]
+        assert {"Analyse", "TranscribeOnLambda", "AudioFeatures", "VisionOnLambda"} <= set(names)
 
 
 def test_mandarin_answer_is_simplified_chinese_close_to_what_was_said(sample_run):

@@ -24,7 +24,13 @@ def _size(path: Path) -> int:
 def test_docker_contexts_are_staged_small_and_without_local_state(synth: Synth) -> None:
     images = _assets(synth)["dockerImages"].values()
     dockerfiles = sorted(image["source"]["dockerFile"] for image in images)
-    assert dockerfiles == ["containers/transcribe/Dockerfile", "containers/transcribe/Dockerfile.lambda"]
+    assert dockerfiles == [
+        "containers/speech/Dockerfile.lambda",
+        "containers/transcribe/Dockerfile",
+        "containers/transcribe/Dockerfile.lambda",
+        "containers/vision/Dockerfile",
+        "containers/vision/Dockerfile.lambda",
+    ]
     for image in images:
         context = synth.outdir / image["source"]["directory"]
         names = {p.name for p in context.rglob("*")}

@@ -73,7 +73,7 @@ def test_sizes_come_from_the_constants(synth: Synth) -> None:
 def test_cpu_transcription_is_the_container_entrypoint_with_the_base_model(synth: Synth) -> None:
     _, props = _function(synth, constants.TRANSCRIBE_FUNCTION)
     assert props["PackageType"] == "Image"
-    assert props["ImageConfig"] == {"Command": [constants.TRANSCRIBE_LAMBDA_CMD]}
+    assert props["ImageConfig"] == {"Command": [constants.IMAGE_LAMBDA_CMD]}
     assert (props["MemorySize"], props["Timeout"]) == (
         constants.TRANSCRIBE_LAMBDA_MEMORY_MB,
         constants.TRANSCRIBE_LAMBDA_TIMEOUT_S,

@@ -34,25 +34,34 @@ def states(machine: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return definition["States"]
 
 
-def test_the_workflow_has_exactly_the_named_states(states: dict) -> None:
+def flatten(states: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every state, the Parallel branches' included (state names are unique across a machine)."""
+    out = dict(states)
+    for state in states.values():
+        for branch in state.get("Branches", []):
+            out |= flatten(branch["States"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def branches(states: dict) -> list[dict[str, Any]]:
+    return states["Analyse"]["Branches"]
+
+
+def test_the_workflow_has_exactly_the_named_states(states: dict, branches: list) -> None:
     assert set(states) == {
-        "ProbeMedia",
-        "Accepted?",
-        "PrepareTranscription",
-        "ChooseTranscriber",
-        "TranscribeOnLambda",
-        "TranscribeOnBatch",
-        "RecordTranscribed",
-        "PublishTranscribed",
-        "Transcribed",
-        "RecordRejected",
-        "PublishRejected",
-        "Rejected",
-        "RecordFailed",
-        "PublishFailed",
-        "Failed",
-        "FailedUnrecorded",
-    }
+        "ProbeMedia", "Accepted?", "PlanAnswers", "Analyse",
+        "RecordTranscribed", "PublishTranscribed", "Transcribed",
+        "RecordRejected", "PublishRejected", "Rejected",
+        "RecordFailed", "PublishFailed", "Failed", "FailedUnrecorded",
+    }  # fmt: skip
+    speech, vision = branches
+    assert set(speech["States"]) == {
+        "ChooseTranscriber", "TranscribeOnLambda", "TranscribeOnBatch", "AudioFeatures", "SpeechMeasured",
+    }  # fmt: skip
+    assert set(vision["States"]) == {
+        "HasVideo?", "NoVideo", "ChooseVisionRunner", "VisionOnLambda", "VisionOnBatch", "VisionMeasured",
+    }  # fmt: skip
 
 
 def test_happy_rejected_and_failed_paths_are_wired(states: dict) -> None:
@@ -61,21 +70,12 @@ def test_happy_rejected_and_failed_paths_are_wired(states: dict) -> None:
     assert states["ProbeMedia"]["Next"] == "Accepted?"
     (rejected,) = states["Accepted?"]["Choices"]
     assert rejected == {"Variable": "$.probe.accepted", "BooleanEquals": False, "Next": "RecordRejected"}
-    assert states["Accepted?"]["Default"] == "PrepareTranscription"
-    assert states["PrepareTranscription"]["Type"] == "Pass"
-    assert states["PrepareTranscription"]["Parameters"]["source.$"] == "$.upload"
-    assert states["PrepareTranscription"]["Parameters"]["output"]["key.$"] == (
-        "States.Format('{}/transcript.json', $.artifact_prefix)"
-    )
-    assert states["PrepareTranscription"]["ResultPath"] == "$.transcribe_request"
-    assert states["PrepareTranscription"]["Next"] == "ChooseTranscriber"
-    (batch,) = states["ChooseTranscriber"]["Choices"]
-    assert batch == {"Variable": "$.probe.route", "StringEquals": "batch", "Next": "TranscribeOnBatch"}
-    assert states["ChooseTranscriber"]["Default"] == "TranscribeOnLambda"
-    for transcriber in ("TranscribeOnLambda", "TranscribeOnBatch"):
-        assert states[transcriber]["ResultPath"] == "$.transcription"
-        assert states[transcriber]["Next"] == "RecordTranscribed"
-    assert states["TranscribeOnLambda"]["InputPath"] == "$.transcribe_request"
+    assert states["Accepted?"]["Default"] == "PlanAnswers"
+    assert states["PlanAnswers"]["ResultPath"] == "$.plan"
+    assert states["PlanAnswers"]["Next"] == "Analyse"
+    assert states["Analyse"]["Type"] == "Parallel"
+    assert states["Analyse"]["ResultPath"] == "$.analysis"  # [speech, vision], merged by Persist
+    assert states["Analyse"]["Next"] == "RecordTranscribed"
     for outcome, record, publish, end, end_type in (
         ("TRANSCRIBED", "RecordTranscribed", "PublishTranscribed", "Transcribed", "Succeed"),
         ("REJECTED", "RecordRejected", "PublishRejected", "Rejected", "Succeed"),
@@ -97,10 +97,48 @@ def test_happy_rejected_and_failed_paths_are_wired(states: dict) -> None:
     assert states["FailedUnrecorded"]["Type"] == "Fail"
 
 
-def test_batch_transcription_runs_the_job_synchronously_with_the_request_as_parameter(states: dict) -> None:
-    task = states["TranscribeOnBatch"]
+def test_speech_branch_transcribes_then_measures_speech(branches: list) -> None:
+    speech = branches[0]
+    assert speech["StartAt"] == "ChooseTranscriber"
+    s = speech["States"]
+    (batch,) = s["ChooseTranscriber"]["Choices"]
+    assert batch == {"Variable": "$.probe.route", "StringEquals": "batch", "Next": "TranscribeOnBatch"}
+    assert s["ChooseTranscriber"]["Default"] == "TranscribeOnLambda"
+    assert s["TranscribeOnLambda"]["InputPath"] == "$.plan.transcribe_request"
+    for transcriber in ("TranscribeOnLambda", "TranscribeOnBatch"):
+        assert s[transcriber]["ResultPath"] == "$.transcription"
+        assert s[transcriber]["Next"] == "AudioFeatures"
+    assert s["AudioFeatures"]["InputPath"] == "$.plan.audio_request"
+    assert s["AudioFeatures"]["ResultPath"] == "$.audio"
+    assert s["AudioFeatures"]["Next"] == "SpeechMeasured"
+    assert s["SpeechMeasured"]["Parameters"] == {"transcription.$": "$.transcription", "audio.$": "$.audio"}
+    assert s["SpeechMeasured"]["End"] is True
+
+
+def test_vision_branch_skips_audio_only_uploads_and_routes_long_videos_to_batch(branches: list) -> None:
+    vision = branches[1]
+    assert vision["StartAt"] == "HasVideo?"
+    s = vision["States"]
+    (no_video,) = s["HasVideo?"]["Choices"]
+    assert no_video == {"Variable": "$.probe.video", "IsNull": True, "Next": "NoVideo"}
+    assert s["NoVideo"]["Result"] == {"missing": "no video stream"}
+    assert s["NoVideo"]["ResultPath"] == "$.vision"
+    (batch,) = s["ChooseVisionRunner"]["Choices"]
+    assert batch == {"Variable": "$.probe.route", "StringEquals": "batch", "Next": "VisionOnBatch"}
+    assert s["VisionOnLambda"]["InputPath"] == "$.plan.vision_request"
+    for runner in ("VisionOnLambda", "VisionOnBatch", "NoVideo"):
+        assert s[runner]["ResultPath"] == "$.vision" and s[runner]["Next"] == "VisionMeasured"
+    assert s["VisionMeasured"]["Parameters"] == {"vision.$": "$.vision"} and s["VisionMeasured"]["End"] is True
+
+
+@pytest.mark.parametrize(
+    ("state", "request_path"),
+    [("TranscribeOnBatch", "$.plan.transcribe_request"), ("VisionOnBatch", "$.plan.vision_request")],
+)
+def test_batch_jobs_run_synchronously_with_the_request_as_parameter(states: dict, state: str, request_path: str) -> None:
+    task = flatten(states)[state]
     assert task["Resource"].endswith(":states:::batch:submitJob.sync")
-    assert task["Parameters"]["Parameters"] == {"request.$": "States.JsonToString($.transcribe_request)"}
+    assert task["Parameters"]["Parameters"] == {"request.$": f"States.JsonToString({request_path})"}
     assert task["ResultSelector"] == {"job_id.$": "$.JobId", "status.$": "$.Status"}
     (retry,) = task["Retry"]
     assert set(retry["ErrorEquals"]) == {"Batch.AWSBatchException", "Batch.ServerException"}
@@ -108,8 +146,10 @@ def test_batch_transcription_runs_the_job_synchronously_with_the_request_as_para
 
 
 def test_every_lambda_task_retries_service_errors_and_transient_domain_errors(states: dict) -> None:
-    lambda_tasks = {n: s for n, s in states.items() if s["Type"] == "Task" and n != "TranscribeOnBatch"}
-    assert len(lambda_tasks) == 8
+    lambda_tasks = {
+        n: s for n, s in flatten(states).items() if s["Type"] == "Task" and "batch:submitJob" not in s["Resource"]
+    }
+    assert len(lambda_tasks) == 11
     for name, task in lambda_tasks.items():
         service, transient = task["Retry"]
         assert set(service["ErrorEquals"]) == LAMBDA_SERVICE_ERRORS, name
@@ -118,13 +158,17 @@ def test_every_lambda_task_retries_service_errors_and_transient_domain_errors(st
         assert (transient["IntervalSeconds"], transient["MaxAttempts"], transient["BackoffRate"]) == (1, 3, 2)
 
 
-def test_every_task_catches_everything_into_the_failure_path(states: dict) -> None:
-    tasks = {n: s for n, s in states.items() if s["Type"] == "Task"}
-    assert len(tasks) == 9
-    for name, task in tasks.items():
-        (catch,) = task["Catch"]
+def test_every_failure_reaches_the_failure_path(states: dict, branches: list) -> None:
+    # Top-level tasks and the Parallel catch everything; tasks inside a branch cannot leave it, so the
+    # Parallel state's Catch covers them (a branch failure fails the Parallel).
+    catchers = {n: s for n, s in states.items() if s["Type"] in {"Task", "Parallel"}}
+    assert len(catchers) == 9
+    for name, state in catchers.items():
+        (catch,) = state["Catch"]
         expected = "FailedUnrecorded" if name in FAILURE_RECORDERS else "RecordFailed"
         assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": expected}, name
+    for branch in branches:
+        assert all("Catch" not in s for s in branch["States"].values())
 
 
 def test_standard_machine_logs_everything_but_execution_data_and_is_traced(machine: dict) -> None:

@@ -12,10 +12,11 @@ from jiping.models import (
     InterviewStatus,
     ObjectLocation,
     PersistRequest,
+    Question,
     ReasonCode,
     UploadRef,
 )
-from jiping.stages import create_interview, execution_input_for, record_outcome, start_evaluation
+from jiping.stages import create_interview, execution_input_for, plan_answers, record_outcome, start_evaluation
 
 from tests.unit.conftest import FakeStarter
 
@@ -95,27 +96,47 @@ def test_failure_stores_the_lambda_error_message_not_the_stack(repo, store):
     assert event.type == "interview.failed" and event.data["error"] == "ModelAssetError"
 
 
-def test_transcribed_reads_the_transcript_summary(repo, store):
-    out = ObjectLocation(bucket="art", key="acme/iv-1/q1/transcript.json")
-    store.put_json(
-        out,
-        {
-            "language": "zh",
-            "language_probability": 0.99,
-            "duration_s": 3.2,
-            "text": "你好",
-            "segments": [],
-            "model": {"name": "whisper-base", "device": "cpu", "compute_type": "int8"},
-        },
-    )
-    req = _state(
-        "TRANSCRIBED", transcribe_request={"source": _upload().model_dump(), "output": out.model_dump()}
-    )
+def _transcript_doc(words: list[tuple[str, float, float]]) -> dict:
+    return {
+        "language": "en", "language_probability": 0.99, "duration_s": 10.0,
+        "text": "".join(w for w, _, _ in words).strip(),
+        "segments": [{"id": 0, "start": words[0][1], "end": words[-1][2], "text": "".join(w for w, _, _ in words),
+                      "avg_logprob": -0.2, "no_speech_prob": 0.01, "compression_ratio": 1.2,
+                      "words": [{"word": w, "start": a, "end": b, "probability": 0.9} for w, a, b in words]}],
+        "model": {"name": "whisper-base", "device": "cpu", "compute_type": "int8"},
+    }  # fmt: skip
+
+
+def test_transcribed_cuts_the_answers_along_the_question_timeline(repo, store):
+    # GIVEN one video answering two questions, as the interview's timeline says
+    create_interview(repo, "acme", "iv-1", "job-7", [
+        Question(question_id="intro", start_s=0.0, end_s=5.0), Question(question_id="project", start_s=5.0),
+    ])  # fmt: skip
+    plan = plan_answers(execution_input_for(_upload(), NOW, PREFIX), repo, "art")
+    assert [(w.question_id, w.start, w.end) for w in plan.windows] == [("intro", 0.0, 5.0), ("project", 5.0, None)]
+    words = [(" Hello", 0.5, 1.0), (" there.", 1.0, 1.6), (" We", 6.0, 6.3), (" shipped", 6.3, 6.9)]
+    store.put_json(plan.transcribe_request.output, _transcript_doc(words))
+    # WHEN the outcome is recorded (audio-only upload: the vision branch reported no video)
+    req = _state("TRANSCRIBED", plan=plan.model_dump(mode="json"), analysis={"vision": {"missing": "no video stream"}})
     event = record_outcome(req, repo, store)
+    # THEN each answer holds its own words, with the media's absolute times, and the row links the analysis
+    analysis = store.get_json(plan.analysis_output)
+    intro, project = analysis["answers"]
+    assert intro["transcript"]["text"] == "Hello there." and (intro["start"], intro["end"]) == (0.0, 5.0)
+    assert project["transcript"]["text"] == "We shipped"
+    assert project["transcript"]["segments"][0]["words"][0]["start"] == 6.0
+    assert project["vision"] is None and project["vision_missing"] == "no video stream"
+    assert {f["code"] for f in project["flags"]} == {"SIGNAL_MISSING"}
     row = repo.get("acme", "iv-1")
     assert row.status is InterviewStatus.TRANSCRIBED
-    assert row.media["q1"].transcript_key == out.key and row.media["q1"].language == "zh"
-    assert event.data["language"] == "zh" and event.data["transcript"]["key"] == out.key
+    assert row.media["q1"].analysis_key == plan.analysis_output.key and row.media["q1"].flags == ["SIGNAL_MISSING"]
+    assert event.data["questions"] == ["intro", "project"] and event.data["analysis"]["key"] == plan.analysis_output.key
+
+
+def test_a_clip_answers_the_question_that_names_it(repo):
+    create_interview(repo, "acme", "iv-1", "job-7", [Question(question_id="why-us", media_id="q1")])
+    plan = plan_answers(execution_input_for(_upload(), NOW, PREFIX), repo, "art")
+    assert [(w.question_id, w.media_id, w.start, w.end) for w in plan.windows] == [("why-us", "q1", 0.0, None)]
 
 
 def test_a_retried_persist_changes_nothing_twice(repo, store):

@@ -23,7 +23,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError
 from pynamodb.models import Model
 
 from jiping.errors import StorageError, TransientError
-from jiping.models import Interview, InterviewStatus, MediaRecord, ReasonCode, StatusChange
+from jiping.models import Interview, InterviewStatus, MediaRecord, Question, ReasonCode, StatusChange
 
 MAX_CONFLICT_RETRIES = 8
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
@@ -38,6 +38,14 @@ class StatusChangeMap(MapAttribute[str, Any]):
     execution_id = UnicodeAttribute(null=True)
 
 
+class QuestionMap(MapAttribute[str, Any]):
+    question_id = UnicodeAttribute()
+    text = UnicodeAttribute(null=True)
+    media_id = UnicodeAttribute(null=True)
+    start_s = NumberAttribute(null=True)
+    end_s = NumberAttribute(null=True)
+
+
 class MediaMap(MapAttribute[str, Any]):
     media_id = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -47,6 +55,8 @@ class MediaMap(MapAttribute[str, Any]):
     duration_s = NumberAttribute(null=True)
     language = UnicodeAttribute(null=True)
     transcript_key = UnicodeAttribute(null=True)
+    analysis_key = UnicodeAttribute(null=True)
+    flags = ListAttribute(of=UnicodeAttribute, null=True)
     reason_code = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
@@ -64,6 +74,7 @@ class InterviewItem(Model):
     status = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    questions = ListAttribute(of=QuestionMap, default=list)
     status_history = ListAttribute(of=StatusChangeMap, default=list)
     media = ListAttribute(of=MediaMap, default=list)
     expires_at = NumberAttribute(null=True)  # TTL, set by the retention policy
@@ -84,6 +95,7 @@ def _to_domain(item: InterviewItem) -> Interview:
         tenant_id=item.tenant_id,
         interview_id=item.interview_id,
         job_id=item.job_id,
+        questions=[Question(**q.as_dict()) for q in item.questions or []],
         status=InterviewStatus(item.status),
         created_at=item.created_at,
         updated_at=item.updated_at,
@@ -98,12 +110,13 @@ def _to_domain(item: InterviewItem) -> Interview:
             )
             for h in item.status_history or []
         ],
-        media={m.media_id: MediaRecord(**m.as_dict()) for m in item.media or []},
+        media={m.media_id: MediaRecord(**(m.as_dict() | {"flags": m.flags or []})) for m in item.media or []},
     )
 
 
 def _fill(item: InterviewItem, interview: Interview) -> None:
     item.job_id = interview.job_id
+    item.questions = [QuestionMap(**q.model_dump(exclude_none=True)) for q in interview.questions]
     item.status = interview.status.value
     item.created_at = interview.created_at
     item.updated_at = interview.updated_at
@@ -113,8 +126,8 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
     ]
     item.media = [
         MediaMap(
-            **m.model_dump(mode="json", exclude_none=True, exclude={"updated_at"})
-            | {"updated_at": m.updated_at}
+            **m.model_dump(mode="json", exclude_none=True, exclude={"updated_at", "flags"})
+            | {"updated_at": m.updated_at, "flags": m.flags or None}
         )
         for m in interview.media.values()
     ]

@@ -1,0 +1,65 @@
+"""Speech features (``audio-features``): the container-image Lambda and a command line for local runs.
+
+- Lambda (x86_64 image): ``entrypoint.handler`` with an AudioFeaturesRequest as the event.
+- Local: ``python containers/speech/entrypoint.py --request '<AudioFeaturesRequest JSON>'``; the
+  summary is printed as JSON on stdout and the features land at the request's output location.
+
+A container image, not a zip Lambda on the shared layer: praat-parselmouth publishes no arm64 (aarch64)
+Linux wheels, so it cannot go into the arm64 layer. Both paths call ``jiping.speech.run_audio_features``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from jiping import bootstrap
+from jiping.settings import SpeechSettings, load
+from jiping.speech import AudioFeaturesRequest, run_audio_features
+
+
+@lru_cache(maxsize=1)
+def settings() -> SpeechSettings:
+    return load(SpeechSettings)
+
+
+def run(request: AudioFeaturesRequest) -> dict[str, Any]:
+    return run_audio_features(request, settings(), bootstrap.object_store())
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.metrics import MetricUnit
+    from jiping.observability import logger, metrics
+
+    result = run(AudioFeaturesRequest.model_validate(event))
+    # Counts and timings only: never the transcript text.
+    logger.info(
+        "speech_features",
+        language=result["language"],
+        audio_s=result["audio_s"],
+        answers=result["answers"],
+        answers_flagged=result["answers_flagged"],
+        analyze_s=result["timings"].get("analyze_s"),
+    )
+    # No decorators (the handler also runs outside Lambda, as transcribe's does): flush the metric here.
+    metrics.add_metric(name="AnswersAnalysed", unit=MetricUnit.Count, value=result["answers"])
+    metrics.flush_metrics()
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Speech features of the answers in one media object")
+    parser.add_argument("--request", required=True, help="AudioFeaturesRequest as JSON")
+    args = parser.parse_args(argv)
+    result = run(AudioFeaturesRequest.model_validate_json(args.request))
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

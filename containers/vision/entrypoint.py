@@ -1,0 +1,62 @@
+"""Vision: one entrypoint for the CPU Batch job (Fargate), the container-image Lambda and the local cloud.
+
+- AWS Batch: ``python3 /app/entrypoint.py --request '<VisionRequest JSON>'``; the summary is printed as
+  JSON on stdout and the track (``VisionTrack`` JSON) lands at the request's output location.
+- Lambda (short clips): ``entrypoint.handler`` with the VisionRequest as the event.
+
+Both call ``jiping.vision.run_vision``, the function the local cloud runs as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from jiping import bootstrap, vision
+from jiping.settings import VisionSettings, load
+
+
+@lru_cache(maxsize=1)
+def settings() -> VisionSettings:
+    return load(VisionSettings)
+
+
+def run(request: vision.VisionRequest) -> dict[str, Any]:
+    summary = vision.run_vision(request, settings(), bootstrap.object_store())
+    return summary.model_dump(mode="json")
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from jiping.observability import logger
+
+    result = run(vision.VisionRequest.model_validate(event))
+    logger.info(
+        "vision analysed",
+        duration_s=result["duration_s"],
+        frames_sampled=result["frames_sampled"],
+        face_frames=result["face_frames"],
+        face_missing=result["face_missing"],
+        pose_missing=result["pose_missing"],
+        total_s=result["timings"].get("total_s"),
+    )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Analyse the video of one media object (Batch job entrypoint)"
+    )
+    parser.add_argument("--request", required=True, help="VisionRequest as JSON")
+    args = parser.parse_args(argv)
+    result = run(vision.VisionRequest.model_validate_json(args.request))
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
