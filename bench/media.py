@@ -35,7 +35,10 @@ def _clip_audio(path: Path) -> np.ndarray:
 
 def _clip_frames(path: Path, size: tuple[int, int] = SIZE) -> list[np.ndarray]:
     with av.open(str(path)) as container:
-        return [f.reformat(width=size[0], height=size[1], format="rgb24").to_ndarray() for f in container.decode(video=0)]
+        return [
+            f.reformat(width=size[0], height=size[1], format="rgb24").to_ndarray()
+            for f in container.decode(video=0)
+        ]
 
 
 def compose(clips: list[Path], out: Path, seconds: float | None = None, size: tuple[int, int] = SIZE) -> Path:

@@ -91,7 +91,9 @@ def bare_asr(path: Path, model: Any, settings: Any, mem: MemorySampler) -> tuple
     return time.perf_counter() - started, mem.peak(start_wall, time.time())
 
 
-def evaluate(cloud: LocalCloud, path: Path, interview: str, mem: MemorySampler) -> tuple[float, list[dict[str, Any]]]:
+def evaluate(
+    cloud: LocalCloud, path: Path, interview: str, mem: MemorySampler
+) -> tuple[float, list[dict[str, Any]]]:
     started = time.perf_counter()
     up = cloud.upload(path, "bench", interview, path.name)
     result = cloud.wait_for_execution(cloud.execution_arn(**up), timeout=3600)
@@ -104,7 +106,11 @@ def evaluate(cloud: LocalCloud, path: Path, interview: str, mem: MemorySampler) 
             continue
         begin = state["started"].timestamp() if isinstance(state["started"], datetime) else state["started"]
         stages.append(
-            {"name": state["name"], "seconds": state["seconds"], "peak_rss": mem.peak(begin, begin + state["seconds"])}
+            {
+                "name": state["name"],
+                "seconds": state["seconds"],
+                "peak_rss": mem.peak(begin, begin + state["seconds"]),
+            }
         )
     return elapsed, stages
 
@@ -117,7 +123,6 @@ def main() -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
     from faster_whisper import WhisperModel
-
     from jiping import model_assets
     from jiping.settings import TranscribeSettings
 

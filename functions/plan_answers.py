@@ -7,7 +7,6 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from jiping import bootstrap, stages
 from jiping.models import ExecutionInput
 from jiping.observability import logger, metrics, tracer

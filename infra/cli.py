@@ -201,7 +201,10 @@ def _measures(doc: dict[str, Any] | None) -> list[str]:
 
 
 def print_summary(document: dict[str, Any], stream: TextIO) -> None:
-    print(f"\nInterview {document['interview_id']} (job {document['job_id']}): {document['status']}", file=stream)
+    print(
+        f"\nInterview {document['interview_id']} (job {document['job_id']}): {document['status']}",
+        file=stream,
+    )
     for m in document["media"]:
         print(f"\n  {m['media_id']} ({Path(m['file']).name}): {m['status']}", end="", file=stream)
         if m["reason_code"]:
@@ -214,7 +217,9 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
         timings = ", ".join(f"{k} {v:.2f}s" for k, v in m["timings"].items() if v)
         print(f"    stages: {timings}", file=stream)
     for a in document["answers"]:
-        print(f"\n  Answer {a['question_id']} ({a['media_id']} {a['start']:.1f}-{a['end']:.1f}s)", file=stream)
+        print(
+            f"\n  Answer {a['question_id']} ({a['media_id']} {a['start']:.1f}-{a['end']:.1f}s)", file=stream
+        )
         print(f"    {a['transcript']['text']}", file=stream)
         print("    speech: " + "; ".join(_measures(a.get("speech"))), file=stream)
         if a.get("vision"):
@@ -230,7 +235,12 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
 
 
 def _run(
-    videos: list[Path], job: str, tenant: str, out: Path, as_json: bool, questions: Sequence[dict[str, Any]] = ()
+    videos: list[Path],
+    job: str,
+    tenant: str,
+    out: Path,
+    as_json: bool,
+    questions: Sequence[dict[str, Any]] = (),
 ) -> int:
     missing = [str(v) for v in videos if not v.is_file()]
     if missing:
@@ -273,7 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(list(args.videos), args.job, args.tenant, args.out, args.json, questions)
     sample = json.loads(SAMPLE.read_text())
     clips = [SAMPLE.parent / c["file"] for c in sample]
-    questions = [{"question_id": c["id"], "text": c["question"], "media_id": Path(c["file"]).stem} for c in sample]
+    questions = [
+        {"question_id": c["id"], "text": c["question"], "media_id": Path(c["file"]).stem} for c in sample
+    ]
     return _run(clips, DEMO_JOB, "demo", args.out, args.json, questions)
 
 

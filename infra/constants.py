@@ -13,7 +13,7 @@ EVENT_SOURCE = "jiping"
 
 # Object layout.
 UPLOADS_PREFIX = "uploads/"  # uploads/{tenant_id}/{interview_id}/{file}
-TRANSCRIPT_FILE = "transcript.json"  # artifacts: {tenant_id}/{interview_id}/{media_id}/transcript.json
+# artifacts: {tenant_id}/{interview_id}/{media_id}/{transcript,speech,vision,analysis}.json (jiping.answers)
 
 # Lambda functions of the zip kind: construct id -> handler inside functions/.
 ZIP_FUNCTIONS: dict[str, str] = {

@@ -186,11 +186,7 @@ class Compute(Construct):
         storage.uploads.grant_read(self.probe_media)
 
         self.persist = self.zip_function(
-            "Persist",
-            environment={
-                "INTERVIEWS_TABLE": storage.interviews.table_name,
-                "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
-            },
+            "Persist", environment={"INTERVIEWS_TABLE": storage.interviews.table_name}
         )
         storage.interviews.grant_read_write_data(self.persist)
 
@@ -230,6 +226,7 @@ class Compute(Construct):
                 "WHISPER_MODEL": whisper_model,
                 "WHISPER_DEVICE": "cpu",
                 "WHISPER_COMPUTE_TYPE": "int8",
+                "WHISPER_BATCH_SIZE": "8",
                 "WHISPER_MODEL_DIR": f"/opt/models/whisper-{whisper_model}",
             },
             memory_mb=constants.TRANSCRIBE_LAMBDA_MEMORY_MB,
@@ -349,7 +346,9 @@ class Compute(Construct):
     def _acknowledge_grants(self, storage: Storage) -> None:
         """The wildcards that ``grant_*`` adds, one finding at a time on the role that holds it."""
         acknowledge_grants(_role(self.probe_media), read=[storage.uploads])
-        acknowledge_grants(_role(self.persist), read=[storage.artifacts], write=[storage.artifacts], table_write=True)
+        acknowledge_grants(
+            _role(self.persist), read=[storage.artifacts], write=[storage.artifacts], table_write=True
+        )
         for fn in (self.transcribe_cpu, self.vision_cpu):
             acknowledge_grants(_role(fn), read=[storage.uploads], write=[storage.artifacts])
         acknowledge_grants(

@@ -32,6 +32,7 @@ JOB_VCPUS = 4
 # ~15 GiB: fits the memory ECS registers on a 16 GiB xlarge GPU instance (g5/g6.xlarge).
 JOB_MEMORY_MIB = 15_000
 JOB_GPUS = 1
+GPU_BATCH_SIZE = 16  # batched inference over VAD chunks; large-v3 float16 at 16 fits a 24 GB L4/A10G
 JOB_ATTEMPTS = 2
 JOB_TIMEOUT = Duration.minutes(90)
 VISION_DOCKERFILE = "containers/vision/Dockerfile"
@@ -134,6 +135,7 @@ class GpuBatch(Construct):
                     "WHISPER_MODEL": whisper_model,
                     "WHISPER_DEVICE": "cuda",
                     "WHISPER_COMPUTE_TYPE": "float16",
+                    "WHISPER_BATCH_SIZE": str(GPU_BATCH_SIZE),
                     "WHISPER_MODEL_DIR": f"/opt/models/whisper-{whisper_model}",
                     "POWERTOOLS_SERVICE_NAME": constants.SERVICE_NAME,
                     "LOG_LEVEL": "INFO",
@@ -228,9 +230,9 @@ class GpuBatch(Construct):
             timeout=JOB_TIMEOUT,
         )
         acknowledge_grants(job_role, read=[uploads], write=[artifacts])
-        CfnOutput(self, constants.OUTPUT_VISION_JOB_QUEUE, value=self.vision_queue.job_queue_arn).override_logical_id(
-            constants.OUTPUT_VISION_JOB_QUEUE
-        )
+        CfnOutput(
+            self, constants.OUTPUT_VISION_JOB_QUEUE, value=self.vision_queue.job_queue_arn
+        ).override_logical_id(constants.OUTPUT_VISION_JOB_QUEUE)
         acknowledge(
             self.vision_job_definition.container.execution_role,
             "AwsSolutions-IAM5[Resource::*]",

@@ -108,10 +108,17 @@ class Workflow(Construct):
             "VisionOnLambda", vision_cpu, "$.plan.vision_request", "$.vision", catch=False
         )
         vision_on_batch = self._batch_job(
-            "VisionOnBatch", vision_job_queue_arn, vision_job_definition_arn, "$.plan.vision_request", "$.vision"
+            "VisionOnBatch",
+            vision_job_queue_arn,
+            vision_job_definition_arn,
+            "$.plan.vision_request",
+            "$.vision",
         )
         no_video = sfn.Pass(
-            self, "NoVideo", result=sfn.Result.from_object({"missing": "no video stream"}), result_path="$.vision"
+            self,
+            "NoVideo",
+            result=sfn.Result.from_object({"missing": "no video stream"}),
+            result_path="$.vision",
         )
         vision_measured = sfn.Pass(self, "VisionMeasured", parameters={"vision.$": "$.vision"})
         for last in (no_video, vision_on_lambda, vision_on_batch):
@@ -153,7 +160,9 @@ class Workflow(Construct):
             # Inputs carry personal data (tenant/interview ids, object keys): log events, not data.
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
-        self._acknowledge(probe_media, plan_answers, transcribe_cpu, audio_features, vision_cpu, persist, publish)
+        self._acknowledge(
+            probe_media, plan_answers, transcribe_cpu, audio_features, vision_cpu, persist, publish
+        )
 
         CfnOutput(
             self, constants.OUTPUT_STATE_MACHINE, value=self.state_machine.state_machine_arn
@@ -210,7 +219,9 @@ class Workflow(Construct):
             result_selector={"job_id.$": "$.JobId", "status.$": "$.Status"},
             result_path=result_path,
         )
-        task.add_retry(errors=BATCH_SERVICE_ERRORS, interval=Duration.seconds(5), max_attempts=3, backoff_rate=2)
+        task.add_retry(
+            errors=BATCH_SERVICE_ERRORS, interval=Duration.seconds(5), max_attempts=3, backoff_rate=2
+        )
         return task
 
     def _record(self, state_id: str, outcome: str) -> tasks.LambdaInvoke:

@@ -58,7 +58,9 @@ def windows_for(interview: Interview | None, media_id: str) -> list[Window]:
     return [Window(question_id=mapped.question_id if mapped else media_id, media_id=media_id, start=0.0)]
 
 
-def plan_analysis(execution: ExecutionInput, interview: Interview | None, artifacts_bucket: str) -> AnalysisPlan:
+def plan_analysis(
+    execution: ExecutionInput, interview: Interview | None, artifacts_bucket: str
+) -> AnalysisPlan:
     prefix = execution.artifact_prefix
     source = ObjectLocation(
         bucket=execution.upload.bucket, key=execution.upload.key, version_id=execution.upload.version_id
@@ -115,8 +117,14 @@ def cut_transcript(transcript: Transcript, window: Window) -> AnswerTranscript:
             continue
         text = "".join(w.word for w in words).strip() if words else seg.text  # words carry their own spaces
         segments.append(
-            seg.model_copy(update={"words": words, "start": words[0].start if words else seg.start,
-                                   "end": words[-1].end if words else seg.end, "text": text})  # fmt: skip
+            seg.model_copy(
+                update={
+                    "words": words,
+                    "start": words[0].start if words else seg.start,
+                    "end": words[-1].end if words else seg.end,
+                    "text": text,
+                }
+            )  # fmt: skip
         )
     joiner = "" if transcript.language in {"zh", "yue", "ja"} else " "
     return AnswerTranscript(

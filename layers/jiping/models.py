@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def utcnow() -> datetime:
@@ -54,9 +54,25 @@ def check_id(value: str, what: str) -> str:
 
 
 class ObjectLocation(Model):
+    """An S3 object; also accepted as an ``s3://bucket/key`` URI (containers take their input that way)."""
+
     bucket: str
     key: str
     version_id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_uri(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.startswith("s3://") or "/" not in value[5:]:
+                raise ValueError("an object location is {bucket, key[, version_id]} or s3://bucket/key")
+            bucket, key = value[5:].split("/", 1)
+            return {"bucket": bucket, "key": key}
+        return value
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
 
 
 class UploadRef(ObjectLocation):
@@ -254,7 +270,9 @@ class Question(Model):
     question_id: str
     text: str | None = None
     media_id: str | None = None  # the clip that answers it (one clip per question)
-    start_s: float | None = Field(default=None, ge=0)  # or its stretch of a longer video (a question timeline)
+    start_s: float | None = Field(
+        default=None, ge=0
+    )  # or its stretch of a longer video (a question timeline)
     end_s: float | None = Field(default=None, ge=0)
 
     _check_id = field_validator("question_id")(lambda v: check_id(v, "question_id"))

@@ -61,8 +61,7 @@ class SpeechSettings(_Settings):
 
 
 class PersistSettings(_Settings):
-    interviews_table: str
-    artifacts_bucket: str
+    interviews_table: str  # the artifacts it reads and writes are named by the workflow state
 
 
 class PlanSettings(_Settings):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from collections.abc import Sequence
 from typing import Any
 
 from jiping import media
@@ -24,8 +24,8 @@ from jiping.models import (
     MediaRecord,
     ObjectLocation,
     PersistRequest,
-    Question,
     ProbeResult,
+    Question,
     StatusChange,
     TranscribeRequest,
     Transcript,
@@ -170,7 +170,9 @@ def _optional_json(store: ObjectStore, location: ObjectLocation) -> Any:
         return None
 
 
-def _analysis(request: PersistRequest, store: ObjectStore) -> tuple[Transcript, list[AnswerAnalysis], AnalysisPlan]:
+def _analysis(
+    request: PersistRequest, store: ObjectStore
+) -> tuple[Transcript, list[AnswerAnalysis], AnalysisPlan]:
     """Read the stages' outputs and cut them into answers (for a TRANSCRIBED outcome)."""
     state = request.input
     if state.plan is None:
@@ -224,7 +226,8 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
             updated_at=now,
         )
         already = any(
-            h.execution_id == request.execution_id and h.status == change.status for h in interview.status_history
+            h.execution_id == request.execution_id and h.status == change.status
+            for h in interview.status_history
         )
         if not already:
             interview.status_history.append(change)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from bench.media import compose
-from infra import constants
 from jiping.adapters.dynamodb import DynamoInterviewRepository
 from jiping.models import InterviewStatus, Question
 from jiping.stages import create_interview
+
+from bench.media import compose
+from infra import constants
 from tests import media_factory as mf
 from tests.conftest import SAMPLE_MEDIA
 from tests.e2e.conftest import interview_row, run_upload
@@ -77,7 +77,9 @@ def test_an_audio_only_upload_skips_vision_with_a_reason(cloud, tmp_path):
 
 def test_one_video_with_a_question_timeline_gives_one_answer_per_question(cloud, tmp_path):
     # GIVEN one video holding two answers and the interview's question timeline
-    video = compose([SAMPLE_MEDIA / "q2_en.mp4", SAMPLE_MEDIA / "q2_en.mp4"], tmp_path / "both.mp4", size=(320, 320))
+    video = compose(
+        [SAMPLE_MEDIA / "q2_en.mp4", SAMPLE_MEDIA / "q2_en.mp4"], tmp_path / "both.mp4", size=(320, 320)
+    )
     boundary = 9.7  # 8.7 s of speech + a 1 s pause
     repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
     create_interview(repo, TENANT, "iv-timeline", "job-1", [
@@ -91,7 +93,10 @@ def test_one_video_with_a_question_timeline_gives_one_answer_per_question(cloud,
     for answer in (first, second):
         assert "release time" in answer["transcript"]["text"]
         assert answer["speech"]["speaking_rate"]["n"] > 15
-        assert answer["vision"]["face_present"]["n"] == pytest.approx(4 * (answer["end"] - answer["start"]), abs=2)
+        assert answer["vision"]["face_present"]["n"] == pytest.approx(
+            4 * (answer["end"] - answer["start"]), abs=2
+        )
+
     def midpoints(answer: dict) -> list[float]:
         return [(w["start"] + w["end"]) / 2 for s in answer["transcript"]["segments"] for w in s["words"]]
 

@@ -12,16 +12,20 @@ from .conftest import Synth
 
 EXPECTED_ENV = {
     "ProbeMedia": {"MAX_MEDIA_SECONDS", "MAX_MEDIA_BYTES", "SHORT_CLIP_MAX_SECONDS"},
-    "Persist": {"INTERVIEWS_TABLE", "ARTIFACTS_BUCKET"},
+    "Persist": {"INTERVIEWS_TABLE"},
     "Publish": {"EVENT_BUS_NAME", "EVENT_SOURCE"},
     "StartEvaluation": {"STATE_MACHINE_ARN", "UPLOADS_PREFIX"},
     "Api": {"INTERVIEWS_TABLE", "UPLOADS_BUCKET"},
+    "PlanAnswers": {"INTERVIEWS_TABLE", "ARTIFACTS_BUCKET"},
     constants.TRANSCRIBE_FUNCTION: {
         "WHISPER_MODEL",
         "WHISPER_DEVICE",
         "WHISPER_COMPUTE_TYPE",
+        "WHISPER_BATCH_SIZE",
         "WHISPER_MODEL_DIR",
     },
+    constants.VISION_FUNCTION: {"VISION_SAMPLE_FPS", "POSE_SAMPLE_FPS", "FACE_MODEL_DIR", "POSE_MODEL_DIR"},
+    constants.AUDIO_FEATURES_FUNCTION: set(),
 }
 POWERTOOLS = {
     "POWERTOOLS_SERVICE_NAME": "jiping",
@@ -115,3 +119,33 @@ def test_grants_follow_least_privilege(synth: Synth) -> None:
     assert "s3:PutObject" in actions(constants.TRANSCRIBE_FUNCTION)
     assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in actions("ProbeMedia"))
     assert not any(a.startswith("dynamodb:") for a in actions("ProbeMedia"))
+
+
+@pytest.mark.parametrize(
+    ("name", "directory"),
+    [
+        (constants.TRANSCRIBE_FUNCTION, "transcribe"),
+        (constants.VISION_FUNCTION, "vision"),
+        (constants.AUDIO_FEATURES_FUNCTION, "speech"),
+    ],
+)
+def test_image_functions_run_their_container_entrypoint_on_x86(
+    synth: Synth, name: str, directory: str
+) -> None:
+    logical_id, props = _function(synth, name)
+    assert props["PackageType"] == "Image" and props["Architectures"] == ["x86_64"]
+    assert props["ImageConfig"] == {"Command": [constants.IMAGE_LAMBDA_CMD]}
+    assert props["EphemeralStorage"]["Size"] >= 2048
+    fn = synth.raw["Resources"][logical_id]
+    assert fn["Metadata"]["aws:asset:dockerfile-path"] == f"containers/{directory}/Dockerfile.lambda"
+
+
+def test_cpu_transcription_decodes_in_batches_with_int8(synth: Synth) -> None:
+    _, props = _function(synth, constants.TRANSCRIBE_FUNCTION)
+    env = props["Environment"]["Variables"]
+    assert (env["WHISPER_DEVICE"], env["WHISPER_COMPUTE_TYPE"], env["WHISPER_MODEL"]) == (
+        "cpu",
+        "int8",
+        "base",
+    )
+    assert int(env["WHISPER_BATCH_SIZE"]) > 0

@@ -128,14 +128,18 @@ def test_vision_branch_skips_audio_only_uploads_and_routes_long_videos_to_batch(
     assert s["VisionOnLambda"]["InputPath"] == "$.plan.vision_request"
     for runner in ("VisionOnLambda", "VisionOnBatch", "NoVideo"):
         assert s[runner]["ResultPath"] == "$.vision" and s[runner]["Next"] == "VisionMeasured"
-    assert s["VisionMeasured"]["Parameters"] == {"vision.$": "$.vision"} and s["VisionMeasured"]["End"] is True
+    assert (
+        s["VisionMeasured"]["Parameters"] == {"vision.$": "$.vision"} and s["VisionMeasured"]["End"] is True
+    )
 
 
 @pytest.mark.parametrize(
     ("state", "request_path"),
     [("TranscribeOnBatch", "$.plan.transcribe_request"), ("VisionOnBatch", "$.plan.vision_request")],
 )
-def test_batch_jobs_run_synchronously_with_the_request_as_parameter(states: dict, state: str, request_path: str) -> None:
+def test_batch_jobs_run_synchronously_with_the_request_as_parameter(
+    states: dict, state: str, request_path: str
+) -> None:
     task = flatten(states)[state]
     assert task["Resource"].endswith(":states:::batch:submitJob.sync")
     assert task["Parameters"]["Parameters"] == {"request.$": f"States.JsonToString({request_path})"}
@@ -147,7 +151,9 @@ def test_batch_jobs_run_synchronously_with_the_request_as_parameter(states: dict
 
 def test_every_lambda_task_retries_service_errors_and_transient_domain_errors(states: dict) -> None:
     lambda_tasks = {
-        n: s for n, s in flatten(states).items() if s["Type"] == "Task" and "batch:submitJob" not in s["Resource"]
+        n: s
+        for n, s in flatten(states).items()
+        if s["Type"] == "Task" and "batch:submitJob" not in s["Resource"]
     }
     assert len(lambda_tasks) == 11
     for name, task in lambda_tasks.items():

@@ -10,13 +10,18 @@ from jiping.errors import InvalidUploadKey
 from jiping.models import (
     ExecutionInput,
     InterviewStatus,
-    ObjectLocation,
     PersistRequest,
     Question,
     ReasonCode,
     UploadRef,
 )
-from jiping.stages import create_interview, execution_input_for, plan_answers, record_outcome, start_evaluation
+from jiping.stages import (
+    create_interview,
+    execution_input_for,
+    plan_answers,
+    record_outcome,
+    start_evaluation,
+)
 
 from tests.unit.conftest import FakeStarter
 
@@ -113,11 +118,16 @@ def test_transcribed_cuts_the_answers_along_the_question_timeline(repo, store):
         Question(question_id="intro", start_s=0.0, end_s=5.0), Question(question_id="project", start_s=5.0),
     ])  # fmt: skip
     plan = plan_answers(execution_input_for(_upload(), NOW, PREFIX), repo, "art")
-    assert [(w.question_id, w.start, w.end) for w in plan.windows] == [("intro", 0.0, 5.0), ("project", 5.0, None)]
+    assert [(w.question_id, w.start, w.end) for w in plan.windows] == [
+        ("intro", 0.0, 5.0),
+        ("project", 5.0, None),
+    ]
     words = [(" Hello", 0.5, 1.0), (" there.", 1.0, 1.6), (" We", 6.0, 6.3), (" shipped", 6.3, 6.9)]
     store.put_json(plan.transcribe_request.output, _transcript_doc(words))
     # WHEN the outcome is recorded (audio-only upload: the vision branch reported no video)
-    req = _state("TRANSCRIBED", plan=plan.model_dump(mode="json"), analysis={"vision": {"missing": "no video stream"}})
+    req = _state(
+        "TRANSCRIBED", plan=plan.model_dump(mode="json"), analysis={"vision": {"missing": "no video stream"}}
+    )
     event = record_outcome(req, repo, store)
     # THEN each answer holds its own words, with the media's absolute times, and the row links the analysis
     analysis = store.get_json(plan.analysis_output)
@@ -129,14 +139,21 @@ def test_transcribed_cuts_the_answers_along_the_question_timeline(repo, store):
     assert {f["code"] for f in project["flags"]} == {"SIGNAL_MISSING"}
     row = repo.get("acme", "iv-1")
     assert row.status is InterviewStatus.TRANSCRIBED
-    assert row.media["q1"].analysis_key == plan.analysis_output.key and row.media["q1"].flags == ["SIGNAL_MISSING"]
-    assert event.data["questions"] == ["intro", "project"] and event.data["analysis"]["key"] == plan.analysis_output.key
+    assert row.media["q1"].analysis_key == plan.analysis_output.key and row.media["q1"].flags == [
+        "SIGNAL_MISSING"
+    ]
+    assert (
+        event.data["questions"] == ["intro", "project"]
+        and event.data["analysis"]["key"] == plan.analysis_output.key
+    )
 
 
 def test_a_clip_answers_the_question_that_names_it(repo):
     create_interview(repo, "acme", "iv-1", "job-7", [Question(question_id="why-us", media_id="q1")])
     plan = plan_answers(execution_input_for(_upload(), NOW, PREFIX), repo, "art")
-    assert [(w.question_id, w.media_id, w.start, w.end) for w in plan.windows] == [("why-us", "q1", 0.0, None)]
+    assert [(w.question_id, w.media_id, w.start, w.end) for w in plan.windows] == [
+        ("why-us", "q1", 0.0, None)
+    ]
 
 
 def test_a_retried_persist_changes_nothing_twice(repo, store):
@@ -169,3 +186,18 @@ def test_one_failed_answer_fails_the_interview(repo, store):
     other.execution_id = "arn:exec:2"
     record_outcome(other, repo, store)
     assert repo.get("acme", "iv-1").status is InterviewStatus.FAILED
+
+
+def test_container_requests_take_s3_uris():
+    from jiping.models import TranscribeRequest
+
+    req = TranscribeRequest.model_validate(
+        {"source": "s3://up/uploads/a/b/c.mp4", "output": "s3://art/a/b/c/t.json"}
+    )
+    assert (req.source.bucket, req.source.key, req.output.uri) == (
+        "up",
+        "uploads/a/b/c.mp4",
+        "s3://art/a/b/c/t.json",
+    )
+    with pytest.raises(ValueError, match="s3://bucket/key"):
+        TranscribeRequest.model_validate({"source": "up/x.mp4", "output": "s3://art/t.json"})
