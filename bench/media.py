@@ -96,5 +96,22 @@ def long_interview(minutes: float = 15.0) -> Path:
     return target
 
 
+def audio_only(video: Path) -> Path:
+    """The same interview without its video stream (the audio packets copied as they are)."""
+    target = video.with_name(video.stem + "_audio.m4a")
+    if target.is_file():
+        return target
+    tmp = target.with_suffix(".partial.m4a")
+    with av.open(str(video)) as src, av.open(str(tmp), "w", format="mp4") as dst:
+        stream = dst.add_stream_from_template(src.streams.audio[0])
+        for packet in src.demux(src.streams.audio[0]):
+            if packet.dts is None:
+                continue
+            packet.stream = stream
+            dst.mux(packet)
+    tmp.rename(target)
+    return target
+
+
 if __name__ == "__main__":
     print(long_interview())

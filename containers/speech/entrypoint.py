@@ -10,9 +10,6 @@ Linux wheels, so it cannot go into the arm64 layer. Both paths call ``jiping.spe
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -20,6 +17,7 @@ from typing import Any
 from jiping import bootstrap
 from jiping.settings import SpeechSettings, load
 from jiping.speech import AudioFeaturesRequest, run_audio_features
+from jiping.tasks import task_main
 
 
 @lru_cache(maxsize=1)
@@ -52,13 +50,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Speech features of the answers in one media object")
-    parser.add_argument("--request", required=True, help="AudioFeaturesRequest as JSON")
-    args = parser.parse_args(argv)
-    result = run(AudioFeaturesRequest.model_validate_json(args.request))
-    json.dump(result, sys.stdout)
-    sys.stdout.write("\n")
-    return 0
+    return task_main(
+        argv,
+        description="Speech features of the answers in one media object",
+        request=AudioFeaturesRequest,
+        run=run,
+    )
 
 
 if __name__ == "__main__":

@@ -9,9 +9,6 @@ Both call ``jiping.stages.transcribe_object``, the function the local cloud runs
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -19,6 +16,7 @@ from typing import Any
 from jiping import bootstrap, stages
 from jiping.models import TranscribeRequest
 from jiping.settings import TranscribeSettings, load
+from jiping.tasks import task_main
 
 
 @lru_cache(maxsize=1)
@@ -46,13 +44,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Transcribe one media object (Batch job entrypoint)")
-    parser.add_argument("--request", required=True, help="TranscribeRequest as JSON")
-    args = parser.parse_args(argv)
-    result = run(TranscribeRequest.model_validate_json(args.request))
-    json.dump(result, sys.stdout)
-    sys.stdout.write("\n")
-    return 0
+    return task_main(
+        argv,
+        description="Transcribe one media object (Batch job entrypoint)",
+        request=TranscribeRequest,
+        run=run,
+    )
 
 
 if __name__ == "__main__":

@@ -9,15 +9,13 @@ Both call ``jiping.vision.run_vision``, the function the local cloud runs as wel
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 from jiping import bootstrap, vision
 from jiping.settings import VisionSettings, load
+from jiping.tasks import task_main
 
 
 @lru_cache(maxsize=1)
@@ -47,15 +45,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Analyse the video of one media object (Batch job entrypoint)"
+    return task_main(
+        argv,
+        description="Analyse the video of one media object (Batch job entrypoint)",
+        request=vision.VisionRequest,
+        run=run,
     )
-    parser.add_argument("--request", required=True, help="VisionRequest as JSON")
-    args = parser.parse_args(argv)
-    result = run(vision.VisionRequest.model_validate_json(args.request))
-    json.dump(result, sys.stdout)
-    sys.stdout.write("\n")
-    return 0
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ _PROCESS_ENV = {
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
-def _local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
+def local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
     """Per-function settings that differ locally: models on the CPU, from the local cache (the images
     bake them in at fixed paths)."""
     asr = {
@@ -181,7 +181,7 @@ class LocalCloud:
         self.functions: dict[str, LocalFunction] = {}
         self.containers: dict[str, LocalContainer] = {}
         self.job_definitions: dict[str, tuple[LocalContainer, dict[str, str]]] = {}
-        self.overrides: dict[str, dict[str, str]] = _local_overrides(self._model_cache)
+        self.overrides: dict[str, dict[str, str]] = local_overrides(self._model_cache)
         self.faults: dict[str, list[BaseException]] = {}  # construct id -> errors its next invokes raise
         self._faults_lock = threading.Lock()
         self.template: Template | None = None
