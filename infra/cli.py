@@ -18,6 +18,7 @@ import secrets
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -71,6 +72,7 @@ def evaluate(
     out: Path,
     console: Console,
     questions: Sequence[dict[str, Any]] = (),
+    job_version: int | None = None,
 ) -> tuple[dict[str, Any], int]:
     """Run one interview (answer clips, or one video with a question timeline) through the local cloud.
 
@@ -94,7 +96,9 @@ def evaluate(
             f"{cloud.state_machine_arn.rsplit(':', 1)[-1]}"
         )
         repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
-        create_interview(repo, tenant, interview_id, job, [Question.model_validate(q) for q in questions])
+        create_interview(
+            repo, tenant, interview_id, job, [Question.model_validate(q) for q in questions], job_version
+        )
         console.say(f"interview {interview_id} created for job {job!r} (tenant {tenant!r})")
         uploads = []
         for i, video in enumerate(videos):
@@ -164,6 +168,7 @@ def evaluate(
         "interview_id": interview_id,
         "tenant_id": tenant,
         "job_id": job,
+        "job_version": job_version,
         "status": interview.status.value,
         "reason_code": next((m["reason_code"] for m in media_docs if m["reason_code"]), None),
         "language": next((m["language"] for m in media_docs if m["language"]), None),
@@ -234,6 +239,58 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
     print(f"Total: {document['timings']['total_s']:.1f}s", file=stream)
 
 
+class UsageError(ValueError):
+    """A command line that cannot be run as given."""
+
+
+@dataclass(frozen=True)
+class Job:
+    job_id: str
+    version: int | None = None
+    questions: dict[str, str] = field(default_factory=dict)  # question id -> text, from the profile
+
+
+def resolve_job(value: str) -> Job:
+    """``--job``: a job-profile file is loaded and validated; anything else is a job id, recorded as given."""
+    path = Path(value)
+    if path.suffix in {".yaml", ".yml", ".json"} or path.is_file():
+        from jiping.profiles import ProfileError, load_profile
+
+        try:
+            profile = load_profile(path)
+        except ProfileError as exc:
+            raise UsageError(str(exc)) from exc
+        return Job(profile.id, profile.version, {q.id: q.text for q in profile.questions})
+    return Job(value)
+
+
+def plan_inputs(
+    videos: list[Path], answers: Sequence[str], questions_file: Path | None, job: Job
+) -> tuple[list[Path], list[dict[str, Any]]]:
+    """The clips to upload and the interview's questions, from VIDEO args, --answer and --questions."""
+    questions: list[dict[str, Any]] = json.loads(questions_file.read_text()) if questions_file else []
+    for item in answers:
+        qid, sep, clip = item.partition("=")
+        if not sep or not qid or not clip:
+            raise UsageError(f"--answer takes QUESTION_ID=CLIP, not {item!r}")
+        if job.questions and qid not in job.questions:
+            raise UsageError(
+                f"question {qid!r} is not in job profile {job.job_id!r}: {', '.join(job.questions)}"
+            )
+        path = Path(clip)
+        questions.append(
+            {
+                "question_id": qid,
+                "text": job.questions.get(qid),
+                "media_id": safe_filename(path, len(videos)).rsplit(".", 1)[0],
+            }
+        )
+        videos.append(path)
+    if not videos:
+        raise UsageError("nothing to evaluate: give VIDEO files or --answer QUESTION_ID=CLIP")
+    return videos, questions
+
+
 def _run(
     videos: list[Path],
     job: str,
@@ -241,13 +298,14 @@ def _run(
     out: Path,
     as_json: bool,
     questions: Sequence[dict[str, Any]] = (),
+    job_version: int | None = None,
 ) -> int:
     missing = [str(v) for v in videos if not v.is_file()]
     if missing:
         print(f"jiping: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     console = Console()
-    document, code = evaluate(videos, job, tenant, out, console, questions)
+    document, code = evaluate(videos, job, tenant, out, console, questions, job_version)
     if as_json:
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -263,13 +321,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("evaluate", help="evaluate interview answer clips through the whole workflow")
-    ev.add_argument("videos", nargs="+", type=Path, metavar="VIDEO")
-    ev.add_argument("--job", required=True, help="job id (or, once profiles exist, a job-profile file)")
+    ev.add_argument("videos", nargs="*", type=Path, metavar="VIDEO")
+    ev.add_argument("--job", required=True, help="a job id, or a job-profile file (YAML/JSON, see profiles/)")
+    ev.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="QUESTION_ID=CLIP",
+        help="the clip that answers a question (repeat per question)",
+    )
     ev.add_argument("--tenant", default="demo")
     ev.add_argument("--out", type=Path, default=Path("out"))
     ev.add_argument("--json", action="store_true", help="print the result document as JSON on stdout")
     ev.add_argument(
         "--questions",
+        "--timeline",
+        dest="questions",
         type=Path,
         help="JSON list of questions: {question_id, text?, media_id?} per clip, or {question_id, start_s, "
         "end_s?} entries forming the question timeline of one video",
@@ -279,8 +346,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "evaluate":
-        questions = json.loads(args.questions.read_text()) if args.questions else []
-        return _run(list(args.videos), args.job, args.tenant, args.out, args.json, questions)
+        try:
+            job = resolve_job(args.job)
+            videos, questions = plan_inputs(list(args.videos), args.answer, args.questions, job)
+        except UsageError as exc:
+            print(f"jiping: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        return _run(videos, job.job_id, args.tenant, args.out, args.json, questions, job.version)
     sample = json.loads(SAMPLE.read_text())
     clips = [SAMPLE.parent / c["file"] for c in sample]
     questions = [

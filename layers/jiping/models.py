@@ -282,6 +282,7 @@ class Interview(Model):
     tenant_id: str
     interview_id: str
     job_id: str | None = None
+    job_version: int | None = None  # the job profile's version, when the job is a profile
     questions: list[Question] = Field(default_factory=list)
     status: InterviewStatus
     created_at: datetime

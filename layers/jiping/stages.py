@@ -294,6 +294,7 @@ def create_interview(
     interview_id: str,
     job_id: str,
     questions: Sequence[Question] = (),
+    job_version: int | None = None,
 ) -> Interview:
     """Register an interview before its media arrive (what the portal API does on POST /v1/interviews).
 
@@ -310,6 +311,7 @@ def create_interview(
             tenant_id=tenant_id,
             interview_id=interview_id,
             job_id=job_id,
+            job_version=job_version,
             questions=list(questions),
             status=InterviewStatus.CREATED,
             created_at=now,

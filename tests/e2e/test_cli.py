@@ -70,3 +70,21 @@ def test_evaluate_exits_2_with_the_reason_for_a_rejected_upload(tmp_path):
 def test_evaluate_refuses_a_missing_file(tmp_path):
     proc = _jiping("evaluate", str(tmp_path / "nope.mp4"), "--job", "j")
     assert proc.returncode == 64 and "no such file" in proc.stderr
+
+
+def test_evaluate_with_a_job_profile_and_answers_by_question(tmp_path):
+    proc = _jiping(
+        "evaluate",
+        "--job",
+        str(REPO / "profiles" / "customer-service.yaml"),
+        "--answer",
+        f"difficult_customer={SAMPLE_MEDIA / 'q1_zh.mp4'}",
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads(proc.stdout)
+    assert (doc["job_id"], doc["job_version"]) == ("customer-service", 1)
+    (answer,) = doc["answers"]
+    assert answer["question_id"] == "difficult_customer" and "补发" in answer["transcript"]["text"]

@@ -71,6 +71,7 @@ class InterviewItem(Model):
     tenant_id = UnicodeAttribute(hash_key=True)
     interview_id = UnicodeAttribute(range_key=True)
     job_id = UnicodeAttribute(null=True)
+    job_version = NumberAttribute(null=True)
     status = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -95,6 +96,7 @@ def _to_domain(item: InterviewItem) -> Interview:
         tenant_id=item.tenant_id,
         interview_id=item.interview_id,
         job_id=item.job_id,
+        job_version=int(item.job_version) if item.job_version is not None else None,
         questions=[Question(**q.as_dict()) for q in item.questions or []],
         status=InterviewStatus(item.status),
         created_at=item.created_at,
@@ -116,6 +118,7 @@ def _to_domain(item: InterviewItem) -> Interview:
 
 def _fill(item: InterviewItem, interview: Interview) -> None:
     item.job_id = interview.job_id
+    item.job_version = interview.job_version
     item.questions = [QuestionMap(**q.model_dump(exclude_none=True)) for q in interview.questions]
     item.status = interview.status.value
     item.created_at = interview.created_at

@@ -1,0 +1,54 @@
+"""The CLI's reading of --job, --answer and --questions, before anything runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infra.cli import Job, UsageError, plan_inputs, resolve_job
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_a_profile_file_gives_its_id_version_and_questions():
+    job = resolve_job(str(REPO / "profiles" / "customer-service.yaml"))
+    assert (job.job_id, job.version) == ("customer-service", 1)
+    assert "difficult_customer" in job.questions
+
+
+def test_a_plain_job_id_is_recorded_as_given():
+    assert resolve_job("job-42") == Job("job-42")
+
+
+def test_an_invalid_profile_file_is_a_usage_error_with_the_reason(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntitle: t\n")
+    with pytest.raises(UsageError, match="invalid job profile"):
+        resolve_job(str(bad))
+
+
+def test_answers_map_clips_to_the_profile_questions(tmp_path):
+    job = resolve_job(str(REPO / "profiles" / "customer-service.yaml"))
+    videos, questions = plan_inputs([], ["difficult_customer=/x/My Answer.mp4"], None, job)
+    assert videos == [Path("/x/My Answer.mp4")]
+    assert questions == [
+        {"question_id": "difficult_customer", "text": job.questions["difficult_customer"], "media_id": "My-Answer"}
+    ]
+
+
+@pytest.mark.parametrize("answer", ["no-equals-sign", "=clip.mp4", "q1="])
+def test_malformed_answers_are_refused(answer):
+    with pytest.raises(UsageError, match="QUESTION_ID=CLIP"):
+        plan_inputs([], [answer], None, Job("j"))
+
+
+def test_an_answer_to_a_question_outside_the_profile_is_refused():
+    job = resolve_job(str(REPO / "profiles" / "customer-service.yaml"))
+    with pytest.raises(UsageError, match="not in job profile"):
+        plan_inputs([], ["nope=a.mp4"], None, job)
+
+
+def test_nothing_to_evaluate_is_refused():
+    with pytest.raises(UsageError, match="nothing to evaluate"):
+        plan_inputs([], [], None, Job("j"))
