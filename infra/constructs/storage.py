@@ -64,6 +64,12 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="interview_id", type=dynamodb.AttributeType.STRING),
             ttl_attribute="expires_at",
         )
+        # Job profiles (competency models), per tenant, every version kept: sort key "{profile_id}#{version:06d}".
+        self.profiles = self._table(
+            "ProfilesTable",
+            partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="profile_version", type=dynamodb.AttributeType.STRING),
+        )
         # Powertools idempotency layout: key_attr="id", expiry_attr="expiration".
         self.idempotency = self._table(
             "IdempotencyTable",
@@ -76,6 +82,7 @@ class Storage(Construct):
             (constants.OUTPUT_ARTIFACTS_BUCKET, self.artifacts.bucket_name),
             (constants.OUTPUT_INTERVIEWS_TABLE, self.interviews.table_name),
             (constants.OUTPUT_IDEMPOTENCY_TABLE, self.idempotency.table_name),
+            (constants.OUTPUT_PROFILES_TABLE, self.profiles.table_name),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
 
@@ -110,7 +117,7 @@ class Storage(Construct):
         construct_id: str,
         *,
         partition_key: dynamodb.Attribute,
-        ttl_attribute: str,
+        ttl_attribute: str | None = None,
         sort_key: dynamodb.Attribute | None = None,
     ) -> dynamodb.Table:
         return dynamodb.Table(

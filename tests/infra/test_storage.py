@@ -120,3 +120,15 @@ def test_outputs_have_the_stable_logical_ids_of_the_contract(synth: Synth) -> No
     assert synth.raw["Outputs"][constants.OUTPUT_UPLOADS_BUCKET]["Value"] == {
         "Ref": synth.resource("AWS::S3::Bucket", "StorageUploadsBucket")[0]
     }
+
+
+def test_profiles_table_keeps_every_version_per_tenant(synth: Synth) -> None:
+    _, table = synth.resource("AWS::DynamoDB::Table", "StorageProfilesTable")
+    props = table["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "tenant_id", "KeyType": "HASH"},
+        {"AttributeName": "profile_version", "KeyType": "RANGE"},
+    ]
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert "TimeToLiveSpecification" not in props  # profiles do not expire

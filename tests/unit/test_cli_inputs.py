@@ -33,7 +33,11 @@ def test_answers_map_clips_to_the_profile_questions(tmp_path):
     videos, questions = plan_inputs([], ["difficult_customer=/x/My Answer.mp4"], None, job)
     assert videos == [Path("/x/My Answer.mp4")]
     assert questions == [
-        {"question_id": "difficult_customer", "text": job.questions["difficult_customer"], "media_id": "My-Answer"}
+        {
+            "question_id": "difficult_customer",
+            "text": job.questions["difficult_customer"],
+            "media_id": "My-Answer",
+        }
     ]
 
 
