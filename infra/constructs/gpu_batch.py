@@ -106,15 +106,7 @@ class GpuBatch(Construct):
             ],
         )
 
-        job_role = iam.Role(
-            self,
-            "TranscribeJobRole",
-            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
-            description="Jiping GPU transcription job: read uploads, write artifacts",
-        )
-        uploads.grant_read(job_role)
-        artifacts.grant_write(job_role)
-        log_group = logs.LogGroup(self, "TranscribeJobLogs", retention=log_retention())
+        job_role, log_group = self._job_role_and_logs("Transcribe", "GPU transcription", uploads, artifacts)
         self.job_definition = batch.EcsJobDefinition(
             self,
             "TranscribeJob",
@@ -147,7 +139,6 @@ class GpuBatch(Construct):
             timeout=JOB_TIMEOUT,
         )
 
-        acknowledge_grants(job_role, read=[uploads], write=[artifacts])
         instance_role = self.compute_environment.instance_role
         assert instance_role is not None
         acknowledge(
@@ -169,6 +160,21 @@ class GpuBatch(Construct):
         CfnOutput(
             self, constants.OUTPUT_TRANSCRIBE_JOB_QUEUE, value=self.job_queue.job_queue_arn
         ).override_logical_id(constants.OUTPUT_TRANSCRIBE_JOB_QUEUE)
+
+    def _job_role_and_logs(
+        self, task: str, what: str, uploads: s3.IBucket, artifacts: s3.IBucket
+    ) -> tuple[iam.Role, logs.LogGroup]:
+        """A job's own role (read uploads, write artifacts, nothing else) and its log group."""
+        role = iam.Role(
+            self,
+            f"{task}JobRole",
+            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
+            description=f"Jiping {what} job: read uploads, write artifacts",
+        )
+        uploads.grant_read(role)
+        artifacts.grant_write(role)
+        acknowledge_grants(role, read=[uploads], write=[artifacts])
+        return role, logs.LogGroup(self, f"{task}JobLogs", retention=log_retention())
 
     def _vision(
         self,
@@ -193,15 +199,7 @@ class GpuBatch(Construct):
             priority=1,
             compute_environments=[batch.OrderedComputeEnvironment(compute_environment=compute, order=1)],
         )
-        job_role = iam.Role(
-            self,
-            "VisionJobRole",
-            assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"),
-            description="Jiping vision job: read uploads, write artifacts",
-        )
-        uploads.grant_read(job_role)
-        artifacts.grant_write(job_role)
-        log_group = logs.LogGroup(self, "VisionJobLogs", retention=log_retention())
+        job_role, log_group = self._job_role_and_logs("Vision", "vision", uploads, artifacts)
         self.vision_job_definition = batch.EcsJobDefinition(
             self,
             "VisionJob",
@@ -229,7 +227,6 @@ class GpuBatch(Construct):
             retry_attempts=JOB_ATTEMPTS,
             timeout=JOB_TIMEOUT,
         )
-        acknowledge_grants(job_role, read=[uploads], write=[artifacts])
         CfnOutput(
             self, constants.OUTPUT_VISION_JOB_QUEUE, value=self.vision_queue.job_queue_arn
         ).override_logical_id(constants.OUTPUT_VISION_JOB_QUEUE)
