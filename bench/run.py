@@ -178,11 +178,11 @@ def main() -> int:
                 run.e2e_s, run.stages = evaluate(cloud, path, f"iv-bench-{i}", mem)
                 runs.append(run)
         vision_alone = [vision_standalone(p, mem) for p in long]
-    report(runs, up_s, vision_alone)
+    report(runs, up_s, vision_alone, save=not args.skip_long)
     return 0
 
 
-def report(runs: list[Run], up_s: float, vision_alone: list[dict[str, Any]]) -> None:
+def report(runs: list[Run], up_s: float, vision_alone: list[dict[str, Any]], save: bool = True) -> None:
     mib = 1024 * 1024
     cpu = platform.processor() or platform.machine()
     lines = [
@@ -226,8 +226,9 @@ def report(runs: list[Run], up_s: float, vision_alone: list[dict[str, Any]]) -> 
             )
     text = "\n".join(lines)
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.txt").write_text(text + "\n")
+    if save:  # the full run only: bench/results/latest.txt is what the README quotes
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "latest.txt").write_text(text + "\n")
 
 
 if __name__ == "__main__":
