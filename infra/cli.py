@@ -10,6 +10,7 @@ when every clip was transcribed, 2 when a clip was rejected (bad input), 1 when 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -73,6 +74,7 @@ def evaluate(
     console: Console,
     questions: Sequence[dict[str, Any]] = (),
     job_version: int | None = None,
+    profile: Any = None,
 ) -> tuple[dict[str, Any], int]:
     """Run one interview (answer clips, or one video with a question timeline) through the local cloud.
 
@@ -96,6 +98,13 @@ def evaluate(
             f"{cloud.state_machine_arn.rsplit(':', 1)[-1]}"
         )
         repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+        if profile is not None:  # what a portal does through the profiles API: the tenant's profile version
+            from jiping.adapters.profiles import DynamoProfileRepository, ProfileVersionExists
+
+            with contextlib.suppress(ProfileVersionExists):  # already stored: versions are immutable
+                DynamoProfileRepository(
+                    cloud.client("dynamodb"), cloud.outputs[constants.OUTPUT_PROFILES_TABLE]
+                ).put(tenant, profile)
         create_interview(
             repo, tenant, interview_id, job, [Question.model_validate(q) for q in questions], job_version
         )
@@ -157,6 +166,13 @@ def evaluate(
                     "timings": {s["name"]: s.get("seconds") for s in result.states()},
                 }
             )
+        score = None
+        if interview.result_key:
+            body = artifacts.get_object(
+                Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=interview.result_key
+            )["Body"].read()
+            (target / "scores.json").write_bytes(body)
+            score = json.loads(body)
     log_handle.close()
     statuses = {m["status"] for m in media_docs}
     code = EXIT_OK
@@ -172,6 +188,11 @@ def evaluate(
         "status": interview.status.value,
         "reason_code": next((m["reason_code"] for m in media_docs if m["reason_code"]), None),
         "language": next((m["language"] for m in media_docs if m["language"]), None),
+        "overall_score": score["overall_score"] if score else None,
+        "recommendation": score["recommendation"] if score else None,
+        "competencies": score["competencies"] if score else [],
+        "review_reasons": score["review_reasons"] if score else [],
+        "versions": score["versions"] if score else None,
         "media": media_docs,
         "answers": answers,
         "status_history": [h.model_dump(mode="json", exclude_none=True) for h in interview.status_history],
@@ -234,6 +255,14 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
         for f in a["flags"]:
             span = f" {f['start']:.1f}-{f['end']:.1f}s" if f.get("start") is not None else ""
             print(f"    flag {f['code']}{span}: {f['detail']}", file=stream)
+    if document.get("overall_score") is not None:
+        print(f"\n  Score {document['overall_score']:.1f}/100, recommendation: {document['recommendation']}",
+              file=stream)  # fmt: skip
+        for c in document["competencies"]:
+            print(f"    {c['name']} ({c['id']}): {c['score']:.1f} level {c['level']}", file=stream)
+            print(f"      {c['reason']}", file=stream)
+        for reason in document["review_reasons"]:
+            print(f"    review: {reason}", file=stream)
     print(f"\nOutputs: {document['output_dir']}/ (result.json, *.transcript.json, *.analysis.json, functions.log)",
           file=stream)  # fmt: skip
     print(f"Total: {document['timings']['total_s']:.1f}s", file=stream)
@@ -248,6 +277,7 @@ class Job:
     job_id: str
     version: int | None = None
     questions: dict[str, str] = field(default_factory=dict)  # question id -> text, from the profile
+    profile: Any = None  # the JobProfile, when --job named a profile file
 
 
 def resolve_job(value: str) -> Job:
@@ -260,7 +290,7 @@ def resolve_job(value: str) -> Job:
             profile = load_profile(path)
         except ProfileError as exc:
             raise UsageError(str(exc)) from exc
-        return Job(profile.id, profile.version, {q.id: q.text for q in profile.questions})
+        return Job(profile.id, profile.version, {q.id: q.text for q in profile.questions}, profile)
     return Job(value)
 
 
@@ -299,13 +329,14 @@ def _run(
     as_json: bool,
     questions: Sequence[dict[str, Any]] = (),
     job_version: int | None = None,
+    profile: Any = None,
 ) -> int:
     missing = [str(v) for v in videos if not v.is_file()]
     if missing:
         print(f"jiping: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     console = Console()
-    document, code = evaluate(videos, job, tenant, out, console, questions, job_version)
+    document, code = evaluate(videos, job, tenant, out, console, questions, job_version, profile)
     if as_json:
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -352,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UsageError as exc:
             print(f"jiping: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        return _run(videos, job.job_id, args.tenant, args.out, args.json, questions, job.version)
+        return _run(videos, job.job_id, args.tenant, args.out, args.json, questions, job.version, job.profile)
     sample = json.loads(SAMPLE.read_text())
     clips = [SAMPLE.parent / c["file"] for c in sample]
     questions = [

@@ -68,6 +68,7 @@ class JipingStack(Stack):
             transcribe_cpu=self.compute.transcribe_cpu,
             audio_features=self.compute.audio_features,
             vision_cpu=self.compute.vision_cpu,
+            score_interview=self.compute.score,
             persist=self.compute.persist,
             publish=self.compute.publish,
             transcribe_job_queue_arn=self.gpu_batch.job_queue.job_queue_arn,

@@ -252,6 +252,21 @@ class Compute(Construct):
             memory_mb=constants.AUDIO_FEATURES_MEMORY_MB,
             timeout_s=constants.AUDIO_FEATURES_TIMEOUT_S,
         )
+        self.score = self.image_function(
+            constants.SCORE_FUNCTION,
+            "scoring",
+            environment={
+                "INTERVIEWS_TABLE": storage.interviews.table_name,
+                "PROFILES_TABLE": storage.profiles.table_name,
+                "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
+                "ENCODER_MODEL_DIR": "/opt/models/sentence-encoder",
+            },
+            memory_mb=constants.SCORE_MEMORY_MB,
+            timeout_s=constants.SCORE_TIMEOUT_S,
+        )
+        storage.interviews.grant_read_write_data(self.score)
+        storage.profiles.grant_read_data(self.score)
+        storage.artifacts.grant_read_write(self.score)
         for fn in (self.transcribe_cpu, self.vision_cpu, self.audio_features):
             storage.uploads.grant_read(fn)
         storage.artifacts.grant_write(self.transcribe_cpu)
@@ -353,6 +368,9 @@ class Compute(Construct):
             acknowledge_grants(_role(fn), read=[storage.uploads], write=[storage.artifacts])
         acknowledge_grants(
             _role(self.audio_features), read=[storage.uploads, storage.artifacts], write=[storage.artifacts]
+        )
+        acknowledge_grants(
+            _role(self.score), read=[storage.artifacts], write=[storage.artifacts], table_write=True
         )
 
 

@@ -48,6 +48,7 @@ class Workflow(Construct):
         transcribe_cpu: lambda_.IFunction,
         audio_features: lambda_.IFunction,
         vision_cpu: lambda_.IFunction,
+        score_interview: lambda_.IFunction,
         persist: lambda_.IFunction,
         publish: lambda_.IFunction,
         transcribe_job_queue_arn: str,
@@ -139,8 +140,24 @@ class Workflow(Construct):
         analyse.add_catch(record_failed, errors=CATCH_ALL, result_path="$.error")
 
         record_transcribed = self._record("RecordTranscribed", "TRANSCRIBED")
+        # The last answer of an interview with a job profile goes on to scoring.
+        score = self._invoke(
+            "ScoreInterview",
+            score_interview,
+            sfn.TaskInput.from_object(
+                {
+                    "tenant_id": sfn.JsonPath.string_at("$.tenant_id"),
+                    "interview_id": sfn.JsonPath.string_at("$.interview_id"),
+                    "execution_id": sfn.JsonPath.string_at("$$.Execution.Id"),
+                }
+            ),
+            "$.scored",
+        )
+        score.next(self._publish_event("PublishScored", "$.scored")).next(sfn.Succeed(self, "Scored"))
         record_transcribed.next(self._publish_event("PublishTranscribed")).next(
-            sfn.Succeed(self, "Transcribed")
+            sfn.Choice(self, "AllAnswered?")
+            .when(sfn.Condition.boolean_equals("$.event.data.ready_to_score", True), score)
+            .otherwise(sfn.Succeed(self, "Transcribed"))
         )
         accepted = (
             sfn.Choice(self, "Accepted?")
@@ -161,7 +178,14 @@ class Workflow(Construct):
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
         self._acknowledge(
-            probe_media, plan_answers, transcribe_cpu, audio_features, vision_cpu, persist, publish
+            probe_media,
+            plan_answers,
+            transcribe_cpu,
+            audio_features,
+            vision_cpu,
+            score_interview,
+            persist,
+            publish,
         )
 
         CfnOutput(
@@ -235,11 +259,11 @@ class Workflow(Construct):
         )
         return self._invoke(state_id, self._persist, payload, "$.event", catch=outcome != "FAILED")
 
-    def _publish_event(self, state_id: str) -> tasks.LambdaInvoke:
+    def _publish_event(self, state_id: str, event_path: str = "$.event") -> tasks.LambdaInvoke:
         return self._invoke(
             state_id,
             self._publish,
-            "$.event",
+            event_path,
             sfn.JsonPath.DISCARD,
             catch=state_id != "PublishFailed",
         )

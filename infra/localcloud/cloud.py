@@ -74,7 +74,13 @@ def local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
         "MODEL_CACHE_DIR": str(model_cache),
     }
     vision = {"FACE_MODEL_DIR": "", "POSE_MODEL_DIR": "", "MODEL_CACHE_DIR": str(model_cache)}
-    return {constants.TRANSCRIBE_FUNCTION: asr, constants.VISION_FUNCTION: vision, "batch:*": asr | vision}
+    score = {"ENCODER_MODEL_DIR": "", "MODEL_CACHE_DIR": str(model_cache)}
+    return {
+        constants.TRANSCRIBE_FUNCTION: asr,
+        constants.VISION_FUNCTION: vision,
+        constants.SCORE_FUNCTION: score,
+        "batch:*": asr | vision,
+    }
 
 
 def quiet_jsii() -> None:

@@ -27,6 +27,7 @@ class InterviewStatus(StrEnum):
     CREATED = "CREATED"
     PROCESSING = "PROCESSING"
     TRANSCRIBED = "TRANSCRIBED"
+    SCORED = "SCORED"
     REJECTED = "REJECTED"
     FAILED = "FAILED"
 
@@ -249,6 +250,7 @@ class MediaRecord(Model):
     language: str | None = None
     transcript_key: str | None = None
     analysis_key: str | None = None
+    questions: list[str] = Field(default_factory=list)  # the questions this media answers
     flags: list[str] = Field(default_factory=list)  # flag codes raised on this media's answers
     reason_code: ReasonCode | None = None
     error: str | None = None
@@ -289,13 +291,25 @@ class Interview(Model):
     updated_at: datetime
     status_history: list[StatusChange] = Field(default_factory=list)
     media: dict[str, MediaRecord] = Field(default_factory=dict)
+    overall_score: float | None = None
+    recommendation: str | None = None
+    result_key: str | None = None
+
+    def ready_to_score(self) -> bool:
+        """A job profile is known and every question of the interview has an analysed answer."""
+        if self.job_version is None or not self.questions:
+            return False
+        answered = {
+            q for m in self.media.values() if m.status is InterviewStatus.TRANSCRIBED for q in m.questions
+        }
+        return {q.question_id for q in self.questions} <= answered
 
 
 class DomainEvent(Model):
     """A domain event on the Jiping bus. ``id`` is stable for one execution and outcome."""
 
     id: str
-    type: Literal["interview.transcribed", "interview.rejected", "interview.failed"]
+    type: Literal["interview.transcribed", "interview.scored", "interview.rejected", "interview.failed"]
     time: datetime
     tenant_id: str
     interview_id: str

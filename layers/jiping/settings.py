@@ -60,6 +60,15 @@ class SpeechSettings(_Settings):
     pitch_ceiling_hz: float = Field(default=500.0, gt=0)
 
 
+class ScoreSettings(_Settings):
+    interviews_table: str
+    profiles_table: str
+    artifacts_bucket: str
+    encoder_model_dir: str | None = None  # explicit (the image bakes it in), else the cache
+    model_cache_dir: str | None = None
+    model_fetch: bool = True
+
+
 class PersistSettings(_Settings):
     interviews_table: str  # the artifacts it reads and writes are named by the workflow state
 

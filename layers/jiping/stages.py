@@ -207,6 +207,7 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
         transcript, answers, plan = _analysis(request, store)
     record = _media_record(request, transcript, plan)
     record.flags = sorted({f.code.value for a in answers for f in a.flags})
+    record.questions = [a.question_id for a in answers]
     change = StatusChange(
         status=record.status,
         at=record.updated_at,
@@ -254,6 +255,7 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
             "duration_s": transcript.duration_s,
             "questions": [a.question_id for a in answers],
             "flags": record.flags,
+            "ready_to_score": interview.ready_to_score(),
             "transcript": plan.transcribe_request.output.model_dump(),
             "analysis": plan.analysis_output.model_dump(),
         }
@@ -268,8 +270,10 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
 
 
 def _overall_status(interview: Interview) -> InterviewStatus:
-    """The interview's status from its media: FAILED wins, then REJECTED, then TRANSCRIBED."""
+    """The interview's status from its media: FAILED wins, then REJECTED, then TRANSCRIBED; SCORED stays."""
     statuses = {m.status for m in interview.media.values()}
+    if interview.status is InterviewStatus.SCORED and statuses <= {InterviewStatus.TRANSCRIBED}:
+        return InterviewStatus.SCORED
     for status in (InterviewStatus.FAILED, InterviewStatus.REJECTED):
         if status in statuses:
             return status

@@ -88,3 +88,5 @@ def test_evaluate_with_a_job_profile_and_answers_by_question(tmp_path):
     assert (doc["job_id"], doc["job_version"]) == ("customer-service", 1)
     (answer,) = doc["answers"]
     assert answer["question_id"] == "difficult_customer" and "补发" in answer["transcript"]["text"]
+    assert doc["status"] == "SCORED" and 0 <= doc["overall_score"] <= 100
+    assert {c["id"] for c in doc["competencies"]} >= {"customer_focus", "emotional_control"}

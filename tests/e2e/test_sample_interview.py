@@ -47,7 +47,7 @@ def test_every_clip_runs_the_whole_workflow(sample_run):
         assert result.status == "SUCCEEDED", (result.error, result.cause)
         names = [s["name"] for s in result.states()]
         assert names[:3] == ["ProbeMedia", "Accepted?", "PlanAnswers"]
-        assert names[-3:] == ["RecordTranscribed", "PublishTranscribed", "Transcribed"]
+        assert names[-4:] == ["RecordTranscribed", "PublishTranscribed", "AllAnswered?", "Transcribed"]
         assert {"Analyse", "TranscribeOnLambda", "AudioFeatures", "VisionOnLambda"} <= set(names)
 
 

@@ -25,6 +25,7 @@ def test_docker_contexts_are_staged_small_and_without_local_state(synth: Synth) 
     images = _assets(synth)["dockerImages"].values()
     dockerfiles = sorted(image["source"]["dockerFile"] for image in images)
     assert dockerfiles == [
+        "containers/scoring/Dockerfile.lambda",
         "containers/speech/Dockerfile.lambda",
         "containers/transcribe/Dockerfile",
         "containers/transcribe/Dockerfile.lambda",

@@ -26,6 +26,7 @@ EXPECTED_ENV = {
     },
     constants.VISION_FUNCTION: {"VISION_SAMPLE_FPS", "POSE_SAMPLE_FPS", "FACE_MODEL_DIR", "POSE_MODEL_DIR"},
     constants.AUDIO_FEATURES_FUNCTION: set(),
+    constants.SCORE_FUNCTION: {"INTERVIEWS_TABLE", "PROFILES_TABLE", "ARTIFACTS_BUCKET", "ENCODER_MODEL_DIR"},
 }
 POWERTOOLS = {
     "POWERTOOLS_SERVICE_NAME": "jiping",
@@ -127,6 +128,7 @@ def test_grants_follow_least_privilege(synth: Synth) -> None:
         (constants.TRANSCRIBE_FUNCTION, "transcribe"),
         (constants.VISION_FUNCTION, "vision"),
         (constants.AUDIO_FEATURES_FUNCTION, "speech"),
+        (constants.SCORE_FUNCTION, "scoring"),
     ],
 )
 def test_image_functions_run_their_container_entrypoint_on_x86(

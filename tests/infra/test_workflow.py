@@ -51,7 +51,8 @@ def branches(states: dict) -> list[dict[str, Any]]:
 def test_the_workflow_has_exactly_the_named_states(states: dict, branches: list) -> None:
     assert set(states) == {
         "ProbeMedia", "Accepted?", "PlanAnswers", "Analyse",
-        "RecordTranscribed", "PublishTranscribed", "Transcribed",
+        "RecordTranscribed", "PublishTranscribed", "AllAnswered?", "Transcribed",
+        "ScoreInterview", "PublishScored", "Scored",
         "RecordRejected", "PublishRejected", "Rejected",
         "RecordFailed", "PublishFailed", "Failed", "FailedUnrecorded",
     }  # fmt: skip
@@ -91,7 +92,7 @@ def test_happy_rejected_and_failed_paths_are_wired(states: dict) -> None:
         assert states[record]["Next"] == publish
         assert states[publish]["InputPath"] == "$.event"
         assert states[publish]["ResultPath"] is None  # DISCARD
-        assert states[publish]["Next"] == end
+        assert states[publish]["Next"] == ("AllAnswered?" if outcome == "TRANSCRIBED" else end)
         assert states[end]["Type"] == end_type
     assert states["Failed"]["Error"] == "Jiping.StageFailed"
     assert states["FailedUnrecorded"]["Type"] == "Fail"
@@ -155,7 +156,7 @@ def test_every_lambda_task_retries_service_errors_and_transient_domain_errors(st
         for n, s in flatten(states).items()
         if s["Type"] == "Task" and "batch:submitJob" not in s["Resource"]
     }
-    assert len(lambda_tasks) == 11
+    assert len(lambda_tasks) == 13
     for name, task in lambda_tasks.items():
         service, transient = task["Retry"]
         assert set(service["ErrorEquals"]) == LAMBDA_SERVICE_ERRORS, name
@@ -168,7 +169,7 @@ def test_every_failure_reaches_the_failure_path(states: dict, branches: list) ->
     # Top-level tasks and the Parallel catch everything; tasks inside a branch cannot leave it, so the
     # Parallel state's Catch covers them (a branch failure fails the Parallel).
     catchers = {n: s for n, s in states.items() if s["Type"] in {"Task", "Parallel"}}
-    assert len(catchers) == 9
+    assert len(catchers) == 11
     for name, state in catchers.items():
         (catch,) = state["Catch"]
         expected = "FailedUnrecorded" if name in FAILURE_RECORDERS else "RecordFailed"
@@ -182,3 +183,22 @@ def test_standard_machine_logs_everything_but_execution_data_and_is_traced(machi
     assert machine["TracingConfiguration"] == {"Enabled": True}
     assert machine["LoggingConfiguration"]["Level"] == "ALL"
     assert machine["LoggingConfiguration"]["IncludeExecutionData"] is False
+
+
+def test_the_last_answer_of_a_profiled_interview_goes_on_to_scoring(states: dict) -> None:
+    (ready,) = states["AllAnswered?"]["Choices"]
+    assert ready == {
+        "Variable": "$.event.data.ready_to_score",
+        "BooleanEquals": True,
+        "Next": "ScoreInterview",
+    }
+    assert states["AllAnswered?"]["Default"] == "Transcribed"
+    score = states["ScoreInterview"]
+    assert score["Parameters"] == {
+        "tenant_id.$": "$.tenant_id",
+        "interview_id.$": "$.interview_id",
+        "execution_id.$": "$$.Execution.Id",
+    }
+    assert score["ResultPath"] == "$.scored" and score["Next"] == "PublishScored"
+    assert states["PublishScored"]["InputPath"] == "$.scored" and states["PublishScored"]["Next"] == "Scored"
+    assert states["Scored"]["Type"] == "Succeed"

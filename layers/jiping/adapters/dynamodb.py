@@ -56,6 +56,7 @@ class MediaMap(MapAttribute[str, Any]):
     language = UnicodeAttribute(null=True)
     transcript_key = UnicodeAttribute(null=True)
     analysis_key = UnicodeAttribute(null=True)
+    questions = ListAttribute(of=UnicodeAttribute, null=True)
     flags = ListAttribute(of=UnicodeAttribute, null=True)
     reason_code = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
@@ -78,6 +79,9 @@ class InterviewItem(Model):
     questions = ListAttribute(of=QuestionMap, default=list)
     status_history = ListAttribute(of=StatusChangeMap, default=list)
     media = ListAttribute(of=MediaMap, default=list)
+    overall_score = NumberAttribute(null=True)
+    recommendation = UnicodeAttribute(null=True)
+    result_key = UnicodeAttribute(null=True)
     expires_at = NumberAttribute(null=True)  # TTL, set by the retention policy
     version = VersionAttribute()
 
@@ -112,13 +116,24 @@ def _to_domain(item: InterviewItem) -> Interview:
             )
             for h in item.status_history or []
         ],
-        media={m.media_id: MediaRecord(**(m.as_dict() | {"flags": m.flags or []})) for m in item.media or []},
+        media={
+            m.media_id: MediaRecord(
+                **(m.as_dict() | {"flags": m.flags or [], "questions": m.questions or []})
+            )
+            for m in item.media or []
+        },
+        overall_score=float(item.overall_score) if item.overall_score is not None else None,
+        recommendation=item.recommendation,
+        result_key=item.result_key,
     )
 
 
 def _fill(item: InterviewItem, interview: Interview) -> None:
     item.job_id = interview.job_id
     item.job_version = interview.job_version
+    item.overall_score = interview.overall_score
+    item.recommendation = interview.recommendation
+    item.result_key = interview.result_key
     item.questions = [QuestionMap(**q.model_dump(exclude_none=True)) for q in interview.questions]
     item.status = interview.status.value
     item.created_at = interview.created_at
@@ -129,8 +144,8 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
     ]
     item.media = [
         MediaMap(
-            **m.model_dump(mode="json", exclude_none=True, exclude={"updated_at", "flags"})
-            | {"updated_at": m.updated_at, "flags": m.flags or None}
+            **m.model_dump(mode="json", exclude_none=True, exclude={"updated_at", "flags", "questions"})
+            | {"updated_at": m.updated_at, "flags": m.flags or None, "questions": m.questions or None}
         )
         for m in interview.media.values()
     ]

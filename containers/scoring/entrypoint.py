@@ -1,0 +1,52 @@
+"""ScoreInterview: the container-image Lambda that scores an interview once all its answers are analysed.
+
+A container image, not a zip on the layer: the sentence encoder (72 MB) and onnxruntime with its
+extensions do not fit the layer next to the rest. ``entrypoint.handler`` takes a ScoreRequest and
+returns the ``interview.scored`` event for the workflow to publish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from jiping import bootstrap
+from jiping.adapters.profiles import DynamoProfileRepository
+from jiping.scoring_stage import ScoreRequest, score_stage
+from jiping.settings import ScoreSettings, load
+from jiping.tasks import task_main
+
+
+@lru_cache(maxsize=1)
+def settings() -> ScoreSettings:
+    return load(ScoreSettings)
+
+
+def run(request: ScoreRequest) -> dict[str, Any]:
+    s = settings()
+    event = score_stage(
+        request,
+        s,
+        bootstrap.interview_repository(s.interviews_table),
+        DynamoProfileRepository(bootstrap.client("dynamodb"), s.profiles_table),
+        bootstrap.object_store(),
+    )
+    return event.model_dump(mode="json")
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from jiping.observability import logger
+
+    result = run(ScoreRequest.model_validate(event))
+    data = result["data"]
+    logger.info("scored", overall_score=data["overall_score"], recommendation=data["recommendation"])
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return task_main(argv, description="Score one interview", request=ScoreRequest, run=run)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

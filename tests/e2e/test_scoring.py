@@ -1,0 +1,71 @@
+"""Scoring in the workflow: the last answer of a profiled interview is scored, stored and published."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jiping.adapters.dynamodb import DynamoInterviewRepository
+from jiping.adapters.profiles import DynamoProfileRepository
+from jiping.models import InterviewStatus, Question
+from jiping.profiles import load_profile
+from jiping.stages import create_interview
+
+from infra import constants
+from tests.conftest import REPO, SAMPLE_MEDIA, delivered_events
+from tests.e2e.conftest import interview_row, run_upload
+
+pytestmark = pytest.mark.slow
+TENANT = "t-scoring"
+
+
+def test_a_profiled_interview_is_scored_with_evidence_and_published(cloud):
+    # GIVEN the tenant's customer-service profile and an interview answering its first question
+    profile = load_profile(REPO / "profiles" / "customer-service.yaml")
+    DynamoProfileRepository(cloud.client("dynamodb"), cloud.outputs[constants.OUTPUT_PROFILES_TABLE]).put(
+        TENANT, profile
+    )
+    repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+    create_interview(
+        repo, TENANT, "iv-scored", profile.id, [Question(question_id="difficult_customer", media_id="q1_zh")],
+        profile.version,
+    )  # fmt: skip
+    # WHEN the answer is uploaded
+    result = run_upload(cloud, SAMPLE_MEDIA / "q1_zh.mp4", TENANT, "iv-scored")
+    # THEN the execution scored the interview and published both events
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    assert [s["name"] for s in result.states()][-4:] == [
+        "AllAnswered?",
+        "ScoreInterview",
+        "PublishScored",
+        "Scored",
+    ]
+    row = interview_row(cloud, TENANT, "iv-scored")
+    assert row.status is InterviewStatus.SCORED and row.overall_score is not None
+    body = cloud.client("s3").get_object(
+        Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=row.result_key
+    )
+    doc = json.loads(body["Body"].read())
+    assert (doc["job_id"], doc["job_version"]) == ("customer-service", 1)
+    probed = set(profile.questions[0].competencies)
+    scored = {c["id"]: c for c in doc["competencies"]}
+    transcript = doc["questions"][0]["transcript"]["text"]
+    for cid in probed:
+        assert scored[cid]["score"] > 60 and scored[cid]["evidence"], cid
+        for quote in scored[cid]["evidence"]:
+            assert quote["text"] in transcript and 0 <= quote["start"] < quote["end"] <= 12.5
+        assert scored[cid]["reason"].startswith("评估理由")
+    assert doc["recommendation"] == "review"  # the profile's other questions were not asked
+    assert any("no answer" in r for r in doc["review_reasons"])
+    assert doc["versions"]["asr_model"].startswith("whisper-base@sha256:")
+    assert doc["versions"]["rubric"] == "customer-service@v1"
+    types = sorted(e["detail-type"] for e in delivered_events(cloud, "iv-scored"))
+    assert types == ["interview.scored", "interview.transcribed"]
+
+
+def test_an_interview_without_a_profile_stops_at_transcribed(cloud):
+    repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+    create_interview(repo, TENANT, "iv-plain-job", "job-42", [Question(question_id="q", media_id="q2_en")])
+    result = run_upload(cloud, SAMPLE_MEDIA / "q2_en.mp4", TENANT, "iv-plain-job")
+    assert [s["name"] for s in result.states()][-2:] == ["AllAnswered?", "Transcribed"]
+    assert interview_row(cloud, TENANT, "iv-plain-job").status is InterviewStatus.TRANSCRIBED
