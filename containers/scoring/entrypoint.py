@@ -39,8 +39,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from jiping.observability import logger
 
     result = run(ScoreRequest.model_validate(event))
-    data = result["data"]
-    logger.info("scored", overall_score=data["overall_score"], recommendation=data["recommendation"])
+    # A candidate's scores are personal data: counts only in the logs, the scores stay in the result.
+    logger.info("scored", competencies=len(result["data"]["competencies"]), event_id=result["id"])
     return result
 
 

@@ -26,7 +26,7 @@ def test_zip_function_handlers_exist(handler):
     assert callable(getattr(_load(REPO / "functions" / f"{module_name}.py"), attr))
 
 
-@pytest.mark.parametrize("task", ["transcribe", "vision", "speech"])
+@pytest.mark.parametrize("task", ["transcribe", "vision", "speech", "scoring"])
 def test_container_entrypoints_serve_lambda_and_the_command_line(task):
     module = _load(REPO / "containers" / task / "entrypoint.py")
     assert callable(module.handler) and callable(module.main)
