@@ -8,9 +8,9 @@ MODELS := .cache/models
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 20
 
-.PHONY: setup models demo test unit integration e2e infra-tests synth lint format bench deploy clean
+.PHONY: setup models browser demo test unit integration e2e infra-tests synth lint format bench deploy clean
 
-setup: $(STAMP) models ## build .venv from nothing and fetch the verified model assets (idempotent)
+setup: $(STAMP) models browser ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
@@ -22,6 +22,12 @@ $(STAMP): pyproject.toml
 
 models: $(STAMP)
 	$(PY) -m jiping.model_assets fetch whisper-base whisper-tiny.en face-landmarker pose-landmarker sentence-encoder --dest $(MODELS) >/dev/null
+
+browser: ## headless Chromium and a CJK font for the report (Debian packages; installed once, as root)
+	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; \
+	  else echo "Please install Chromium and a CJK font (Debian: apt-get install chromium fonts-wqy-microhei)"; exit 1; fi; }
 
 demo: setup ## run the sample interview through the whole workflow on the local cloud
 	$(VENV)/bin/jiping demo

@@ -173,6 +173,12 @@ def evaluate(
             )["Body"].read()
             (target / "scores.json").write_bytes(body)
             score = json.loads(body)
+            report_key = interview.result_key.rsplit("/", 1)[0] + "/report.html"
+            (target / "report.html").write_bytes(
+                artifacts.get_object(Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=report_key)[
+                    "Body"
+                ].read()
+            )
     log_handle.close()
     statuses = {m["status"] for m in media_docs}
     code = EXIT_OK

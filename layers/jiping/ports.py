@@ -23,6 +23,9 @@ class ObjectStore(Protocol):
     def get_json(self, location: ObjectLocation) -> Any:
         """Read a JSON document. Raises NotFound."""
 
+    def put_bytes(self, location: ObjectLocation, body: bytes, content_type: str) -> str | None:
+        """Store bytes (a report); return the new version id, if the bucket versions objects."""
+
 
 class InterviewRepository(Protocol):
     def get(self, tenant_id: str, interview_id: str) -> Interview | None: ...

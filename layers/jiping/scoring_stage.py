@@ -19,6 +19,7 @@ from jiping.errors import NotFound
 from jiping.models import DomainEvent, Interview, InterviewStatus, Model, ObjectLocation, StatusChange, utcnow
 from jiping.ports import InterviewRepository, ObjectStore
 from jiping.profiles import JobProfile
+from jiping.report import render_report
 from jiping.scoring import answer_features_for, score_interview
 from jiping.settings import ScoreSettings
 
@@ -72,6 +73,9 @@ def score_stage(
         bucket=settings.artifacts_bucket, key=result_key(interview.tenant_id, interview.interview_id)
     )
     store.put_json(location, document)
+    html = render_report(document, title=profile.title, language=_report_language(profile, answers))
+    report = location.model_copy(update={"key": location.key.rsplit("/", 1)[0] + "/report.html"})
+    store.put_bytes(report, html.encode(), "text/html; charset=utf-8")
 
     def apply(current: Interview | None) -> Interview:
         assert current is not None
@@ -105,8 +109,16 @@ def score_stage(
             "review_reasons": result.review_reasons,
             "competencies": [{"id": c.id, "score": c.score, "level": c.level} for c in result.competencies],
             "result": location.model_dump(),
+            "report": report.model_dump(),
         },
     )
+
+
+def _report_language(profile: JobProfile, answers: list[AnswerAnalysis]) -> str:
+    """Chinese by default, English for English profiles (and "auto" profiles answered in English)."""
+    if profile.language != "auto":
+        return profile.language
+    return "en" if answers and all(a.transcript.language == "en" for a in answers) else "zh"
 
 
 def _label(name: str | None, sha256: str | None) -> str | None:
@@ -165,6 +177,7 @@ def result_document(
                 if a.question_id in features
                 else None,
                 "signals": {"speech": a.speech, "vision": a.vision},
+                "timeline": a.vision_seconds,
             }
             for a in answers
         ],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import pytest
 from jiping.adapters.dynamodb import DynamoInterviewRepository
@@ -61,6 +63,33 @@ def test_a_profiled_interview_is_scored_with_evidence_and_published(cloud):
     assert doc["versions"]["rubric"] == "customer-service@v1"
     types = sorted(e["detail-type"] for e in delivered_events(cloud, "iv-scored"))
     assert types == ["interview.scored", "interview.transcribed"]
+
+
+def test_the_report_renders_in_a_real_browser(cloud, tmp_path):
+    # GIVEN the report the scored interview above stored beside its result
+    row = interview_row(cloud, TENANT, "iv-scored")
+    key = row.result_key.rsplit("/", 1)[0] + "/report.html"
+    html = cloud.client("s3").get_object(Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=key)
+    page = tmp_path / "report.html"
+    page.write_bytes(html["Body"].read())
+    # WHEN headless Chromium loads it
+    dom = _chromium(tmp_path, "--dump-dom", page.as_uri())
+    shot = tmp_path / "report.png"
+    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri())
+    # THEN the rendered page holds the score, the highlighted evidence and the charts, and paints
+    assert f"{row.overall_score:.1f}" in dom and "<mark>" in dom and dom.count("<svg") >= 2
+    assert "评估理由" in dom and "建议人工复核" in dom
+    assert shot.stat().st_size > 20_000
+
+
+def _chromium(profile_dir, *args: str) -> str:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "Chromium is needed for the report test: make setup installs it (Debian package chromium)"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile_dir / 'chrome'}"]  # fmt: skip
+    proc = subprocess.run([browser, *flags, *args], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
 
 
 def test_an_interview_without_a_profile_stops_at_transcribed(cloud):

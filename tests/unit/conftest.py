@@ -36,6 +36,10 @@ class FakeObjectStore:
         self.objects[(location.bucket, location.key)] = json.dumps(document).encode()
         return None
 
+    def put_bytes(self, location: ObjectLocation, body: bytes, content_type: str) -> str | None:
+        self.objects[(location.bucket, location.key)] = body
+        return None
+
     def get_json(self, location: ObjectLocation) -> Any:
         import json
 

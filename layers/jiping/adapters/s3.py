@@ -43,9 +43,12 @@ class S3ObjectStore:
 
     def put_json(self, location: ObjectLocation, document: Any) -> str | None:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        return self.put_bytes(location, body, "application/json")
+
+    def put_bytes(self, location: ObjectLocation, body: bytes, content_type: str) -> str | None:
         try:
             resp = self._s3.put_object(
-                Bucket=location.bucket, Key=location.key, Body=body, ContentType="application/json"
+                Bucket=location.bucket, Key=location.key, Body=body, ContentType=content_type
             )
         except ClientError as exc:
             raise _translate(exc, location) from exc
