@@ -91,7 +91,11 @@ def long_interview(minutes: float = 15.0) -> Path:
     target = CACHE / f"interview_{minutes:g}min.mp4"
     if not target.is_file():
         CACHE.mkdir(parents=True, exist_ok=True)
-        clips = [SAMPLE / c["file"] for c in json.loads((SAMPLE / "sample_interview.json").read_text())]
+        clips = [
+            SAMPLE / c["file"]
+            for c in json.loads((SAMPLE / "sample_interview.json").read_text())
+            if c.get("quality", "strong") == "strong"
+        ]
         compose(clips, target, seconds=minutes * 60)
     return target
 

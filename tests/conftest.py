@@ -16,7 +16,12 @@ SAMPLE_MEDIA = EVENTS / "media"
 
 @pytest.fixture(scope="session")
 def sample_interview() -> list[dict]:
-    return json.loads((SAMPLE_MEDIA / "sample_interview.json").read_text())
+    """The sample interview: the strong answers (the file also holds vague and off-topic ones)."""
+    return [
+        c
+        for c in json.loads((SAMPLE_MEDIA / "sample_interview.json").read_text())
+        if c.get("quality", "strong") == "strong"
+    ]
 
 
 @pytest.fixture(scope="session")
