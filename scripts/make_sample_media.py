@@ -7,7 +7,12 @@ Usage:
 Writes, deterministically (same bytes on a re-run with the same library versions):
     q1_zh.mp4              Mandarin answer (~12 s)
     q2_en.mp4              English answer (~9 s)
-    sample_interview.json  the clips: question, language, exact spoken text, duration
+    q1_zh_vague.mp4        weaker answers to the same two questions (~5-8 s each):
+    q1_zh_offtopic.mp4       vague (no situation, no numbers, "we") and off-topic
+    q2_en_vague.mp4
+    q2_en_offtopic.mp4
+    sample_interview.json  the clips: question, language, exact spoken text, quality
+                           ("strong" / "vague" / "off-topic"), duration
 
 Each clip is H.264 (yuv420p, 320x320, 15 fps) + AAC-LC (mono, 24 kHz, 48 kbit/s) in MP4.
 
@@ -113,8 +118,7 @@ CLIPS = [
         "language": "en",
         "question": "Describe a project where you made a measurable impact.",
         "spoken_text": (
-            "We worked on many projects as a team and things generally went well. "
-            "We always tried our best."
+            "We worked on many projects as a team and things generally went well. We always tried our best."
         ),
         "voice": "espeak-ng en-us, 150 wpm",
         "quality": "vague",
@@ -124,7 +128,10 @@ CLIPS = [
         "file": "q2_en_offtopic.mp4",
         "language": "en",
         "question": "Describe a project where you made a measurable impact.",
-        "spoken_text": "I enjoy hiking at the weekend and I like cooking pasta with my friends.",
+        "spoken_text": (
+            "I enjoy hiking at the weekend and I like cooking pasta with my friends. "
+            "Last month I started learning the guitar."
+        ),
         "voice": "espeak-ng en-us, 150 wpm",
         "quality": "off-topic",
     },

@@ -287,6 +287,9 @@ def rate_adequacy(rate: float, language: str | None) -> float:
     return 1.0
 
 
+OFF_TOPIC_ZEROED = ("star_score", "specificity_score", "ownership", "length_adequacy")
+
+
 def feature_vector(
     features: AnswerFeatures,
     competency_id: str,
@@ -323,6 +326,13 @@ def feature_vector(
     raw["ownership"] = (min(own / OWNERSHIP_FULL, 1.0), None) if own is not None else (None, why)
     tokens, why = of(features.tokens, "not computed")
     raw["length_adequacy"] = (length_adequacy(tokens), None) if tokens is not None else (None, why)
+    if features.is_off_topic:
+        # How an answer is built earns nothing when it does not address the question: a well-told story
+        # about a holiday is still no evidence of the competency. Structure, specificity, ownership and
+        # length are measured (and reported) but enter the score at zero.
+        for name in OFF_TOPIC_ZEROED:
+            if raw[name][0] is not None:
+                raw[name] = (0.0, None)
     raw["asr_confidence"] = _measure(speech, "asr_confidence")
     if nonverbal:
         raw["looking_at_camera"] = _measure(vision, "looking_at_camera")

@@ -1,0 +1,58 @@
+"""The done-when of scoring: strong, vague and off-topic answers to the same question, spoken, are
+ordered correctly on every competency the question probes, in Mandarin and in English."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+from jiping.adapters.dynamodb import DynamoInterviewRepository
+from jiping.adapters.profiles import DynamoProfileRepository, ProfileVersionExists
+from jiping.models import Question
+from jiping.profiles import load_profile
+from jiping.stages import create_interview
+
+from infra import constants
+from tests.conftest import REPO, SAMPLE_MEDIA
+from tests.e2e.conftest import interview_row, run_upload
+
+pytestmark = pytest.mark.slow
+TENANT = "t-quality"
+CASES = {
+    "zh": ("customer-service", "difficult_customer", "q1_zh"),
+    "en": ("software-engineer", "measurable_impact", "q2_en"),
+}
+
+
+def _scores(cloud, profile, question_id: str, clip: str, interview: str) -> dict[str, float]:
+    repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+    media_id = clip.rsplit(".", 1)[0]
+    create_interview(repo, TENANT, interview, profile.id, [Question(question_id=question_id, media_id=media_id)],
+                     profile.version)  # fmt: skip
+    result = run_upload(cloud, SAMPLE_MEDIA / clip, TENANT, interview)
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    row = interview_row(cloud, TENANT, interview)
+    body = cloud.client("s3").get_object(
+        Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=row.result_key
+    )
+    return {c["id"]: c["score"] for c in json.loads(body["Body"].read())["competencies"]}
+
+
+@pytest.mark.parametrize("language", sorted(CASES))
+def test_strong_vague_and_off_topic_answers_are_ordered_on_every_probed_competency(cloud, language):
+    profile_id, question_id, stem = CASES[language]
+    profile = load_profile(REPO / "profiles" / f"{profile_id}.yaml")
+    with contextlib.suppress(ProfileVersionExists):  # the other language's case may have stored it
+        DynamoProfileRepository(cloud.client("dynamodb"), cloud.outputs[constants.OUTPUT_PROFILES_TABLE]).put(
+            TENANT, profile
+        )
+    question = next(q for q in profile.questions if q.id == question_id)
+    scores = {
+        quality: _scores(cloud, profile, question_id, f"{stem}{suffix}.mp4", f"iv-{language}-{quality}")
+        for quality, suffix in (("strong", ""), ("vague", "_vague"), ("off-topic", "_offtopic"))
+    }
+    print(language, {q: {c: scores[q][c] for c in question.competencies} for q in scores})  # for the record
+    for competency in question.competencies:
+        strong, vague, off = (scores[q][competency] for q in ("strong", "vague", "off-topic"))
+        assert strong > vague > off, (competency, strong, vague, off)
