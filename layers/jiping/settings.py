@@ -26,8 +26,6 @@ class ProbeSettings(_Settings):
     max_media_seconds: float = Field(default=3600, gt=0)
     max_media_bytes: int = Field(default=2 * 1024**3, gt=0)
     short_clip_max_seconds: float = Field(default=120, ge=0)
-    # How much audio ProbeMedia decodes to prove the audio stream is usable.
-    probe_decode_seconds: float = Field(default=5.0, gt=0)
 
 
 class TranscribeSettings(_Settings):
@@ -86,11 +84,6 @@ class PublishSettings(_Settings):
 class StarterSettings(_Settings):
     state_machine_arn: str
     uploads_prefix: str = "uploads/"
-
-
-class ApiSettings(_Settings):
-    interviews_table: str
-    uploads_bucket: str
 
 
 S = TypeVar("S", bound=BaseSettings)

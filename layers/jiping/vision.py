@@ -52,7 +52,7 @@ from typing import Any
 from pydantic import Field
 
 from jiping import model_assets
-from jiping.errors import JipingError, ModelAssetError
+from jiping.errors import ModelAssetError
 from jiping.models import Model, ObjectLocation
 from jiping.ports import ObjectStore
 from jiping.settings import VisionSettings
@@ -109,11 +109,6 @@ _LEFT_EYE = (263, 362, 473)  # subject's left eye: outer corner, inner corner, i
 _L_SHOULDER, _R_SHOULDER, _L_WRIST, _R_WRIST = 11, 12, 15, 16
 
 _EPS = 1e-6
-
-
-class NoVideoStream(JipingError):
-    """The media has no video stream. ``analyze`` does not raise it (an audio-only interview is legal
-    and yields a track whose signals are all missing); it is for callers that require video."""
 
 
 # --- models -----------------------------------------------------------------------------------------
