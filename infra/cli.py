@@ -28,7 +28,7 @@ from infra import constants
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "events" / "media" / "sample_interview.json"
-DEMO_JOB = "demo-customer-service"
+DEMO_PROFILE = SAMPLE.parent / "demo_profile.yaml"  # the sample interview's job
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2, 64
 
 
@@ -195,14 +195,17 @@ def evaluate(
         "reason_code": next((m["reason_code"] for m in media_docs if m["reason_code"]), None),
         "language": next((m["language"] for m in media_docs if m["language"]), None),
         "overall_score": score["overall_score"] if score else None,
+        "assessed_weight": score.get("assessed_weight") if score else None,
         "recommendation": score["recommendation"] if score else None,
         "competencies": score["competencies"] if score else [],
         "review_reasons": score["review_reasons"] if score else [],
+        "questions": score["questions"] if score else [],
+        "flags": score["flags"] if score else [f for a in answers for f in a["flags"]],
         "versions": score["versions"] if score else None,
         "media": media_docs,
         "answers": answers,
         "status_history": [h.model_dump(mode="json", exclude_none=True) for h in interview.status_history],
-        "timings": {"total_s": round(time.perf_counter() - started, 3)},
+        "timings": (score["timings"] if score else {}) | {"total_s": round(time.perf_counter() - started, 3)},
         "output_dir": str(target),
     }
     (target / "result.json").write_text(json.dumps(document, ensure_ascii=False, indent=2))
@@ -265,7 +268,8 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
         print(f"\n  Score {document['overall_score']:.1f}/100, recommendation: {document['recommendation']}",
               file=stream)  # fmt: skip
         for c in document["competencies"]:
-            print(f"    {c['name']} ({c['id']}): {c['score']:.1f} level {c['level']}", file=stream)
+            score = f"{c['score']:.1f} level {c['level']}" if c.get("score") is not None else "not assessed"
+            print(f"    {c['name']} ({c['id']}): {score}", file=stream)
             print(f"      {c['reason']}", file=stream)
         for reason in document["review_reasons"]:
             print(f"    review: {reason}", file=stream)
@@ -391,11 +395,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         return _run(videos, job.job_id, args.tenant, args.out, args.json, questions, job.version, job.profile)
     sample = [c for c in json.loads(SAMPLE.read_text()) if c.get("quality", "strong") == "strong"]
-    clips = [SAMPLE.parent / c["file"] for c in sample]
-    questions = [
-        {"question_id": c["id"], "text": c["question"], "media_id": Path(c["file"]).stem} for c in sample
-    ]
-    return _run(clips, DEMO_JOB, "demo", args.out, args.json, questions)
+    job = resolve_job(str(DEMO_PROFILE))
+    clips, questions = plan_inputs(
+        [], [f"{c['question_id']}={SAMPLE.parent / c['file']}" for c in sample], None, job
+    )
+    return _run(clips, job.job_id, "demo", args.out, args.json, questions, job.version, job.profile)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ Writes, deterministically (same bytes on a re-run with the same library versions
     q1_zh_offtopic.mp4       vague (no situation, no numbers, "we") and off-topic
     q2_en_vague.mp4
     q2_en_offtopic.mp4
-    sample_interview.json  the clips: question, language, exact spoken text, quality
+    sample_interview.json  the clips: question (and its id in the job profiles), language, exact spoken text, quality
                            ("strong" / "vague" / "off-topic"), duration
 
 Each clip is H.264 (yuv420p, 320x320, 15 fps) + AAC-LC (mono, 24 kHz, 48 kbit/s) in MP4.
@@ -69,6 +69,7 @@ CLIPS = [
     {
         "id": "q1_zh",
         "file": "q1_zh.mp4",
+        "question_id": "difficult_customer",
         "language": "zh",
         "question": "请讲一次你处理难缠客户的经历。",
         "question_en": "Tell us about a time you handled a difficult customer.",
@@ -82,6 +83,7 @@ CLIPS = [
     {
         "id": "q2_en",
         "file": "q2_en.mp4",
+        "question_id": "measurable_impact",
         "language": "en",
         "question": "Describe a project where you made a measurable impact.",
         "spoken_text": (
@@ -95,6 +97,7 @@ CLIPS = [
     {
         "id": "q1_zh_vague",
         "file": "q1_zh_vague.mp4",
+        "question_id": "difficult_customer",
         "language": "zh",
         "question": "请讲一次你处理难缠客户的经历。",
         "question_en": "Tell us about a time you handled a difficult customer.",
@@ -105,6 +108,7 @@ CLIPS = [
     {
         "id": "q1_zh_offtopic",
         "file": "q1_zh_offtopic.mp4",
+        "question_id": "difficult_customer",
         "language": "zh",
         "question": "请讲一次你处理难缠客户的经历。",
         "question_en": "Tell us about a time you handled a difficult customer.",
@@ -115,6 +119,7 @@ CLIPS = [
     {
         "id": "q2_en_vague",
         "file": "q2_en_vague.mp4",
+        "question_id": "measurable_impact",
         "language": "en",
         "question": "Describe a project where you made a measurable impact.",
         "spoken_text": (
@@ -126,6 +131,7 @@ CLIPS = [
     {
         "id": "q2_en_offtopic",
         "file": "q2_en_offtopic.mp4",
+        "question_id": "measurable_impact",
         "language": "en",
         "question": "Describe a project where you made a measurable impact.",
         "spoken_text": (

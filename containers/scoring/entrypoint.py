@@ -1,8 +1,10 @@
 """ScoreInterview: the container-image Lambda that scores an interview once all its answers are analysed.
 
 A container image, not a zip on the layer: the sentence encoder (72 MB) and onnxruntime with its
-extensions do not fit the layer next to the rest. ``entrypoint.handler`` takes a ScoreRequest and
-returns the ``interview.scored`` event for the workflow to publish.
+extensions do not fit the layer next to the rest. ``entrypoint.handler`` serves the three scoring
+states by the request's ``step`` (``jiping.scoring_stage``): ``plan`` (PlanScoring, the Map's items),
+``analyse`` (AnalyseAnswer, one answer's features, inside the Map) and ``score`` (ScoreInterview,
+returns the ``interview.scored`` event for the workflow to publish).
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from typing import Any
 
 from jiping import bootstrap
 from jiping.adapters.profiles import DynamoProfileRepository
-from jiping.scoring_stage import ScoreRequest, score_stage
+from jiping.scoring_stage import (
+    AnalyseAnswerRequest,
+    PlanScoringRequest,
+    ScoreRequest,
+    analyse_answer,
+    plan_scoring,
+    score_stage,
+)
 from jiping.settings import ScoreSettings, load
 from jiping.tasks import task_main
 
@@ -38,6 +47,20 @@ def run(request: ScoreRequest) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from jiping.observability import logger
 
+    s = settings()
+    repo = bootstrap.interview_repository(s.interviews_table)
+    profiles = DynamoProfileRepository(bootstrap.client("dynamodb"), s.profiles_table)
+    step = event.get("step", "score")
+    if step == "plan":
+        items = plan_scoring(PlanScoringRequest.model_validate(event), repo, profiles)
+        logger.info("scoring planned", answers=len(items["answers"]))
+        return items
+    if step == "analyse":
+        ref = analyse_answer(
+            AnalyseAnswerRequest.model_validate(event), s, repo, profiles, bootstrap.object_store()
+        )
+        logger.info("answer analysed")
+        return ref
     result = run(ScoreRequest.model_validate(event))
     # A candidate's scores are personal data: counts only in the logs, the scores stay in the result.
     logger.info("scored", competencies=len(result["data"]["competencies"]), event_id=result["id"])

@@ -140,23 +140,43 @@ class Workflow(Construct):
         analyse.add_catch(record_failed, errors=CATCH_ALL, result_path="$.error")
 
         record_transcribed = self._record("RecordTranscribed", "TRANSCRIBED")
-        # The last answer of an interview with a job profile goes on to scoring.
+        # The last answer of an interview with a job profile goes on to scoring: the asked questions,
+        # each answer's text features in a Map (one AnalyseAnswer per question), then the scores.
+        interview_ref = {
+            "tenant_id": sfn.JsonPath.string_at("$.tenant_id"),
+            "interview_id": sfn.JsonPath.string_at("$.interview_id"),
+            "execution_id": sfn.JsonPath.string_at("$$.Execution.Id"),
+        }
+        plan_scoring = self._invoke(
+            "PlanScoring",
+            score_interview,
+            sfn.TaskInput.from_object({"step": "plan", **interview_ref}),
+            "$.scoring",
+        )
+        analyse_answers = sfn.Map(
+            self,
+            "AnalyseAnswers",
+            items_path="$.scoring.answers",
+            max_concurrency=constants.ANSWER_MAP_CONCURRENCY,
+            result_path="$.scoring.features",
+        )
+        analyse_answers.item_processor(
+            self._invoke("AnalyseAnswer", score_interview, "$", "$", catch=False)  # caught by the Map
+        )
+        analyse_answers.add_catch(self._on_error, errors=CATCH_ALL, result_path="$.error")
         score = self._invoke(
             "ScoreInterview",
             score_interview,
             sfn.TaskInput.from_object(
-                {
-                    "tenant_id": sfn.JsonPath.string_at("$.tenant_id"),
-                    "interview_id": sfn.JsonPath.string_at("$.interview_id"),
-                    "execution_id": sfn.JsonPath.string_at("$$.Execution.Id"),
-                }
+                {"step": "score", **interview_ref, "features": sfn.JsonPath.list_at("$.scoring.features")}
             ),
             "$.scored",
         )
+        plan_scoring.next(analyse_answers).next(score)
         score.next(self._publish_event("PublishScored", "$.scored")).next(sfn.Succeed(self, "Scored"))
         record_transcribed.next(self._publish_event("PublishTranscribed")).next(
             sfn.Choice(self, "AllAnswered?")
-            .when(sfn.Condition.boolean_equals("$.event.data.ready_to_score", True), score)
+            .when(sfn.Condition.boolean_equals("$.event.data.ready_to_score", True), plan_scoring)
             .otherwise(sfn.Succeed(self, "Transcribed"))
         )
         accepted = (

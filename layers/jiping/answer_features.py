@@ -23,6 +23,8 @@ Indicator coverage (``indicator_coverage[id]``: share of the competency's phrase
     punctuation) is a negator (``NEGATORS``: 不 没 没有 从不 并不 未 毫无 缺乏… / not never no without
     and any ``n't`` word), or the token holding it starts with 不/没/未/无 before the phrase
     (不满意 does not count 满意). "我没有耐心" does not count 耐心. Double negation is not undone.
+    Aspect particles: 了/过/着 standing as their own tokens are ignored on a second pass, so the
+    phrase 安排补发 matches 安排了补发 and 处理投诉 matches 处理过投诉.
 
 STAR structure (``star``)
     Cue phrases, matched as substrings of the Simplified text (zh) or as whole words in the lower-case
@@ -440,6 +442,9 @@ _ACTION_STEMS = {
 }
 
 
+ASPECT_PARTICLES = frozenset({"了", "过", "着"})
+
+
 def _lang(language: str) -> str:
     return "zh" if is_chinese(language) else "en"
 
@@ -464,10 +469,20 @@ def _negated(tokens: Sequence[str], index: int, prefix: str, lang: str) -> bool:
 
 
 def _find_zh(tokens: Sequence[str], phrase: str) -> tuple[bool, bool]:
-    """(found un-negated, found only negated) for a Chinese phrase in the tokens."""
+    """(found un-negated, found only negated) for a Chinese phrase in the tokens, also with the aspect
+    particles (``ASPECT_PARTICLES``: 了 过 着 as whole tokens) left out, so 安排补发 matches 安排了补发."""
     phrase = simplified(phrase).replace(" ", "")
     if not phrase:
         return False, False
+    found, only_negated = _find_zh_exact(tokens, phrase)
+    if found or not any(t in ASPECT_PARTICLES for t in tokens):
+        return found, only_negated
+    bare = [t for t in tokens if t not in ASPECT_PARTICLES or t == phrase]
+    found_bare, negated_bare = _find_zh_exact(bare, phrase)
+    return found_bare, (only_negated or negated_bare) and not found_bare
+
+
+def _find_zh_exact(tokens: Sequence[str], phrase: str) -> tuple[bool, bool]:
     starts: list[int] = []
     pos = 0
     for tok in tokens:

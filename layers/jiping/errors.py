@@ -40,3 +40,7 @@ class StorageError(JipingError):
 
 class NotFound(JipingError):
     """A record or object that should exist does not."""
+
+
+class InvalidInput(JipingError):
+    """A stored document or request that does not say what it must (not retried)."""

@@ -38,10 +38,17 @@ Chinese "评估理由：…" when nothing was answered) naming the STAR parts fo
 evidence (its first 40 hanzi / 80 characters), the indicator phrases it matched (or that none did),
 and the features that raised / lowered the score most (|points| >= 0.5).
 
+Asked and not asked: an interview may ask a subset of the profile's questions (``asked``). A
+competency that no asked question probes is *not assessed*: it has no score and no level, says so in
+its reason, and the overall score is the weighted mean over the assessed competencies only (weights
+renormalised; ``assessed_weight`` records their share). A competency probed by an asked question that
+got no usable answer *is* assessed, scores 0 and forces review.
+
 Review: the recommendation is forced to "review" and the reason listed when any answer is empty or
 short (< ``SHORT_TOKENS`` tokens or a SHORT_ANSWER flag), off-topic, has ASR confidence < 0.6, carries
-a NO_FACE / MULTIPLE_FACES / LOOKING_AWAY flag, lacks a feature the score needs, or when a profile
-question has no answer.
+a NO_FACE / MULTIPLE_FACES / LOOKING_AWAY flag, lacks a feature the score needs, when an asked
+question has no answer, or when the assessed competencies carry less than ``MIN_ASSESSED_WEIGHT`` of
+the profile's weight.
 """
 
 from __future__ import annotations
@@ -99,6 +106,7 @@ TOKENS_FULL = 20  # tokens for a full length_adequacy
 TOKENS_LONG = 600  # beyond this, length_adequacy falls, to 0 at twice this
 RATE_RANGE = {"zh": (180.0, 320.0), "en": (110.0, 190.0)}  # ordinary speaking rates
 SHORT_TOKENS = 8
+MIN_ASSESSED_WEIGHT = 0.5
 ASR_CONFIDENCE_MIN = 0.6
 PAUSE_S = 0.8
 MAX_EVIDENCE = 3
@@ -150,8 +158,10 @@ class EvidenceQuote(Model):
 class CompetencyScore(Model):
     id: str
     name: str
-    score: float = Field(ge=0, le=100)  # 1 decimal
-    level: int = Field(ge=1, le=5)
+    score: float | None = Field(default=None, ge=0, le=100)  # 1 decimal; None: not assessed
+    level: int | None = Field(default=None, ge=1, le=5)
+    assessed: bool = True
+    """False when no question of this interview probes the competency: no score, not in the overall."""
     anchor: str | None = None  # the behavioural anchor of the level (or the nearest level below)
     evidence: list[EvidenceQuote] = Field(default_factory=list, max_length=MAX_EVIDENCE)
     """1-3 quotes; empty only when no answered question probes the competency."""
@@ -169,7 +179,8 @@ class ScoreVersions(Model):
 
 
 class ScoreResult(Model):
-    overall_score: float
+    overall_score: float | None  # None only when no competency could be assessed
+    assessed_weight: float = 1.0  # the share of the profile's weight behind ``overall_score``
     recommendation: Recommendation
     review_reasons: list[str] = Field(default_factory=list)
     competencies: list[CompetencyScore]
@@ -488,8 +499,14 @@ def compose_reason(
     hits: list[str],
     star: dict[str, bool] | None,
     contributions: dict[str, float],
+    *,
+    assessed: bool = True,
 ) -> str:
     """One or two sentences quoting what the candidate said and naming the features that moved it."""
+    if not assessed:
+        if lang == "zh":
+            return f"评估理由：本次面试没有考察“{competency.name}”的问题，未评估，不计入总分。"
+        return f'Reason: no question of this interview probes "{competency.name}"; not assessed, not in the overall score.'
     labels = _LABELS[lang]
     ranked = sorted(((k, v) for k, v in contributions.items() if k != "baseline"), key=lambda kv: kv[1])
     plus = [labels[k] for k, v in reversed(ranked) if v >= 0.5][:2]
@@ -554,7 +571,9 @@ def level_of(score: float) -> int:
     return min(5, 1 + int(score // 20))
 
 
-def anchor_of(competency: Competency, level: int) -> str | None:
+def anchor_of(competency: Competency, level: int | None) -> str | None:
+    if level is None:
+        return None
     defined = [lv for lv in competency.anchors if lv <= level]
     return competency.anchors[max(defined)] if defined else None
 
@@ -586,25 +605,30 @@ def score_interview(
     answers: list[AnswerAnalysis],
     answer_features: dict[str, AnswerFeatures],
     *,
+    asked: list[str] | None = None,
     encoder: SentenceEncoder | None = None,
 ) -> ScoreResult:
     """Score every competency of the profile from the answers to its questions.
 
-    ``encoder`` (optional) ranks evidence sentences by similarity to the indicators; without it the
-    tie-break is the sentence's numbers and concrete verbs.
+    ``asked`` lists the question ids the interview asked (default: every profile question); see the
+    module doc for competencies no asked question probes. ``encoder`` (optional) ranks evidence
+    sentences by similarity to the indicators; without it the tie-break is the sentence's numbers and
+    concrete verbs.
     """
     model = load_scoring_model()
     nonverbal = profile.nonverbal_contributes
     by_question = {a.question_id: a for a in answers}
+    questions = [q for q in profile.questions if asked is None or q.id in asked]
+    probed = {cid for q in questions for cid in q.competencies}
     reasons: list[str] = []
     rows: list[list[float]] = []
     keys: list[tuple[str, str]] = []  # (competency id, question id) per row
     missing_by_row: list[dict[str, str]] = []
-    for question in profile.questions:
+    for question in questions:
         answer = by_question.get(question.id)
         features = answer_features.get(question.id)
         if answer is None:
-            reasons.append(f"{question.id}: no answer to a probed question")
+            reasons.append(f"{question.id}: no answer to an asked question")
             continue
         if features is None:
             reasons.append(f"{question.id}: the answer's text features are missing")
@@ -633,12 +657,16 @@ def score_interview(
     for competency in profile.competencies:
         idx = [i for i, (cid, _) in enumerate(keys) if cid == competency.id]
         qids = [keys[i][1] for i in idx]
-        if not idx:
-            reasons.append(f"{competency.id}: no answered question probes this competency")
+        assessed = competency.id in probed
+        score: float | None
+        contributions: dict[str, float] = {}
+        missing: dict[str, str] = {}
+        star = None
+        if not assessed:
+            score = None
+        elif not idx:
+            reasons.append(f"{competency.id}: no usable answer to the questions that probe it")
             score = 0.0
-            contributions: dict[str, float] = {}
-            missing: dict[str, str] = {}
-            star = None
         else:
             score = float(np.mean([scores[i] for i in idx]))
             per_row = [model.contributions(rows[i], float(scores[i])) for i in idx]
@@ -655,28 +683,39 @@ def score_interview(
             lang = _lang(by_question[qids[0]].transcript.language) if qids else "zh"
         candidates = [s for q in qids for s in sentences(by_question[q])]
         evidence, hits = select_evidence(candidates, competency, encoder)
-        level = level_of(score)
+        level = level_of(score) if score is not None else None
         result.append(
             CompetencyScore(
                 id=competency.id,
                 name=competency.name,
-                score=round(score, 1),
+                score=round(score, 1) if score is not None else None,
                 level=level,
+                assessed=assessed,
                 anchor=anchor_of(competency, level),
                 evidence=evidence,
                 contributions=contributions,
                 missing=missing,
                 question_ids=qids,
-                reason=compose_reason(lang, competency, evidence, hits, star, contributions),
+                reason=compose_reason(
+                    lang, competency, evidence, hits, star, contributions, assessed=assessed
+                ),
             )
         )
-    overall = round(sum(weights[c.id] * c.score for c in result), 1)
-    recommendation = profile.thresholds.recommend(overall)
+    scored = [c for c in result if c.score is not None]
+    share = sum(weights[c.id] for c in scored)
+    overall = round(sum(weights[c.id] * (c.score or 0.0) for c in scored) / share, 1) if share else None
+    if share < MIN_ASSESSED_WEIGHT:
+        reasons.append(
+            f"the asked questions assess {share:.0%} of the profile's competency weight"
+            f" (less than {MIN_ASSESSED_WEIGHT:.0%})"
+        )
+    recommendation = profile.thresholds.recommend(overall) if overall is not None else Recommendation.REVIEW
     if reasons:
         recommendation = Recommendation.REVIEW
     encoder_label = next((f.encoder for f in answer_features.values() if f.encoder), None)
     return ScoreResult(
         overall_score=overall,
+        assessed_weight=round(share, 4),
         recommendation=recommendation,
         review_reasons=list(dict.fromkeys(reasons)),
         competencies=result,

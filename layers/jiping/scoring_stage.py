@@ -1,9 +1,18 @@
-"""ScoreInterview: once every question of an interview has an analysed answer, score it.
+"""Scoring: once every question of an interview has an analysed answer, score it.
 
-Reads the job profile (per tenant and version), the answers' ``analysis.json`` files, computes the
-answer features with the sentence encoder and the competency scores (``jiping.scoring``), writes the
-result document (``{tenant}/{interview}/result.json``), marks the interview SCORED and returns the
-``interview.scored`` event. Idempotent: the same answers give the same event id and result.
+Three steps of the workflow, one container image (the sentence encoder lives there):
+
+- ``PlanScoring`` (``plan_scoring``): the interview's asked questions and, for each, the
+  ``analysis.json`` holding its answer: the items of the Map state.
+- ``AnalyseAnswers`` (a Map state, one ``AnalyseAnswer`` per question, ``analyse_answer``): the
+  answer's text features (``jiping.answer_features``: relevance with the encoder, indicators, STAR,
+  specificity), written to ``{tenant}/{interview}/features/{question_id}.json``.
+- ``ScoreInterview`` (``score_stage``): reads the job profile (per tenant and version), the answers
+  and their features, computes the competency scores (``jiping.scoring``), writes the result document
+  (``{tenant}/{interview}/result.json``) and the HTML report, marks the interview SCORED and returns
+  the ``interview.scored`` event. Without features (a direct run) it computes them itself.
+
+Idempotent: the same answers give the same feature files, event id and result.
 """
 
 from __future__ import annotations
@@ -11,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
+from jiping.answer_features import AnswerFeatures
 from jiping.answers import AnswerAnalysis
 from jiping.encoder import load_encoder
-from jiping.errors import NotFound
+from jiping.errors import InvalidInput, NotFound
 from jiping.models import DomainEvent, Interview, InterviewStatus, Model, ObjectLocation, StatusChange, utcnow
 from jiping.ports import InterviewRepository, ObjectStore
 from jiping.profiles import JobProfile
@@ -28,14 +38,103 @@ class ProfileSource(Protocol):
     def get(self, tenant_id: str, profile_id: str, version: int | None = None) -> JobProfile | None: ...
 
 
-class ScoreRequest(Model):
+class FeaturesRef(Model):
+    question_id: str
+    features_key: str
+
+
+class PlanScoringRequest(Model):
+    step: Literal["plan"] = "plan"
     tenant_id: str
     interview_id: str
     execution_id: str
 
 
+class AnalyseAnswerRequest(Model):
+    step: Literal["analyse"] = "analyse"
+    tenant_id: str
+    interview_id: str
+    question_id: str
+    analysis_key: str
+
+
+class ScoreRequest(Model):
+    step: Literal["score"] = "score"
+    tenant_id: str
+    interview_id: str
+    execution_id: str
+    features: list[FeaturesRef] = []  # from AnalyseAnswers; empty: computed here
+
+
 def result_key(tenant_id: str, interview_id: str) -> str:
     return f"{tenant_id}/{interview_id}/result.json"
+
+
+def features_key(tenant_id: str, interview_id: str, question_id: str) -> str:
+    return f"{tenant_id}/{interview_id}/features/{question_id}.json"
+
+
+def _interview_and_profile(
+    repo: InterviewRepository, profiles: ProfileSource, tenant_id: str, interview_id: str
+) -> tuple[Interview, JobProfile]:
+    interview = repo.get(tenant_id, interview_id)
+    if interview is None or interview.job_id is None:
+        raise NotFound(f"interview {interview_id} or its job")
+    profile = profiles.get(tenant_id, interview.job_id, interview.job_version)
+    if profile is None:
+        raise NotFound(f"job profile {interview.job_id} v{interview.job_version} of this tenant")
+    return interview, profile
+
+
+def _encoder(settings: ScoreSettings) -> Any:
+    return load_encoder(
+        Path(settings.encoder_model_dir) if settings.encoder_model_dir else None,
+        Path(settings.model_cache_dir) if settings.model_cache_dir else None,
+        settings.model_fetch,
+    )
+
+
+def plan_scoring(
+    request: PlanScoringRequest, repo: InterviewRepository, profiles: ProfileSource
+) -> dict[str, Any]:
+    """The Map's items: one ``AnalyseAnswerRequest`` per asked question that is in the profile."""
+    interview, profile = _interview_and_profile(repo, profiles, request.tenant_id, request.interview_id)
+    known = {q.id for q in profile.questions}
+    holder = {q: m.analysis_key for m in interview.media.values() if m.analysis_key for q in m.questions}
+    items = [
+        AnalyseAnswerRequest(
+            tenant_id=interview.tenant_id,
+            interview_id=interview.interview_id,
+            question_id=q.question_id,
+            analysis_key=holder[q.question_id],
+        ).model_dump()
+        for q in interview.questions
+        if q.question_id in known and q.question_id in holder
+    ]
+    return {"answers": items, "job_id": profile.id, "job_version": profile.version}
+
+
+def analyse_answer(
+    request: AnalyseAnswerRequest,
+    settings: ScoreSettings,
+    repo: InterviewRepository,
+    profiles: ProfileSource,
+    store: ObjectStore,
+) -> dict[str, Any]:
+    """One answer's text features, stored beside its analysis; returns a ``FeaturesRef``."""
+    _, profile = _interview_and_profile(repo, profiles, request.tenant_id, request.interview_id)
+    doc = store.get_json(ObjectLocation(bucket=settings.artifacts_bucket, key=request.analysis_key))
+    answers = [
+        AnswerAnalysis.model_validate(a) for a in doc["answers"] if a["question_id"] == request.question_id
+    ]
+    if len(answers) != 1:
+        raise InvalidInput(f"{len(answers)} answers to question {request.question_id} in its analysis")
+    features = answer_features_for(profile, answers, _encoder(settings))[request.question_id]
+    key = features_key(request.tenant_id, request.interview_id, request.question_id)
+    store.put_json(
+        ObjectLocation(bucket=settings.artifacts_bucket, key=key), features.model_dump(mode="json")
+    )
+    return FeaturesRef(question_id=request.question_id, features_key=key).model_dump()
 
 
 def score_stage(
@@ -46,25 +145,25 @@ def score_stage(
     store: ObjectStore,
 ) -> DomainEvent:
     started = time.perf_counter()
-    interview = repo.get(request.tenant_id, request.interview_id)
-    if interview is None or interview.job_id is None:
-        raise NotFound(f"interview {request.interview_id} or its job")
-    profile = profiles.get(request.tenant_id, interview.job_id, interview.job_version)
-    if profile is None:
-        raise NotFound(f"job profile {interview.job_id} v{interview.job_version} of this tenant")
+    interview, profile = _interview_and_profile(repo, profiles, request.tenant_id, request.interview_id)
     keys = sorted(m.analysis_key for m in interview.media.values() if m.analysis_key)
     answers = [
         AnswerAnalysis.model_validate(a)
         for key in keys
         for a in store.get_json(ObjectLocation(bucket=settings.artifacts_bucket, key=key))["answers"]
     ]
-    encoder = load_encoder(
-        Path(settings.encoder_model_dir) if settings.encoder_model_dir else None,
-        Path(settings.model_cache_dir) if settings.model_cache_dir else None,
-        settings.model_fetch,
-    )
-    features = answer_features_for(profile, answers, encoder)
-    result = score_interview(profile, answers, features, encoder=encoder)
+    encoder = _encoder(settings)
+    if request.features:
+        features = {
+            ref.question_id: AnswerFeatures.model_validate(
+                store.get_json(ObjectLocation(bucket=settings.artifacts_bucket, key=ref.features_key))
+            )
+            for ref in request.features
+        }
+    else:
+        features = answer_features_for(profile, answers, encoder)
+    asked = [q.question_id for q in interview.questions]
+    result = score_interview(profile, answers, features, asked=asked, encoder=encoder)
     versions = perception_versions(interview, settings, store)
     document = result_document(
         interview, profile, answers, features, result, time.perf_counter() - started, versions
@@ -163,6 +262,7 @@ def result_document(
         "job_id": profile.id,
         "job_version": profile.version,
         "overall_score": result.overall_score,
+        "assessed_weight": result.assessed_weight,
         "recommendation": result.recommendation.value,
         "review_reasons": result.review_reasons,
         "competencies": [c.model_dump(mode="json") for c in result.competencies],

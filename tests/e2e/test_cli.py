@@ -90,3 +90,27 @@ def test_evaluate_with_a_job_profile_and_answers_by_question(tmp_path):
     assert answer["question_id"] == "difficult_customer" and "补发" in answer["transcript"]["text"]
     assert doc["status"] == "SCORED" and 0 <= doc["overall_score"] <= 100
     assert {c["id"] for c in doc["competencies"]} >= {"customer_focus", "emotional_control"}
+    probed = {"customer_focus", "emotional_control", "problem_solving"}
+    assert {c["id"] for c in doc["competencies"] if c["assessed"]} == probed
+    assert all(c["score"] is None for c in doc["competencies"] if c["id"] not in probed)
+    assert 0 < doc["assessed_weight"] < 1
+    assert [q["question_id"] for q in doc["questions"]] == ["difficult_customer"]
+    assert doc["questions"][0]["relevance"]["value"] is not None and "flags" in doc
+    assert set(doc["versions"]) >= {"rubric", "scoring_model", "asr_model", "vision_model", "encoder"}
+    assert set(doc["timings"]) >= {"score_s", "total_s"}
+
+
+def test_demo_scores_the_sample_interview_against_the_demo_profile(tmp_path):
+    proc = _jiping("demo", "--out", str(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads(proc.stdout)
+    assert (doc["status"], doc["job_id"]) == ("SCORED", "demo-team-lead")
+    assert [c["assessed"] for c in doc["competencies"]] == [True] * 5
+    assert {q["question_id"] for q in doc["questions"]} == {"difficult_customer", "measurable_impact"}
+    # the strong sample answers: every competency level 4 or 5, reasons in the answer's language
+    assert all(c["level"] >= 4 for c in doc["competencies"]), doc["competencies"]
+    reasons = {c["id"]: c["reason"] for c in doc["competencies"]}
+    assert reasons["customer_focus"].startswith("评估理由") and reasons["impact"].startswith("Reason")
+    # the last answer's execution scored both answers: the Map ran over the two questions
+    assert any("AnalyseAnswers" in m["timings"] for m in doc["media"])
+    assert (tmp_path / doc["interview_id"] / "report.html").stat().st_size > 5_000

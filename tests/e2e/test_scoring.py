@@ -36,12 +36,21 @@ def test_a_profiled_interview_is_scored_with_evidence_and_published(cloud):
     result = run_upload(cloud, SAMPLE_MEDIA / "q1_zh.mp4", TENANT, "iv-scored")
     # THEN the execution scored the interview and published both events
     assert result.status == "SUCCEEDED", (result.error, result.cause)
-    assert [s["name"] for s in result.states()][-4:] == [
+    names = [s["name"] for s in result.states()]
+    assert names[names.index("AllAnswered?") :] == [
         "AllAnswered?",
+        "PlanScoring",
+        "AnalyseAnswers",
+        "AnalyseAnswer",  # the Map's one iteration: one asked question
         "ScoreInterview",
         "PublishScored",
         "Scored",
     ]
+    features_key = f"{TENANT}/iv-scored/features/difficult_customer.json"
+    stored = cloud.client("s3").get_object(
+        Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=features_key
+    )
+    assert json.loads(stored["Body"].read())["indicator_hits"]["problem_solving"] == ["安排补发"]
     row = interview_row(cloud, TENANT, "iv-scored")
     assert row.status is InterviewStatus.SCORED and row.overall_score is not None
     body = cloud.client("s3").get_object(
@@ -57,8 +66,10 @@ def test_a_profiled_interview_is_scored_with_evidence_and_published(cloud):
         for quote in scored[cid]["evidence"]:
             assert quote["text"] in transcript and 0 <= quote["start"] < quote["end"] <= 12.5
         assert scored[cid]["reason"].startswith("评估理由")
-    assert doc["recommendation"] == "review"  # the profile's other questions were not asked
-    assert any("no answer" in r for r in doc["review_reasons"])
+    # the profile's other questions were not asked: what only they probe is not assessed, not zero
+    assert all(c["score"] is None and not c["assessed"] for cid, c in scored.items() if cid not in probed)
+    assert doc["assessed_weight"] >= 0.5 and not any("no answer" in r for r in doc["review_reasons"])
+    assert doc["recommendation"] == profile.thresholds.recommend(doc["overall_score"]).value == "advance"
     assert doc["versions"]["asr_model"].startswith("whisper-base@sha256:")
     assert doc["versions"]["rubric"] == "customer-service@v1"
     types = sorted(e["detail-type"] for e in delivered_events(cloud, "iv-scored"))
@@ -78,7 +89,7 @@ def test_the_report_renders_in_a_real_browser(cloud, tmp_path):
     _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri())
     # THEN the rendered page holds the score, the highlighted evidence and the charts, and paints
     assert f"{row.overall_score:.1f}" in dom and "<mark>" in dom and dom.count("<svg") >= 2
-    assert "评估理由" in dom and "建议人工复核" in dom
+    assert "评估理由" in dom and "建议进入下一轮" in dom and "未评估" in dom
     assert shot.stat().st_size > 20_000
 
 

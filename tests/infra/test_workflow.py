@@ -40,6 +40,8 @@ def flatten(states: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for state in states.values():
         for branch in state.get("Branches", []):
             out |= flatten(branch["States"])
+        if "ItemProcessor" in state:
+            out |= flatten(state["ItemProcessor"]["States"])
     return out
 
 
@@ -52,7 +54,7 @@ def test_the_workflow_has_exactly_the_named_states(states: dict, branches: list)
     assert set(states) == {
         "ProbeMedia", "Accepted?", "PlanAnswers", "Analyse",
         "RecordTranscribed", "PublishTranscribed", "AllAnswered?", "Transcribed",
-        "ScoreInterview", "PublishScored", "Scored",
+        "PlanScoring", "AnalyseAnswers", "ScoreInterview", "PublishScored", "Scored",
         "RecordRejected", "PublishRejected", "Rejected",
         "RecordFailed", "PublishFailed", "Failed", "FailedUnrecorded",
     }  # fmt: skip
@@ -156,7 +158,7 @@ def test_every_lambda_task_retries_service_errors_and_transient_domain_errors(st
         for n, s in flatten(states).items()
         if s["Type"] == "Task" and "batch:submitJob" not in s["Resource"]
     }
-    assert len(lambda_tasks) == 13
+    assert len(lambda_tasks) == 15
     for name, task in lambda_tasks.items():
         service, transient = task["Retry"]
         assert set(service["ErrorEquals"]) == LAMBDA_SERVICE_ERRORS, name
@@ -168,13 +170,13 @@ def test_every_lambda_task_retries_service_errors_and_transient_domain_errors(st
 def test_every_failure_reaches_the_failure_path(states: dict, branches: list) -> None:
     # Top-level tasks and the Parallel catch everything; tasks inside a branch cannot leave it, so the
     # Parallel state's Catch covers them (a branch failure fails the Parallel).
-    catchers = {n: s for n, s in states.items() if s["Type"] in {"Task", "Parallel"}}
-    assert len(catchers) == 11
+    catchers = {n: s for n, s in states.items() if s["Type"] in {"Task", "Parallel", "Map"}}
+    assert len(catchers) == 13
     for name, state in catchers.items():
         (catch,) = state["Catch"]
         expected = "FailedUnrecorded" if name in FAILURE_RECORDERS else "RecordFailed"
         assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": expected}, name
-    for branch in branches:
+    for branch in [*branches, states["AnalyseAnswers"]["ItemProcessor"]]:
         assert all("Catch" not in s for s in branch["States"].values())
 
 
@@ -190,15 +192,27 @@ def test_the_last_answer_of_a_profiled_interview_goes_on_to_scoring(states: dict
     assert ready == {
         "Variable": "$.event.data.ready_to_score",
         "BooleanEquals": True,
-        "Next": "ScoreInterview",
+        "Next": "PlanScoring",
     }
     assert states["AllAnswered?"]["Default"] == "Transcribed"
-    score = states["ScoreInterview"]
-    assert score["Parameters"] == {
+    interview = {
         "tenant_id.$": "$.tenant_id",
         "interview_id.$": "$.interview_id",
         "execution_id.$": "$$.Execution.Id",
     }
+    plan = states["PlanScoring"]
+    assert plan["Parameters"] == {"step": "plan", **interview}
+    assert plan["ResultPath"] == "$.scoring" and plan["Next"] == "AnalyseAnswers"
+    # one AnalyseAnswer per asked question, a bounded number at once, their features collected
+    answers = states["AnalyseAnswers"]
+    assert answers["Type"] == "Map" and answers["ItemsPath"] == "$.scoring.answers"
+    assert answers["MaxConcurrency"] == 8 and answers["ResultPath"] == "$.scoring.features"
+    (analyse,) = answers["ItemProcessor"]["States"].values()
+    assert analyse["InputPath"] == "$" and analyse["ResultPath"] == "$" and analyse["End"] is True
+    assert analyse["Resource"] == plan["Resource"] == states["ScoreInterview"]["Resource"]  # one image
+    assert answers["Next"] == "ScoreInterview"
+    score = states["ScoreInterview"]
+    assert score["Parameters"] == {"step": "score", **interview, "features.$": "$.scoring.features"}
     assert score["ResultPath"] == "$.scored" and score["Next"] == "PublishScored"
     assert states["PublishScored"]["InputPath"] == "$.scored" and states["PublishScored"]["Next"] == "Scored"
     assert states["Scored"]["Type"] == "Succeed"

@@ -150,3 +150,20 @@ def test_stemmer_unifies_common_inflections() -> None:
     assert stem("communicated") == stem("communicating") == stem("communicate")
     assert stem("projects") == stem("project")
     assert stem("led") == stem("lead")
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "expected"),
+    [
+        ("我当天安排了补发。", "安排补发", (True, False)),
+        ("我以前处理过投诉。", "处理投诉", (True, False)),
+        ("我没有安排了补发。", "安排补发", (False, True)),  # negation still holds on the second pass
+        ("他们安排补发了吗", "安排补发", (True, False)),
+        ("我安排了人补发。", "安排补发", (False, False)),  # a real word between is not an aspect particle
+    ],
+)
+def test_aspect_particles_do_not_hide_a_chinese_indicator(text, phrase, expected) -> None:  # noqa: ANN001
+    from jiping.answer_features import _find_zh
+    from jiping.text import segment
+
+    assert _find_zh(segment(text, "zh"), phrase) == expected

@@ -74,3 +74,16 @@ def test_highlight_marks_every_occurrence_without_overlap():
 def test_radar_points_put_full_scores_on_the_radius():
     (x, y), *_ = radar_points([100, 50, 0])
     assert (x, y) == (150.0, 30.0)
+
+
+def test_a_competency_not_assessed_shows_as_such_and_stays_off_the_radar():
+    doc = _doc()
+    extra = {"id": "d", "name": "团队协作", "score": None, "level": None, "assessed": False,
+             "reason": "评估理由：本次面试没有考察“团队协作”的问题，未评估，不计入总分。", "evidence": []}  # fmt: skip
+    doc["competencies"].append(extra)
+    html = render_report(doc, title="客服专员", language="zh")
+    assert "未评估" in html and "团队协作" in html
+    radar = html[html.index('aria-label="radar"') : html.index("</svg>")]
+    assert "团队协作" not in radar and radar.count("<text") == 3
+    doc["overall_score"] = None
+    assert '<div class="overall">—</div>' in render_report(doc, title="t", language="zh")

@@ -250,6 +250,55 @@ def test_an_off_topic_answer_forces_review(profiles, encoder) -> None:  # noqa: 
     assert any("off-topic" in r for r in result.review_reasons)
 
 
+def test_competencies_no_asked_question_probes_are_not_assessed_and_stay_out_of_the_overall(
+    profiles,
+    encoder,  # noqa: ANN001
+) -> None:
+    profile = profiles["customer-service"]
+    answers = [answer("difficult_customer", ZH["strong"], "zh")]
+    features = answer_features_for(profile, answers, encoder)
+    result = score_interview(profile, answers, features, asked=["difficult_customer"], encoder=encoder)
+    probed = set(next(q for q in profile.questions if q.id == "difficult_customer").competencies)
+    weights = profile.normalised_weights()
+    assessed = [c for c in result.competencies if c.assessed]
+    assert {c.id for c in assessed} == probed
+    for c in result.competencies:
+        if c.id not in probed:
+            assert (c.score, c.level, c.evidence) == (None, None, [])
+            assert "未评估" in c.reason
+    share = sum(weights[c.id] for c in assessed)
+    assert result.assessed_weight == pytest.approx(share, abs=1e-3)
+    expected = sum(weights[c.id] * c.score for c in assessed) / share
+    assert result.overall_score == pytest.approx(expected, abs=0.06)
+    assert not any("no answer" in r for r in result.review_reasons)
+    # asked but unanswered is different: assessed, 0, and review
+    everything = score_interview(profile, answers, features, encoder=encoder)
+    assert all(c.assessed for c in everything.competencies)
+    assert everything.overall_score < result.overall_score
+    assert everything.recommendation == Recommendation.REVIEW
+
+
+def test_an_interview_assessing_under_half_the_weight_is_sent_to_review(encoder) -> None:  # noqa: ANN001
+    text = EN_PROFILE.replace("weight: 2", "weight: 3").replace(
+        "competencies: [calm, fixing]", "competencies: [calm]"
+    )
+    text += """  - id: root
+    text: Tell us how you found the cause of a recurring problem.
+    competencies: [fixing]
+"""
+    profile = profile_from_text(text.replace("thresholds: {advance: 70, review: 50}\n", "") +
+                                "thresholds: {advance: 70, review: 50}\n", "yaml")  # fmt: skip
+    answers = [answer("angry", EN_ANGRY, "en")]
+    result = score_interview(
+        profile, answers, answer_features_for(profile, answers, encoder), asked=["angry"], encoder=encoder
+    )
+    assert [c.assessed for c in result.competencies] == [True, False]
+    assert result.assessed_weight == pytest.approx(0.25)
+    assert result.overall_score == result.competencies[0].score
+    assert result.recommendation == Recommendation.REVIEW
+    assert any("25% of the profile" in r for r in result.review_reasons)
+
+
 # --- fairness -----------------------------------------------------------------------------------
 
 

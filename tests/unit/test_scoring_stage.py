@@ -1,0 +1,141 @@
+"""The three scoring steps of the workflow (PlanScoring, the AnalyseAnswer Map, ScoreInterview) on fakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jiping.errors import InvalidInput, NotFound
+from jiping.models import Interview, InterviewStatus, MediaRecord, ObjectLocation, Question, utcnow
+from jiping.profiles import JobProfile, bundled_profiles
+from jiping.scoring_stage import (
+    AnalyseAnswerRequest,
+    FeaturesRef,
+    PlanScoringRequest,
+    ScoreRequest,
+    analyse_answer,
+    plan_scoring,
+    score_stage,
+)
+from jiping.settings import ScoreSettings
+
+from tests.unit.test_scoring import EN, ZH, answer
+
+ROOT = Path(__file__).resolve().parents[2]
+BUCKET = "artifacts"
+
+
+class Profiles:
+    def __init__(self, profile: JobProfile) -> None:
+        self.profile = profile
+
+    def get(self, tenant_id: str, profile_id: str, version: int | None = None) -> JobProfile | None:
+        ok = tenant_id == "t1" and profile_id == self.profile.id and version in (None, self.profile.version)
+        return self.profile if ok else None
+
+
+@pytest.fixture
+def settings() -> ScoreSettings:
+    return ScoreSettings(
+        interviews_table="i", profiles_table="p", artifacts_bucket=BUCKET,
+        model_cache_dir=str(ROOT / ".cache" / "models"), model_fetch=False,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def profiles() -> Profiles:
+    return Profiles(bundled_profiles()["customer-service"])
+
+
+@pytest.fixture
+def interview(repo, store) -> Interview:  # noqa: ANN001
+    """Two asked questions answered by two clips, plus a question outside the profile, unanswered."""
+    now = utcnow()
+    media = {}
+    for media_id, qid, text in (
+        ("m1", "difficult_customer", ZH["strong"]),
+        ("m2", "explain_policy", ZH["vague"]),
+    ):
+        key = f"t1/iv/{media_id}/analysis.json"
+        a = answer(qid, text, "zh").model_copy(update={"media_id": media_id})
+        store.put_json(ObjectLocation(bucket=BUCKET, key=key), {"answers": [a.model_dump(mode="json")]})
+        media[media_id] = MediaRecord(media_id=media_id, status=InterviewStatus.TRANSCRIBED, key=f"u/{media_id}",
+                                      analysis_key=key, questions=[qid], updated_at=now)  # fmt: skip
+    row = Interview(
+        tenant_id="t1", interview_id="iv", job_id="customer-service", job_version=1,
+        questions=[Question(question_id=q) for q in ("difficult_customer", "explain_policy", "not_in_profile")],
+        status=InterviewStatus.TRANSCRIBED, created_at=now, updated_at=now, media=media,
+    )  # fmt: skip
+    repo.rows[("t1", "iv")] = row
+    return row
+
+
+def test_plan_lists_one_item_per_answered_profile_question(interview, repo, profiles) -> None:  # noqa: ANN001
+    plan = plan_scoring(
+        PlanScoringRequest(tenant_id="t1", interview_id="iv", execution_id="e"), repo, profiles
+    )
+    assert [(i["question_id"], i["analysis_key"], i["step"]) for i in plan["answers"]] == [
+        ("difficult_customer", "t1/iv/m1/analysis.json", "analyse"),
+        ("explain_policy", "t1/iv/m2/analysis.json", "analyse"),
+    ]
+    assert (plan["job_id"], plan["job_version"]) == ("customer-service", 1)
+
+
+def test_another_tenant_or_a_missing_profile_is_not_found(interview, repo, profiles) -> None:  # noqa: ANN001
+    with pytest.raises(NotFound):
+        plan_scoring(PlanScoringRequest(tenant_id="t2", interview_id="iv", execution_id="e"), repo, profiles)
+    repo.rows[("t1", "iv")].job_version = 7
+    with pytest.raises(NotFound):
+        plan_scoring(PlanScoringRequest(tenant_id="t1", interview_id="iv", execution_id="e"), repo, profiles)
+
+
+def test_scoring_from_the_maps_features_equals_scoring_in_one_step(
+    interview, repo, store, profiles, settings
+) -> None:  # noqa: ANN001, E501
+    plan = plan_scoring(
+        PlanScoringRequest(tenant_id="t1", interview_id="iv", execution_id="e"), repo, profiles
+    )
+    refs = [analyse_answer(AnalyseAnswerRequest.model_validate(i), settings, repo, profiles, store) for i in plan["answers"]]  # fmt: skip
+    assert [r["features_key"] for r in refs] == [
+        "t1/iv/features/difficult_customer.json",
+        "t1/iv/features/explain_policy.json",
+    ]
+    mapped = score_stage(
+        ScoreRequest(tenant_id="t1", interview_id="iv", execution_id="e",
+                     features=[FeaturesRef.model_validate(r) for r in refs]),
+        settings, repo, profiles, store,
+    )  # fmt: skip
+    mapped_doc = store.get_json(ObjectLocation(bucket=BUCKET, key="t1/iv/result.json"))
+    direct = score_stage(
+        ScoreRequest(tenant_id="t1", interview_id="iv", execution_id="e"), settings, repo, profiles, store
+    )
+    direct_doc = store.get_json(ObjectLocation(bucket=BUCKET, key="t1/iv/result.json"))
+    assert mapped.id == direct.id and mapped.data["overall_score"] == direct.data["overall_score"]
+    assert mapped_doc["competencies"] == direct_doc["competencies"]
+    assert repo.rows[("t1", "iv")].status is InterviewStatus.SCORED
+
+
+def test_an_analysis_without_the_question_is_refused(interview, repo, store, profiles, settings) -> None:  # noqa: ANN001
+    request = AnalyseAnswerRequest(tenant_id="t1", interview_id="iv", question_id="explain_policy",
+                                   analysis_key="t1/iv/m1/analysis.json")  # fmt: skip
+    with pytest.raises(InvalidInput, match="0 answers to question explain_policy"):
+        analyse_answer(request, settings, repo, profiles, store)
+    assert not any(k.endswith("explain_policy.json") for _, k in store.objects)
+
+
+def test_english_answers_are_analysed_in_english(repo, store, settings) -> None:  # noqa: ANN001
+    profile = bundled_profiles()["software-engineer"]
+    now = utcnow()
+    a = answer("measurable_impact", EN["strong"], "en")
+    store.put_json(ObjectLocation(bucket=BUCKET, key="k"), {"answers": [a.model_dump(mode="json")]})
+    repo.rows[("t1", "iv2")] = Interview(
+        tenant_id="t1", interview_id="iv2", job_id=profile.id, job_version=profile.version,
+        questions=[Question(question_id="measurable_impact")], status=InterviewStatus.TRANSCRIBED,
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    request = AnalyseAnswerRequest(
+        tenant_id="t1", interview_id="iv2", question_id="measurable_impact", analysis_key="k"
+    )
+    ref = analyse_answer(request, settings, repo, Profiles(profile), store)
+    features = store.get_json(ObjectLocation(bucket=BUCKET, key=ref["features_key"]))
+    assert features["language"] == "en" and "cut" in features["indicator_hits"]["impact"]
