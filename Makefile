@@ -8,9 +8,10 @@ MODELS := .cache/models
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 20
 
-.PHONY: setup models browser demo test unit integration e2e infra-tests synth lint format bench deploy clean
+NODE_TOOLS := .cache/node
+.PHONY: setup models browser node-tools demo test unit integration e2e infra-tests synth lint format bench deploy clean
 
-setup: $(STAMP) models browser ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
+setup: $(STAMP) models browser node-tools ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
@@ -28,6 +29,12 @@ browser: ## headless Chromium and a CJK font for the report (Debian packages; in
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; \
 	  else echo "Please install Chromium and a CJK font (Debian: apt-get install chromium fonts-wqy-microhei)"; exit 1; fi; }
+
+node-tools: $(NODE_TOOLS)/.installed ## the TypeScript Standard Webhooks library: an independent verifier for the tests
+
+$(NODE_TOOLS)/.installed:
+	npm install --silent --no-audit --no-fund --prefix $(NODE_TOOLS) standardwebhooks@1.1.1
+	touch $@
 
 demo: setup ## run the sample interview through the whole workflow on the local cloud
 	$(VENV)/bin/jiping demo

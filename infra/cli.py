@@ -32,6 +32,14 @@ DEMO_PROFILE = SAMPLE.parent / "demo_profile.yaml"  # the sample interview's job
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2, 64
 
 
+@dataclass(frozen=True)
+class Notify:
+    """Who hears about the interview: the EHR's webhook endpoint (default: the local EHR receiver)."""
+
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+
+
 class Console:
     """Progress on stderr, plain lines (readable in CI logs and terminals alike)."""
 
@@ -75,6 +83,7 @@ def evaluate(
     questions: Sequence[dict[str, Any]] = (),
     job_version: int | None = None,
     profile: Any = None,
+    notify: Notify = Notify(),
 ) -> tuple[dict[str, Any], int]:
     """Run one interview (answer clips, or one video with a question timeline) through the local cloud.
 
@@ -105,6 +114,10 @@ def evaluate(
                 DynamoProfileRepository(
                     cloud.client("dynamodb"), cloud.outputs[constants.OUTPUT_PROFILES_TABLE]
                 ).put(tenant, profile)
+        endpoint = _register_webhook(cloud, tenant, notify)
+        console.say(
+            f"webhook endpoint {endpoint.url} (tenant {tenant!r}) gets {', '.join(endpoint.event_types)}"
+        )
         create_interview(
             repo, tenant, interview_id, job, [Question.model_validate(q) for q in questions], job_version
         )
@@ -166,6 +179,13 @@ def evaluate(
                     "timings": {s["name"]: s.get("seconds") for s in result.states()},
                 }
             )
+        cloud.drain()  # the webhook queue: DeliverWebhooks has made and attempted its deliveries
+        webhooks = _deliveries(cloud, tenant, interview_id, endpoint)
+        for w in webhooks:
+            last = w["attempts"][-1] if w["attempts"] else {}
+            console.say(
+                f"webhook {w['event_type']} -> {w['url']}: {w['status']} ({last.get('status_code') or last.get('error')})"
+            )
         score = None
         if interview.result_key:
             body = artifacts.get_object(
@@ -204,12 +224,38 @@ def evaluate(
         "versions": score["versions"] if score else None,
         "media": media_docs,
         "answers": answers,
+        "webhooks": webhooks,
         "status_history": [h.model_dump(mode="json", exclude_none=True) for h in interview.status_history],
         "timings": (score["timings"] if score else {}) | {"total_s": round(time.perf_counter() - started, 3)},
         "output_dir": str(target),
     }
     (target / "result.json").write_text(json.dumps(document, ensure_ascii=False, indent=2))
     return document, code
+
+
+def _register_webhook(cloud: Any, tenant: str, notify: Notify) -> Any:
+    """The tenant's endpoint "cli": the URL given, or the local EHR receiver with a fresh secret."""
+    from jiping.adapters.http import UrlPolicy
+    from jiping.adapters.webhook_store import DynamoWebhookStore
+    from jiping.webhooks import new_secret, register_endpoint
+
+    secret = notify.webhook_secret or new_secret()
+    url = notify.webhook_url or cloud.ehr.url
+    if notify.webhook_url is None:
+        cloud.ehr.secrets[:] = [secret]
+    store = DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE])
+    local = UrlPolicy(allow_http=True, allow_private=True)  # the local cloud's functions allow the same
+    return register_endpoint(store, tenant, "cli", url, validate_url=local.check_url, secret=secret,
+                             description="jiping evaluate")  # fmt: skip
+
+
+def _deliveries(cloud: Any, tenant: str, interview_id: str, endpoint: Any) -> list[dict[str, Any]]:
+    from jiping.adapters.webhook_store import DynamoWebhookStore
+    from jiping.webhooks import summary
+
+    store = DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE])
+    found = [d for d in store.list_deliveries(tenant, endpoint.endpoint_id) if d.interview_id == interview_id]
+    return [summary(d) | {"url": endpoint.url} for d in sorted(found, key=lambda d: d.created_at)]
 
 
 def _reason(result: Any) -> str | None:
@@ -273,6 +319,11 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
             print(f"      {c['reason']}", file=stream)
         for reason in document["review_reasons"]:
             print(f"    review: {reason}", file=stream)
+    for w in document.get("webhooks", []):
+        last = w["attempts"][-1] if w["attempts"] else {}
+        outcome = f"HTTP {last['status_code']}" if last.get("status_code") else last.get("error")
+        print(f"\n  Webhook {w['event_type']} -> {w['url']}: {w['status']} after {len(w['attempts'])} attempt(s), "
+              f"{outcome}, webhook-id {w['delivery_id']}", file=stream)  # fmt: skip
     print(f"\nOutputs: {document['output_dir']}/ (result.json, *.transcript.json, *.analysis.json, functions.log)",
           file=stream)  # fmt: skip
     print(f"Total: {document['timings']['total_s']:.1f}s", file=stream)
@@ -288,6 +339,22 @@ class Job:
     version: int | None = None
     questions: dict[str, str] = field(default_factory=dict)  # question id -> text, from the profile
     profile: Any = None  # the JobProfile, when --job named a profile file
+
+
+def notify_from(webhook_url: str | None, webhook_secret: str | None) -> Notify:
+    """``--webhook-url/--webhook-secret``: an http(s) URL, and a whsec_ secret when given."""
+    from jiping.webhooks import WebhookError, check_secret
+
+    if webhook_url is not None and not re.match(r"https?://[^/\s]+", webhook_url):
+        raise UsageError(f"--webhook-url takes an http(s) URL, not {webhook_url!r}")
+    if webhook_secret is not None:
+        if webhook_url is None:
+            raise UsageError("--webhook-secret goes with --webhook-url (the local EHR gets a new secret)")
+        try:
+            check_secret(webhook_secret)
+        except WebhookError as exc:
+            raise UsageError(f"--webhook-secret: {exc.detail}") from None
+    return Notify(webhook_url, webhook_secret)
 
 
 def resolve_job(value: str) -> Job:
@@ -340,13 +407,14 @@ def _run(
     questions: Sequence[dict[str, Any]] = (),
     job_version: int | None = None,
     profile: Any = None,
+    notify: Notify = Notify(),
 ) -> int:
     missing = [str(v) for v in videos if not v.is_file()]
     if missing:
         print(f"jiping: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     console = Console()
-    document, code = evaluate(videos, job, tenant, out, console, questions, job_version, profile)
+    document, code = evaluate(videos, job, tenant, out, console, questions, job_version, profile, notify)
     if as_json:
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -382,6 +450,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="JSON list of questions: {question_id, text?, media_id?} per clip, or {question_id, start_s, "
         "end_s?} entries forming the question timeline of one video",
     )
+    ev.add_argument(
+        "--webhook-url", help="the EHR endpoint to sign deliveries to (default: the local EHR receiver)"
+    )
+    ev.add_argument("--webhook-secret", help="its whsec_ secret (default: a new one)")
     demo = sub.add_parser("demo", help="evaluate the sample interview in events/media/")
     demo.add_argument("--out", type=Path, default=Path("out") / "demo")
     demo.add_argument("--json", action="store_true")
@@ -390,10 +462,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             job = resolve_job(args.job)
             videos, questions = plan_inputs(list(args.videos), args.answer, args.questions, job)
+            notify = notify_from(args.webhook_url, args.webhook_secret)
         except UsageError as exc:
             print(f"jiping: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        return _run(videos, job.job_id, args.tenant, args.out, args.json, questions, job.version, job.profile)
+        return _run(
+            videos, job.job_id, args.tenant, args.out, args.json, questions, job.version, job.profile, notify
+        )
     sample = [c for c in json.loads(SAMPLE.read_text()) if c.get("quality", "strong") == "strong"]
     job = resolve_job(str(DEMO_PROFILE))
     clips, questions = plan_inputs(

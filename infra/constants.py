@@ -23,6 +23,8 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "StartEvaluation": "start_evaluation.handler",
     "PlanAnswers": "plan_answers.handler",
     "Api": "api.handler",
+    "DeliverWebhooks": "deliver_webhooks.handler",
+    "RetryWebhooks": "retry_webhooks.handler",
 }
 # Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): CPU transcription
 # and vision of short clips (the same entrypoints as the Batch jobs), and the speech features.
@@ -46,6 +48,10 @@ AUDIO_FEATURES_MEMORY_MB = 2048
 AUDIO_FEATURES_TIMEOUT_S = 300
 SCORE_MEMORY_MB = 2048
 SCORE_TIMEOUT_S = 120
+WEBHOOK_BATCH_SIZE = 4
+WEBHOOK_TIMEOUT_S = 15  # per attempt (Standard Webhooks: 15-30 s)
+WEBHOOK_FUNCTION_TIMEOUT_S = 300  # a batch of events, each to a few endpoints, at most 15 s per attempt
+WEBHOOK_SWEEP_MINUTES = 1
 ANSWER_MAP_CONCURRENCY = 8  # answers of one interview analysed at once (AnalyseAnswers Map)
 STARTER_BATCH_SIZE = 10
 BUFFER_VISIBILITY_TIMEOUT_S = 6 * LAMBDA_TIMEOUT_S
@@ -75,6 +81,9 @@ OUTPUT_ARTIFACTS_BUCKET = "ArtifactsBucketName"
 OUTPUT_INTERVIEWS_TABLE = "InterviewsTableName"
 OUTPUT_IDEMPOTENCY_TABLE = "IdempotencyTableName"
 OUTPUT_PROFILES_TABLE = "ProfilesTableName"
+OUTPUT_WEBHOOKS_TABLE = "WebhooksTableName"
+OUTPUT_WEBHOOK_DLQ = "WebhookDeadLetterQueueUrl"
+OUTPUT_ALERTS_TOPIC = "AlertsTopicArn"
 OUTPUT_STATE_MACHINE = "EvaluateInterviewStateMachineArn"
 OUTPUT_EVENT_BUS = "EventBusName"
 OUTPUT_BUFFER_QUEUE = "UploadBufferQueueUrl"

@@ -87,14 +87,20 @@ def acknowledge_grants(
     read: Sequence[IBucket] = (),
     write: Sequence[IBucket] = (),
     table_write: bool = False,
+    indexed_tables: Sequence[IConstruct] = (),
 ) -> None:
     """Acknowledge, on ONE role, each wildcard its bucket/table grants produce (and only those)."""
     findings: dict[str, str] = {}
+    for table in indexed_tables:
+        logical_id = Stack.of(table).get_logical_id(table.node.default_child)  # type: ignore[arg-type]
+        findings[f"Resource::<{logical_id}.Arn>/index/*"] = (
+            f"Table {table.node.id}: the grant covers its indexes by pattern (the index names are ours)."
+        )
     if read:
         findings.update(_READ_OBJECTS)
     if write:
         findings.update(_WRITE_OBJECTS)
-    if write or table_write:
+    if write or table_write or indexed_tables:
         findings.update(_KMS_WRITE)
     for bucket in [*read, *write]:
         logical_id = Stack.of(bucket).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]

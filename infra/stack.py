@@ -84,6 +84,12 @@ class JipingStack(Stack):
             state_machine=self.workflow.state_machine,
         )
         self.api = Api(self, "Api", handler=self.compute.api)
+        self.delivery.connect_webhooks(
+            deliver=self.compute.deliver_webhooks,
+            retry=self.compute.retry_webhooks,
+            table=self.storage.webhooks,
+            api_base_url=self.api.url,
+        )
 
         Tags.of(self).add("project", constants.SERVICE_NAME)
         Tags.of(self).add("data-classification", "personal")

@@ -37,10 +37,11 @@ def load_event(name: str) -> dict:
     return json.loads((EVENTS / name).read_text())
 
 
-def delivered_events(cloud: Any, interview: str, output: str = "WebhookQueueUrl") -> list[dict[str, Any]]:
-    """The events a delivery queue holds for one interview; those are consumed, the others left visible."""
+def delivered_events(cloud: Any, interview: str, output: str | None = None) -> list[dict[str, Any]]:
+    """The events a queue holds for one interview (the local cloud's tap of the bus, or the queue named by
+    ``output``); those are consumed, the others left visible."""
     sqs = cloud.client("sqs")
-    url = cloud.outputs[output]
+    url = cloud.outputs[output] if output else cloud.event_tap_url
     found: list[dict[str, Any]] = []
     others: list[str] = []
     for _ in range(100):

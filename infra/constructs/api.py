@@ -49,6 +49,7 @@ class Api(Construct):
             auto_deploy=True,
             access_log_settings=_AccessLogSettings(access_logs),
         )
+        self.url = self.stage.url  # https://{api id}.execute-api.{region}.amazonaws.com/
         integration = integrations.HttpLambdaIntegration("ApiIntegration", handler)
         for path, method in (
             ("/v1/health", apigwv2.HttpMethod.GET),

@@ -210,6 +210,14 @@ class Compute(Construct):
         )
         storage.interviews.grant_read_data(self.api)
 
+        # Webhook delivery; its table, queues, schedule and grants are wired by Delivery.connect_webhooks.
+        self.deliver_webhooks = self.zip_function(
+            "DeliverWebhooks", timeout_s=constants.WEBHOOK_FUNCTION_TIMEOUT_S
+        )
+        self.retry_webhooks = self.zip_function(
+            "RetryWebhooks", timeout_s=constants.WEBHOOK_FUNCTION_TIMEOUT_S
+        )
+
         self.plan_answers = self.zip_function(
             "PlanAnswers",
             environment={

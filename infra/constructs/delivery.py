@@ -1,22 +1,29 @@
-"""Domain events: the custom bus, and the queues that buffer webhook delivery and WeCom notices.
+"""Domain events: the custom bus, the queues that buffer webhook delivery and WeCom notices, and the
+webhook delivery itself (``connect_webhooks``: the SQS consumer, the retry sweeper every minute, the
+dead-letter queue of exhausted deliveries, the operators' alerts topic).
 
-Consumers (webhook sender, WeCom notifier) come in a later issue; the queues already hold events.
+The WeCom notifier comes in a later change; its queue already holds events.
 """
 
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Duration
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import constants
-from infra.nag import acknowledge
+from infra.nag import acknowledge, acknowledge_grants
 
 DOMAIN_EVENT_PREFIX = "interview."
-DELIVERY_VISIBILITY_TIMEOUT_S = 6 * constants.LAMBDA_TIMEOUT_S
+DELIVERY_VISIBILITY_TIMEOUT_S = 6 * constants.WEBHOOK_FUNCTION_TIMEOUT_S
 DLQ_RETENTION = Duration.days(14)
 
 
@@ -95,9 +102,69 @@ class Delivery(Construct):
         # Created by the operator (see README); read access is granted to the WeCom notifier when it lands.
         self.wecom_secret = secretsmanager.Secret.from_secret_name_v2(self, "WecomSecret", wecom_secret_name)
 
+        # Exhausted webhook deliveries (every retry failed), for operators; each stays replayable by API.
+        self.webhook_dead_letters = sqs.Queue(
+            self,
+            "WebhookDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+        )
+        acknowledge(
+            self.webhook_dead_letters,
+            "AwsSolutions-SQS3",
+            "This queue IS a dead-letter queue: the webhook deliveries whose every attempt failed.",
+        )
+        # Operators subscribe to alerts (a webhook endpoint disabled, ...); encrypted with the SNS key.
+        self.alerts = sns.Topic(
+            self,
+            "Alerts",
+            display_name="Jiping alerts",
+            enforce_ssl=True,
+            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+        )
+
         for name, value in (
             (constants.OUTPUT_EVENT_BUS, self.bus.event_bus_name),
+            (constants.OUTPUT_WEBHOOK_DLQ, self.webhook_dead_letters.queue_url),
+            (constants.OUTPUT_ALERTS_TOPIC, self.alerts.topic_arn),
             (constants.OUTPUT_WEBHOOK_QUEUE, self.webhook_queue.queue_url),
             (constants.OUTPUT_WECOM_QUEUE, self.wecom_queue.queue_url),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
+
+    def connect_webhooks(
+        self,
+        *,
+        deliver: lambda_.Function,
+        retry: lambda_.Function,
+        table: dynamodb.ITable,
+        api_base_url: str,
+    ) -> None:
+        """The webhook queue feeds ``deliver``; ``retry`` sweeps due deliveries every minute."""
+        environment = {
+            "WEBHOOKS_TABLE": table.table_name,
+            "WEBHOOK_DEAD_LETTER_QUEUE_URL": self.webhook_dead_letters.queue_url,
+            "ALERTS_TOPIC_ARN": self.alerts.topic_arn,
+            "API_BASE_URL": api_base_url,
+            "WEBHOOK_TIMEOUT_S": str(constants.WEBHOOK_TIMEOUT_S),
+        }
+        for fn in (deliver, retry):
+            for key, value in environment.items():
+                fn.add_environment(key, value)
+            table.grant_read_write_data(fn)
+            self.webhook_dead_letters.grant_send_messages(fn)
+            self.alerts.grant_publish(fn)
+            assert fn.role is not None
+            acknowledge_grants(fn.role, indexed_tables=[table])
+        deliver.add_event_source(
+            sources.SqsEventSource(
+                self.webhook_queue, batch_size=constants.WEBHOOK_BATCH_SIZE, report_batch_item_failures=True
+            )
+        )
+        events.Rule(
+            self,
+            "RetryWebhooksEveryMinute",
+            schedule=events.Schedule.rate(Duration.minutes(constants.WEBHOOK_SWEEP_MINUTES)),
+            targets=[targets.LambdaFunction(retry, retry_attempts=2, max_event_age=Duration.minutes(5))],
+        )

@@ -70,6 +70,19 @@ class Storage(Construct):
             partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="profile_version", type=dynamodb.AttributeType.STRING),
         )
+        # Webhook endpoints and deliveries, per tenant (sort key "endpoint#…" / "delivery#…"); the sparse
+        # "Due" index holds the pending deliveries by next attempt time (jiping.adapters.webhook_store).
+        self.webhooks = self._table(
+            "WebhooksTable",
+            partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+        )
+        self.webhooks.add_global_secondary_index(
+            index_name="Due",
+            partition_key=dynamodb.Attribute(name="due", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="next_attempt_at", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
         # Powertools idempotency layout: key_attr="id", expiry_attr="expiration".
         self.idempotency = self._table(
             "IdempotencyTable",
@@ -83,6 +96,7 @@ class Storage(Construct):
             (constants.OUTPUT_INTERVIEWS_TABLE, self.interviews.table_name),
             (constants.OUTPUT_IDEMPOTENCY_TABLE, self.idempotency.table_name),
             (constants.OUTPUT_PROFILES_TABLE, self.profiles.table_name),
+            (constants.OUTPUT_WEBHOOKS_TABLE, self.webhooks.table_name),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
 

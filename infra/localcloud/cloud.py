@@ -19,10 +19,12 @@ are not enforced; function timeouts are not enforced.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -38,6 +40,7 @@ from botocore.config import Config
 from infra import constants
 from infra.localcloud import moto_patches
 from infra.localcloud.deploy import Deployment
+from infra.localcloud.receivers import EhrReceiver
 from infra.localcloud.runtime import LocalContainer, LocalFunction
 from infra.localcloud.template import REGION, Template
 
@@ -61,6 +64,8 @@ _PROCESS_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+LOCAL_API_URL = "http://127.0.0.1:8787"  # where `jiping serve` listens by default
+EVENT_TAP_QUEUE = "localcloud-event-tap"
 
 
 def local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
@@ -75,10 +80,14 @@ def local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
     }
     vision = {"FACE_MODEL_DIR": "", "POSE_MODEL_DIR": "", "MODEL_CACHE_DIR": str(model_cache)}
     score = {"ENCODER_MODEL_DIR": "", "MODEL_CACHE_DIR": str(model_cache)}
+    # Local receivers listen on http://127.0.0.1: allowed here only (AWS refuses both, see jiping.adapters.http).
+    webhooks = {"WEBHOOK_ALLOW_HTTP": "true", "WEBHOOK_ALLOW_PRIVATE": "true", "API_BASE_URL": LOCAL_API_URL}
     return {
         constants.TRANSCRIBE_FUNCTION: asr,
         constants.VISION_FUNCTION: vision,
         constants.SCORE_FUNCTION: score,
+        "DeliverWebhooks": webhooks,
+        "RetryWebhooks": webhooks,
         "batch:*": asr | vision,
     }
 
@@ -173,12 +182,15 @@ class LocalCloud:
         retry_scale: float = 0.01,
         redelivery_seconds: float = 0.2,
         synth_cache: Path | None = None,
+        schedule_scale: float = 1.0,
     ) -> None:
         self._context = dict(context or {})
         self._model_cache = model_cache or (REPO / ".cache" / "models")
         self._retry_scale = retry_scale
         self._redelivery = redelivery_seconds
         self._synth_cache = synth_cache
+        self._schedule_scale = schedule_scale
+        self.schedules: list[tuple[str, list[str]]] = []
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
         self._stop = threading.Event()
@@ -193,6 +205,8 @@ class LocalCloud:
         self._faults_lock = threading.Lock()
         self.template: Template | None = None
         self.outputs: dict[str, str] = {}
+        self.ehr = EhrReceiver()  # the local EHR: webhook endpoints registered locally point here
+        self.event_tap_url = ""  # every domain event, for tests and tools (local only, not in the stack)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -217,6 +231,7 @@ class LocalCloud:
         self._mock = mock_aws(config=_MOTO_CONFIG)  # type: ignore[call-overload]
         self._mock.start()
         moto_patches.install(self._dispatch_lambda, self._run_batch_job, self._retry_scale)
+        self.ehr.start()
         try:
             self._deploy()
         except Exception:
@@ -228,6 +243,7 @@ class LocalCloud:
         for t in self._pollers:
             t.join(timeout=10)
         self._pollers.clear()
+        self.ehr.stop()
         moto_patches.uninstall()
         if self._mock is not None:
             self._mock.stop()
@@ -252,10 +268,51 @@ class LocalCloud:
         deployment = Deployment(tpl, self.client)
         deployment.apply()
         self.functions = deployment.functions
+        self.schedules = deployment.schedules
         self.containers = deployment.containers
         self.job_definitions = deployment.job_definitions
-        self._start_event_source_mappings(tpl)
         self.outputs = {k: str(v) for k, v in tpl.outputs().items()}
+        self._tap_events()
+        self._start_event_source_mappings(tpl)
+        self._start_schedules()
+
+    def _start_schedules(self) -> None:
+        """Fire each scheduled rule's Lambda targets at its rate (``schedule_scale`` shortens it)."""
+        for expression, arns in self.schedules:
+            match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours)\)", expression)
+            if not match:
+                raise ValueError(
+                    f"the local cloud runs rate(N minutes|hours) schedules only, not {expression}"
+                )
+            seconds = int(match[1]) * (60 if match[2].startswith("minute") else 3600) * self._schedule_scale
+            for arn in arns:
+                fn = next(f for f in self.functions.values() if arn.endswith(f":{f.name}") or arn == f.name)
+                thread = threading.Thread(target=self._tick, args=(fn, seconds), name=f"schedule-{fn.construct_id}",
+                                          daemon=True)  # fmt: skip
+                thread.start()
+                self._pollers.append(thread)
+
+    def _tick(self, fn: LocalFunction, seconds: float) -> None:
+        lam = self.client("lambda")
+        while not self._stop.wait(seconds):
+            event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+            with contextlib.suppress(Exception):  # a schedule keeps firing, as EventBridge does
+                lam.invoke(FunctionName=fn.name, Payload=json.dumps(event).encode())
+
+    def _tap_events(self) -> None:
+        """A queue that receives every event on the domain bus (what the tests read what was published from)."""
+        sqs, events = self.client("sqs"), self.client("events")
+        self.event_tap_url = sqs.create_queue(QueueName=EVENT_TAP_QUEUE)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=self.event_tap_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        bus = self.outputs[constants.OUTPUT_EVENT_BUS]
+        events.put_rule(
+            Name="localcloud-tap",
+            EventBusName=bus,
+            EventPattern=json.dumps({"source": [constants.EVENT_SOURCE]}),
+        )
+        events.put_targets(Rule="localcloud-tap", EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
 
     def _start_event_source_mappings(self, tpl: Template) -> None:
         for res in tpl.of_type("AWS::Lambda::EventSourceMapping"):
@@ -491,10 +548,10 @@ class LocalCloud:
         return sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]
 
     def drain(self, timeout: float = 30) -> None:
-        """Wait until the buffer queues are empty and no poller is delivering."""
+        """Wait until the queues with consumers (uploads, webhooks) are empty and no poller is delivering."""
         sqs = self.client("sqs")
         deadline = time.monotonic() + timeout
-        urls = [self.outputs[constants.OUTPUT_BUFFER_QUEUE]]
+        urls = [self.outputs[constants.OUTPUT_BUFFER_QUEUE], self.outputs[constants.OUTPUT_WEBHOOK_QUEUE]]
         while time.monotonic() < deadline:
             counts = [
                 sqs.get_queue_attributes(

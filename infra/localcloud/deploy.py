@@ -25,6 +25,7 @@ class Deployment:
         self.functions: dict[str, LocalFunction] = {}
         self.containers: dict[str, LocalContainer] = {}
         self.job_definitions: dict[str, tuple[LocalContainer, dict[str, str]]] = {}
+        self.schedules: list[tuple[str, list[str]]] = []  # (rate expression, target ARNs)
         self._role = f"arn:aws:iam::{ACCOUNT}:role/local-execution-role"
 
     def apply(self) -> None:
@@ -33,6 +34,7 @@ class Deployment:
         self._deploy_buckets(tpl)
         self._deploy_tables(tpl)
         self._deploy_queues(tpl)
+        self._deploy_topics(tpl)
         self._deploy_events(tpl)
         self._deploy_functions(tpl)
         self._deploy_batch(tpl)
@@ -113,6 +115,11 @@ class Deployment:
                     f"queues with unresolvable dead-letter targets: {[r.logical_id for r in pending]}"
                 )
 
+    def _deploy_topics(self, tpl: Template) -> None:
+        sns = self.client("sns")
+        for res in tpl.of_type("AWS::SNS::Topic"):
+            sns.create_topic(Name=res.attributes["TopicName"])
+
     def _deploy_events(self, tpl: Template) -> None:
         events = self.client("events")
         for res in tpl.of_type("AWS::Events::EventBus"):
@@ -125,6 +132,13 @@ class Deployment:
             bus = props.get("EventBusName", "default")
             if isinstance(bus, str) and bus.startswith("arn:"):
                 bus = bus.rsplit("/", 1)[-1]
+            if "ScheduleExpression" in props:  # moto keeps it; LocalCloud's ticker fires its targets
+                events.put_rule(Name=res.ref, ScheduleExpression=props["ScheduleExpression"],
+                                State=props.get("State", "ENABLED"))  # fmt: skip
+                self.schedules.append(
+                    (props["ScheduleExpression"], [t["Arn"] for t in props.get("Targets", [])])
+                )
+                continue
             events.put_rule(
                 Name=res.ref,
                 EventBusName=bus,

@@ -113,6 +113,10 @@ class Template:
         if rtype == "AWS::Events::EventBus":
             name = _given(props, "Name") or _slug(f"{stack}-{lid}", 256)
             return name, {"Arn": f"{arn}:events:{REGION}:{ACCOUNT}:event-bus/{name}", "Name": name}
+        if rtype == "AWS::SNS::Topic":
+            name = _given(props, "TopicName") or _slug(f"{stack}-{lid}", 256)
+            topic_arn = f"{arn}:sns:{REGION}:{ACCOUNT}:{name}"
+            return topic_arn, {"TopicArn": topic_arn, "TopicName": name}
         if rtype == "AWS::Events::Rule":
             name = _slug(f"{stack}-{lid}", 64)
             return name, {"Arn": f"{arn}:events:{REGION}:{ACCOUNT}:rule/{name}"}

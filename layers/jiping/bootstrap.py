@@ -15,7 +15,7 @@ from jiping.adapters.dynamodb import DynamoInterviewRepository
 from jiping.adapters.eventbridge import EventBridgePublisher
 from jiping.adapters.s3 import S3ObjectStore
 from jiping.adapters.stepfunctions import StepFunctionsStarter
-from jiping.settings import PublishSettings, StarterSettings
+from jiping.settings import PublishSettings, StarterSettings, WebhookSettings
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
 
@@ -39,3 +39,25 @@ def event_publisher(settings: PublishSettings) -> EventBridgePublisher:
 
 def workflow_starter(settings: StarterSettings) -> StepFunctionsStarter:
     return StepFunctionsStarter(client("stepfunctions"), settings.state_machine_arn)
+
+
+def webhooks(settings: WebhookSettings) -> Any:
+    """The webhook service: its store, the SSRF-guarded sender, the dead-letter queue and alerts."""
+    from jiping.adapters.http import HttpxSender, UrlPolicy
+    from jiping.adapters.notify import SnsAlerts, SqsDeadLetters
+    from jiping.adapters.webhook_store import DynamoWebhookStore
+    from jiping.webhooks import Webhooks
+
+    base = settings.api_base_url.rstrip("/")
+    policy = UrlPolicy(allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private)
+    return Webhooks(
+        DynamoWebhookStore(settings.webhooks_table, region=boto3.session.Session().region_name),
+        HttpxSender(policy),
+        SqsDeadLetters(client("sqs"), settings.webhook_dead_letter_queue_url),
+        SnsAlerts(client("sns"), settings.alerts_topic_arn),
+        links=lambda e: {
+            "interview": f"{base}/v1/interviews/{e.interview_id}",
+            "report": f"{base}/v1/interviews/{e.interview_id}/report",
+        },
+        timeout_s=settings.webhook_timeout_s,
+    )

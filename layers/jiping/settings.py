@@ -81,6 +81,17 @@ class PublishSettings(_Settings):
     event_source: str = "jiping"
 
 
+class WebhookSettings(_Settings):
+    webhooks_table: str
+    webhook_dead_letter_queue_url: str
+    alerts_topic_arn: str
+    api_base_url: str = ""  # links in bodies: {api_base_url}/v1/interviews/{id}[/report]
+    webhook_timeout_s: float = Field(default=15.0, gt=0, le=30)
+    webhook_allow_http: bool = False  # local receivers only: AWS sends to https endpoints alone
+    webhook_allow_private: bool = False  # local receivers only: private addresses are refused (SSRF)
+    webhook_sweep_limit: int = Field(default=500, ge=1)
+
+
 class StarterSettings(_Settings):
     state_machine_arn: str
     uploads_prefix: str = "uploads/"

@@ -114,3 +114,7 @@ def test_demo_scores_the_sample_interview_against_the_demo_profile(tmp_path):
     # the last answer's execution scored both answers: the Map ran over the two questions
     assert any("AnalyseAnswers" in m["timings"] for m in doc["media"])
     assert (tmp_path / doc["interview_id"] / "report.html").stat().st_size > 5_000
+    # the local EHR received the signed interview.scored webhook, once
+    (hook,) = doc["webhooks"]
+    assert (hook["event_type"], hook["status"]) == ("interview.scored", "delivered")
+    assert hook["attempts"][-1]["status_code"] == 204 and hook["delivery_id"].startswith("msg_")

@@ -48,3 +48,51 @@ def test_api_routes_health_and_proxy_to_the_api_function_with_access_logs(synth:
     (stage,) = synth.resources("AWS::ApiGatewayV2::Stage").values()
     assert stage["Properties"]["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][1] == "Arn"
     assert constants.OUTPUT_API_URL in synth.raw["Outputs"]
+
+
+def test_webhook_queue_feeds_deliver_webhooks_with_partial_batch_failures(synth: Synth) -> None:
+    fn_id, fn = synth.resource("AWS::Lambda::Function", "ComputeDeliverWebhooks")
+    queue_id, queue = synth.resource("AWS::SQS::Queue", "DeliveryWebhookQueue43")
+    mappings = [m["Properties"] for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
+                if m["Properties"]["FunctionName"] == {"Ref": fn_id}]  # fmt: skip
+    (mapping,) = mappings
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == constants.WEBHOOK_BATCH_SIZE
+    # SQS -> Lambda: the visibility timeout is at least 6x the function timeout
+    assert queue["Properties"]["VisibilityTimeout"] >= 6 * fn["Properties"]["Timeout"]
+
+
+def test_retry_webhooks_runs_every_minute_and_both_functions_share_the_settings(synth: Synth) -> None:
+    retry_id, retry = synth.resource("AWS::Lambda::Function", "ComputeRetryWebhooks")
+    _, deliver = synth.resource("AWS::Lambda::Function", "ComputeDeliverWebhooks")
+    _, rule = synth.resource("AWS::Events::Rule", "DeliveryRetryWebhooksEveryMinute")
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
+    assert rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [retry_id, "Arn"]}
+    table_id, table = synth.resource("AWS::DynamoDB::Table", "StorageWebhooksTable")
+    (gsi,) = table["Properties"]["GlobalSecondaryIndexes"]
+    assert gsi["IndexName"] == "Due" and [k["AttributeName"] for k in gsi["KeySchema"]] == [
+        "due",
+        "next_attempt_at",
+    ]
+    for fn in (retry, deliver):
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert env["WEBHOOKS_TABLE"] == {"Ref": table_id} and env["WEBHOOK_TIMEOUT_S"] == "15"
+        # AWS sends to https endpoints on public addresses only: the local allowances stay off
+        assert "WEBHOOK_ALLOW_HTTP" not in env and "WEBHOOK_ALLOW_PRIVATE" not in env
+        assert not any("whsec_" in str(v) for v in env.values())
+
+
+def test_exhausted_deliveries_and_alerts_have_their_own_encrypted_destinations(synth: Synth) -> None:
+    dlq_id, dlq = synth.resource("AWS::SQS::Queue", "DeliveryWebhookDeadLetters")
+    assert dlq["Properties"]["SqsManagedSseEnabled"] is True
+    topic_id, topic = synth.resource("AWS::SNS::Topic", "DeliveryAlerts")
+    assert "alias/aws/sns" in str(topic["Properties"]["KmsMasterKeyId"])
+    policies = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in synth.resources("AWS::SNS::TopicPolicy").values()
+    ]
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+               for statements in policies for s in statements)  # fmt: skip
+    assert synth.raw["Outputs"][constants.OUTPUT_WEBHOOK_DLQ]["Value"] == {"Ref": dlq_id}
+    assert synth.raw["Outputs"][constants.OUTPUT_ALERTS_TOPIC]["Value"] == {"Ref": topic_id}

@@ -56,3 +56,22 @@ def test_an_answer_to_a_question_outside_the_profile_is_refused():
 def test_nothing_to_evaluate_is_refused():
     with pytest.raises(UsageError, match="nothing to evaluate"):
         plan_inputs([], [], None, Job("j"))
+
+
+def test_webhook_options_are_checked_before_anything_runs() -> None:
+    from jiping.webhooks import new_secret
+
+    from infra.cli import Notify, UsageError, notify_from
+
+    secret = new_secret()
+    assert notify_from("https://ehr.example.com/hooks", secret) == Notify(
+        "https://ehr.example.com/hooks", secret
+    )
+    assert notify_from(None, None) == Notify()
+    for url, sec, why in (
+        ("ehr.example.com", None, r"takes an http\(s\) URL"),
+        ("https://ehr.example.com", "hunter2", "starts with whsec_"),
+        (None, secret, "goes with --webhook-url"),
+    ):
+        with pytest.raises(UsageError, match=why):
+            notify_from(url, sec)

@@ -1,0 +1,398 @@
+"""Webhooks: Standard Webhooks signatures, the retry schedule, 410, exhaustion, replay, SSRF."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from jiping.adapters.http import UrlPolicy
+from jiping.models import DomainEvent
+from jiping.webhooks import (
+    MAX_ATTEMPTS,
+    RETRY_SCHEDULE_S,
+    Delivery,
+    DeliveryStatus,
+    EndpointStatus,
+    Response,
+    WebhookEndpoint,
+    WebhookError,
+    Webhooks,
+    check_secret,
+    delivery_id,
+    enable_endpoint,
+    new_secret,
+    register_endpoint,
+    retry_after_seconds,
+    rotate_secret,
+)
+
+T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+class Store:
+    def __init__(self) -> None:
+        self.endpoints: dict[tuple[str, str], str] = {}
+        self.deliveries: dict[tuple[str, str], str] = {}
+
+    def put_endpoint(self, e: WebhookEndpoint) -> None:
+        self.endpoints[(e.tenant_id, e.endpoint_id)] = e.model_dump_json()
+
+    def get_endpoint(self, t: str, eid: str) -> WebhookEndpoint | None:
+        raw = self.endpoints.get((t, eid))
+        return WebhookEndpoint.model_validate_json(raw) if raw else None
+
+    def list_endpoints(self, t: str) -> list[WebhookEndpoint]:
+        return [
+            WebhookEndpoint.model_validate_json(v) for (tt, _), v in sorted(self.endpoints.items()) if tt == t
+        ]
+
+    def delete_endpoint(self, t: str, eid: str) -> None:
+        self.endpoints.pop((t, eid), None)
+
+    def create_delivery(self, d: Delivery) -> bool:
+        if (d.tenant_id, d.delivery_id) in self.deliveries:
+            return False
+        self.put_delivery(d)
+        return True
+
+    def put_delivery(self, d: Delivery) -> None:
+        self.deliveries[(d.tenant_id, d.delivery_id)] = d.model_dump_json()
+
+    def get_delivery(self, t: str, did: str) -> Delivery | None:
+        raw = self.deliveries.get((t, did))
+        return Delivery.model_validate_json(raw) if raw else None
+
+    def list_deliveries(self, t: str, endpoint_id: str | None = None) -> list[Delivery]:
+        out = [Delivery.model_validate_json(v) for (tt, _), v in self.deliveries.items() if tt == t]
+        return [d for d in out if endpoint_id in (None, d.endpoint_id)]
+
+    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        out = [Delivery.model_validate_json(v) for v in self.deliveries.values()]
+        due = [
+            d
+            for d in out
+            if d.status is DeliveryStatus.PENDING and d.next_attempt_at and d.next_attempt_at <= now
+        ]
+        return sorted(due, key=lambda d: d.next_attempt_at)[:limit]
+
+
+class Receiver:
+    """Answers from a script of responses (then 200), recording what it was sent."""
+
+    def __init__(self, *script: Response) -> None:
+        self.script = list(script)
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+
+    def post(self, url: str, headers: dict[str, str], body: bytes, timeout_s: float) -> Response:
+        assert timeout_s == 15.0
+        self.requests.append((url, headers, body))
+        return self.script.pop(0) if self.script else Response(status_code=200, latency_ms=3)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.items: list = []
+
+    def send(self, delivery: Delivery) -> None:
+        self.items.append(delivery.delivery_id)
+
+    def endpoint_disabled(self, endpoint: WebhookEndpoint) -> None:
+        self.items.append((endpoint.endpoint_id, endpoint.disabled_reason))
+
+
+def event(n: int = 1, type_: str = "interview.scored", tenant: str = "acme") -> DomainEvent:
+    return DomainEvent(
+        id=f"evt_{n}", type=type_, time=T0, tenant_id=tenant, interview_id=f"iv-{n}",
+        data={"overall_score": 81.5, "recommendation": "advance", "transcripts": [{"question_id": "q1", "text": "我…"}],
+              "result": {"bucket": "b", "key": "acme/iv-1/result.json"}},
+    )  # fmt: skip
+
+
+def setup(*script: Response, include_transcripts: bool = False, rng: float = 0.5):  # noqa: ANN201
+    store, receiver, clock, dlq, alerts = Store(), Receiver(*script), Clock(), Recorder(), Recorder()
+    endpoint = register_endpoint(store, "acme", "ehr", "https://ehr.example.com/hooks", validate_url=lambda u: u,
+                                 include_transcripts=include_transcripts, now=T0)  # fmt: skip
+    hooks = Webhooks(store, receiver, dlq, alerts, clock=clock, rng=lambda: rng,
+                     links=lambda e: {"interview": f"https://api.example.com/v1/interviews/{e.interview_id}"})  # fmt: skip
+    return hooks, store, receiver, clock, dlq, alerts, endpoint
+
+
+def spec_verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """Standard Webhooks v1 verification written from the spec, independent of the signer."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(
+        v == "v1" and hmac.compare_digest(sig, expected)
+        for v, _, sig in (s.partition(",") for s in headers["webhook-signature"].split(" "))
+    )
+
+
+# --- signatures -----------------------------------------------------------------------------------
+
+
+def test_deliveries_verify_with_the_spec_and_with_the_svix_library() -> None:
+    from svix.webhooks import Webhook as SvixWebhook
+
+    hooks, _, receiver, _, _, _, endpoint = setup()
+    hooks.fan_out(event())
+    ((_, headers, body),) = receiver.requests
+    secret = endpoint.secrets[0].secret
+    assert spec_verify(secret, headers, body)
+    assert not spec_verify(secret, headers, body.replace(b"81.5", b"99.5"))
+    assert not spec_verify(new_secret(), headers, body)
+    # svix checks the timestamp against its own clock: sign a fresh copy for it
+    fresh = datetime.now(UTC)
+    from jiping.webhooks import headers_for
+
+    delivery = hooks.store.list_deliveries("acme")[0]
+    SvixWebhook(secret).verify(body, headers_for(delivery, [secret], fresh))
+    assert headers["webhook-id"] == delivery_id("evt_1", "ehr") and headers["webhook-timestamp"] == str(
+        int(T0.timestamp())
+    )
+
+
+def test_a_rotated_secret_signs_beside_the_old_one_until_the_old_one_expires() -> None:
+    hooks, store, receiver, clock, _, _, endpoint = setup()
+    old = endpoint.secrets[0].secret
+    rotated = rotate_secret(store, "acme", "ehr", now=T0, overlap=timedelta(hours=24))
+    new = rotated.secrets[-1].secret
+    hooks.fan_out(event(1))
+    _, headers, body = receiver.requests[-1]
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    assert spec_verify(old, headers, body) and spec_verify(new, headers, body)
+    clock.now = T0 + timedelta(hours=25)
+    hooks.fan_out(event(2))
+    _, headers, body = receiver.requests[-1]
+    assert spec_verify(new, headers, body) and not spec_verify(old, headers, body)
+
+
+NODE_VERIFY = """
+const { Webhook } = require("standardwebhooks");
+const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const out = input.cases.map(({ secret, body, headers }) => {
+  try { new Webhook(secret).verify(body, headers); return "ok"; } catch (e) { return e.message; }
+});
+console.log(JSON.stringify(out));
+"""
+
+
+def test_deliveries_verify_with_the_typescript_reference_library() -> None:
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from jiping.webhooks import headers_for
+
+    root = Path(__file__).resolve().parents[2] / ".cache" / "node"
+    node = shutil.which("node")
+    assert node and (root / "node_modules" / "standardwebhooks").is_dir(), (
+        "run `make node-tools` (part of make setup)"
+    )
+    hooks, store, _, _, _, _, endpoint = setup()
+    rotated = rotate_secret(store, "acme", "ehr", now=T0)
+    hooks.fan_out(event())
+    delivery = store.list_deliveries("acme")[0]
+    now = datetime.now(UTC)  # the library checks the timestamp against its own clock
+    headers = headers_for(delivery, rotated.active_secrets(now), now)
+    tampered = delivery.body.replace("81.5", "99.5")
+    cases = [
+        {"secret": endpoint.secrets[0].secret, "body": delivery.body, "headers": headers},  # the old secret
+        {"secret": rotated.secrets[-1].secret, "body": delivery.body, "headers": headers},  # the new one
+        {"secret": rotated.secrets[-1].secret, "body": tampered, "headers": headers},
+        {"secret": new_secret(), "body": delivery.body, "headers": headers},
+    ]
+    proc = subprocess.run([node, "-e", NODE_VERIFY], input=json.dumps({"cases": cases}), capture_output=True,
+                          text=True, env={"NODE_PATH": str(root / "node_modules")}, timeout=60, check=True)  # fmt: skip
+    assert json.loads(proc.stdout) == [
+        "ok",
+        "ok",
+        "No matching signature found",
+        "No matching signature found",
+    ]
+
+
+@pytest.mark.parametrize("bad", ["plain", "whsec_!!!", "whsec_" + base64.b64encode(b"short").decode()])
+def test_a_secret_that_is_not_whsec_base64_of_24_to_64_bytes_is_refused(bad: str) -> None:
+    with pytest.raises(WebhookError) as exc:
+        check_secret(bad)
+    assert exc.value.code == "INVALID_SECRET"
+    assert check_secret(new_secret()).startswith("whsec_")
+
+
+# --- retries --------------------------------------------------------------------------------------
+
+
+def test_a_receiver_failing_five_times_then_succeeding_gets_one_accepted_delivery_on_schedule() -> None:
+    fails = [
+        Response(status_code=503, latency_ms=5),
+        Response(error="timeout after 15 s", latency_ms=15000),
+    ] * 2
+    hooks, store, receiver, clock, dlq, _, _ = setup(*fails, Response(status_code=500, latency_ms=4))
+    hooks.fan_out(event())
+    for _ in range(20):  # the sweeper, every minute of a day
+        d = store.list_deliveries("acme")[0]
+        if d.next_attempt_at is None:
+            break
+        clock.now = d.next_attempt_at
+        hooks.retry_due()
+    (d,) = store.list_deliveries("acme")
+    assert d.status is DeliveryStatus.DELIVERED and len(d.attempts) == 6 and dlq.items == []
+    accepted = [r for r, a in zip(receiver.requests, d.attempts, strict=True) if a.status_code == 200]
+    assert len(accepted) == 1
+    assert len({h["webhook-id"] for _, h, _ in receiver.requests}) == 1  # the same id every time
+    assert len({b for _, _, b in receiver.requests}) == 1  # and the same bytes
+    gaps = [(b.at - a.at).total_seconds() for a, b in zip(d.attempts, d.attempts[1:], strict=False)]
+    assert gaps == list(RETRY_SCHEDULE_S[:5])  # rng 0.5: no jitter
+    assert d.attempts[1].error == "timeout after 15 s" and d.attempts[0].status_code == 503
+
+
+def test_jitter_stays_within_twenty_percent() -> None:
+    for r, factor in ((0.0, 0.8), (1.0, 1.2)):
+        hooks, store, *_ = setup(Response(status_code=500), rng=r)
+        hooks.fan_out(event())
+        (d,) = store.list_deliveries("acme")
+        assert (d.next_attempt_at - T0).total_seconds() == pytest.approx(RETRY_SCHEDULE_S[0] * factor)
+
+
+def test_retry_after_is_honoured_when_longer_than_the_schedule() -> None:
+    hooks, store, *_ = setup(Response(status_code=429, retry_after="3600"))
+    hooks.fan_out(event())
+    (d,) = store.list_deliveries("acme")
+    assert d.next_attempt_at == T0 + timedelta(seconds=3600)
+    assert retry_after_seconds("Sun, 22 Nov 2026 09:00:00 GMT", T0) == 3600
+    assert retry_after_seconds("soon", T0) is None
+
+
+def test_410_disables_the_endpoint_with_an_alert_and_no_new_deliveries_are_made() -> None:
+    hooks, store, receiver, _, dlq, alerts, _ = setup(Response(status_code=410))
+    hooks.fan_out(event(1))
+    assert store.get_endpoint("acme", "ehr").status is EndpointStatus.DISABLED
+    assert alerts.items == [("ehr", "the endpoint answered 410 Gone")]
+    assert store.list_deliveries("acme")[0].status is DeliveryStatus.DISCARDED
+    assert hooks.fan_out(event(2)) == [] and len(receiver.requests) == 1
+
+
+def test_exhausted_deliveries_go_to_the_dead_letter_queue_and_replay_with_the_same_id() -> None:
+    hooks, store, receiver, clock, dlq, _, _ = setup(*[Response(status_code=502)] * MAX_ATTEMPTS)
+    hooks.fan_out(event())
+    while (d := store.list_deliveries("acme")[0]).next_attempt_at is not None:
+        clock.now = d.next_attempt_at
+        hooks.retry_due()
+    assert d.status is DeliveryStatus.EXHAUSTED and len(d.attempts) == MAX_ATTEMPTS
+    assert (d.attempts[-1].at - d.attempts[0].at) >= timedelta(hours=24)
+    assert dlq.items == [d.delivery_id]
+    replayed = hooks.replay("acme", d.delivery_id)
+    assert replayed.status is DeliveryStatus.DELIVERED and replayed.replays == 1
+    assert (
+        receiver.requests[-1][1]["webhook-id"] == d.delivery_id
+        and receiver.requests[-1][2] == receiver.requests[0][2]
+    )
+    with pytest.raises(WebhookError) as exc:
+        hooks.replay("other-tenant", d.delivery_id)
+    assert exc.value.code == "DELIVERY_NOT_FOUND"
+
+
+def test_an_endpoint_failing_for_five_days_is_disabled_and_resumes_when_enabled() -> None:
+    hooks, store, receiver, clock, _, alerts, _ = setup(*[Response(status_code=500)] * 40)
+    for day in range(6):
+        clock.now = T0 + timedelta(days=day)
+        hooks.fan_out(event(day))
+    endpoint = store.get_endpoint("acme", "ehr")
+    assert endpoint.status is EndpointStatus.DISABLED and alerts.items == [
+        ("ehr", "no successful delivery for 5 days")
+    ]
+    sent = len(receiver.requests)
+    clock.now += timedelta(days=2)
+    hooks.retry_due()
+    assert len(receiver.requests) == sent  # disabled: pending deliveries wait
+    receiver.script.clear()
+    enable_endpoint(store, "acme", "ehr")
+    hooks.retry_due()
+    assert len(receiver.requests) > sent
+
+
+def test_a_redelivered_event_makes_no_second_delivery() -> None:
+    hooks, store, receiver, *_ = setup()
+    hooks.fan_out(event())
+    assert hooks.fan_out(event()) == []
+    assert len(receiver.requests) == 1 and len(store.list_deliveries("acme")) == 1
+
+
+# --- bodies ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("opted_in", [False, True])
+def test_the_body_carries_the_summary_and_links_and_transcripts_only_on_opt_in(opted_in: bool) -> None:
+    hooks, _, receiver, *_ = setup(include_transcripts=opted_in)
+    hooks.fan_out(event())
+    body = json.loads(receiver.requests[0][2])
+    assert body["type"] == "interview.scored" and body["data"]["overall_score"] == 81.5
+    assert body["data"]["links"]["interview"].endswith("/v1/interviews/iv-1")
+    assert "result" not in body["data"]  # our bucket's keys stay inside
+    assert ("transcripts" in body["data"]) is opted_in
+
+
+def test_endpoints_subscribe_to_event_types() -> None:
+    hooks, store, receiver, *_ = setup()
+    register_endpoint(store, "acme", "ehr", "https://e.example.com", validate_url=lambda u: u,
+                      event_types=["interview.rejected"], now=T0)  # fmt: skip
+    hooks.fan_out(event(1, "interview.scored"))
+    hooks.fan_out(event(2, "interview.rejected"))
+    assert [json.loads(b)["type"] for _, _, b in receiver.requests] == ["interview.rejected"]
+    with pytest.raises(WebhookError) as exc:
+        register_endpoint(
+            store, "acme", "x", "https://e.example.com", validate_url=lambda u: u, event_types=["x.y"]
+        )
+    assert exc.value.code == "UNKNOWN_EVENT_TYPE"
+
+
+# --- SSRF -----------------------------------------------------------------------------------------
+
+
+def _policy(*addresses: str, **kw: bool) -> UrlPolicy:
+    return UrlPolicy(resolver=lambda host, port: list(addresses), **kw)
+
+
+@pytest.mark.parametrize(
+    ("url", "addresses", "code"),
+    [
+        ("http://ehr.example.com/h", ["93.184.216.34"], "URL_NOT_HTTPS"),
+        ("ftp://ehr.example.com/h", ["93.184.216.34"], "URL_NOT_HTTPS"),
+        ("https://user:pw@ehr.example.com/h", ["93.184.216.34"], "URL_HAS_CREDENTIALS"),
+        ("https://ehr.example.com/h", ["10.0.0.8"], "URL_PRIVATE_ADDRESS"),
+        ("https://ehr.example.com/h", ["93.184.216.34", "192.168.1.1"], "URL_PRIVATE_ADDRESS"),
+        ("https://metadata.example.com/", ["169.254.169.254"], "URL_PRIVATE_ADDRESS"),
+        ("https://localhost/", ["127.0.0.1"], "URL_PRIVATE_ADDRESS"),
+        ("https://v6.example.com/", ["::1"], "URL_PRIVATE_ADDRESS"),
+        ("https://v6.example.com/", ["::ffff:10.1.2.3"], "URL_PRIVATE_ADDRESS"),
+        ("https://v6.example.com/", ["fd00::1"], "URL_PRIVATE_ADDRESS"),
+        ("https://ehr.example.com:99999/", ["93.184.216.34"], "URL_BAD_PORT"),
+    ],
+)
+def test_urls_a_webhook_must_not_reach_are_refused_with_a_code(
+    url: str, addresses: list[str], code: str
+) -> None:
+    with pytest.raises(WebhookError) as exc:
+        _policy(*addresses).check_url(url)
+    assert exc.value.code == code
+
+
+def test_public_https_urls_pass_and_local_receivers_need_both_allowances() -> None:
+    assert _policy("93.184.216.34").check_url("https://ehr.example.com/h") == "https://ehr.example.com/h"
+    local = "http://127.0.0.1:8080/h"
+    with pytest.raises(WebhookError):
+        _policy("127.0.0.1", allow_http=True).check_url(local)
+    assert _policy("127.0.0.1", allow_http=True, allow_private=True).check_url(local) == local
