@@ -16,23 +16,15 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
-from jiping.models import DomainEvent
+from jiping.models import EventEnvelope
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import WebhookSettings, load
 from jiping.webhooks import ALL_EVENTS
-from pydantic import BaseModel, Field, Json
-
-
-class DomainEventEnvelope(BaseModel):
-    """The EventBridge envelope, only what is used (the emulator leaves out ``account``)."""
-
-    detail_type: str = Field(alias="detail-type")
-    source: str
-    detail: DomainEvent
+from pydantic import Json
 
 
 class DomainEventRecord(SqsRecordModel):
-    body: Json[DomainEventEnvelope]  # type: ignore[assignment]
+    body: Json[EventEnvelope]  # type: ignore[assignment]
 
 
 processor = BatchProcessor(event_type=EventType.SQS, model=DomainEventRecord)

@@ -28,16 +28,24 @@ from infra import constants
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "events" / "media" / "sample_interview.json"
-DEMO_PROFILE = SAMPLE.parent / "demo_profile.yaml"  # the sample interview's job
+DEMO_PROFILE = SAMPLE.parent / "demo_profile.yaml"
+DEMO_HR = ("zhangsan",)  # the demo's HR owner (a WeCom userid at the local stand-in)
+DEMO_CANDIDATE = (
+    "wmDemoCandidate0001"  # the demo candidate's WeCom external contact id  # the sample interview's job
+)
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2, 64
 
 
 @dataclass(frozen=True)
 class Notify:
-    """Who hears about the interview: the EHR's webhook endpoint (default: the local EHR receiver)."""
+    """Who hears about the interview: the EHR's webhook endpoint (default: the local EHR receiver), and
+    in WeCom the HR owners and the candidate (through the local WeCom stand-in, or ``wecom_api_base``)."""
 
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    hr_wecom_users: tuple[str, ...] = ()
+    candidate_wecom_id: str | None = None
+    wecom_api_base: str | None = None
 
 
 class Console:
@@ -90,7 +98,7 @@ def evaluate(
     Returns the result document and the exit code.
     """
     from jiping.adapters.dynamodb import DynamoInterviewRepository
-    from jiping.models import ObjectLocation, Question, Transcript
+    from jiping.models import ObjectLocation, Question, Transcript, WecomRecipients
     from jiping.stages import create_interview
 
     from infra.localcloud.cloud import LocalCloud
@@ -118,9 +126,17 @@ def evaluate(
         console.say(
             f"webhook endpoint {endpoint.url} (tenant {tenant!r}) gets {', '.join(endpoint.event_types)}"
         )
-        create_interview(
-            repo, tenant, interview_id, job, [Question.model_validate(q) for q in questions], job_version
+        if notify.wecom_api_base:
+            cloud.overrides["NotifyWecom"] = cloud.overrides.get("NotifyWecom", {}) | {
+                "WECOM_API_BASE": notify.wecom_api_base
+            }
+        recipients = WecomRecipients(
+            hr_user_ids=list(notify.hr_wecom_users), candidate_external_userid=notify.candidate_wecom_id
         )
+        create_interview(
+            repo, tenant, interview_id, job, [Question.model_validate(q) for q in questions], job_version,
+            recipients,
+        )  # fmt: skip
         console.say(f"interview {interview_id} created for job {job!r} (tenant {tenant!r})")
         uploads = []
         for i, video in enumerate(videos):
@@ -179,8 +195,14 @@ def evaluate(
                     "timings": {s["name"]: s.get("seconds") for s in result.states()},
                 }
             )
-        cloud.drain()  # the webhook queue: DeliverWebhooks has made and attempted its deliveries
+        cloud.drain()  # the webhook and WeCom queues: deliveries made and attempted, notices sent or skipped
         webhooks = _deliveries(cloud, tenant, interview_id, endpoint)
+        wecom = _notices(cloud, tenant, interview_id)
+        for n in wecom:
+            console.say(
+                f"wecom {n['channel']} {n['recipient']}: {n['status']}"
+                + (f" ({n['reason']})" if n["reason"] else "")
+            )
         for w in webhooks:
             last = w["attempts"][-1] if w["attempts"] else {}
             console.say(
@@ -225,6 +247,7 @@ def evaluate(
         "media": media_docs,
         "answers": answers,
         "webhooks": webhooks,
+        "wecom": wecom,
         "status_history": [h.model_dump(mode="json", exclude_none=True) for h in interview.status_history],
         "timings": (score["timings"] if score else {}) | {"total_s": round(time.perf_counter() - started, 3)},
         "output_dir": str(target),
@@ -256,6 +279,14 @@ def _deliveries(cloud: Any, tenant: str, interview_id: str, endpoint: Any) -> li
     store = DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE])
     found = [d for d in store.list_deliveries(tenant, endpoint.endpoint_id) if d.interview_id == interview_id]
     return [summary(d) | {"url": endpoint.url} for d in sorted(found, key=lambda d: d.created_at)]
+
+
+def _notices(cloud: Any, tenant: str, interview_id: str) -> list[dict[str, Any]]:
+    from jiping.adapters.wecom_store import DynamoWecomStore
+
+    store = DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE])
+    notices = sorted(store.for_interview(tenant, interview_id), key=lambda n: (n.at, n.channel))
+    return [n.model_dump(mode="json") for n in notices]
 
 
 def _reason(result: Any) -> str | None:
@@ -324,6 +355,9 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
         outcome = f"HTTP {last['status_code']}" if last.get("status_code") else last.get("error")
         print(f"\n  Webhook {w['event_type']} -> {w['url']}: {w['status']} after {len(w['attempts'])} attempt(s), "
               f"{outcome}, webhook-id {w['delivery_id']}", file=stream)  # fmt: skip
+    for n in document.get("wecom", []):
+        why = f" ({n['reason']})" if n.get("reason") else ""
+        print(f"  WeCom {n['channel']} -> {n['recipient']}: {n['status']}{why}", file=stream)
     print(f"\nOutputs: {document['output_dir']}/ (result.json, *.transcript.json, *.analysis.json, functions.log)",
           file=stream)  # fmt: skip
     print(f"Total: {document['timings']['total_s']:.1f}s", file=stream)
@@ -341,10 +375,26 @@ class Job:
     profile: Any = None  # the JobProfile, when --job named a profile file
 
 
-def notify_from(webhook_url: str | None, webhook_secret: str | None) -> Notify:
-    """``--webhook-url/--webhook-secret``: an http(s) URL, and a whsec_ secret when given."""
+def notify_from(
+    webhook_url: str | None,
+    webhook_secret: str | None,
+    hr_wecom_users: Sequence[str] = (),
+    candidate_wecom_id: str | None = None,
+    wecom_api_base: str | None = None,
+) -> Notify:
+    """``--webhook-url/--webhook-secret`` (an http(s) URL, and a whsec_ secret when given) and the WeCom
+    options (member ids, an http(s) API base)."""
+    from jiping.models import WecomRecipients
     from jiping.webhooks import WebhookError, check_secret
 
+    try:
+        WecomRecipients(hr_user_ids=list(hr_wecom_users), candidate_external_userid=candidate_wecom_id)
+    except ValueError as exc:
+        raise UsageError(
+            f"--hr-wecom-user: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}"
+        ) from None
+    if wecom_api_base is not None and not re.match(r"https?://[^/\s]+", wecom_api_base):
+        raise UsageError(f"--wecom-api-base takes an http(s) URL, not {wecom_api_base!r}")
     if webhook_url is not None and not re.match(r"https?://[^/\s]+", webhook_url):
         raise UsageError(f"--webhook-url takes an http(s) URL, not {webhook_url!r}")
     if webhook_secret is not None:
@@ -354,7 +404,7 @@ def notify_from(webhook_url: str | None, webhook_secret: str | None) -> Notify:
             check_secret(webhook_secret)
         except WebhookError as exc:
             raise UsageError(f"--webhook-secret: {exc.detail}") from None
-    return Notify(webhook_url, webhook_secret)
+    return Notify(webhook_url, webhook_secret, tuple(hr_wecom_users), candidate_wecom_id, wecom_api_base)
 
 
 def resolve_job(value: str) -> Job:
@@ -454,15 +504,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--webhook-url", help="the EHR endpoint to sign deliveries to (default: the local EHR receiver)"
     )
     ev.add_argument("--webhook-secret", help="its whsec_ secret (default: a new one)")
+    for p in (ev,):
+        p.add_argument(
+            "--hr-wecom-user",
+            action="append",
+            default=[],
+            metavar="USERID",
+            help="a WeCom directory member to tell (repeat; default: none, recorded as skipped)",
+        )
+        p.add_argument(
+            "--candidate-wecom-id",
+            metavar="EXTERNAL_USERID",
+            help="the candidate's WeCom external contact id",
+        )
+        p.add_argument(
+            "--wecom-api-base", metavar="URL", help="the WeCom API to call (default: the local stand-in)"
+        )
     demo = sub.add_parser("demo", help="evaluate the sample interview in events/media/")
     demo.add_argument("--out", type=Path, default=Path("out") / "demo")
     demo.add_argument("--json", action="store_true")
+    demo.add_argument("--hr-wecom-user", action="append", default=None, metavar="USERID")
+    demo.add_argument("--candidate-wecom-id", default=DEMO_CANDIDATE, metavar="EXTERNAL_USERID")
     args = parser.parse_args(argv)
     if args.command == "evaluate":
         try:
             job = resolve_job(args.job)
             videos, questions = plan_inputs(list(args.videos), args.answer, args.questions, job)
-            notify = notify_from(args.webhook_url, args.webhook_secret)
+            notify = notify_from(args.webhook_url, args.webhook_secret, args.hr_wecom_user,
+                                 args.candidate_wecom_id, args.wecom_api_base)  # fmt: skip
         except UsageError as exc:
             print(f"jiping: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -474,7 +543,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     clips, questions = plan_inputs(
         [], [f"{c['question_id']}={SAMPLE.parent / c['file']}" for c in sample], None, job
     )
-    return _run(clips, job.job_id, "demo", args.out, args.json, questions, job.version, job.profile)
+    notify = Notify(
+        hr_wecom_users=tuple(args.hr_wecom_user or DEMO_HR), candidate_wecom_id=args.candidate_wecom_id
+    )
+    return _run(clips, job.job_id, "demo", args.out, args.json, questions, job.version, job.profile, notify)
 
 
 if __name__ == "__main__":

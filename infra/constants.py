@@ -25,6 +25,7 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "Api": "api.handler",
     "DeliverWebhooks": "deliver_webhooks.handler",
     "RetryWebhooks": "retry_webhooks.handler",
+    "NotifyWecom": "notify_wecom.handler",
 }
 # Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): CPU transcription
 # and vision of short clips (the same entrypoints as the Batch jobs), and the speech features.
@@ -52,6 +53,8 @@ WEBHOOK_BATCH_SIZE = 4
 WEBHOOK_TIMEOUT_S = 15  # per attempt (Standard Webhooks: 15-30 s)
 WEBHOOK_FUNCTION_TIMEOUT_S = 300  # a batch of events, each to a few endpoints, at most 15 s per attempt
 WEBHOOK_SWEEP_MINUTES = 1
+WECOM_BATCH_SIZE = 10
+WECOM_FUNCTION_TIMEOUT_S = 120  # a batch of 10 events, a few sends each, bounded retries
 ANSWER_MAP_CONCURRENCY = 8  # answers of one interview analysed at once (AnalyseAnswers Map)
 STARTER_BATCH_SIZE = 10
 BUFFER_VISIBILITY_TIMEOUT_S = 6 * LAMBDA_TIMEOUT_S
@@ -82,6 +85,7 @@ OUTPUT_INTERVIEWS_TABLE = "InterviewsTableName"
 OUTPUT_IDEMPOTENCY_TABLE = "IdempotencyTableName"
 OUTPUT_PROFILES_TABLE = "ProfilesTableName"
 OUTPUT_WEBHOOKS_TABLE = "WebhooksTableName"
+OUTPUT_WECOM_STATE_TABLE = "WecomStateTableName"
 OUTPUT_WEBHOOK_DLQ = "WebhookDeadLetterQueueUrl"
 OUTPUT_ALERTS_TOPIC = "AlertsTopicArn"
 OUTPUT_STATE_MACHINE = "EvaluateInterviewStateMachineArn"

@@ -90,6 +90,13 @@ class JipingStack(Stack):
             table=self.storage.webhooks,
             api_base_url=self.api.url,
         )
+        self.delivery.connect_wecom(
+            notify=self.compute.notify_wecom,
+            state=self.storage.wecom_state,
+            interviews=self.storage.interviews,
+            profiles=self.storage.profiles,
+            api_base_url=self.api.url,
+        )
 
         Tags.of(self).add("project", constants.SERVICE_NAME)
         Tags.of(self).add("data-classification", "personal")

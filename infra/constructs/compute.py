@@ -218,6 +218,9 @@ class Compute(Construct):
             "RetryWebhooks", timeout_s=constants.WEBHOOK_FUNCTION_TIMEOUT_S
         )
 
+        # The WeCom notifier; its queue, secret, tables and grants are wired by Delivery.connect_wecom.
+        self.notify_wecom = self.zip_function("NotifyWecom", timeout_s=constants.WECOM_FUNCTION_TIMEOUT_S)
+
         self.plan_answers = self.zip_function(
             "PlanAnswers",
             environment={

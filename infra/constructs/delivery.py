@@ -23,7 +23,9 @@ from infra import constants
 from infra.nag import acknowledge, acknowledge_grants
 
 DOMAIN_EVENT_PREFIX = "interview."
-DELIVERY_VISIBILITY_TIMEOUT_S = 6 * constants.WEBHOOK_FUNCTION_TIMEOUT_S
+DELIVERY_VISIBILITY_TIMEOUT_S = 6 * max(
+    constants.WEBHOOK_FUNCTION_TIMEOUT_S, constants.WECOM_FUNCTION_TIMEOUT_S
+)
 DLQ_RETENTION = Duration.days(14)
 
 
@@ -99,7 +101,7 @@ class Delivery(Construct):
                 ],
             )
 
-        # Created by the operator (see README); read access is granted to the WeCom notifier when it lands.
+        # Created by the operator (see README); read by the WeCom notifier alone (connect_wecom).
         self.wecom_secret = secretsmanager.Secret.from_secret_name_v2(self, "WecomSecret", wecom_secret_name)
 
         # Exhausted webhook deliveries (every retry failed), for operators; each stays replayable by API.
@@ -167,4 +169,37 @@ class Delivery(Construct):
             "RetryWebhooksEveryMinute",
             schedule=events.Schedule.rate(Duration.minutes(constants.WEBHOOK_SWEEP_MINUTES)),
             targets=[targets.LambdaFunction(retry, retry_attempts=2, max_event_age=Duration.minutes(5))],
+        )
+
+    def connect_wecom(
+        self,
+        *,
+        notify: lambda_.Function,
+        state: dynamodb.ITable,
+        interviews: dynamodb.ITable,
+        profiles: dynamodb.ITable,
+        api_base_url: str,
+    ) -> None:
+        """The WeCom queue feeds ``notify``, which reads the app's secret and keeps its state in ``state``."""
+        environment = {
+            "WECOM_SECRET_ARN": self.wecom_secret.secret_arn,
+            "WECOM_STATE_TABLE": state.table_name,
+            "INTERVIEWS_TABLE": interviews.table_name,
+            "PROFILES_TABLE": profiles.table_name,
+            "ALERTS_TOPIC_ARN": self.alerts.topic_arn,
+            "API_BASE_URL": api_base_url,
+        }
+        for key, value in environment.items():
+            notify.add_environment(key, value)
+        self.wecom_secret.grant_read(notify)
+        state.grant_read_write_data(notify)
+        interviews.grant_read_data(notify)
+        profiles.grant_read_data(notify)
+        self.alerts.grant_publish(notify)
+        assert notify.role is not None
+        acknowledge_grants(notify.role, table_write=True)
+        notify.add_event_source(
+            sources.SqsEventSource(
+                self.wecom_queue, batch_size=constants.WECOM_BATCH_SIZE, report_batch_item_failures=True
+            )
         )

@@ -83,6 +83,13 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="next_attempt_at", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.ALL,
         )
+        # The WeCom notifier's token cache, notice log and per-member counters (jiping.adapters.wecom_store).
+        self.wecom_state = self._table(
+            "WecomStateTable",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            ttl_attribute="expires_at",
+        )
         # Powertools idempotency layout: key_attr="id", expiry_attr="expiration".
         self.idempotency = self._table(
             "IdempotencyTable",
@@ -97,6 +104,7 @@ class Storage(Construct):
             (constants.OUTPUT_IDEMPOTENCY_TABLE, self.idempotency.table_name),
             (constants.OUTPUT_PROFILES_TABLE, self.profiles.table_name),
             (constants.OUTPUT_WEBHOOKS_TABLE, self.webhooks.table_name),
+            (constants.OUTPUT_WECOM_STATE_TABLE, self.wecom_state.table_name),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
 

@@ -40,7 +40,7 @@ from botocore.config import Config
 from infra import constants
 from infra.localcloud import moto_patches
 from infra.localcloud.deploy import Deployment
-from infra.localcloud.receivers import EhrReceiver
+from infra.localcloud.receivers import EhrReceiver, WecomStandIn
 from infra.localcloud.runtime import LocalContainer, LocalFunction
 from infra.localcloud.template import REGION, Template
 
@@ -66,6 +66,7 @@ _PROCESS_ENV = {
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 LOCAL_API_URL = "http://127.0.0.1:8787"  # where `jiping serve` listens by default
 EVENT_TAP_QUEUE = "localcloud-event-tap"
+LOCAL_WECOM_SECRET = "localcloud/wecom"  # noqa: S105 - a secret's name, holding the stand-in's test app
 
 
 def local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
@@ -206,6 +207,7 @@ class LocalCloud:
         self.template: Template | None = None
         self.outputs: dict[str, str] = {}
         self.ehr = EhrReceiver()  # the local EHR: webhook endpoints registered locally point here
+        self.wecom = WecomStandIn()  # the local WeCom API: the notifier's wechatpy client points here
         self.event_tap_url = ""  # every domain event, for tests and tools (local only, not in the stack)
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -232,6 +234,7 @@ class LocalCloud:
         self._mock.start()
         moto_patches.install(self._dispatch_lambda, self._run_batch_job, self._retry_scale)
         self.ehr.start()
+        self.wecom.start()
         try:
             self._deploy()
         except Exception:
@@ -244,6 +247,7 @@ class LocalCloud:
             t.join(timeout=10)
         self._pollers.clear()
         self.ehr.stop()
+        self.wecom.stop()
         moto_patches.uninstall()
         if self._mock is not None:
             self._mock.stop()
@@ -273,6 +277,7 @@ class LocalCloud:
         self.job_definitions = deployment.job_definitions
         self.outputs = {k: str(v) for k, v in tpl.outputs().items()}
         self._tap_events()
+        self._wecom_secret()
         self._start_event_source_mappings(tpl)
         self._start_schedules()
 
@@ -298,6 +303,17 @@ class LocalCloud:
             event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
             with contextlib.suppress(Exception):  # a schedule keeps firing, as EventBridge does
                 lam.invoke(FunctionName=fn.name, Payload=json.dumps(event).encode())
+
+    def _wecom_secret(self) -> None:
+        """The operator's WeCom secret (created by hand in AWS, see README), holding the stand-in's app."""
+        secret = self.client("secretsmanager").create_secret(
+            Name=LOCAL_WECOM_SECRET, SecretString=json.dumps(self.wecom.config())
+        )
+        self.overrides["NotifyWecom"] = {
+            "WECOM_SECRET_ARN": secret["ARN"],
+            "WECOM_API_BASE": self.wecom.api_base,
+            "API_BASE_URL": LOCAL_API_URL,
+        }
 
     def _tap_events(self) -> None:
         """A queue that receives every event on the domain bus (what the tests read what was published from)."""
@@ -548,10 +564,11 @@ class LocalCloud:
         return sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]
 
     def drain(self, timeout: float = 30) -> None:
-        """Wait until the queues with consumers (uploads, webhooks) are empty and no poller is delivering."""
+        """Wait until the queues with consumers (uploads, webhooks, WeCom) are empty and no poller is delivering."""
         sqs = self.client("sqs")
         deadline = time.monotonic() + timeout
-        urls = [self.outputs[constants.OUTPUT_BUFFER_QUEUE], self.outputs[constants.OUTPUT_WEBHOOK_QUEUE]]
+        urls = [self.outputs[k] for k in (constants.OUTPUT_BUFFER_QUEUE, constants.OUTPUT_WEBHOOK_QUEUE,
+                                          constants.OUTPUT_WECOM_QUEUE)]  # fmt: skip
         while time.monotonic() < deadline:
             counts = [
                 sqs.get_queue_attributes(

@@ -8,6 +8,10 @@
    in moto's copy of the LocalStack interpreter) is restored from botocore's service model, which
    ``batch:submitJob.sync`` needs ("JobName" -> "jobName", "JobId" <- "jobId").
 4. Retry waits of the interpreter are scaled by a factor (local runs only; nothing else differs).
+5. DynamoDB's single-item writes (put, update, delete, transactions) are serialised by one lock, so a
+   condition is checked and the write made atomically, as DynamoDB does: moto checks and writes in two
+   steps, and two threads (the local cloud runs executions and queue consumers on threads) could both
+   pass an ``attribute_not_exists`` or version condition and lose an update.
 
 ``check()`` verifies that the hooks still exist with the shape these patches expect;
 ``tests/integration/test_moto_patches.py`` calls it so that a moto upgrade that moves them fails with
@@ -26,6 +30,7 @@ from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.batch_simple.models import BatchSimpleBackend
+from moto.dynamodb.models import DynamoDBBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
@@ -38,6 +43,8 @@ BatchRunner = Callable[[Any], bool | None]
 _lock = threading.Lock()
 _state: dict[str, Any] = {"installed": False, "lambda": None, "batch": None, "retry_scale": 1.0}
 _originals: dict[str, Any] = {}
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_dynamodb_lock = threading.RLock()
 
 
 class HookMissing(RuntimeError):
@@ -82,6 +89,10 @@ def check() -> None:
             ),
         ),
         (
+            "moto.dynamodb.models.DynamoDBBackend." + "/".join(_DYNAMODB_WRITES),
+            lambda: all(callable(getattr(DynamoDBBackend, n, None)) for n in _DYNAMODB_WRITES),
+        ),
+        (
             "state_task_service imports botocore's session to load service models",
             lambda: hasattr(state_task_service, "StateTaskService"),
         ),
@@ -112,6 +123,9 @@ def install(lambda_dispatcher: LambdaDispatcher, batch_runner: BatchRunner, retr
         StateTaskService._normalise_parameters = _normalise_parameters  # type: ignore[method-assign]
         StateTaskService._normalise_response = _normalise_response  # type: ignore[method-assign]
         retrier_decl.time = _ScaledTime()  # type: ignore[assignment]
+        for name in _DYNAMODB_WRITES:
+            _originals[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
+            setattr(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name)))
         _state["installed"] = True
 
 
@@ -124,7 +138,18 @@ def uninstall() -> None:
         StateTaskService._normalise_parameters = _originals["normalise_parameters"]  # type: ignore[method-assign]
         StateTaskService._normalise_response = _originals["normalise_response"]  # type: ignore[method-assign]
         retrier_decl.time = _originals["time"]
+        for name in _DYNAMODB_WRITES:
+            setattr(DynamoDBBackend, name, _originals[f"dynamodb.{name}"])
         _state.update({"installed": False, "lambda": None, "batch": None, "retry_scale": 1.0})
+
+
+def _atomic(method: Callable[..., Any]) -> Callable[..., Any]:
+    def write(*args: Any, **kwargs: Any) -> Any:
+        with _dynamodb_lock:
+            return method(*args, **kwargs)
+
+    write.__wrapped__ = method  # type: ignore[attr-defined]
+    return write
 
 
 # --- 1. Lambda ----------------------------------------------------------------------------------

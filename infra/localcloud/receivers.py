@@ -157,3 +157,131 @@ class EhrReceiver:
                 self.accepted_ids.append(headers["webhook-id"])
             self.received.append(Received(path, headers, body, verified, status, duplicate))
         return status, retry_after
+
+
+@dataclass
+class WecomStandIn:
+    """The WeCom API on 127.0.0.1, as far as Jiping uses it: gettoken, message/send,
+    externalcontact/add_msg_template. Tokens expire when a test says so (``expire_token``: the next
+    call with the current token gets 42001); ``fail_next`` scripts errcodes; like WeCom it silently
+    drops a member's messages over 30 a minute (``dropped`` counts them)."""
+
+    corp_id: str = "wwlocal0000000001"
+    corp_secret: str = "local-corp-secret-for-the-stand-in"  # noqa: S105 - a stand-in's fixed test credential
+    token_fetches: int = 0
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    dropped: int = 0
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731 - a default a test replaces
+    _tokens: list[str] = field(default_factory=list)
+    _expired: set[str] = field(default_factory=set)
+    _script: list[int] = field(default_factory=list)
+    _per_minute: dict[tuple[str, str], int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    def start(self) -> WecomStandIn:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, payload: dict[str, Any]) -> None:
+                body = json.dumps(payload, ensure_ascii=False).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._answer(stand_in._get(self.path))
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length") or 0)
+                self._answer(stand_in._post(self.path, self.rfile.read(length)))
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, name="wecom-stand-in", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def api_base(self) -> str:
+        assert self._server is not None, "start the stand-in first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/cgi-bin/"
+
+    def config(self, agent_id: int = 1000002) -> dict[str, Any]:
+        """The Secrets Manager document the notifier reads (see jiping.wecom.WecomConfig)."""
+        return {"corp_id": self.corp_id, "corp_secret": self.corp_secret, "agent_id": agent_id,
+                "callback_token": "local-callback-token", "encoding_aes_key": "a" * 43}  # fmt: skip
+
+    # -- scripting ------------------------------------------------------------------------------
+
+    def expire_token(self) -> None:
+        with self._lock:
+            self._expired.update(self._tokens)
+
+    def fail_next(self, errcode: int, times: int = 1) -> None:
+        with self._lock:
+            self._script.extend([errcode] * times)
+
+    def reset(self) -> None:
+        self.clock = lambda: datetime.now(UTC)
+        with self._lock:
+            self.token_fetches, self.dropped = 0, 0
+            self.messages.clear()
+            self._script.clear()
+            self._per_minute.clear()
+            self._expired.update(self._tokens)
+
+    # -- the API --------------------------------------------------------------------------------
+
+    def _get(self, path: str) -> dict[str, Any]:
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path != "/cgi-bin/gettoken":
+            return {"errcode": 404, "errmsg": "not found"}
+        if query.get("corpid") != self.corp_id or query.get("corpsecret") != self.corp_secret:
+            return {"errcode": 40001, "errmsg": "invalid credential"}
+        with self._lock:
+            self.token_fetches += 1
+            token = f"tok-{len(self._tokens) + 1}"  # unique for the stand-in's life, across resets
+            self._tokens.append(token)
+        return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+
+    def _post(self, path: str, body: bytes) -> dict[str, Any]:
+        from urllib.parse import parse_qs, urlsplit
+
+        parts = urlsplit(path)
+        token = parse_qs(parts.query).get("access_token", [""])[0]
+        with self._lock:
+            if token in self._expired:
+                return {"errcode": 42001, "errmsg": "access_token expired"}
+            if token not in self._tokens:
+                return {"errcode": 40014, "errmsg": "invalid access_token"}
+            if self._script:
+                code = self._script.pop(0)
+                return {"errcode": code, "errmsg": f"scripted {code}"}
+            payload = json.loads(body or b"{}")
+            if parts.path == "/cgi-bin/message/send":
+                member = str(payload.get("touser"))
+                minute = self.clock().strftime("%Y%m%d%H%M")
+                seen = self._per_minute.get((member, minute), 0) + 1
+                self._per_minute[(member, minute)] = seen
+                if seen > 30:  # WeCom drops these without an error
+                    self.dropped += 1
+                    return {"errcode": 0, "errmsg": "ok", "invaliduser": ""}
+                self.messages.append({"api": "message/send", **payload})
+                return {"errcode": 0, "errmsg": "ok", "invaliduser": ""}
+            if parts.path == "/cgi-bin/externalcontact/add_msg_template":
+                self.messages.append({"api": "externalcontact/add_msg_template", **payload})
+                return {"errcode": 0, "errmsg": "ok", "fail_list": [], "msgid": f"msg{len(self.messages)}"}
+        return {"errcode": 404, "errmsg": "not found"}

@@ -15,7 +15,7 @@ from jiping.adapters.dynamodb import DynamoInterviewRepository
 from jiping.adapters.eventbridge import EventBridgePublisher
 from jiping.adapters.s3 import S3ObjectStore
 from jiping.adapters.stepfunctions import StepFunctionsStarter
-from jiping.settings import PublishSettings, StarterSettings, WebhookSettings
+from jiping.settings import PublishSettings, StarterSettings, WebhookSettings, WecomSettings
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
 
@@ -60,4 +60,27 @@ def webhooks(settings: WebhookSettings) -> Any:
             "report": f"{base}/v1/interviews/{e.interview_id}/report",
         },
         timeout_s=settings.webhook_timeout_s,
+    )
+
+
+def wecom_notifier(settings: WecomSettings) -> Any:
+    """The WeCom notifier: credentials from Secrets Manager, the token cache, log and limits on DynamoDB."""
+    from jiping.adapters.notify import SnsAlerts
+    from jiping.adapters.wecom_store import DynamoWecomStore
+    from jiping.wecom import DynamoSessionStorage, JipingWecomClient, Notifier, WecomConfig
+
+    secret = client("secretsmanager").get_secret_value(SecretId=settings.wecom_secret_arn)["SecretString"]
+    config = WecomConfig.model_validate_json(secret)
+    store = DynamoWecomStore(settings.wecom_state_table, region=boto3.session.Session().region_name)
+    wechat = JipingWecomClient(
+        config, DynamoSessionStorage(store), settings.wecom_api_base, settings.wecom_timeout_s
+    )
+    base = settings.api_base_url.rstrip("/")
+    return Notifier(
+        wechat,
+        config.agent_id,
+        store,
+        store,
+        SnsAlerts(client("sns"), settings.alerts_topic_arn),
+        report_url=lambda e: f"{base}/v1/interviews/{e.interview_id}/report",
     )

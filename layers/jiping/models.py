@@ -280,6 +280,18 @@ class Question(Model):
     _check_id = field_validator("question_id")(lambda v: check_id(v, "question_id"))
 
 
+class WecomRecipients(Model):
+    """Who is told in WeCom: HR owners / hiring managers (directory members, by userid) and the
+    candidate when they are the company's external contact (external_userid), sent by ``sender``
+    (a member who has the candidate as a contact; default: the first HR owner)."""
+
+    hr_user_ids: list[str] = Field(default_factory=list, max_length=20)
+    candidate_external_userid: str | None = None
+    sender_user_id: str | None = None
+
+    _check_ids = field_validator("hr_user_ids")(lambda v: [check_id(i, "hr_user_id") for i in v])
+
+
 class Interview(Model):
     tenant_id: str
     interview_id: str
@@ -294,6 +306,7 @@ class Interview(Model):
     overall_score: float | None = None
     recommendation: str | None = None
     result_key: str | None = None
+    wecom: WecomRecipients | None = None
 
     def ready_to_score(self) -> bool:
         """A job profile is known and every question of the interview has an analysed answer."""
@@ -318,3 +331,12 @@ class DomainEvent(Model):
     @staticmethod
     def stable_id(execution_id: str, outcome: str) -> str:
         return "evt_" + hashlib.sha256(f"{execution_id}|{outcome}".encode()).hexdigest()[:32]
+
+
+class EventEnvelope(Model):
+    """A domain event as EventBridge hands it to an SQS consumer (only the fields used: the emulator
+    leaves out ``account``)."""
+
+    detail_type: str = Field(alias="detail-type")
+    source: str
+    detail: DomainEvent

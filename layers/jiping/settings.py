@@ -92,6 +92,17 @@ class WebhookSettings(_Settings):
     webhook_sweep_limit: int = Field(default=500, ge=1)
 
 
+class WecomSettings(_Settings):
+    wecom_secret_arn: str  # Secrets Manager: {"corp_id", "corp_secret", "agent_id", "callback_token", ...}
+    wecom_state_table: str
+    interviews_table: str
+    profiles_table: str
+    alerts_topic_arn: str
+    api_base_url: str = ""  # report links: {api_base_url}/v1/interviews/{id}/report
+    wecom_api_base: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    wecom_timeout_s: float = Field(default=10.0, gt=0, le=30)
+
+
 class StarterSettings(_Settings):
     state_machine_arn: str
     uploads_prefix: str = "uploads/"

@@ -31,6 +31,7 @@ from jiping.models import (
     Transcript,
     TranscriptionSummary,
     UploadRef,
+    WecomRecipients,
     check_id,
     utcnow,
 )
@@ -299,6 +300,7 @@ def create_interview(
     job_id: str,
     questions: Sequence[Question] = (),
     job_version: int | None = None,
+    wecom: WecomRecipients | None = None,
 ) -> Interview:
     """Register an interview before its media arrive (what the portal API does on POST /v1/interviews).
 
@@ -317,6 +319,7 @@ def create_interview(
             job_id=job_id,
             job_version=job_version,
             questions=list(questions),
+            wecom=wecom,
             status=InterviewStatus.CREATED,
             created_at=now,
             updated_at=now,

@@ -118,3 +118,8 @@ def test_demo_scores_the_sample_interview_against_the_demo_profile(tmp_path):
     (hook,) = doc["webhooks"]
     assert (hook["event_type"], hook["status"]) == ("interview.scored", "delivered")
     assert hook["attempts"][-1]["status_code"] == 204 and hook["delivery_id"].startswith("msg_")
+    # and WeCom (the local stand-in) told the demo's HR owner and the candidate, once each
+    assert sorted((n["channel"], n["recipient"], n["status"]) for n in doc["wecom"]) == [
+        ("app", "zhangsan", "sent"),
+        ("external", "candidate", "sent"),
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from infra import constants
 
 from .conftest import Synth
@@ -96,3 +98,29 @@ def test_exhausted_deliveries_and_alerts_have_their_own_encrypted_destinations(s
                for statements in policies for s in statements)  # fmt: skip
     assert synth.raw["Outputs"][constants.OUTPUT_WEBHOOK_DLQ]["Value"] == {"Ref": dlq_id}
     assert synth.raw["Outputs"][constants.OUTPUT_ALERTS_TOPIC]["Value"] == {"Ref": topic_id}
+
+
+def test_the_wecom_notifier_reads_its_queue_and_only_its_secret(synth: Synth) -> None:
+    fn_id, fn = synth.resource("AWS::Lambda::Function", "ComputeNotifyWecom")
+    queue_id, queue = synth.resource("AWS::SQS::Queue", "DeliveryWecomQueue5")
+    (mapping,) = [m["Properties"] for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
+                  if m["Properties"]["FunctionName"] == {"Ref": fn_id}]  # fmt: skip
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert queue["Properties"]["VisibilityTimeout"] >= 6 * fn["Properties"]["Timeout"]
+    env = fn["Properties"]["Environment"]["Variables"]
+    assert "jiping/wecom" in json.dumps(env["WECOM_SECRET_ARN"])  # the operator's secret, by name
+    assert not {"CORP_SECRET", "WECOM_CORP_SECRET", "WECOM_TOKEN"} & set(env)
+    role = fn["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = [s for p in synth.resources("AWS::IAM::Policy").values()
+                  if {"Ref": role} in p["Properties"]["Roles"] for s in p["Properties"]["PolicyDocument"]["Statement"]]  # fmt: skip
+    secret_reads = [s for s in statements if "secretsmanager:GetSecretValue" in json.dumps(s["Action"])]
+    (read,) = secret_reads
+    assert "jiping/wecom" in json.dumps(read["Resource"])
+    # no other function can read it
+    others = [
+        p
+        for p in synth.resources("AWS::IAM::Policy").values()
+        if {"Ref": role} not in p["Properties"]["Roles"]
+    ]
+    assert not any("secretsmanager:GetSecretValue" in json.dumps(p) for p in others)

@@ -75,3 +75,14 @@ def test_webhook_options_are_checked_before_anything_runs() -> None:
     ):
         with pytest.raises(UsageError, match=why):
             notify_from(url, sec)
+
+
+def test_wecom_options_are_checked_before_anything_runs() -> None:
+    from infra.cli import notify_from
+
+    notify = notify_from(None, None, ["zhangsan", "lisi"], "wmCand", "http://127.0.0.1:9/cgi-bin/")
+    assert notify.hr_wecom_users == ("zhangsan", "lisi") and notify.candidate_wecom_id == "wmCand"
+    with pytest.raises(UsageError, match="--hr-wecom-user"):
+        notify_from(None, None, ["bad id with spaces"])
+    with pytest.raises(UsageError, match="--wecom-api-base"):
+        notify_from(None, None, [], None, "qyapi.weixin.qq.com")

@@ -23,7 +23,15 @@ from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError
 from pynamodb.models import Model
 
 from jiping.errors import StorageError, TransientError
-from jiping.models import Interview, InterviewStatus, MediaRecord, Question, ReasonCode, StatusChange
+from jiping.models import (
+    Interview,
+    InterviewStatus,
+    MediaRecord,
+    Question,
+    ReasonCode,
+    StatusChange,
+    WecomRecipients,
+)
 
 MAX_CONFLICT_RETRIES = 8
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
@@ -82,6 +90,7 @@ class InterviewItem(Model):
     overall_score = NumberAttribute(null=True)
     recommendation = UnicodeAttribute(null=True)
     result_key = UnicodeAttribute(null=True)
+    wecom = UnicodeAttribute(null=True)  # WecomRecipients as JSON
     expires_at = NumberAttribute(null=True)  # TTL, set by the retention policy
     version = VersionAttribute()
 
@@ -125,6 +134,7 @@ def _to_domain(item: InterviewItem) -> Interview:
         overall_score=float(item.overall_score) if item.overall_score is not None else None,
         recommendation=item.recommendation,
         result_key=item.result_key,
+        wecom=WecomRecipients.model_validate_json(item.wecom) if item.wecom else None,
     )
 
 
@@ -134,6 +144,7 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
     item.overall_score = interview.overall_score
     item.recommendation = interview.recommendation
     item.result_key = interview.result_key
+    item.wecom = interview.wecom.model_dump_json() if interview.wecom else None
     item.questions = [QuestionMap(**q.model_dump(exclude_none=True)) for q in interview.questions]
     item.status = interview.status.value
     item.created_at = interview.created_at

@@ -32,6 +32,21 @@ class SnsAlerts:
     def __init__(self, client: Any, topic_arn: str) -> None:
         self._sns, self._arn = client, topic_arn
 
+    def wecom_stopped(self, tenant_id: str, errcode: int | None, detail: str) -> None:
+        """WeCom refuses every send until an operator acts (wrong secret, untrusted egress IP)."""
+        message = {
+            "alert": "wecom_stopped",
+            "tenant_id": tenant_id,
+            "errcode": errcode,
+            "detail": detail[:200],
+        }
+        try:
+            self._sns.publish(
+                TopicArn=self._arn, Subject="Jiping: WeCom refuses our sends", Message=json.dumps(message)
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise TransientError(f"alerts topic: {type(exc).__name__}") from exc
+
     def endpoint_disabled(self, endpoint: WebhookEndpoint) -> None:
         message = {"alert": "webhook_endpoint_disabled", "tenant_id": endpoint.tenant_id,
                    "endpoint_id": endpoint.endpoint_id, "reason": endpoint.disabled_reason}  # fmt: skip

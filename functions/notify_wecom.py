@@ -1,0 +1,71 @@
+"""NotifyWecom: domain events (EventBridge -> SQS) tell the interview's HR owners and candidate in WeCom.
+
+Per record: the interview's recipients and job title are read, ``jiping.wecom.Notifier`` sends (or
+records why it skipped) each notice. A deferred or transient failure (a member's rate limit, WeCom busy)
+is reported back to SQS alone and retried after the visibility timeout; what was already sent is not
+sent again.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from jiping import bootstrap
+from jiping.adapters.profiles import DynamoProfileRepository
+from jiping.models import EventEnvelope
+from jiping.observability import logger, metrics, tracer
+from jiping.settings import WecomSettings, load
+from jiping.wecom import NOTIFY_EVENTS
+from pydantic import Json
+
+
+class DomainEventRecord(SqsRecordModel):
+    body: Json[EventEnvelope]  # type: ignore[assignment]
+
+
+processor = BatchProcessor(event_type=EventType.SQS, model=DomainEventRecord)
+
+
+@lru_cache(maxsize=1)
+def settings() -> WecomSettings:
+    return load(WecomSettings)
+
+
+@lru_cache(maxsize=1)
+def notifier() -> Any:
+    return bootstrap.wecom_notifier(settings())
+
+
+def record_handler(record: DomainEventRecord) -> None:
+    event = record.body.detail
+    if event.type not in NOTIFY_EVENTS:
+        return
+    s = settings()
+    interview = bootstrap.interview_repository(s.interviews_table).get(event.tenant_id, event.interview_id)
+    title = interview.job_id if interview and interview.job_id else "—"
+    if interview and interview.job_id and interview.job_version is not None:
+        profile = DynamoProfileRepository(bootstrap.client("dynamodb"), s.profiles_table).get(
+            event.tenant_id, interview.job_id, interview.job_version
+        )
+        title = profile.title if profile else title
+    notices = notifier().notify(event, interview, title)
+    counts: dict[str, int] = {}
+    for n in notices:
+        counts[n.status] = counts.get(n.status, 0) + 1
+    logger.info("wecom notified", extra={"event_id": event.id, "event_type": event.type, "outcomes": counts})
+    metrics.add_metric(name="WecomNotices", unit=MetricUnit.Count, value=counts.get("sent", 0))
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)
