@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 20
 
 NODE_TOOLS := .cache/node
-.PHONY: setup models browser node-tools demo test unit integration e2e infra-tests synth lint format bench deploy clean
+.PHONY: setup models browser node-tools openapi demo test unit integration e2e infra-tests synth lint format bench deploy clean
 
 setup: $(STAMP) models browser node-tools ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
 
@@ -53,6 +53,9 @@ infra-tests: setup
 
 e2e: setup
 	$(VENV)/bin/pytest tests/e2e
+
+openapi: setup ## regenerate docs/openapi.json from the API routes
+	PYTHONPATH=.:functions $(PY) -m functions.api > docs/openapi.json
 
 synth: setup ## write cdk.out/ offline (cdk-nag runs on every synth)
 	$(PY) infra/app.py

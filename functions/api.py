@@ -1,25 +1,364 @@
-"""The HTTP API for HR portals. A skeleton in this release: only the health route.
+"""The HTTP API for HR portals (API Gateway HTTP API + this Lambda, Powertools resolver).
 
-Routes that read or write interviews arrive with per-tenant API keys (the integrations issue); until
-then nothing here reads tenant data, so an unauthenticated route cannot leak any.
+Every route but the health check runs behind the ``Authorizer`` function, which resolves the
+``Authorization: Bearer jp_…`` key to its tenant; the tenant comes from the authorizer's context only.
+Inputs are validated with pydantic; every error is ``{"error": {"code", "message"}}`` with a stable code.
+POSTs honour ``Idempotency-Key`` (the same key and body replay the first response; another body is a 422).
+The OpenAPI document is generated from these routes (``python -m functions.api`` / docs/openapi.json).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import json
+from functools import lru_cache
+from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jiping import __version__
+from jiping import __version__, bootstrap
+from jiping.adapters.portal import S3Presigner
+from jiping.adapters.profiles import DynamoProfileRepository, ProfileVersionExists
+from jiping.adapters.webhook_store import DynamoWebhookStore
+from jiping.errors import NotFound
 from jiping.observability import logger, metrics, tracer
+from jiping.portal import (
+    CreateInterview,
+    InterviewCreated,
+    InterviewView,
+    PoolEntry,
+    PortalError,
+    ReportLinks,
+    report_links,
+    start_interview,
+    talent_pool,
+    view,
+)
+from jiping.profiles import JobProfile, ProfileError
+from jiping.settings import ApiSettings, load
+from jiping.webhooks import (
+    ALL_EVENTS,
+    WebhookError,
+    enable_endpoint,
+    register_endpoint,
+    rotate_secret,
+    summary,
+)
+from pydantic import BaseModel, Field
 
 app = APIGatewayHttpResolver(enable_validation=True)
+app.configure_openapi(
+    title="Jiping API",
+    version=__version__,
+    description="AI interview evaluation for HR portals: interviews, reports, talent pool, job profiles, webhooks.",
+    security_schemes={"apiKey": HTTPBearer(description="Authorization: Bearer jp_{key_id}_{secret}")},
+    security=[{"apiKey": []}],
+)
+
+IDEMPOTENCY_TTL_S = 24 * 3600
+
+
+@lru_cache(maxsize=1)
+def settings() -> ApiSettings:
+    return load(ApiSettings)
+
+
+def _error(status: int, code: str, message: str) -> Response[Any]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
+                    body=json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False))  # fmt: skip
+
+
+def tenant() -> str:
+    context = app.current_event.request_context.authorizer.get_lambda or {}
+    tenant_id = context.get("tenant_id")
+    if not tenant_id:
+        raise PortalError("UNAUTHENTICATED", "an API key is required", 401)
+    return str(tenant_id)
+
+
+# --- errors: one shape ----------------------------------------------------------------------------
+
+
+@app.exception_handler(RequestValidationError)
+def invalid(exc: RequestValidationError) -> Response[Any]:
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    return _error(
+        422, "INVALID_REQUEST", f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"
+    )
+
+
+@app.exception_handler(PortalError)
+def portal_error(exc: PortalError) -> Response[Any]:
+    return _error(exc.status, exc.code, exc.message)
+
+
+@app.exception_handler(WebhookError)
+def webhook_error(exc: WebhookError) -> Response[Any]:
+    status = 404 if exc.code.endswith("NOT_FOUND") else 409 if exc.code == "ENDPOINT_DISABLED" else 422
+    return _error(status, exc.code, exc.detail)
+
+
+@app.exception_handler(ProfileError)
+def profile_error(exc: ProfileError) -> Response[Any]:
+    return _error(422, "INVALID_PROFILE", str(exc)[:500])
+
+
+@app.exception_handler(ProfileVersionExists)
+def profile_exists(exc: ProfileVersionExists) -> Response[Any]:
+    return _error(409, "PROFILE_VERSION_EXISTS", str(exc))
+
+
+@app.exception_handler(NotFound)
+def not_found_error(exc: NotFound) -> Response[Any]:
+    return _error(404, "NOT_FOUND", "no such resource for this tenant")
+
+
+@app.not_found
+def no_route(exc: Exception) -> Response[Any]:
+    return _error(404, "NO_SUCH_ROUTE", "no such route")
+
+
+# --- idempotency ----------------------------------------------------------------------------------
+
+
+def idempotent(key: str | None, route: str, body: Any, make: Any) -> tuple[int, Any]:
+    """(status, body) of ``make()``, or of its first run for the same tenant, key and route."""
+    if not key:
+        return make()
+    if not 1 <= len(key) <= 255:
+        raise PortalError("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key holds 1 to 255 characters", 422)
+    from jiping.idempotency import IdempotencyConflict, remember
+
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    try:
+        return remember(
+            settings().idempotency_table, f"{tenant()}#{route}#{key}", digest, make, IDEMPOTENCY_TTL_S
+        )
+    except IdempotencyConflict:
+        raise PortalError(
+            "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with another request body", 422
+        ) from None
+
+
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", description="replays the first response")
+]
+
+
+# --- routes ---------------------------------------------------------------------------------------
+
+
+class Health(BaseModel):
+    status: str
+    version: str
 
 
 @app.get("/v1/health")
-def health() -> dict[str, str]:
-    return {"status": "ok", "version": __version__}
+def health() -> Health:
+    return Health(status="ok", version=__version__)
+
+
+@app.post(
+    "/v1/interviews",
+    responses={201: {"description": "created", "content": {"application/json": {"model": InterviewCreated}}}},
+)
+def create(
+    request: Annotated[CreateInterview, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Any]:
+    s, t = settings(), tenant()
+
+    def make() -> tuple[int, Any]:
+        known = None
+        if request.job_version is not None:
+            known = DynamoProfileRepository(bootstrap.client("dynamodb"), s.profiles_table).get(
+                t, request.job_id, request.job_version) is not None  # fmt: skip
+        created = start_interview(request, t, bootstrap.interview_repository(s.interviews_table),
+                                  S3Presigner(bootstrap.client("s3")), s.uploads_bucket, known)  # fmt: skip
+        return 201, created.model_dump(mode="json")
+
+    status, body = idempotent(idempotency_key, "create-interview", request.model_dump(mode="json"), make)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+def _interview(interview_id: str) -> Any:
+    found = bootstrap.interview_repository(settings().interviews_table).get(tenant(), interview_id)
+    if found is None:
+        raise PortalError("INTERVIEW_NOT_FOUND", "no such interview for this tenant", 404)
+    return found
+
+
+@app.get("/v1/interviews/<interview_id>")
+def get_interview(interview_id: str) -> InterviewView:
+    return view(_interview(interview_id))
+
+
+@app.get("/v1/interviews/<interview_id>/report")
+def get_report(interview_id: str) -> ReportLinks:
+    return report_links(
+        _interview(interview_id), S3Presigner(bootstrap.client("s3")), settings().artifacts_bucket
+    )
+
+
+@app.get("/v1/jobs/<job_id>/interviews")
+def list_pool(
+    job_id: str,
+    status: Annotated[str | None, Query()] = None,
+    recommendation: Annotated[str | None, Query(pattern="^(advance|review|decline)$")] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[PoolEntry]:
+    interviews = bootstrap.interview_repository(settings().interviews_table).list_for_tenant(tenant())
+    return talent_pool(
+        interviews, job_id, status=status, recommendation=recommendation, min_score=min_score, limit=limit
+    )
+
+
+# --- job profiles (versioned) ---------------------------------------------------------------------
+
+
+def _profiles() -> DynamoProfileRepository:
+    return DynamoProfileRepository(bootstrap.client("dynamodb"), settings().profiles_table)
+
+
+@app.post("/v1/profiles")
+def put_profile(
+    profile: Annotated[dict[str, Any], Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Any]:
+    from jiping.profiles import profile_from_text
+
+    def make() -> tuple[int, Any]:
+        parsed = profile_from_text(json.dumps(profile), "json", "request body")
+        _profiles().put(tenant(), parsed)
+        return 201, {"id": parsed.id, "version": parsed.version}
+
+    status, body = idempotent(idempotency_key, "put-profile", profile, make)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+@app.get("/v1/profiles/<profile_id>")
+def get_profile(profile_id: str, version: Annotated[int | None, Query(ge=1)] = None) -> JobProfile:
+    found = _profiles().get(tenant(), profile_id, version)
+    if found is None:
+        raise PortalError("PROFILE_NOT_FOUND", "no such job profile (version) for this tenant", 404)
+    return found
+
+
+# --- webhook endpoints ----------------------------------------------------------------------------
+
+
+class EndpointIn(BaseModel):
+    endpoint_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.-]+$")
+    url: str = Field(min_length=8, max_length=2000)
+    event_types: list[str] = Field(default_factory=lambda: list(ALL_EVENTS))
+    include_transcripts: bool = False
+    description: str | None = Field(default=None, max_length=500)
+
+
+class EndpointOut(BaseModel):
+    endpoint_id: str
+    url: str
+    event_types: list[str]
+    include_transcripts: bool
+    status: str
+    disabled_reason: str | None = None
+    secret: str | None = Field(default=None, description="shown once: on creation and rotation")
+
+
+def _endpoint_out(endpoint: Any, show_secret: bool = False) -> EndpointOut:
+    return EndpointOut(endpoint_id=endpoint.endpoint_id, url=endpoint.url, event_types=endpoint.event_types,
+                       include_transcripts=endpoint.include_transcripts, status=endpoint.status.value,
+                       disabled_reason=endpoint.disabled_reason,
+                       secret=endpoint.secrets[-1].secret if show_secret else None)  # fmt: skip
+
+
+def _webhook_store() -> DynamoWebhookStore:
+    return DynamoWebhookStore(settings().webhooks_table)
+
+
+def _url_policy() -> Any:
+    from jiping.adapters.http import UrlPolicy
+
+    s = settings()
+    return UrlPolicy(allow_http=s.webhook_allow_http, allow_private=s.webhook_allow_private)
+
+
+@app.post("/v1/webhooks")
+def create_endpoint(
+    endpoint: Annotated[EndpointIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Any]:
+    def make() -> tuple[int, Any]:
+        made = register_endpoint(_webhook_store(), tenant(), endpoint.endpoint_id, endpoint.url,
+                                 validate_url=_url_policy().check_url, event_types=endpoint.event_types,
+                                 include_transcripts=endpoint.include_transcripts, description=endpoint.description)  # fmt: skip
+        return 201, _endpoint_out(made, show_secret=True).model_dump()
+
+    status, body = idempotent(idempotency_key, "create-webhook", endpoint.model_dump(), make)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+@app.get("/v1/webhooks")
+def list_endpoints() -> list[EndpointOut]:
+    return [_endpoint_out(e) for e in _webhook_store().list_endpoints(tenant())]
+
+
+def _endpoint(endpoint_id: str) -> Any:
+    found = _webhook_store().get_endpoint(tenant(), endpoint_id)
+    if found is None:
+        raise WebhookError("ENDPOINT_NOT_FOUND", "no such endpoint for this tenant")
+    return found
+
+
+@app.get("/v1/webhooks/<endpoint_id>")
+def get_endpoint(endpoint_id: str) -> EndpointOut:
+    return _endpoint_out(_endpoint(endpoint_id))
+
+
+@app.delete("/v1/webhooks/<endpoint_id>")
+def delete_endpoint(endpoint_id: str) -> Response[Any]:
+    _endpoint(endpoint_id)
+    _webhook_store().delete_endpoint(tenant(), endpoint_id)
+    return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")
+
+
+@app.post("/v1/webhooks/<endpoint_id>/rotate-secret")
+def rotate(endpoint_id: str) -> EndpointOut:
+    return _endpoint_out(rotate_secret(_webhook_store(), tenant(), endpoint_id), show_secret=True)
+
+
+@app.post("/v1/webhooks/<endpoint_id>/enable")
+def enable(endpoint_id: str) -> EndpointOut:
+    _endpoint(endpoint_id)
+    return _endpoint_out(enable_endpoint(_webhook_store(), tenant(), endpoint_id))
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: str
+    endpoint_id: str
+    event_type: str
+    interview_id: str
+    status: str
+    attempts: list[dict[str, Any]]
+    next_attempt_at: str | None = None
+    replays: int = 0
+
+
+@app.get("/v1/webhooks/<endpoint_id>/deliveries")
+def deliveries(endpoint_id: str, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryOut]:
+    _endpoint(endpoint_id)
+    found = _webhook_store().list_deliveries(tenant(), endpoint_id)[:limit]
+    return [DeliveryOut.model_validate(summary(d)) for d in found]
+
+
+@app.post("/v1/deliveries/<delivery_id>/replay")
+def replay(delivery_id: str) -> DeliveryOut:
+    s = settings()
+    service = bootstrap.webhooks(s.webhook_settings())
+    return DeliveryOut.model_validate(summary(service.replay(tenant(), delivery_id)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
@@ -27,3 +366,12 @@ def health() -> dict[str, str]:
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+def openapi_document() -> str:
+    """The OpenAPI document generated from the routes (committed as docs/openapi.json)."""
+    return json.dumps(json.loads(app.get_openapi_json_schema()), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    print(openapi_document(), end="")

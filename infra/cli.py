@@ -473,6 +473,40 @@ def _run(
     return code
 
 
+def serve(port: int, tenant: str) -> int:
+    """The API as API Gateway would run it, on the local cloud; an API key for ``tenant`` is printed."""
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from jiping.adapters.portal import DynamoApiKeyStore
+    from jiping.portal import mint_key
+
+    from infra.localcloud.api_gateway import LocalApi
+    from infra.localcloud.cloud import LocalCloud
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            print(
+                f"{self.command} {self.path.split('?')[0]} -> {args[1] if len(args) > 1 else ''}",
+                file=sys.stderr,
+            )
+
+    console = Console()
+    console.say("starting the local cloud")
+    with LocalCloud() as cloud:
+        key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
+        server = make_server("127.0.0.1", port, LocalApi(cloud).wsgi, handler_class=Quiet)
+        print(f"Jiping API on http://127.0.0.1:{server.server_port}/v1/ (OpenAPI: /openapi.json)", flush=True)
+        print(f"tenant {tenant!r} API key: {key}", flush=True)
+        print(f"local EHR receiver: {cloud.ehr.url}   WeCom stand-in: {cloud.wecom.api_base}", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
     parser = argparse.ArgumentParser(
@@ -520,6 +554,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument(
             "--wecom-api-base", metavar="URL", help="the WeCom API to call (default: the local stand-in)"
         )
+    serve_cmd = sub.add_parser("serve", help="run the HR-portal API on 127.0.0.1 against the local cloud")
+    serve_cmd.add_argument("--port", type=int, default=8787)
+    serve_cmd.add_argument("--tenant", default="demo", help="the tenant of the API key printed at start")
     demo = sub.add_parser("demo", help="evaluate the sample interview in events/media/")
     demo.add_argument("--out", type=Path, default=Path("out") / "demo")
     demo.add_argument("--json", action="store_true")
@@ -538,6 +575,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(
             videos, job.job_id, args.tenant, args.out, args.json, questions, job.version, job.profile, notify
         )
+    if args.command == "serve":
+        return serve(args.port, args.tenant)
     sample = [c for c in json.loads(SAMPLE.read_text()) if c.get("quality", "strong") == "strong"]
     job = resolve_job(str(DEMO_PROFILE))
     clips, questions = plan_inputs(

@@ -26,6 +26,7 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "DeliverWebhooks": "deliver_webhooks.handler",
     "RetryWebhooks": "retry_webhooks.handler",
     "NotifyWecom": "notify_wecom.handler",
+    "Authorizer": "authorizer.handler",
 }
 # Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): CPU transcription
 # and vision of short clips (the same entrypoints as the Batch jobs), and the speech features.
@@ -86,6 +87,7 @@ OUTPUT_IDEMPOTENCY_TABLE = "IdempotencyTableName"
 OUTPUT_PROFILES_TABLE = "ProfilesTableName"
 OUTPUT_WEBHOOKS_TABLE = "WebhooksTableName"
 OUTPUT_WECOM_STATE_TABLE = "WecomStateTableName"
+OUTPUT_API_KEYS_TABLE = "ApiKeysTableName"
 OUTPUT_WEBHOOK_DLQ = "WebhookDeadLetterQueueUrl"
 OUTPUT_ALERTS_TOPIC = "AlertsTopicArn"
 OUTPUT_STATE_MACHINE = "EvaluateInterviewStateMachineArn"

@@ -88,6 +88,7 @@ def acknowledge_grants(
     write: Sequence[IBucket] = (),
     table_write: bool = False,
     indexed_tables: Sequence[IConstruct] = (),
+    put: Sequence[IBucket] = (),
 ) -> None:
     """Acknowledge, on ONE role, each wildcard its bucket/table grants produce (and only those)."""
     findings: dict[str, str] = {}
@@ -100,9 +101,11 @@ def acknowledge_grants(
         findings.update(_READ_OBJECTS)
     if write:
         findings.update(_WRITE_OBJECTS)
-    if write or table_write or indexed_tables:
+    if put:
+        findings["Action::s3:Abort*"] = _WRITE_OBJECTS["Action::s3:Abort*"]
+    if write or table_write or indexed_tables or put:
         findings.update(_KMS_WRITE)
-    for bucket in [*read, *write]:
+    for bucket in [*read, *write, *put]:
         logical_id = Stack.of(bucket).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
         findings[f"Resource::<{logical_id}.Arn>/*"] = (
             f"Objects of bucket {bucket.node.id} are addressed by tenant/interview keys known only at "

@@ -83,12 +83,15 @@ class JipingStack(Stack):
             starter=self.compute.start_evaluation,
             state_machine=self.workflow.state_machine,
         )
-        self.api = Api(self, "Api", handler=self.compute.api)
+        self.api = Api(self, "Api", handler=self.compute.api, authorizer=self.compute.authorizer)
         self.delivery.connect_webhooks(
             deliver=self.compute.deliver_webhooks,
             retry=self.compute.retry_webhooks,
             table=self.storage.webhooks,
             api_base_url=self.api.url,
+        )
+        self.delivery.connect_api(
+            api=self.compute.api, table=self.storage.webhooks, api_base_url=self.api.url
         )
         self.delivery.connect_wecom(
             notify=self.compute.notify_wecom,

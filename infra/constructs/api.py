@@ -1,11 +1,13 @@
-"""The HTTP API skeleton: ``GET /v1/health`` and ``ANY /v1/{proxy+}`` to the Api function."""
+"""The HTTP API: ``GET /v1/health`` open, every other ``/v1/…`` route behind the API-key authorizer,
+all to the Api function (which routes with Powertools)."""
 
 from __future__ import annotations
 
 import jsii
-from aws_cdk import CfnOutput
+from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -21,7 +23,7 @@ ACCESS_LOG_FORMAT = (
     '"routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol",'
     '"responseLength":"$context.responseLength","integrationError":"$context.integrationErrorMessage"}'
 )
-AUTHORIZER_LATER = "The JWT/tenant authorizer comes in a later issue; this is the unauthenticated skeleton."
+OPEN_HEALTH = "The health check is open on purpose: it returns the service version and reads no data."
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)
@@ -39,7 +41,14 @@ class _AccessLogSettings:
 
 
 class Api(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, handler: lambda_.IFunction) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        handler: lambda_.IFunction,
+        authorizer: lambda_.IFunction,
+    ) -> None:
         super().__init__(scope, construct_id)
         access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention())
         self.http_api = apigwv2.HttpApi(self, "HttpApi", description="Jiping API", create_default_stage=False)
@@ -51,12 +60,23 @@ class Api(Construct):
         )
         self.url = self.stage.url  # https://{api id}.execute-api.{region}.amazonaws.com/
         integration = integrations.HttpLambdaIntegration("ApiIntegration", handler)
-        for path, method in (
-            ("/v1/health", apigwv2.HttpMethod.GET),
-            ("/v1/{proxy+}", apigwv2.HttpMethod.ANY),
+        api_keys = authorizers.HttpLambdaAuthorizer(
+            "ApiKeys",
+            authorizer,
+            identity_source=["$request.header.Authorization"],
+            response_types=[authorizers.HttpLambdaResponseType.SIMPLE],
+            results_cache_ttl=Duration.minutes(1),
+        )
+        for route in self.http_api.add_routes(
+            path="/v1/health", methods=[apigwv2.HttpMethod.GET], integration=integration
         ):
-            for route in self.http_api.add_routes(path=path, methods=[method], integration=integration):
-                acknowledge(route, "AwsSolutions-APIG4", AUTHORIZER_LATER)
+            acknowledge(route, "AwsSolutions-APIG4", OPEN_HEALTH)
+        self.http_api.add_routes(
+            path="/v1/{proxy+}",
+            methods=[apigwv2.HttpMethod.ANY],
+            integration=integration,
+            authorizer=api_keys,
+        )
 
         CfnOutput(self, constants.OUTPUT_API_URL, value=self.stage.url).override_logical_id(
             constants.OUTPUT_API_URL

@@ -201,14 +201,26 @@ class Compute(Construct):
             "StartEvaluation", environment={"UPLOADS_PREFIX": constants.UPLOADS_PREFIX}
         )
 
+        # The portal API; the webhook settings (its replay route) are added by Delivery.connect_api.
         self.api = self.zip_function(
             "Api",
             environment={
                 "INTERVIEWS_TABLE": storage.interviews.table_name,
+                "PROFILES_TABLE": storage.profiles.table_name,
                 "UPLOADS_BUCKET": storage.uploads.bucket_name,
+                "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
+                "IDEMPOTENCY_TABLE": storage.idempotency.table_name,
             },
         )
-        storage.interviews.grant_read_data(self.api)
+        storage.interviews.grant_read_write_data(self.api)
+        storage.profiles.grant_read_write_data(self.api)
+        storage.idempotency.grant_read_write_data(self.api)
+        storage.uploads.grant_put(self.api)  # presigned POST forms are signed with the function's role
+        storage.artifacts.grant_read(self.api)  # presigned report links
+        self.authorizer = self.zip_function(
+            "Authorizer", environment={"API_KEYS_TABLE": storage.api_keys.table_name}
+        )
+        storage.api_keys.grant_read_data(self.authorizer)
 
         # Webhook delivery; its table, queues, schedule and grants are wired by Delivery.connect_webhooks.
         self.deliver_webhooks = self.zip_function(
@@ -383,6 +395,7 @@ class Compute(Construct):
         acknowledge_grants(
             _role(self.score), read=[storage.artifacts], write=[storage.artifacts], table_write=True
         )
+        acknowledge_grants(_role(self.api), read=[storage.artifacts], put=[storage.uploads], table_write=True)
 
 
 def _role(fn: lambda_.IFunction) -> iam.IRole:

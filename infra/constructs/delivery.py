@@ -203,3 +203,18 @@ class Delivery(Construct):
                 self.wecom_queue, batch_size=constants.WECOM_BATCH_SIZE, report_batch_item_failures=True
             )
         )
+
+    def connect_api(self, *, api: lambda_.Function, table: dynamodb.ITable, api_base_url: str) -> None:
+        """The portal API manages webhook endpoints and replays deliveries (as the sweeper would)."""
+        for key, value in {
+            "WEBHOOKS_TABLE": table.table_name,
+            "WEBHOOK_DEAD_LETTER_QUEUE_URL": self.webhook_dead_letters.queue_url,
+            "ALERTS_TOPIC_ARN": self.alerts.topic_arn,
+            "API_BASE_URL": api_base_url,
+        }.items():
+            api.add_environment(key, value)
+        table.grant_read_write_data(api)
+        self.webhook_dead_letters.grant_send_messages(api)
+        self.alerts.grant_publish(api)
+        assert api.role is not None
+        acknowledge_grants(api.role, indexed_tables=[table])

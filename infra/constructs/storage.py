@@ -90,6 +90,11 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             ttl_attribute="expires_at",
         )
+        # Portal API keys: key id -> tenant and the SHA-256 of the key's secret (jiping.portal).
+        self.api_keys = self._table(
+            "ApiKeysTable",
+            partition_key=dynamodb.Attribute(name="key_id", type=dynamodb.AttributeType.STRING),
+        )
         # Powertools idempotency layout: key_attr="id", expiry_attr="expiration".
         self.idempotency = self._table(
             "IdempotencyTable",
@@ -105,6 +110,7 @@ class Storage(Construct):
             (constants.OUTPUT_PROFILES_TABLE, self.profiles.table_name),
             (constants.OUTPUT_WEBHOOKS_TABLE, self.webhooks.table_name),
             (constants.OUTPUT_WECOM_STATE_TABLE, self.wecom_state.table_name),
+            (constants.OUTPUT_API_KEYS_TABLE, self.api_keys.table_name),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
 

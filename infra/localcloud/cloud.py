@@ -89,6 +89,7 @@ def local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
         constants.SCORE_FUNCTION: score,
         "DeliverWebhooks": webhooks,
         "RetryWebhooks": webhooks,
+        "Api": webhooks,
         "batch:*": asr | vision,
     }
 

@@ -307,6 +307,8 @@ class Interview(Model):
     recommendation: str | None = None
     result_key: str | None = None
     wecom: WecomRecipients | None = None
+    candidate_ref: str | None = None  # the portal's reference for the candidate (no name, no contact)
+    consent: dict[str, Any] | None = None  # the recorded consent for biometric (video) processing
 
     def ready_to_score(self) -> bool:
         """A job profile is known and every question of the interview has an analysed answer."""

@@ -103,6 +103,34 @@ class WecomSettings(_Settings):
     wecom_timeout_s: float = Field(default=10.0, gt=0, le=30)
 
 
+class ApiSettings(_Settings):
+    interviews_table: str
+    profiles_table: str
+    uploads_bucket: str
+    artifacts_bucket: str
+    idempotency_table: str
+    webhooks_table: str
+    webhook_dead_letter_queue_url: str
+    alerts_topic_arn: str
+    api_base_url: str = ""
+    webhook_allow_http: bool = False  # local only (see WebhookSettings)
+    webhook_allow_private: bool = False
+
+    def webhook_settings(self) -> WebhookSettings:
+        return WebhookSettings(
+            webhooks_table=self.webhooks_table,
+            webhook_dead_letter_queue_url=self.webhook_dead_letter_queue_url,
+            alerts_topic_arn=self.alerts_topic_arn,
+            api_base_url=self.api_base_url,
+            webhook_allow_http=self.webhook_allow_http,
+            webhook_allow_private=self.webhook_allow_private,
+        )
+
+
+class AuthorizerSettings(_Settings):
+    api_keys_table: str
+
+
 class StarterSettings(_Settings):
     state_machine_arn: str
     uploads_prefix: str = "uploads/"

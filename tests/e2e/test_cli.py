@@ -123,3 +123,33 @@ def test_demo_scores_the_sample_interview_against_the_demo_profile(tmp_path):
         ("app", "zhangsan", "sent"),
         ("external", "candidate", "sent"),
     ]
+
+
+def test_serve_runs_the_api_on_localhost_with_a_printed_key():
+    import os
+    import signal
+    import socket
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "--port", str(port), "--tenant", "portal-dev"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
+                            start_new_session=True)  # fmt: skip
+    try:
+        lines = []
+        while not any("API key:" in line for line in lines) and len(lines) < 50:
+            lines.append(proc.stdout.readline())
+        key = next(line for line in lines if "API key:" in line).rsplit(" ", 1)[-1].strip()
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/v1/health").json()["status"] == "ok"
+        assert httpx.get(f"{base}/v1/webhooks").status_code == 401
+        made = httpx.post(f"{base}/v1/webhooks", headers={"authorization": f"Bearer {key}"},
+                          json={"endpoint_id": "ehr", "url": "https://ehr.example.com/hooks"})  # fmt: skip
+        assert made.status_code in (201, 422), made.text  # 422: the example host does not resolve here
+        assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Jiping API"
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=30)

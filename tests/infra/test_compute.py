@@ -15,7 +15,18 @@ EXPECTED_ENV = {
     "Persist": {"INTERVIEWS_TABLE"},
     "Publish": {"EVENT_BUS_NAME", "EVENT_SOURCE"},
     "StartEvaluation": {"STATE_MACHINE_ARN", "UPLOADS_PREFIX"},
-    "Api": {"INTERVIEWS_TABLE", "UPLOADS_BUCKET"},
+    "Api": {
+        "INTERVIEWS_TABLE",
+        "PROFILES_TABLE",
+        "UPLOADS_BUCKET",
+        "ARTIFACTS_BUCKET",
+        "IDEMPOTENCY_TABLE",
+        "WEBHOOKS_TABLE",
+        "WEBHOOK_DEAD_LETTER_QUEUE_URL",
+        "ALERTS_TOPIC_ARN",
+        "API_BASE_URL",
+    },
+    "Authorizer": {"API_KEYS_TABLE"},
     "PlanAnswers": {"INTERVIEWS_TABLE", "ARTIFACTS_BUCKET"},
     constants.TRANSCRIBE_FUNCTION: {
         "WHISPER_MODEL",
@@ -115,8 +126,14 @@ def test_grants_follow_least_privilege(synth: Synth) -> None:
     assert "states:StartExecution" in actions("StartEvaluation")
     assert "events:PutEvents" in actions("Publish")
     assert "dynamodb:PutItem" in actions("Persist")
-    assert "dynamodb:PutItem" not in actions("Api")
-    assert "dynamodb:Query" in actions("Api")
+    # the API writes interviews, profiles and endpoints; the authorizer only reads keys
+    assert {"dynamodb:PutItem", "dynamodb:Query"} <= actions("Api")
+    assert not any(a.startswith("s3:Delete") for a in actions("Api"))
+    assert "secretsmanager:GetSecretValue" not in actions("Api")
+    assert {a for a in actions("Authorizer") if a.startswith("dynamodb:")} <= {
+        "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
+        "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+    }  # fmt: skip
     assert "s3:PutObject" in actions(constants.TRANSCRIBE_FUNCTION)
     assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in actions("ProbeMedia"))
     assert not any(a.startswith("dynamodb:") for a in actions("ProbeMedia"))

@@ -124,3 +124,20 @@ def test_the_wecom_notifier_reads_its_queue_and_only_its_secret(synth: Synth) ->
         if {"Ref": role} not in p["Properties"]["Roles"]
     ]
     assert not any("secretsmanager:GetSecretValue" in json.dumps(p) for p in others)
+
+
+def test_every_route_but_health_runs_behind_the_api_key_authorizer(synth: Synth) -> None:
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in synth.resources("AWS::ApiGatewayV2::Route").values()
+    }
+    assert routes["GET /v1/health"].get("AuthorizationType", "NONE") == "NONE"
+    guarded = routes["ANY /v1/{proxy+}"]
+    assert guarded["AuthorizationType"] == "CUSTOM"
+    authorizer_id, authorizer = synth.resource("AWS::ApiGatewayV2::Authorizer", "ApiHttpApiApiKeys")
+    assert guarded["AuthorizerId"] == {"Ref": authorizer_id}
+    props = authorizer["Properties"]
+    assert props["AuthorizerType"] == "REQUEST" and props["EnableSimpleResponses"] is True
+    assert props["IdentitySource"] == ["$request.header.Authorization"]
+    fn_id, _ = synth.resource("AWS::Lambda::Function", "ComputeAuthorizer")
+    assert fn_id in json.dumps(props["AuthorizerUri"])

@@ -7,6 +7,7 @@ parallel executions, and a lost update would drop one of them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -91,6 +92,8 @@ class InterviewItem(Model):
     recommendation = UnicodeAttribute(null=True)
     result_key = UnicodeAttribute(null=True)
     wecom = UnicodeAttribute(null=True)  # WecomRecipients as JSON
+    candidate_ref = UnicodeAttribute(null=True)
+    consent = UnicodeAttribute(null=True)  # JSON
     expires_at = NumberAttribute(null=True)  # TTL, set by the retention policy
     version = VersionAttribute()
 
@@ -135,6 +138,8 @@ def _to_domain(item: InterviewItem) -> Interview:
         recommendation=item.recommendation,
         result_key=item.result_key,
         wecom=WecomRecipients.model_validate_json(item.wecom) if item.wecom else None,
+        candidate_ref=item.candidate_ref,
+        consent=json.loads(item.consent) if item.consent else None,
     )
 
 
@@ -145,6 +150,8 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
     item.recommendation = interview.recommendation
     item.result_key = interview.result_key
     item.wecom = interview.wecom.model_dump_json() if interview.wecom else None
+    item.candidate_ref = interview.candidate_ref
+    item.consent = json.dumps(interview.consent) if interview.consent else None
     item.questions = [QuestionMap(**q.model_dump(exclude_none=True)) for q in interview.questions]
     item.status = interview.status.value
     item.created_at = interview.created_at
@@ -175,6 +182,13 @@ class DynamoInterviewRepository:
             return _to_domain(self._item.get(tenant_id, interview_id, consistent_read=True))
         except DoesNotExist:
             return None
+        except PynamoDBConnectionError as exc:
+            raise self._translate(exc) from exc
+
+    def list_for_tenant(self, tenant_id: str, limit: int = 1000) -> list[Interview]:
+        """The tenant's interviews (one partition: no other tenant's rows can be read)."""
+        try:
+            return [_to_domain(i) for i in self._item.query(tenant_id, limit=limit)]
         except PynamoDBConnectionError as exc:
             raise self._translate(exc) from exc
 

@@ -1,0 +1,220 @@
+"""The portal API on the local cloud: authorizer, interviews and upload forms, reports, the talent
+pool, profiles, webhook endpoints and deliveries, idempotency, one error shape, tenant isolation."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from jiping.adapters.dynamodb import DynamoInterviewRepository
+from jiping.adapters.portal import DynamoApiKeyStore
+from jiping.models import InterviewStatus
+from jiping.portal import mint_key
+
+from infra import constants
+from infra.localcloud.api_gateway import LocalApi
+from tests.conftest import REPO
+
+CONSENT = {"biometric": True, "version": "2026-11", "given_at": "2026-11-22T08:00:00Z"}
+
+
+@pytest.fixture(scope="module")
+def api(cloud) -> LocalApi:  # noqa: ANN001
+    return LocalApi(cloud)
+
+
+@pytest.fixture(scope="module")
+def keys(cloud) -> dict[str, str]:  # noqa: ANN001
+    store = DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE])
+    return {t: mint_key(store, t) for t in ("t-api-a", "t-api-b")}
+
+
+def call(api: LocalApi, key: str | None, method: str, path: str, body=None, query: str = "", **headers):  # noqa: ANN001, ANN003, ANN201
+    h = {"content-type": "application/json"} | ({"authorization": f"Bearer {key}"} if key else {})
+    h |= {k.replace("_", "-"): v for k, v in headers.items()}
+    return api.request(
+        method, path, headers=h, body=json.dumps(body) if body is not None else None, query=query
+    )
+
+
+def interview_body(interview_id: str, **extra) -> dict:  # noqa: ANN003
+    return {"interview_id": interview_id, "candidate_ref": "cand-001", "job_id": "customer-service",
+            "questions": [{"question_id": "difficult_customer"}, {"question_id": "q2", "content_type": "audio/mpeg",
+                                                                  "max_bytes": 10_000_000}],
+            "wecom": {"hr_user_ids": ["zhangsan"]}, "consent": CONSENT} | extra  # fmt: skip
+
+
+def test_health_is_open_and_everything_else_needs_a_valid_key(api, keys):
+    assert call(api, None, "GET", "/v1/health").json()["status"] == "ok"
+    assert call(api, None, "GET", "/v1/webhooks").status == 401
+    assert call(api, "jp_0000000000000000_forged", "GET", "/v1/webhooks").status == 403
+    assert call(api, keys["t-api-a"] + "x", "GET", "/v1/webhooks").status == 403
+    assert call(api, keys["t-api-a"], "GET", "/v1/webhooks").status == 200
+
+
+def test_creating_an_interview_needs_consent_and_returns_bound_upload_forms(api, keys):
+    refused = call(api, keys["t-api-a"], "POST", "/v1/interviews",
+                   interview_body("iv-api-1", consent=CONSENT | {"biometric": False}))  # fmt: skip
+    assert refused.status == 422 and refused.json()["error"]["code"] == "CONSENT_REQUIRED"
+    made = call(api, keys["t-api-a"], "POST", "/v1/interviews", interview_body("iv-api-1"))
+    assert made.status == 201, made.body
+    doc = made.json()
+    forms = {f["question_id"]: f for f in doc["uploads"]}
+    assert forms["difficult_customer"]["fields"]["key"] == "uploads/t-api-a/iv-api-1/difficult_customer.mp4"
+    assert (
+        forms["q2"]["fields"]["key"].endswith("/q2.mp3")
+        and forms["q2"]["fields"]["Content-Type"] == "audio/mpeg"
+    )
+    policy = json.loads(__import__("base64").b64decode(forms["q2"]["fields"]["policy"]))
+    assert ["content-length-range", 1, 10_000_000] in policy["conditions"]
+    got = call(api, keys["t-api-a"], "GET", "/v1/interviews/iv-api-1").json()
+    assert (got["status"], got["candidate_ref"], got["questions"]) == (
+        "CREATED",
+        "cand-001",
+        ["difficult_customer", "q2"],
+    )
+
+
+def test_a_reused_idempotency_key_replays_and_refuses_another_body(api, keys):
+    first = call(
+        api, keys["t-api-a"], "POST", "/v1/interviews", interview_body("iv-api-2"), Idempotency_Key="k-1"
+    )
+    again = call(
+        api, keys["t-api-a"], "POST", "/v1/interviews", interview_body("iv-api-2"), Idempotency_Key="k-1"
+    )
+    assert first.status == again.status == 201 and first.json() == again.json()
+    other = call(
+        api, keys["t-api-a"], "POST", "/v1/interviews", interview_body("iv-api-3"), Idempotency_Key="k-1"
+    )
+    assert other.status == 422 and other.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert call(api, keys["t-api-a"], "GET", "/v1/interviews/iv-api-3").status == 404
+
+
+def test_errors_share_one_shape_with_a_stable_code(api, keys):
+    bad = call(api, keys["t-api-a"], "POST", "/v1/interviews", {"job_id": "x"})
+    assert bad.status == 422 and bad.json()["error"]["code"] == "INVALID_REQUEST"
+    assert call(api, keys["t-api-a"], "GET", "/v1/nothing-here").json()["error"]["code"] == "NO_SUCH_ROUTE"
+    missing = call(api, keys["t-api-a"], "GET", "/v1/interviews/iv-none")
+    assert missing.status == 404 and missing.json() == {
+        "error": {"code": "INTERVIEW_NOT_FOUND", "message": "no such interview for this tenant"}
+    }
+
+
+def test_the_talent_pool_ranks_a_jobs_interviews_by_score_with_filters(api, keys, cloud):
+    repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+    for n, (score, rec) in enumerate([(62.0, "review"), (91.5, "advance"), (None, None), (78.0, "advance")]):
+        call(
+            api, keys["t-api-a"], "POST", "/v1/interviews", interview_body(f"iv-pool-{n}", job_id="pool-job")
+        )
+
+        def scored(current, score=score, rec=rec):  # noqa: ANN001, ANN202
+            current.overall_score, current.recommendation = score, rec
+            current.status = InterviewStatus.SCORED if score is not None else current.status
+            return current
+
+        repo.update("t-api-a", f"iv-pool-{n}", scored)
+    pool = call(api, keys["t-api-a"], "GET", "/v1/jobs/pool-job/interviews").json()
+    assert [(p["rank"], p["interview_id"]) for p in pool] == [
+        (1, "iv-pool-1"),
+        (2, "iv-pool-3"),
+        (3, "iv-pool-0"),
+        (4, "iv-pool-2"),
+    ]
+    advance = call(
+        api,
+        keys["t-api-a"],
+        "GET",
+        "/v1/jobs/pool-job/interviews",
+        query="recommendation=advance&min_score=80",
+    )
+    assert [p["interview_id"] for p in advance.json()] == ["iv-pool-1"]
+    assert call(api, keys["t-api-b"], "GET", "/v1/jobs/pool-job/interviews").json() == []
+
+
+def test_report_links_are_short_lived_and_only_for_scored_interviews(api, keys, cloud):
+    assert (
+        call(api, keys["t-api-a"], "GET", "/v1/interviews/iv-api-1/report").json()["error"]["code"]
+        == "NOT_SCORED"
+    )
+    repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+
+    def scored(current):  # noqa: ANN001, ANN202
+        current.result_key = "t-api-a/iv-api-1/result.json"
+        return current
+
+    repo.update("t-api-a", "iv-api-1", scored)
+    links = call(api, keys["t-api-a"], "GET", "/v1/interviews/iv-api-1/report").json()
+    assert links["expires_in"] == 300 and "report.html" in links["html"] and "result.json" in links["json"]
+    assert "X-Amz-Expires=300" in links["html"] or "Expires=" in links["html"]
+
+
+def test_profiles_are_versioned_and_per_tenant(api, keys):
+    import yaml
+
+    profile = yaml.safe_load((REPO / "profiles" / "customer-service.yaml").read_text())
+    assert call(api, keys["t-api-a"], "POST", "/v1/profiles", profile).status == 201
+    again = call(api, keys["t-api-a"], "POST", "/v1/profiles", profile)
+    assert again.status == 409 and again.json()["error"]["code"] == "PROFILE_VERSION_EXISTS"
+    v2 = call(
+        api, keys["t-api-a"], "POST", "/v1/profiles", profile | {"version": 2, "title": "客服专员（二版）"}
+    )
+    assert v2.json() == {"id": "customer-service", "version": 2}
+    assert call(api, keys["t-api-a"], "GET", "/v1/profiles/customer-service").json()["version"] == 2
+    assert (
+        call(api, keys["t-api-a"], "GET", "/v1/profiles/customer-service", query="version=1").json()["title"]
+        == "客服专员"
+    )
+    assert call(api, keys["t-api-b"], "GET", "/v1/profiles/customer-service").status == 404
+    broken = call(api, keys["t-api-a"], "POST", "/v1/profiles", profile | {"competencies": []})
+    assert broken.status == 422 and broken.json()["error"]["code"] == "INVALID_PROFILE"
+
+
+def test_webhook_endpoints_show_their_secret_once_rotate_and_log_deliveries(api, keys, cloud):
+    made = call(api, keys["t-api-a"], "POST", "/v1/webhooks", {"endpoint_id": "ehr", "url": cloud.ehr.url})
+    assert made.status == 201 and made.json()["secret"].startswith("whsec_")
+    listed = call(api, keys["t-api-a"], "GET", "/v1/webhooks").json()
+    assert [e["endpoint_id"] for e in listed] == ["ehr"] and listed[0]["secret"] is None
+    rotated = call(api, keys["t-api-a"], "POST", "/v1/webhooks/ehr/rotate-secret").json()
+    assert rotated["secret"].startswith("whsec_") and rotated["secret"] != made.json()["secret"]
+    # a delivery, then its log and a replay through the API
+    cloud.ehr.reset()
+    cloud.ehr.secrets[:] = [rotated["secret"]]
+    from jiping.adapters.eventbridge import EventBridgePublisher
+    from jiping.models import DomainEvent
+
+    EventBridgePublisher(cloud.client("events"), cloud.outputs[constants.OUTPUT_EVENT_BUS], "jiping").publish(
+        [
+            DomainEvent(
+                id="evt_api_1",
+                type="interview.scored",
+                time=datetime.now(UTC),
+                tenant_id="t-api-a",
+                interview_id="iv-api-1",
+                data={"overall_score": 80.0},
+            )
+        ]  # fmt: skip
+    )
+    cloud.drain()
+    (delivery,) = call(api, keys["t-api-a"], "GET", "/v1/webhooks/ehr/deliveries").json()
+    assert delivery["status"] == "delivered" and delivery["attempts"][0]["status_code"] == 204
+    replayed = call(api, keys["t-api-a"], "POST", f"/v1/deliveries/{delivery['delivery_id']}/replay").json()
+    assert replayed["replays"] == 1 and cloud.ehr.accepted_ids == [delivery["delivery_id"]]
+    # another tenant sees none of it
+    for method, path in (("GET", "/v1/webhooks/ehr"), ("GET", "/v1/webhooks/ehr/deliveries"),
+                         ("POST", f"/v1/deliveries/{delivery['delivery_id']}/replay"),
+                         ("POST", "/v1/webhooks/ehr/rotate-secret"), ("DELETE", "/v1/webhooks/ehr")):  # fmt: skip
+        assert call(api, keys["t-api-b"], method, path).status == 404, (method, path)
+    assert call(api, keys["t-api-b"], "GET", "/v1/interviews/iv-api-1").status == 404
+    assert call(api, keys["t-api-b"], "GET", "/v1/interviews/iv-api-1/report").status == 404
+    assert call(api, keys["t-api-a"], "DELETE", "/v1/webhooks/ehr").status == 204
+
+
+def test_the_committed_openapi_document_is_the_generated_one():
+    import subprocess
+    import sys
+
+    generated = subprocess.run([sys.executable, "-c", "import functions.api as a; print(a.openapi_document(), end='')"],
+                               capture_output=True, text=True, cwd=REPO, check=True, env={"PYTHONPATH": f"{REPO}:{REPO / 'functions'}", "PATH": ""}).stdout  # fmt: skip
+    committed = (REPO / "docs" / "openapi.json").read_text()
+    assert json.loads(generated) == json.loads(committed), "run `make openapi` and commit docs/openapi.json"
