@@ -361,6 +361,50 @@ def replay(delivery_id: str) -> DeliveryOut:
     return DeliveryOut.model_validate(summary(service.replay(tenant(), delivery_id)))
 
 
+# --- WeCom callback (open: WeCom signs it, no API key) --------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def wecom_config() -> Any:
+    from jiping.wecom import WecomConfig
+
+    secret = bootstrap.client("secretsmanager").get_secret_value(SecretId=settings().wecom_secret_arn)
+    return WecomConfig.model_validate_json(secret["SecretString"])
+
+
+Sig = Annotated[str, Query(alias="msg_signature", min_length=1, max_length=128)]
+Stamp = Annotated[str, Query(alias="timestamp", min_length=1, max_length=32)]
+Nonce = Annotated[str, Query(alias="nonce", min_length=1, max_length=128)]
+
+
+@app.get("/v1/wecom/callback", security=[])
+def wecom_verify(msg_signature: Sig, timestamp: Stamp, nonce: Nonce,
+                 echostr: Annotated[str, Query(min_length=1, max_length=4096)]) -> Response[Any]:  # fmt: skip
+    """WeCom's URL check: the decrypted echostr, as plain text."""
+    from jiping.wecom import CallbackRefused, verify_callback_url
+
+    try:
+        plain = verify_callback_url(wecom_config(), msg_signature, timestamp, nonce, echostr)
+    except CallbackRefused as exc:
+        return _error(403, "CALLBACK_REFUSED", str(exc))
+    return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body=plain)
+
+
+@app.post("/v1/wecom/callback", security=[])
+def wecom_event(msg_signature: Sig, timestamp: Stamp, nonce: Nonce) -> Response[Any]:
+    """A callback message (e.g. a reply asking for human review): verified, decrypted, acknowledged."""
+    from jiping.wecom import CallbackRefused, decrypt_callback
+
+    try:
+        message = decrypt_callback(
+            wecom_config(), app.current_event.decoded_body or "", msg_signature, timestamp, nonce
+        )
+    except CallbackRefused as exc:
+        return _error(403, "CALLBACK_REFUSED", str(exc))
+    logger.info("wecom callback", extra={"type": message["type"], "event": message["event"]})
+    return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body="success")
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 @tracer.capture_lambda_handler(capture_response=False)

@@ -23,6 +23,10 @@ ACCESS_LOG_FORMAT = (
     '"routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol",'
     '"responseLength":"$context.responseLength","integrationError":"$context.integrationErrorMessage"}'
 )
+OPEN_CALLBACK = (
+    "WeCom calls this URL without our API key; every request is verified by its WeCom signature "
+    "(WeChatCrypto) and refused when forged."
+)
 OPEN_HEALTH = "The health check is open on purpose: it returns the service version and reads no data."
 
 
@@ -71,6 +75,12 @@ class Api(Construct):
             path="/v1/health", methods=[apigwv2.HttpMethod.GET], integration=integration
         ):
             acknowledge(route, "AwsSolutions-APIG4", OPEN_HEALTH)
+        for route in self.http_api.add_routes(
+            path="/v1/wecom/callback",
+            methods=[apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST],
+            integration=integration,
+        ):
+            acknowledge(route, "AwsSolutions-APIG4", OPEN_CALLBACK)
         self.http_api.add_routes(
             path="/v1/{proxy+}",
             methods=[apigwv2.HttpMethod.ANY],

@@ -211,8 +211,10 @@ class Delivery(Construct):
             "WEBHOOK_DEAD_LETTER_QUEUE_URL": self.webhook_dead_letters.queue_url,
             "ALERTS_TOPIC_ARN": self.alerts.topic_arn,
             "API_BASE_URL": api_base_url,
+            "WECOM_SECRET_ARN": self.wecom_secret.secret_arn,
         }.items():
             api.add_environment(key, value)
+        self.wecom_secret.grant_read(api)  # the WeCom callback route verifies with the app's token and key
         table.grant_read_write_data(api)
         self.webhook_dead_letters.grant_send_messages(api)
         self.alerts.grant_publish(api)

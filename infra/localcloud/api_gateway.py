@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-OPEN_ROUTES = {("GET", "/v1/health")}
+OPEN_ROUTES = {("GET", "/v1/health"), ("GET", "/v1/wecom/callback"), ("POST", "/v1/wecom/callback")}
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
 

@@ -310,6 +310,7 @@ class LocalCloud:
         secret = self.client("secretsmanager").create_secret(
             Name=LOCAL_WECOM_SECRET, SecretString=json.dumps(self.wecom.config())
         )
+        self.overrides["Api"] = self.overrides.get("Api", {}) | {"WECOM_SECRET_ARN": secret["ARN"]}
         self.overrides["NotifyWecom"] = {
             "WECOM_SECRET_ARN": secret["ARN"],
             "WECOM_API_BASE": self.wecom.api_base,

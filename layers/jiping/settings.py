@@ -113,6 +113,7 @@ class ApiSettings(_Settings):
     webhook_dead_letter_queue_url: str
     alerts_topic_arn: str
     api_base_url: str = ""
+    wecom_secret_arn: str = ""  # the WeCom app (callback token and AES key) for the callback route
     webhook_allow_http: bool = False  # local only (see WebhookSettings)
     webhook_allow_private: bool = False
 

@@ -353,6 +353,8 @@ def verify_callback_url(
         return str(crypto.check_signature(msg_signature, timestamp, nonce, echostr))
     except InvalidSignatureException:
         raise CallbackRefused("the callback signature does not verify") from None
+    except (ValueError, UnicodeDecodeError):  # signed, but not decryptable with our key
+        raise CallbackRefused("the callback cannot be decrypted") from None
 
 
 def decrypt_callback(
@@ -369,6 +371,8 @@ def decrypt_callback(
         xml = crypto.decrypt_message(body, msg_signature, timestamp, nonce)
     except (InvalidSignatureException, InvalidCorpIdException):
         raise CallbackRefused("the callback signature does not verify") from None
+    except Exception:  # noqa: BLE001 - malformed XML or ciphertext: refused, never a crash
+        raise CallbackRefused("the callback cannot be decrypted") from None
     message = parse_message(xml)
     return {"type": message.type, "source": message.source, "id": getattr(message, "id", None),
             "event": getattr(message, "event", None)}  # fmt: skip

@@ -25,6 +25,7 @@ EXPECTED_ENV = {
         "WEBHOOK_DEAD_LETTER_QUEUE_URL",
         "ALERTS_TOPIC_ARN",
         "API_BASE_URL",
+        "WECOM_SECRET_ARN",
     },
     "Authorizer": {"API_KEYS_TABLE"},
     "PlanAnswers": {"INTERVIEWS_TABLE", "ARTIFACTS_BUCKET"},
@@ -129,7 +130,7 @@ def test_grants_follow_least_privilege(synth: Synth) -> None:
     # the API writes interviews, profiles and endpoints; the authorizer only reads keys
     assert {"dynamodb:PutItem", "dynamodb:Query"} <= actions("Api")
     assert not any(a.startswith("s3:Delete") for a in actions("Api"))
-    assert "secretsmanager:GetSecretValue" not in actions("Api")
+    assert "secretsmanager:GetSecretValue" not in actions("Authorizer")
     assert {a for a in actions("Authorizer") if a.startswith("dynamodb:")} <= {
         "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
         "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable", "dynamodb:GetRecords", "dynamodb:GetShardIterator",

@@ -218,3 +218,34 @@ def test_the_committed_openapi_document_is_the_generated_one():
                                capture_output=True, text=True, cwd=REPO, check=True, env={"PYTHONPATH": f"{REPO}:{REPO / 'functions'}", "PATH": ""}).stdout  # fmt: skip
     committed = (REPO / "docs" / "openapi.json").read_text()
     assert json.loads(generated) == json.loads(committed), "run `make openapi` and commit docs/openapi.json"
+
+
+def test_wecom_callbacks_are_verified_and_forged_ones_refused(api, cloud):
+    import xmltodict
+    from wechatpy.enterprise.crypto import WeChatCrypto
+
+    config = cloud.wecom.config()
+    crypto = WeChatCrypto(config["callback_token"], config["encoding_aes_key"], config["corp_id"])
+    # the URL check: an encrypted echostr, signed
+    echo = xmltodict.parse(crypto.encrypt_message("echo-42", "n1", "1700000000"))["xml"]
+    query = f"msg_signature={echo['MsgSignature']}&timestamp=1700000000&nonce=n1&echostr={__import__('urllib.parse').parse.quote(echo['Encrypt'])}"
+    ok = api.request("GET", "/v1/wecom/callback", query=query)
+    assert ok.status == 200 and ok.body == b"echo-42"
+    forged = api.request("GET", "/v1/wecom/callback", query=query.replace(echo["MsgSignature"], "0" * 40))
+    assert forged.status == 403 and forged.json()["error"]["code"] == "CALLBACK_REFUSED"
+    # a message: decrypted and acknowledged; the same body with a forged signature refused
+    xml = ("<xml><ToUserName>x</ToUserName><FromUserName>zhangsan</FromUserName><CreateTime>1700000000</CreateTime>"
+           "<MsgType>text</MsgType><Content>人工复核</Content><MsgId>1</MsgId><AgentID>1000002</AgentID></xml>")  # fmt: skip
+    body = crypto.encrypt_message(xml, "n2", "1700000001")
+    sig = xmltodict.parse(body)["xml"]["MsgSignature"]
+    good = api.request(
+        "POST", "/v1/wecom/callback", body=body, query=f"msg_signature={sig}&timestamp=1700000001&nonce=n2"
+    )
+    assert good.status == 200 and good.body == b"success"
+    bad = api.request(
+        "POST",
+        "/v1/wecom/callback",
+        body=body,
+        query="msg_signature=" + "1" * 40 + "&timestamp=1700000001&nonce=n2",
+    )
+    assert bad.status == 403
