@@ -361,6 +361,32 @@ def replay(delivery_id: str) -> DeliveryOut:
     return DeliveryOut.model_validate(summary(service.replay(tenant(), delivery_id)))
 
 
+# --- erasure -------------------------------------------------------------------------------------
+
+
+@app.delete("/v1/candidates/<candidate_ref>")
+def erase(candidate_ref: str) -> Any:
+    """Erase the candidate's interviews everywhere (media and artifacts with all versions, deliveries,
+    notices, rows) and publish ``interview.erased`` for each."""
+    from jiping.adapters.eventbridge import EventBridgePublisher
+    from jiping.adapters.s3 import S3ObjectStore
+    from jiping.adapters.wecom_store import DynamoWecomStore
+    from jiping.erasure import erase_candidate
+
+    s, t = settings(), tenant()
+    report = erase_candidate(
+        t, candidate_ref, interviews=bootstrap.interview_repository(s.interviews_table),
+        objects=S3ObjectStore(bootstrap.client("s3")), uploads_bucket=s.uploads_bucket,
+        artifacts_bucket=s.artifacts_bucket, deliveries=_webhook_store(), notices=DynamoWecomStore(s.wecom_state_table),
+        publisher=EventBridgePublisher(bootstrap.client("events"), s.event_bus_name, "jiping"),
+    )  # fmt: skip
+    if not report.interviews:
+        raise PortalError(
+            "CANDIDATE_NOT_FOUND", "no interview of this tenant has this candidate reference", 404
+        )
+    return report.model_dump()
+
+
 # --- WeCom callback (open: WeCom signs it, no API key) --------------------------------------------
 
 

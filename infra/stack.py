@@ -91,7 +91,10 @@ class JipingStack(Stack):
             api_base_url=self.api.url,
         )
         self.delivery.connect_api(
-            api=self.compute.api, table=self.storage.webhooks, api_base_url=self.api.url
+            api=self.compute.api,
+            table=self.storage.webhooks,
+            wecom_state=self.storage.wecom_state,
+            api_base_url=self.api.url,
         )
         self.delivery.connect_wecom(
             notify=self.compute.notify_wecom,

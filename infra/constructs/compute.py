@@ -217,6 +217,12 @@ class Compute(Construct):
         storage.idempotency.grant_read_write_data(self.api)
         storage.uploads.grant_put(self.api)  # presigned POST forms are signed with the function's role
         storage.artifacts.grant_read(self.api)  # presigned report links
+        for bucket in (storage.uploads, storage.artifacts):  # erasure: every version under the interview
+            bucket.grant_delete(self.api)
+            self.api.add_to_role_policy(iam.PolicyStatement(
+                actions=["s3:ListBucketVersions", "s3:DeleteObjectVersion"],
+                resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
+            ))  # fmt: skip
         self.authorizer = self.zip_function(
             "Authorizer", environment={"API_KEYS_TABLE": storage.api_keys.table_name}
         )
@@ -396,6 +402,11 @@ class Compute(Construct):
             _role(self.score), read=[storage.artifacts], write=[storage.artifacts], table_write=True
         )
         acknowledge_grants(_role(self.api), read=[storage.artifacts], put=[storage.uploads], table_write=True)
+        acknowledge(
+            _role(self.api),
+            "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
+            "Erasing a candidate deletes every object version under the interview's prefixes (uploads, artifacts).",
+        )
 
 
 def _role(fn: lambda_.IFunction) -> iam.IRole:

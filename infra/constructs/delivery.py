@@ -204,9 +204,21 @@ class Delivery(Construct):
             )
         )
 
-    def connect_api(self, *, api: lambda_.Function, table: dynamodb.ITable, api_base_url: str) -> None:
-        """The portal API manages webhook endpoints and replays deliveries (as the sweeper would)."""
+    def connect_api(
+        self,
+        *,
+        api: lambda_.Function,
+        table: dynamodb.ITable,
+        wecom_state: dynamodb.ITable,
+        api_base_url: str,
+    ) -> None:
+        """The portal API manages webhook endpoints, replays deliveries (as the sweeper would), verifies
+        WeCom callbacks, and erases candidates (deliveries and notices included, then an event)."""
+        wecom_state.grant_read_write_data(api)
+        self.bus.grant_put_events_to(api)
         for key, value in {
+            "WECOM_STATE_TABLE": wecom_state.table_name,
+            "EVENT_BUS_NAME": self.bus.event_bus_name,
             "WEBHOOKS_TABLE": table.table_name,
             "WEBHOOK_DEAD_LETTER_QUEUE_URL": self.webhook_dead_letters.queue_url,
             "ALERTS_TOPIC_ARN": self.alerts.topic_arn,

@@ -324,7 +324,13 @@ class DomainEvent(Model):
     """A domain event on the Jiping bus. ``id`` is stable for one execution and outcome."""
 
     id: str
-    type: Literal["interview.transcribed", "interview.scored", "interview.rejected", "interview.failed"]
+    type: Literal[
+        "interview.transcribed",
+        "interview.scored",
+        "interview.rejected",
+        "interview.failed",
+        "interview.erased",
+    ]
     time: datetime
     tenant_id: str
     interview_id: str

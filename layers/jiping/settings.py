@@ -114,6 +114,8 @@ class ApiSettings(_Settings):
     alerts_topic_arn: str
     api_base_url: str = ""
     wecom_secret_arn: str = ""  # the WeCom app (callback token and AES key) for the callback route
+    wecom_state_table: str = ""  # erasure removes the WeCom notice log
+    event_bus_name: str = ""  # erasure publishes interview.erased
     webhook_allow_http: bool = False  # local only (see WebhookSettings)
     webhook_allow_private: bool = False
 

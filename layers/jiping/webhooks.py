@@ -53,7 +53,7 @@ RETRY_AFTER_CAP_S = 86400
 TIMEOUT_S = 15.0
 DISABLE_AFTER = timedelta(days=5)
 MAX_BODY_BYTES = 256 * 1024
-ALL_EVENTS = ("interview.scored", "interview.rejected", "interview.failed")
+ALL_EVENTS = ("interview.scored", "interview.rejected", "interview.failed", "interview.erased")
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 ROTATION_OVERLAP = timedelta(hours=24)
 

@@ -249,3 +249,77 @@ def test_wecom_callbacks_are_verified_and_forged_ones_refused(api, cloud):
         query="msg_signature=" + "1" * 40 + "&timestamp=1700000001&nonce=n2",
     )
     assert bad.status == 403
+
+
+def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, keys, cloud):
+    from jiping.adapters.webhook_store import DynamoWebhookStore
+    from jiping.adapters.wecom_store import DynamoWecomStore
+    from jiping.models import DomainEvent
+    from jiping.webhooks import Delivery, delivery_id
+    from jiping.wecom import Notice
+
+    from tests.conftest import delivered_events
+
+    s3 = cloud.client("s3")
+    uploads, artifacts = cloud.uploads_bucket, cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET]
+    for tenant in ("t-api-a", "t-api-b"):  # the same candidate reference at two tenants
+        body = interview_body("iv-erase", candidate_ref="cand-erase")
+        assert call(api, keys[tenant], "POST", "/v1/interviews", body).status == 201
+        for version in (b"v1", b"v2"):  # two versions of the upload
+            s3.put_object(
+                Bucket=uploads, Key=f"uploads/{tenant}/iv-erase/difficult_customer.mp4", Body=version
+            )
+        s3.put_object(
+            Bucket=artifacts, Key=f"{tenant}/iv-erase/difficult_customer/transcript.json", Body=b"{}"
+        )
+        s3.delete_object(
+            Bucket=artifacts, Key=f"{tenant}/iv-erase/difficult_customer/transcript.json"
+        )  # a marker
+        s3.put_object(Bucket=artifacts, Key=f"{tenant}/iv-erase/result.json", Body=b"{}")
+        now = datetime.now(UTC)
+        DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE]).put_delivery(Delivery(
+            tenant_id=tenant, delivery_id=delivery_id("evt_x", "ehr"), endpoint_id="ehr", event_id="evt_x",
+            event_type="interview.scored", interview_id="iv-erase", body='{"transcripts": "..."}', created_at=now))  # fmt: skip
+        DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE]).record(Notice(
+            tenant_id=tenant, interview_id="iv-erase", event_id="evt_x", channel="external", recipient="candidate",
+            status="sent", at=now))  # fmt: skip
+    # (the uploads started real executions, rejected as NOT_MEDIA: let them finish first)
+    import time
+
+    cloud.drain()
+    deadline = time.monotonic() + 60
+    while any(e["status"] == "RUNNING" for e in cloud.executions()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # WHEN tenant A erases the candidate
+    erased = call(api, keys["t-api-a"], "DELETE", "/v1/candidates/cand-erase")
+    assert erased.status == 200, erased.body
+    report = erased.json()
+    assert report["interviews"] == ["iv-erase"] and report["object_versions"] == 5
+    assert report["deliveries"] >= 1 and report["notices"] >= 1  # ours, and those of the rejected uploads
+
+    # THEN no store holds anything of it at tenant A: every version, row, delivery and notice is gone
+    def versions(bucket: str, prefix: str) -> int:
+        page = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
+        return len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
+
+    assert versions(uploads, "uploads/t-api-a/iv-erase/") == versions(artifacts, "t-api-a/iv-erase/") == 0
+    assert call(api, keys["t-api-a"], "GET", "/v1/interviews/iv-erase").status == 404
+    assert [d for d in DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE]).list_deliveries("t-api-a")
+            if d.interview_id == "iv-erase"] == []  # fmt: skip
+    assert (
+        DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE]).for_interview(
+            "t-api-a", "iv-erase"
+        )
+        == []
+    )
+    scan = cloud.client("dynamodb").scan(TableName=cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])["Items"]
+    assert not any(i["tenant_id"]["S"] == "t-api-a" and i["interview_id"]["S"] == "iv-erase" for i in scan)
+    (event,) = [e for e in delivered_events(cloud, "iv-erase") if e["detail-type"] == "interview.erased"]
+    assert event["detail-type"] == "interview.erased" and event["detail"]["tenant_id"] == "t-api-a"
+    assert DomainEvent.model_validate(event["detail"]).data == {"candidate_ref": "cand-erase"}
+    # and tenant B's candidate with the same reference is untouched
+    assert call(api, keys["t-api-b"], "GET", "/v1/interviews/iv-erase").status == 200
+    assert versions(uploads, "uploads/t-api-b/iv-erase/") == 2
+    gone = call(api, keys["t-api-a"], "DELETE", "/v1/candidates/cand-erase")
+    assert gone.status == 404 and gone.json()["error"]["code"] == "CANDIDATE_NOT_FOUND"
+    cloud.drain()

@@ -185,6 +185,14 @@ class DynamoInterviewRepository:
         except PynamoDBConnectionError as exc:
             raise self._translate(exc) from exc
 
+    def delete(self, tenant_id: str, interview_id: str) -> None:
+        try:
+            self._item(tenant_id, interview_id).delete(
+                add_version_condition=False
+            )  # erasure wins over any writer
+        except PynamoDBConnectionError as exc:
+            raise self._translate(exc) from exc
+
     def list_for_tenant(self, tenant_id: str, limit: int = 1000) -> list[Interview]:
         """The tenant's interviews (one partition: no other tenant's rows can be read)."""
         try:

@@ -60,3 +60,21 @@ class S3ObjectStore:
         except ClientError as exc:
             raise _translate(exc, location) from exc
         return json.loads(resp["Body"].read())
+
+    def delete_prefix(self, bucket: str, prefix: str) -> int:
+        """Delete every version and delete marker under ``prefix``; return how many were removed."""
+        removed = 0
+        try:
+            pages = self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
+            for page in pages:
+                batch = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                         for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]]  # fmt: skip
+                for start in range(0, len(batch), 1000):
+                    chunk = batch[start : start + 1000]
+                    out = self._s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
+                    if out.get("Errors"):
+                        raise StorageError(f"S3 could not delete {len(out['Errors'])} object versions")
+                    removed += len(chunk)
+        except ClientError as exc:
+            raise _translate(exc, ObjectLocation(bucket=bucket, key=prefix)) from exc
+        return removed

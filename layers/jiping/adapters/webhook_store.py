@@ -141,6 +141,20 @@ class DynamoWebhookStore:
         except (QueryError, PynamoDBConnectionError) as exc:
             raise _storage_error(exc) from exc
 
+    def delete_deliveries(self, tenant_id: str, interview_id: str) -> int:
+        """Erase the deliveries about one interview (their bodies may hold transcripts)."""
+        doomed = [
+            i
+            for i in self._query(tenant_id, "delivery#")
+            if Delivery.model_validate_json(i.document).interview_id == interview_id
+        ]
+        for item in doomed:
+            try:
+                item.delete()
+            except (DeleteError, PynamoDBConnectionError) as exc:
+                raise _storage_error(exc) from exc
+        return len(doomed)
+
     # -- helpers -----------------------------------------------------------------------------------
 
     def _get(self, tenant_id: str, sk: str) -> WebhookItem | None:

@@ -141,6 +141,16 @@ class DynamoWecomStore:
             raise _error(exc) from exc
         return [Notice.model_validate_json(i.value) for i in items if i.value]
 
+    def delete_notices(self, tenant_id: str, interview_id: str) -> int:
+        """Erase the notice log of one interview (it names the candidate's WeCom id)."""
+        try:
+            items = list(self._item.query(f"notice#{tenant_id}#{interview_id}"))
+            for item in items:
+                item.delete()
+        except (QueryError, DeleteError, PynamoDBConnectionError) as exc:
+            raise _error(exc) from exc
+        return len(items)
+
     # -- RateLimiter -------------------------------------------------------------------------------
 
     def take(self, member: str, now: datetime) -> bool:
