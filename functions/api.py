@@ -240,6 +240,26 @@ def put_profile(
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
 
+class ProfileSummary(BaseModel):
+    id: str
+    title: str
+    language: str
+    versions: list[int]
+
+
+@app.get("/v1/profiles")
+def list_profiles() -> list[ProfileSummary]:
+    """The tenant's job profiles and their versions (every version is kept: old results use theirs)."""
+    grouped: dict[str, list[JobProfile]] = {}
+    for profile in _profiles().list(tenant()):
+        grouped.setdefault(profile.id, []).append(profile)
+    return [
+        ProfileSummary(id=pid, title=max(vs, key=lambda v: v.version).title,
+                       language=max(vs, key=lambda v: v.version).language, versions=sorted(v.version for v in vs))
+        for pid, vs in sorted(grouped.items())
+    ]  # fmt: skip
+
+
 @app.get("/v1/profiles/<profile_id>")
 def get_profile(profile_id: str, version: Annotated[int | None, Query(ge=1)] = None) -> JobProfile:
     found = _profiles().get(tenant(), profile_id, version)

@@ -88,6 +88,7 @@ class JipingStack(Stack):
             deliver=self.compute.deliver_webhooks,
             retry=self.compute.retry_webhooks,
             table=self.storage.webhooks,
+            artifacts=self.storage.artifacts,
             api_base_url=self.api.url,
         )
         self.delivery.connect_api(

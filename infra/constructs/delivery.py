@@ -14,6 +14,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -141,9 +142,12 @@ class Delivery(Construct):
         deliver: lambda_.Function,
         retry: lambda_.Function,
         table: dynamodb.ITable,
+        artifacts: s3.IBucket,
         api_base_url: str,
     ) -> None:
-        """The webhook queue feeds ``deliver``; ``retry`` sweeps due deliveries every minute."""
+        """The webhook queue feeds ``deliver`` (which reads result documents for the endpoints that opted in
+        to transcripts); ``retry`` sweeps due deliveries every minute."""
+        artifacts.grant_read(deliver)
         environment = {
             "WEBHOOKS_TABLE": table.table_name,
             "WEBHOOK_DEAD_LETTER_QUEUE_URL": self.webhook_dead_letters.queue_url,
@@ -159,6 +163,8 @@ class Delivery(Construct):
             self.alerts.grant_publish(fn)
             assert fn.role is not None
             acknowledge_grants(fn.role, indexed_tables=[table])
+        assert deliver.role is not None
+        acknowledge_grants(deliver.role, read=[artifacts])
         deliver.add_event_source(
             sources.SqsEventSource(
                 self.webhook_queue, batch_size=constants.WEBHOOK_BATCH_SIZE, report_batch_item_failures=True

@@ -50,6 +50,19 @@ def webhooks(settings: WebhookSettings) -> Any:
 
     base = settings.api_base_url.rstrip("/")
     policy = UrlPolicy(allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private)
+
+    def transcripts(event: Any) -> list[dict[str, Any]] | None:
+        """The scored answers' transcripts, from the result document (for endpoints that opted in)."""
+        from jiping.models import ObjectLocation
+
+        result = event.data.get("result")
+        if not result:
+            return None
+        document = object_store().get_json(ObjectLocation.model_validate(result))
+        return [
+            {"question_id": q["question_id"], "text": q["transcript"]["text"]} for q in document["questions"]
+        ]
+
     return Webhooks(
         DynamoWebhookStore(settings.webhooks_table, region=boto3.session.Session().region_name),
         HttpxSender(policy),
@@ -59,6 +72,7 @@ def webhooks(settings: WebhookSettings) -> Any:
             "interview": f"{base}/v1/interviews/{e.interview_id}",
             "report": f"{base}/v1/interviews/{e.interview_id}/report",
         },
+        transcripts=transcripts,
         timeout_s=settings.webhook_timeout_s,
     )
 

@@ -213,10 +213,16 @@ def headers_for(delivery: Delivery, secrets: Sequence[str], now: datetime) -> di
     }
 
 
-def body_for(event: DomainEvent, endpoint: WebhookEndpoint, links: dict[str, str]) -> str:
-    """The Standard Webhooks payload ``{type, timestamp, data}``: the summary, links, no media."""
+def body_for(
+    event: DomainEvent,
+    endpoint: WebhookEndpoint,
+    links: dict[str, str],
+    transcripts: list[dict[str, Any]] | None = None,
+) -> str:
+    """The Standard Webhooks payload ``{type, timestamp, data}``: the summary, links, no media; the
+    answers' transcripts (``[{question_id, text}]``) only for an endpoint that opted in."""
     data = dict(event.data)
-    transcripts = data.pop("transcripts", None)
+    transcripts = data.pop("transcripts", None) or transcripts
     for private in ("transcript", "analysis", "result", "report", "upload"):
         data.pop(private, None)  # object locations inside our account: the links replace them
     if endpoint.include_transcripts and transcripts is not None:
@@ -279,13 +285,14 @@ class Webhooks:
         alerts: Alerts,
         *,
         links: Callable[[DomainEvent], dict[str, str]],
+        transcripts: Callable[[DomainEvent], list[dict[str, Any]] | None] = lambda e: None,
         clock: Callable[[], datetime] = utcnow,
         rng: Callable[[], float] = random.random,
         timeout_s: float = TIMEOUT_S,
         disable_after: timedelta = DISABLE_AFTER,
     ) -> None:
         self.store, self.sender, self.dead_letters, self.alerts = store, sender, dead_letters, alerts
-        self.links, self.clock, self.rng = links, clock, rng
+        self.links, self.transcripts, self.clock, self.rng = links, transcripts, clock, rng
         self.timeout_s, self.disable_after = timeout_s, disable_after
 
     def fan_out(self, event: DomainEvent) -> list[Delivery]:
@@ -305,7 +312,12 @@ class Webhooks:
                 event_id=event.id,
                 event_type=event.type,
                 interview_id=event.interview_id,
-                body=body_for(event, endpoint, self.links(event)),
+                body=body_for(
+                    event,
+                    endpoint,
+                    self.links(event),
+                    self.transcripts(event) if endpoint.include_transcripts else None,
+                ),  # fmt: skip
                 next_attempt_at=now,
                 created_at=now,
             )

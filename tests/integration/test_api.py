@@ -166,6 +166,14 @@ def test_profiles_are_versioned_and_per_tenant(api, keys):
         == "客服专员"
     )
     assert call(api, keys["t-api-b"], "GET", "/v1/profiles/customer-service").status == 404
+    listed = call(api, keys["t-api-a"], "GET", "/v1/profiles").json()
+    assert {
+        "id": "customer-service",
+        "title": "客服专员（二版）",
+        "language": "zh",
+        "versions": [1, 2],
+    } in listed
+    assert call(api, keys["t-api-b"], "GET", "/v1/profiles").json() == []
     broken = call(api, keys["t-api-a"], "POST", "/v1/profiles", profile | {"competencies": []})
     assert broken.status == 422 and broken.json()["error"]["code"] == "INVALID_PROFILE"
 

@@ -74,3 +74,23 @@ class DynamoProfileRepository:
             code = exc.response["Error"]["Code"]
             raise (TransientError if code in _THROTTLED else StorageError)(f"DynamoDB {code}") from exc
         return JobProfile.model_validate_json(item["document"]["S"]) if item else None
+
+    def list(self, tenant_id: str) -> list[JobProfile]:
+        """Every version of every profile of the tenant, by id then version."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "tenant_id = :t",
+            "ExpressionAttributeValues": {":t": {"S": tenant_id}},
+        }
+        try:
+            while True:
+                page = self._ddb.query(**kwargs)
+                items += page["Items"]
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            raise (TransientError if code in _THROTTLED else StorageError)(f"DynamoDB {code}") from exc
+        return [JobProfile.model_validate_json(i["document"]["S"]) for i in items]
