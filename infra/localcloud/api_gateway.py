@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 OPEN_ROUTES = {("GET", "/v1/health"), ("GET", "/v1/wecom/callback"), ("POST", "/v1/wecom/callback")}
+UPLOAD_PATH = "/local-s3/"  # where `jiping serve` takes the presigned upload forms (S3's role, locally)
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
 
@@ -92,11 +93,58 @@ class LocalApi:
             return [OPENAPI.read_bytes()]
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
+        path = environ.get("PATH_INFO") or "/"
+        if path.startswith(UPLOAD_PATH) and environ["REQUEST_METHOD"] == "POST":
+            status, text = self.upload(path[len(UPLOAD_PATH) :], environ.get("CONTENT_TYPE", ""), body)
+            start_response(
+                f"{status} {'No Content' if status == 204 else 'Refused'}", [("content-type", "text/plain")]
+            )
+            return [text.encode()]
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
         response = self.request(environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/", headers=headers,
                                 body=body, query=environ.get("QUERY_STRING", ""))  # fmt: skip
+        if response.status == 201 and path == "/v1/interviews":  # the forms post to this server's S3 door
+            doc = response.json()
+            for form in doc.get("uploads", []):
+                bucket = form["url"].split("//", 1)[1].split(".s3", 1)[0]
+                form["url"] = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}{UPLOAD_PATH}{bucket}"
+            response.body = json.dumps(doc).encode()
+            response.headers["content-length"] = str(len(response.body))
         reason = {200: "OK", 201: "Created", 204: "No Content"}.get(response.status, "Status")
         start_response(f"{response.status} {reason}", list(response.headers.items()))
         return [response.body]
+
+    def upload(self, bucket: str, content_type: str, body: bytes) -> tuple[int, str]:
+        """A browser POST of a presigned form, checked against its policy as S3 would, then stored (the
+        upload then starts the workflow, as in AWS). Signatures are not checked: the local S3 has no keys."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+        fields: dict[str, str] = {}
+        file: bytes | None = None
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if name == "file":
+                payload = part.get_payload(decode=True)
+                file = payload if isinstance(payload, bytes) else None
+            elif name:
+                fields[str(name)] = part.get_content().strip()
+        if file is None or "policy" not in fields or "key" not in fields:
+            return 400, "a form needs key, policy and file"
+        policy = json.loads(base64.b64decode(fields["policy"]))
+        if time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) > policy["expiration"]:
+            return 403, "the policy has expired"
+        for condition in policy["conditions"]:
+            if isinstance(condition, dict):
+                ((name, value),) = condition.items()
+                given = bucket if name == "bucket" else fields.get(name, fields.get(name.title()))
+                if given != value:
+                    return 403, f"policy condition failed: {name}"
+            elif condition[0] == "content-length-range" and not condition[1] <= len(file) <= condition[2]:
+                return 400, "EntityTooLarge" if len(file) > condition[2] else "EntityTooSmall"
+        self.cloud.client("s3").put_object(Bucket=bucket, Key=fields["key"], Body=file,
+                                           ContentType=fields.get("Content-Type", "binary/octet-stream"))  # fmt: skip
+        return 204, ""

@@ -150,6 +150,33 @@ def test_serve_runs_the_api_on_localhost_with_a_printed_key():
                           json={"endpoint_id": "ehr", "url": "https://ehr.example.com/hooks"})  # fmt: skip
         assert made.status_code in (201, 422), made.text  # 422: the example host does not resolve here
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Jiping API"
+        # the portal flow end to end: create an interview, post the answer to its form, watch it finish
+        auth = {"authorization": f"Bearer {key}"}
+        created = httpx.post(f"{base}/v1/interviews", headers=auth, json={
+            "interview_id": "iv-serve", "candidate_ref": "cand-serve", "job_id": "job-serve",
+            "questions": [{"question_id": "q2_en", "max_bytes": 5_000_000}],
+            "consent": {"biometric": True, "version": "v1", "given_at": "2026-11-22T08:00:00Z"}})  # fmt: skip
+        assert created.status_code == 201, created.text
+        (form,) = created.json()["uploads"]
+        assert form["url"].startswith(f"{base}/local-s3/")
+        clip = (SAMPLE_MEDIA / "q2_en.mp4").read_bytes()
+        wrong = httpx.post(
+            form["url"], data=form["fields"] | {"Content-Type": "video/webm"}, files={"file": clip}
+        )
+        assert wrong.status_code == 403  # the form is bound to its content type
+        posted = httpx.post(
+            form["url"], data=form["fields"], files={"file": ("q2_en.mp4", clip, "video/mp4")}
+        )
+        assert posted.status_code == 204, posted.text
+        import time
+
+        status = None
+        for _ in range(240):
+            status = httpx.get(f"{base}/v1/interviews/iv-serve", headers=auth).json()["status"]
+            if status in ("TRANSCRIBED", "SCORED", "REJECTED", "FAILED"):
+                break
+            time.sleep(0.5)
+        assert status == "TRANSCRIBED"
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=30)
