@@ -557,6 +557,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_cmd = sub.add_parser("serve", help="run the HR-portal API on 127.0.0.1 against the local cloud")
     serve_cmd.add_argument("--port", type=int, default=8787)
     serve_cmd.add_argument("--tenant", default="demo", help="the tenant of the API key printed at start")
+    key_cmd = sub.add_parser("api-key", help="mint a tenant's API key in a deployed stack (AWS credentials)")
+    key_cmd.add_argument("--tenant", required=True)
+    key_cmd.add_argument("--table", required=True, help="the stack's ApiKeysTableName output")
+    key_cmd.add_argument("--region", help="default: your AWS profile's region")
     demo = sub.add_parser("demo", help="evaluate the sample interview in events/media/")
     demo.add_argument("--out", type=Path, default=Path("out") / "demo")
     demo.add_argument("--json", action="store_true")
@@ -577,6 +581,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "serve":
         return serve(args.port, args.tenant)
+    if args.command == "api-key":
+        from jiping.adapters.portal import DynamoApiKeyStore
+        from jiping.portal import mint_key
+
+        try:
+            import boto3
+
+            region = args.region or boto3.session.Session().region_name
+            if not region:
+                raise UsageError("no AWS region: give --region or configure one")
+            print(mint_key(DynamoApiKeyStore(args.table, region=region), args.tenant))
+        except ValueError as exc:
+            print(f"jiping: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        return EXIT_OK
     sample = [c for c in json.loads(SAMPLE.read_text()) if c.get("quality", "strong") == "strong"]
     job = resolve_job(str(DEMO_PROFILE))
     clips, questions = plan_inputs(

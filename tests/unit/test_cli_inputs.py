@@ -86,3 +86,30 @@ def test_wecom_options_are_checked_before_anything_runs() -> None:
         notify_from(None, None, ["bad id with spaces"])
     with pytest.raises(UsageError, match="--wecom-api-base"):
         notify_from(None, None, [], None, "qyapi.weixin.qq.com")
+
+
+def test_api_key_mints_a_key_that_authenticates_its_tenant(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+    from jiping.adapters.portal import DynamoApiKeyStore
+    from jiping.portal import authenticate
+    from moto import mock_aws
+
+    from infra.cli import main
+
+    with mock_aws():
+        boto3.client("dynamodb", region_name="us-east-1").create_table(
+            TableName="keys", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "key_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "key_id", "AttributeType": "S"}],
+        )  # fmt: skip
+        monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+        monkeypatch.delenv("AWS_REGION", raising=False)
+        assert main(["api-key", "--tenant", "acme", "--table", "keys", "--region", "us-east-1"]) == 0
+        key = capsys.readouterr().out.strip()
+        assert authenticate(DynamoApiKeyStore("keys", region="us-east-1"), f"Bearer {key}") == "acme"
+        assert (
+            main(["api-key", "--tenant", "no spaces allowed", "--table", "keys", "--region", "us-east-1"])
+            == 64
+        )
