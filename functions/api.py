@@ -374,11 +374,15 @@ def deliveries(endpoint_id: str, limit: Annotated[int, Query(ge=1, le=500)] = 10
     return [DeliveryOut.model_validate(summary(d)) for d in found]
 
 
+@lru_cache(maxsize=1)
+def webhook_service() -> Any:
+    """The webhook service (its HTTP client reused across requests), for replays."""
+    return bootstrap.webhooks(settings().webhook_settings())
+
+
 @app.post("/v1/deliveries/<delivery_id>/replay")
 def replay(delivery_id: str) -> DeliveryOut:
-    s = settings()
-    service = bootstrap.webhooks(s.webhook_settings())
-    return DeliveryOut.model_validate(summary(service.replay(tenant(), delivery_id)))
+    return DeliveryOut.model_validate(summary(webhook_service().replay(tenant(), delivery_id)))
 
 
 # --- erasure -------------------------------------------------------------------------------------

@@ -13,20 +13,13 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
 from jiping.adapters.profiles import DynamoProfileRepository
-from jiping.models import EventEnvelope
+from jiping.event_records import DomainEventRecord
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import WecomSettings, load
 from jiping.wecom import NOTIFY_EVENTS
-from pydantic import Json
-
-
-class DomainEventRecord(SqsRecordModel):
-    body: Json[EventEnvelope]  # type: ignore[assignment]
-
 
 processor = BatchProcessor(event_type=EventType.SQS, model=DomainEventRecord)
 

@@ -538,22 +538,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--webhook-url", help="the EHR endpoint to sign deliveries to (default: the local EHR receiver)"
     )
     ev.add_argument("--webhook-secret", help="its whsec_ secret (default: a new one)")
-    for p in (ev,):
-        p.add_argument(
-            "--hr-wecom-user",
-            action="append",
-            default=[],
-            metavar="USERID",
-            help="a WeCom directory member to tell (repeat; default: none, recorded as skipped)",
-        )
-        p.add_argument(
-            "--candidate-wecom-id",
-            metavar="EXTERNAL_USERID",
-            help="the candidate's WeCom external contact id",
-        )
-        p.add_argument(
-            "--wecom-api-base", metavar="URL", help="the WeCom API to call (default: the local stand-in)"
-        )
+    ev.add_argument(
+        "--hr-wecom-user",
+        action="append",
+        default=[],
+        metavar="USERID",
+        help="a WeCom directory member to tell (repeat; default: none, recorded as skipped)",
+    )
+    ev.add_argument(
+        "--candidate-wecom-id",
+        metavar="EXTERNAL_USERID",
+        help="the candidate's WeCom external contact id",
+    )
+    ev.add_argument(
+        "--wecom-api-base", metavar="URL", help="the WeCom API to call (default: the local stand-in)"
+    )
     serve_cmd = sub.add_parser("serve", help="run the HR-portal API on 127.0.0.1 against the local cloud")
     serve_cmd.add_argument("--port", type=int, default=8787)
     serve_cmd.add_argument("--tenant", default="demo", help="the tenant of the API key printed at start")

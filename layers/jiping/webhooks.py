@@ -30,6 +30,7 @@ endpoint opted in (``include_transcripts``).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import random
@@ -301,6 +302,10 @@ class Webhooks:
         Idempotent: a delivery that already exists (a redelivered event) is neither made nor sent again.
         """
         made = []
+        links = self.links(event)
+        transcripts = functools.cache(
+            lambda: self.transcripts(event)
+        )  # read once, only if an endpoint opted in
         for endpoint in self.store.list_endpoints(event.tenant_id):
             if endpoint.status is not EndpointStatus.ENABLED or event.type not in endpoint.event_types:
                 continue
@@ -313,11 +318,8 @@ class Webhooks:
                 event_type=event.type,
                 interview_id=event.interview_id,
                 body=body_for(
-                    event,
-                    endpoint,
-                    self.links(event),
-                    self.transcripts(event) if endpoint.include_transcripts else None,
-                ),  # fmt: skip
+                    event, endpoint, links, transcripts() if endpoint.include_transcripts else None
+                ),
                 next_attempt_at=now,
                 created_at=now,
             )

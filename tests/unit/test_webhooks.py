@@ -401,8 +401,9 @@ def test_public_https_urls_pass_and_local_receivers_need_both_allowances() -> No
 def test_transcripts_are_read_only_for_endpoints_that_opted_in() -> None:
     store, receiver, dlq, alerts = Store(), Receiver(), Recorder(), Recorder()
     register_endpoint(store, "acme", "plain", "https://a.example.com", validate_url=lambda u: u, now=T0)
-    register_endpoint(store, "acme", "full", "https://b.example.com", validate_url=lambda u: u,
-                      include_transcripts=True, now=T0)  # fmt: skip
+    for name in ("full", "full2"):
+        register_endpoint(store, "acme", name, f"https://{name}.example.com", validate_url=lambda u: u,
+                          include_transcripts=True, now=T0)  # fmt: skip
     reads: list[str] = []
 
     def transcripts(e: DomainEvent) -> list[dict]:
@@ -416,7 +417,6 @@ def test_transcripts_are_read_only_for_endpoints_that_opted_in() -> None:
     plain_event.data.pop("transcripts")  # scored events carry no transcript: it is read from the result
     hooks.fan_out(plain_event)
     bodies = {url: json.loads(body)["data"] for url, _, body in receiver.requests}
-    assert bodies["https://b.example.com"]["transcripts"] == [
-        {"question_id": "q1", "text": "我先耐心听他说完。"}
-    ]
-    assert "transcripts" not in bodies["https://a.example.com"] and reads == ["evt_1"]
+    for url in ("https://full.example.com", "https://full2.example.com"):
+        assert bodies[url]["transcripts"] == [{"question_id": "q1", "text": "我先耐心听他说完。"}]
+    assert "transcripts" not in bodies["https://a.example.com"] and reads == ["evt_1"]  # one read for both

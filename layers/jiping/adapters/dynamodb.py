@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import (
@@ -23,6 +22,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError
 from pynamodb.models import Model
 
+from jiping.adapters.tables import THROTTLED, bind
 from jiping.errors import StorageError, TransientError
 from jiping.models import (
     Interview,
@@ -35,7 +35,6 @@ from jiping.models import (
 )
 
 MAX_CONFLICT_RETRIES = 8
-_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
 class StatusChangeMap(MapAttribute[str, Any]):
@@ -73,7 +72,7 @@ class MediaMap(MapAttribute[str, Any]):
 
 
 class InterviewItem(Model):
-    """The stored interview. ``Meta.table_name`` is bound per table by ``interview_item``."""
+    """The stored interview. ``Meta.table_name`` is bound per table by ``tables.bind``."""
 
     class Meta:
         table_name = "unbound"
@@ -96,15 +95,6 @@ class InterviewItem(Model):
     consent = UnicodeAttribute(null=True)  # JSON
     expires_at = NumberAttribute(null=True)  # TTL, set by the retention policy
     version = VersionAttribute()
-
-
-@lru_cache(maxsize=16)
-def interview_item(
-    table_name: str, region: str | None = None, host: str | None = None
-) -> type[InterviewItem]:
-    """A subclass of InterviewItem bound to one table (pynamodb binds tables at class level)."""
-    meta = type("Meta", (), {"table_name": table_name, "region": region, "host": host})
-    return type(f"InterviewItem_{abs(hash(table_name))}", (InterviewItem,), {"Meta": meta})
 
 
 def _to_domain(item: InterviewItem) -> Interview:
@@ -175,7 +165,7 @@ def _is_conflict(exc: PutError) -> bool:
 
 class DynamoInterviewRepository:
     def __init__(self, table_name: str, region: str | None = None, host: str | None = None) -> None:
-        self._item = interview_item(table_name, region, host)
+        self._item = bind(InterviewItem, table_name, region, host)
 
     def get(self, tenant_id: str, interview_id: str) -> Interview | None:
         try:
@@ -225,6 +215,6 @@ class DynamoInterviewRepository:
     @staticmethod
     def _translate(exc: PynamoDBConnectionError) -> Exception:
         code = getattr(exc, "cause_response_code", None)
-        if code in _THROTTLED:
+        if code in THROTTLED:
             return TransientError(f"DynamoDB {code}")
         return StorageError(f"DynamoDB {code or type(exc).__name__}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -10,6 +9,7 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeA
 from pynamodb.exceptions import GetError, PutError, PynamoDBConnectionError
 from pynamodb.models import Model
 
+from jiping.adapters.tables import bind
 from jiping.errors import StorageError, TransientError
 from jiping.portal import ApiKeyRecord
 
@@ -25,15 +25,9 @@ class ApiKeyItem(Model):
     revoked = BooleanAttribute(default=False)
 
 
-@lru_cache(maxsize=16)
-def api_key_item(table_name: str, region: str | None = None, host: str | None = None) -> type[ApiKeyItem]:
-    meta = type("Meta", (), {"table_name": table_name, "region": region, "host": host})
-    return type(f"ApiKeyItem_{abs(hash(table_name))}", (ApiKeyItem,), {"Meta": meta})
-
-
 class DynamoApiKeyStore:
     def __init__(self, table_name: str, region: str | None = None, host: str | None = None) -> None:
-        self._item = api_key_item(table_name, region, host)
+        self._item = bind(ApiKeyItem, table_name, region, host)
 
     def put(self, record: ApiKeyRecord) -> None:
         try:

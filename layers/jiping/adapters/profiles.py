@@ -11,10 +11,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from jiping.adapters.tables import THROTTLED
 from jiping.errors import JipingError, StorageError, TransientError
 from jiping.profiles import JobProfile
-
-_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
 class ProfileVersionExists(JipingError):
@@ -49,7 +48,7 @@ class DynamoProfileRepository:
                 raise ProfileVersionExists(
                     f"{profile.id} v{profile.version} exists; give the change a new version"
                 ) from exc
-            raise (TransientError if code in _THROTTLED else StorageError)(f"DynamoDB {code}") from exc
+            raise (TransientError if code in THROTTLED else StorageError)(f"DynamoDB {code}") from exc
 
     def get(self, tenant_id: str, profile_id: str, version: int | None = None) -> JobProfile | None:
         """One version, or the latest when ``version`` is None."""
@@ -72,7 +71,7 @@ class DynamoProfileRepository:
                 item = items[0] if items else None
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
-            raise (TransientError if code in _THROTTLED else StorageError)(f"DynamoDB {code}") from exc
+            raise (TransientError if code in THROTTLED else StorageError)(f"DynamoDB {code}") from exc
         return JobProfile.model_validate_json(item["document"]["S"]) if item else None
 
     def list(self, tenant_id: str) -> list[JobProfile]:
@@ -92,5 +91,5 @@ class DynamoProfileRepository:
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
-            raise (TransientError if code in _THROTTLED else StorageError)(f"DynamoDB {code}") from exc
+            raise (TransientError if code in THROTTLED else StorageError)(f"DynamoDB {code}") from exc
         return [JobProfile.model_validate_json(i["document"]["S"]) for i in items]

@@ -10,18 +10,16 @@ is no longer pending drops ``due`` and leaves the index.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DeleteError, GetError, PutError, PynamoDBConnectionError, QueryError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from jiping.errors import StorageError, TransientError
+from jiping.adapters.tables import bind, storage_error
 from jiping.webhooks import Delivery, DeliveryStatus, WebhookEndpoint
 
 DUE_INDEX = "Due"
-_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
 class DueIndex(GlobalSecondaryIndex["WebhookItem"]):
@@ -46,29 +44,13 @@ class WebhookItem(Model):
     due_index = DueIndex()
 
 
-@lru_cache(maxsize=16)
-def webhook_item(table_name: str, region: str | None = None, host: str | None = None) -> type[WebhookItem]:
-    """A subclass of WebhookItem bound to one table (pynamodb binds tables at class level)."""
-    meta = type("Meta", (), {"table_name": table_name, "region": region, "host": host})
-    return type(
-        f"WebhookItem_{abs(hash(table_name))}", (WebhookItem,), {"Meta": meta, "due_index": DueIndex()}
-    )
-
-
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _storage_error(exc: Exception) -> Exception:
-    cause = getattr(exc, "cause_response_code", None)
-    if cause in _THROTTLED or isinstance(exc, PynamoDBConnectionError) and cause is None:
-        return TransientError(f"DynamoDB {cause or 'connection'} on the webhooks table")
-    return StorageError(f"DynamoDB {cause} on the webhooks table")
-
-
 class DynamoWebhookStore:
     def __init__(self, table_name: str, region: str | None = None, host: str | None = None) -> None:
-        self._item = webhook_item(table_name, region, host)
+        self._item = bind(WebhookItem, table_name, region, host)
 
     # -- endpoints ---------------------------------------------------------------------------------
 
@@ -78,7 +60,7 @@ class DynamoWebhookStore:
         try:
             item.save()
         except (PutError, PynamoDBConnectionError) as exc:
-            raise _storage_error(exc) from exc
+            raise storage_error(exc, "webhooks") from exc
 
     def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint | None:
         item = self._get(tenant_id, f"endpoint#{endpoint_id}")
@@ -91,7 +73,7 @@ class DynamoWebhookStore:
         try:
             self._item(tenant_id, f"endpoint#{endpoint_id}").delete()
         except (DeleteError, PynamoDBConnectionError) as exc:
-            raise _storage_error(exc) from exc
+            raise storage_error(exc, "webhooks") from exc
 
     # -- deliveries --------------------------------------------------------------------------------
 
@@ -112,16 +94,16 @@ class DynamoWebhookStore:
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
-            raise _storage_error(exc) from exc
+            raise storage_error(exc, "webhooks") from exc
         except PynamoDBConnectionError as exc:
-            raise _storage_error(exc) from exc
+            raise storage_error(exc, "webhooks") from exc
         return True
 
     def put_delivery(self, delivery: Delivery) -> None:
         try:
             self._delivery_item(delivery).save()
         except (PutError, PynamoDBConnectionError) as exc:
-            raise _storage_error(exc) from exc
+            raise storage_error(exc, "webhooks") from exc
 
     def get_delivery(self, tenant_id: str, delivery_id: str) -> Delivery | None:
         item = self._get(tenant_id, f"delivery#{delivery_id}")
@@ -139,7 +121,7 @@ class DynamoWebhookStore:
             items = self._item.due_index.query("pending", DueIndex.next_attempt_at <= _iso(now), limit=limit)
             return [Delivery.model_validate_json(i.document) for i in items]
         except (QueryError, PynamoDBConnectionError) as exc:
-            raise _storage_error(exc) from exc
+            raise storage_error(exc, "webhooks") from exc
 
     def delete_deliveries(self, tenant_id: str, interview_id: str) -> int:
         """Erase the deliveries about one interview (their bodies may hold transcripts)."""
@@ -152,7 +134,7 @@ class DynamoWebhookStore:
             try:
                 item.delete()
             except (DeleteError, PynamoDBConnectionError) as exc:
-                raise _storage_error(exc) from exc
+                raise storage_error(exc, "webhooks") from exc
         return len(doomed)
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -163,10 +145,10 @@ class DynamoWebhookStore:
         except self._item.DoesNotExist:
             return None
         except (GetError, PynamoDBConnectionError) as exc:
-            raise _storage_error(exc) from exc
+            raise storage_error(exc, "webhooks") from exc
 
     def _query(self, tenant_id: str, prefix: str) -> list[WebhookItem]:
         try:
             return list(self._item.query(tenant_id, self._item.sk.startswith(prefix)))
         except (QueryError, PynamoDBConnectionError) as exc:
-            raise _storage_error(exc) from exc
+            raise storage_error(exc, "webhooks") from exc

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import (
@@ -25,11 +24,10 @@ from pynamodb.exceptions import (
 )
 from pynamodb.models import Model
 
-from jiping.errors import StorageError, TransientError
+from jiping.adapters.tables import bind, storage_error
 from jiping.wecom import PER_HOUR, PER_MINUTE, Notice
 
 STALE_CLAIM = timedelta(minutes=10)
-_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
 class WecomItem(Model):
@@ -45,19 +43,6 @@ class WecomItem(Model):
     expires_at = NumberAttribute(null=True)  # epoch seconds (DynamoDB TTL)
 
 
-@lru_cache(maxsize=16)
-def wecom_item(table_name: str, region: str | None = None, host: str | None = None) -> type[WecomItem]:
-    meta = type("Meta", (), {"table_name": table_name, "region": region, "host": host})
-    return type(f"WecomItem_{abs(hash(table_name))}", (WecomItem,), {"Meta": meta})
-
-
-def _error(exc: Exception) -> Exception:
-    cause = getattr(exc, "cause_response_code", None)
-    if cause in _THROTTLED or cause is None:
-        return TransientError(f"DynamoDB {cause or 'connection'} on the WeCom state table")
-    return StorageError(f"DynamoDB {cause} on the WeCom state table")
-
-
 def _notice_keys(notice: Notice) -> tuple[str, str]:
     return (
         f"notice#{notice.tenant_id}#{notice.interview_id}",
@@ -69,7 +54,7 @@ class DynamoWecomStore:
     """``KeyValueStore`` (tokens), ``NoticeLog`` and ``RateLimiter`` on one table."""
 
     def __init__(self, table_name: str, region: str | None = None, host: str | None = None) -> None:
-        self._item = wecom_item(table_name, region, host)
+        self._item = bind(WecomItem, table_name, region, host)
 
     # -- KeyValueStore -----------------------------------------------------------------------------
 
@@ -79,7 +64,7 @@ class DynamoWecomStore:
         except self._item.DoesNotExist:
             return None
         except (GetError, PynamoDBConnectionError) as exc:
-            raise _error(exc) from exc
+            raise storage_error(exc, "WeCom state") from exc
         if item.expires_at is not None and float(item.expires_at) <= now:
             return None  # expired, whatever DynamoDB's TTL sweeper has not removed yet
         return item.value
@@ -88,13 +73,13 @@ class DynamoWecomStore:
         try:
             self._item("token", key, value=value, expires_at=int(expires_at) if expires_at else None).save()
         except (PutError, PynamoDBConnectionError) as exc:
-            raise _error(exc) from exc
+            raise storage_error(exc, "WeCom state") from exc
 
     def delete_value(self, key: str) -> None:
         try:
             self._item("token", key).delete()
         except (DeleteError, PynamoDBConnectionError) as exc:
-            raise _error(exc) from exc
+            raise storage_error(exc, "WeCom state") from exc
 
     # -- NoticeLog ---------------------------------------------------------------------------------
 
@@ -110,9 +95,9 @@ class DynamoWecomStore:
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
-            raise _error(exc) from exc
+            raise storage_error(exc, "WeCom state") from exc
         except PynamoDBConnectionError as exc:
-            raise _error(exc) from exc
+            raise storage_error(exc, "WeCom state") from exc
         return True
 
     def record(self, notice: Notice) -> None:
@@ -122,7 +107,7 @@ class DynamoWecomStore:
                 pk, sk, value=notice.model_dump_json(), status=notice.status, claimed_at=notice.at
             ).save()
         except (PutError, PynamoDBConnectionError) as exc:
-            raise _error(exc) from exc
+            raise storage_error(exc, "WeCom state") from exc
 
     def release(self, notice: Notice) -> None:
         pk, sk = _notice_keys(notice)
@@ -130,15 +115,15 @@ class DynamoWecomStore:
             self._item(pk, sk).delete(condition=WecomItem.status == "sending")
         except DeleteError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise _error(exc) from exc
+                raise storage_error(exc, "WeCom state") from exc
         except PynamoDBConnectionError as exc:
-            raise _error(exc) from exc
+            raise storage_error(exc, "WeCom state") from exc
 
     def for_interview(self, tenant_id: str, interview_id: str) -> list[Notice]:
         try:
             items = list(self._item.query(f"notice#{tenant_id}#{interview_id}"))
         except (QueryError, PynamoDBConnectionError) as exc:
-            raise _error(exc) from exc
+            raise storage_error(exc, "WeCom state") from exc
         return [Notice.model_validate_json(i.value) for i in items if i.value]
 
     def delete_notices(self, tenant_id: str, interview_id: str) -> int:
@@ -148,7 +133,7 @@ class DynamoWecomStore:
             for item in items:
                 item.delete()
         except (QueryError, DeleteError, PynamoDBConnectionError) as exc:
-            raise _error(exc) from exc
+            raise storage_error(exc, "WeCom state") from exc
         return len(items)
 
     # -- RateLimiter -------------------------------------------------------------------------------
@@ -168,10 +153,10 @@ class DynamoWecomStore:
                 taken.append(sk)
             except UpdateError as exc:
                 if exc.cause_response_code != "ConditionalCheckFailedException":
-                    raise _error(exc) from exc
+                    raise storage_error(exc, "WeCom state") from exc
                 for done in taken:  # give back what this send counted
                     self._item(pk, done).update(actions=[WecomItem.hits.add(-1)])
                 return False
             except PynamoDBConnectionError as exc:
-                raise _error(exc) from exc
+                raise storage_error(exc, "WeCom state") from exc
         return True
