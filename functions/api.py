@@ -21,9 +21,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import __version__, bootstrap
+from jiping.adapters.analytics_store import DynamoAnalyticsStore, DynamoDemographicsStore
 from jiping.adapters.portal import S3Presigner
 from jiping.adapters.profiles import DynamoProfileRepository, ProfileVersionExists
 from jiping.adapters.webhook_store import DynamoWebhookStore
+from jiping.analytics.models import (
+    DriftReport,
+    ImpactReport,
+    OutcomeKind,
+    ReweightingProposal,
+    ValidityReport,
+)
+from jiping.analytics.service import Analytics, AnalyticsError, record_demographics, record_outcomes
 from jiping.errors import NotFound
 from jiping.observability import logger, metrics, tracer
 from jiping.portal import (
@@ -39,6 +48,8 @@ from jiping.portal import (
     view,
 )
 from jiping.profiles import JobProfile, ProfileError
+from jiping.rescoring import NotScored
+from jiping.scoring import IncompatibleProfile, composite_label
 from jiping.settings import ApiSettings, load
 from jiping.webhooks import (
     ALL_EVENTS,
@@ -402,6 +413,7 @@ def erase(candidate_ref: str) -> Any:
         t, candidate_ref, interviews=bootstrap.interview_repository(s.interviews_table),
         objects=S3ObjectStore(bootstrap.client("s3")), uploads_bucket=s.uploads_bucket,
         artifacts_bucket=s.artifacts_bucket, deliveries=_webhook_store(), notices=DynamoWecomStore(s.wecom_state_table),
+        outcomes=_analytics_store(), demographics=_demographics_store(),
         publisher=EventBridgePublisher(bootstrap.client("events"), s.event_bus_name, "jiping"),
     )  # fmt: skip
     if not report.interviews:
@@ -409,6 +421,193 @@ def erase(candidate_ref: str) -> Any:
             "CANDIDATE_NOT_FOUND", "no interview of this tenant has this candidate reference", 404
         )
     return report.model_dump()
+
+
+# --- analytics: outcomes, demographics, validity, impact, drift, re-weighting ----------------------
+
+
+@app.exception_handler(AnalyticsError)
+def analytics_error(exc: AnalyticsError) -> Response[Any]:
+    body: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.rows:
+        body["rows"] = exc.rows
+    return Response(status_code=exc.status, content_type=content_types.APPLICATION_JSON,
+                    body=json.dumps({"error": body}, ensure_ascii=False))  # fmt: skip
+
+
+@app.exception_handler(IncompatibleProfile)
+def incompatible(exc: IncompatibleProfile) -> Response[Any]:
+    return _error(409, "PROFILE_INCOMPATIBLE", str(exc))
+
+
+def _analytics_store() -> DynamoAnalyticsStore:
+    return DynamoAnalyticsStore(settings().analytics_table)
+
+
+def _demographics_store() -> DynamoDemographicsStore:
+    return DynamoDemographicsStore(settings().demographics_table)
+
+
+def analytics() -> Analytics:
+    return Analytics(tenant(), interviews=bootstrap.interview_repository(settings().interviews_table),
+                     outcomes=_analytics_store(), profiles=_profiles(), demographics=_demographics_store())  # fmt: skip
+
+
+class Stored(BaseModel):
+    stored: int
+
+
+_BATCH = {"description": 'one JSON object, a JSON array, {"items": [...]} or text/csv with a header row'}
+
+
+def _batch(route: str, idempotency_key: str | None, record: Any) -> Response[Any]:
+    event = app.current_event
+    body, content_type = event.decoded_body or "", event.headers.get("content-type")
+
+    def make() -> tuple[int, Any]:
+        stored = record(tenant(), body, content_type,
+                        interviews=bootstrap.interview_repository(settings().interviews_table))  # fmt: skip
+        return 201, {"stored": stored}
+
+    status, out = idempotent(idempotency_key, route, {"body": body, "type": content_type}, make)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(out))
+
+
+@app.post("/v1/outcomes", description="Outcomes from the EHR: hire, probation, performance ratings. " + _BATCH["description"],
+          responses={201: {"description": "stored", "content": {"application/json": {"model": Stored}}}})  # fmt: skip
+def post_outcomes(idempotency_key: IdempotencyKey = None) -> Response[Any]:
+    def record(t: str, body: str, kind: str | None, interviews: Any) -> int:
+        return record_outcomes(t, body, kind, interviews=interviews, store=_analytics_store())
+
+    return _batch("outcomes", idempotency_key, record)
+
+
+@app.post("/v1/demographics", description="Optional demographic attributes per interview, stored apart and used "
+          "only by the impact report. " + _BATCH["description"],
+          responses={201: {"description": "stored", "content": {"application/json": {"model": Stored}}}})  # fmt: skip
+def post_demographics(idempotency_key: IdempotencyKey = None) -> Response[Any]:
+    def record(t: str, body: str, kind: str | None, interviews: Any) -> int:
+        return record_demographics(t, body, kind, interviews=interviews, store=_demographics_store())
+
+    return _batch("demographics", idempotency_key, record)
+
+
+JobId = Annotated[str, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.-]+$")]
+Version = Annotated[int | None, Query(ge=1, description="the profile version (default: the latest)")]
+Format = Annotated[str, Query(pattern="^(json|html)$")]
+
+
+def _page(report: BaseModel, fmt: str, render: Any) -> Response[Any]:
+    if fmt == "html":
+        from jiping.analytics.html import content_security_policy
+
+        page = render(report)
+        return Response(status_code=200, content_type="text/html; charset=utf-8", body=page,
+                        headers={"Content-Security-Policy": content_security_policy(page)})  # fmt: skip
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=report.model_dump_json()
+    )
+
+
+@app.get("/v1/analytics/validity",
+         responses={200: {"description": "the report", "content": {"application/json": {"model": ValidityReport}}}})  # fmt: skip
+def get_validity(job_id: JobId, version: Version = None, min_n: Annotated[int, Query(ge=10, le=10_000)] = 30,
+                 proposal_id: Annotated[str | None, Query(max_length=64)] = None, format: Format = "json") -> Response[Any]:  # fmt: skip
+    """Predictive validity (绩效联动): each competency and the overall score against each outcome."""
+    from jiping.analytics.html import render_validity
+
+    service = analytics()
+    report = service.validity(job_id, version, min_n=min_n)
+    proposal = service.proposal(proposal_id) if proposal_id else None
+    return _page(report, format, lambda r: render_validity(r, proposal))
+
+
+@app.get("/v1/analytics/impact",
+         responses={200: {"description": "the report", "content": {"application/json": {"model": ImpactReport}}}})  # fmt: skip
+def get_impact(job_id: JobId, version: Version = None,
+               attributes: Annotated[str | None, Query(max_length=500, description="comma-separated")] = None,
+               format: Format = "json") -> Response[Any]:  # fmt: skip
+    """Adverse impact (NYC LL144 definitions): selection and scoring rates and impact ratios per group."""
+    from jiping.analytics.html import render_impact
+
+    chosen = [a.strip() for a in attributes.split(",") if a.strip()] if attributes else None
+    return _page(analytics().impact(job_id, version, attributes=chosen), format, render_impact)
+
+
+@app.get("/v1/analytics/drift",
+         responses={200: {"description": "the report", "content": {"application/json": {"model": DriftReport}}}})  # fmt: skip
+def get_drift(job_id: JobId, version: Version = None, window_days: Annotated[int, Query(ge=1, le=92)] = 7,
+              format: Format = "json") -> Response[Any]:  # fmt: skip
+    """Score drift over time against the first weeks of the version."""
+    from jiping.analytics.html import render_drift
+
+    return _page(analytics().drift(job_id, version, window_days=window_days), format, render_drift)
+
+
+class ReweightingIn(BaseModel):
+    job_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.-]+$")
+    version: int | None = Field(default=None, ge=1)
+    outcome: OutcomeKind = "performance"
+
+
+@app.post("/v1/analytics/reweighting",
+          responses={201: {"description": "proposed", "content": {"application/json": {"model": ReweightingProposal}}}})  # fmt: skip
+def propose(
+    request: Annotated[ReweightingIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Any]:
+    """Fit competency weights to an outcome; a proposal only, until someone accepts it."""
+
+    def make() -> tuple[int, Any]:
+        proposal = analytics().propose(request.job_id, request.version, request.outcome)
+        return 201, proposal.model_dump(mode="json")
+
+    status, body = idempotent(idempotency_key, "reweighting", request.model_dump(mode="json"), make)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+@app.get("/v1/analytics/reweighting/<proposal_id>")
+def get_proposal(proposal_id: str) -> ReweightingProposal:
+    return analytics().proposal(proposal_id)
+
+
+class Accepted(BaseModel):
+    proposal: ReweightingProposal
+    profile_id: str
+    profile_version: int
+    composite_model: str = Field(description="the scoring-model version of results under the new profile")
+
+
+@app.post("/v1/analytics/reweighting/<proposal_id>/accept")
+def accept(proposal_id: str) -> Accepted:
+    """A new profile version with the proposed weights. Nothing is re-scored: see /rescore."""
+    proposal, profile = analytics().accept(proposal_id)
+    return Accepted(proposal=proposal, profile_id=profile.id, profile_version=profile.version,
+                    composite_model=composite_label(profile))  # fmt: skip
+
+
+class RescoreIn(BaseModel):
+    version: int = Field(ge=1, description="the profile version to score under")
+
+
+@app.post("/v1/interviews/<interview_id>/rescore")
+def rescore(interview_id: str, request: Annotated[RescoreIn, Body()]) -> InterviewView:
+    """Re-score a scored interview under another version of its profile; the earlier result is kept."""
+    from jiping.adapters.s3 import S3ObjectStore
+    from jiping.rescoring import rescore_interview
+
+    s = settings()
+    _interview(interview_id)
+    try:
+        done = rescore_interview(tenant(), interview_id, request.version,
+                                 repo=bootstrap.interview_repository(s.interviews_table), profiles=_profiles(),
+                                 store=S3ObjectStore(bootstrap.client("s3")), artifacts_bucket=s.artifacts_bucket)  # fmt: skip
+    except NotScored:
+        raise PortalError("NOT_SCORED", "the interview has no result to re-score", 409) from None
+    except NotFound:
+        raise PortalError(
+            "PROFILE_NOT_FOUND", "no such profile version for this interview's job", 404
+        ) from None
+    return view(done)
 
 
 # --- WeCom callback (open: WeCom signs it, no API key) --------------------------------------------

@@ -27,6 +27,7 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "RetryWebhooks": "retry_webhooks.handler",
     "NotifyWecom": "notify_wecom.handler",
     "Authorizer": "authorizer.handler",
+    "MonitorDrift": "monitor_drift.handler",
 }
 # Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): CPU transcription
 # and vision of short clips (the same entrypoints as the Batch jobs), and the speech features.
@@ -56,6 +57,10 @@ WEBHOOK_FUNCTION_TIMEOUT_S = 300  # a batch of events, each to a few endpoints, 
 WEBHOOK_SWEEP_MINUTES = 1
 WECOM_BATCH_SIZE = 10
 WECOM_FUNCTION_TIMEOUT_S = 120  # a batch of 10 events, a few sends each, bounded retries
+DRIFT_MONITOR_HOURS = 24  # score drift is checked once a day
+DRIFT_MONITOR_TIMEOUT_S = 300
+API_MEMORY_MB = 2048
+API_TIMEOUT_S = 29  # API Gateway's integration limit; the analytics routes compute within it
 ANSWER_MAP_CONCURRENCY = 8  # answers of one interview analysed at once (AnalyseAnswers Map)
 STARTER_BATCH_SIZE = 10
 BUFFER_VISIBILITY_TIMEOUT_S = 6 * LAMBDA_TIMEOUT_S
@@ -88,6 +93,8 @@ OUTPUT_PROFILES_TABLE = "ProfilesTableName"
 OUTPUT_WEBHOOKS_TABLE = "WebhooksTableName"
 OUTPUT_WECOM_STATE_TABLE = "WecomStateTableName"
 OUTPUT_API_KEYS_TABLE = "ApiKeysTableName"
+OUTPUT_ANALYTICS_TABLE = "AnalyticsTableName"
+OUTPUT_DEMOGRAPHICS_TABLE = "DemographicsTableName"
 OUTPUT_WEBHOOK_DLQ = "WebhookDeadLetterQueueUrl"
 OUTPUT_ALERTS_TOPIC = "AlertsTopicArn"
 OUTPUT_STATE_MACHINE = "EvaluateInterviewStateMachineArn"

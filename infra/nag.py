@@ -103,7 +103,7 @@ def acknowledge_grants(
         findings.update(_WRITE_OBJECTS)
     if put:
         findings["Action::s3:Abort*"] = _WRITE_OBJECTS["Action::s3:Abort*"]
-    if write or table_write or indexed_tables or put:
+    if write or table_write or put:
         findings.update(_KMS_WRITE)
     for bucket in [*read, *write, *put]:
         logical_id = Stack.of(bucket).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]

@@ -97,6 +97,7 @@ class JipingStack(Stack):
             wecom_state=self.storage.wecom_state,
             api_base_url=self.api.url,
         )
+        self.delivery.connect_drift_monitor(monitor=self.compute.monitor_drift)
         self.delivery.connect_wecom(
             notify=self.compute.notify_wecom,
             state=self.storage.wecom_state,

@@ -204,19 +204,24 @@ class Compute(Construct):
         # The portal API; the webhook settings (its replay route) are added by Delivery.connect_api.
         self.api = self.zip_function(
             "Api",
+            memory_mb=constants.API_MEMORY_MB,  # the analytics routes fit models on thousands of rows
+            timeout_s=constants.API_TIMEOUT_S,
             environment={
                 "INTERVIEWS_TABLE": storage.interviews.table_name,
                 "PROFILES_TABLE": storage.profiles.table_name,
                 "UPLOADS_BUCKET": storage.uploads.bucket_name,
                 "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
                 "IDEMPOTENCY_TABLE": storage.idempotency.table_name,
+                "ANALYTICS_TABLE": storage.analytics.table_name,
+                "DEMOGRAPHICS_TABLE": storage.demographics.table_name,
             },
         )
-        storage.interviews.grant_read_write_data(self.api)
-        storage.profiles.grant_read_write_data(self.api)
-        storage.idempotency.grant_read_write_data(self.api)
+        for table in (storage.interviews, storage.profiles, storage.idempotency, storage.analytics,
+                      storage.demographics):  # fmt: skip
+            table.grant_read_write_data(self.api)
         storage.uploads.grant_put(self.api)  # presigned POST forms are signed with the function's role
         storage.artifacts.grant_read(self.api)  # presigned report links
+        storage.artifacts.grant_put(self.api)  # re-scores write a new result under the interview
         for bucket in (storage.uploads, storage.artifacts):  # erasure: every version under the interview
             bucket.grant_delete(self.api)
             self.api.add_to_role_policy(iam.PolicyStatement(
@@ -227,6 +232,21 @@ class Compute(Construct):
             "Authorizer", environment={"API_KEYS_TABLE": storage.api_keys.table_name}
         )
         storage.api_keys.grant_read_data(self.authorizer)
+
+        # Daily score-drift check per job profile version; its schedule and alerts are wired by the stack.
+        self.monitor_drift = self.zip_function(
+            "MonitorDrift",
+            memory_mb=constants.API_MEMORY_MB,
+            timeout_s=constants.DRIFT_MONITOR_TIMEOUT_S,
+            environment={
+                "INTERVIEWS_TABLE": storage.interviews.table_name,
+                "PROFILES_TABLE": storage.profiles.table_name,
+                "ANALYTICS_TABLE": storage.analytics.table_name,
+            },
+        )
+        storage.interviews.grant_read_data(self.monitor_drift)
+        storage.profiles.grant_read_data(self.monitor_drift)
+        storage.analytics.grant_read_write_data(self.monitor_drift)
 
         # Webhook delivery; its table, queues, schedule and grants are wired by Delivery.connect_webhooks.
         self.deliver_webhooks = self.zip_function(
@@ -401,7 +421,23 @@ class Compute(Construct):
         acknowledge_grants(
             _role(self.score), read=[storage.artifacts], write=[storage.artifacts], table_write=True
         )
-        acknowledge_grants(_role(self.api), read=[storage.artifacts], put=[storage.uploads], table_write=True)
+        acknowledge_grants(
+            _role(self.api),
+            read=[storage.artifacts],
+            put=[storage.uploads, storage.artifacts],
+            table_write=True,
+        )
+        acknowledge_grants(_role(self.monitor_drift), table_write=True)
+        # The interview table's grants cover its ScoredByJob index by pattern.
+        readers: list[lambda_.Function] = [
+            self.persist,
+            self.plan_answers,
+            self.score,
+            self.api,
+            self.monitor_drift,
+        ]
+        for reader in readers:
+            acknowledge_grants(_role(reader), indexed_tables=[storage.interviews])
         acknowledge(
             _role(self.api),
             "AwsSolutions-IAM5[Action::s3:DeleteObject*]",

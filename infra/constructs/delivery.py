@@ -162,7 +162,7 @@ class Delivery(Construct):
             self.webhook_dead_letters.grant_send_messages(fn)
             self.alerts.grant_publish(fn)
             assert fn.role is not None
-            acknowledge_grants(fn.role, indexed_tables=[table])
+            acknowledge_grants(fn.role, indexed_tables=[table], table_write=True)
         assert deliver.role is not None
         acknowledge_grants(deliver.role, read=[artifacts])
         deliver.add_event_source(
@@ -175,6 +175,17 @@ class Delivery(Construct):
             "RetryWebhooksEveryMinute",
             schedule=events.Schedule.rate(Duration.minutes(constants.WEBHOOK_SWEEP_MINUTES)),
             targets=[targets.LambdaFunction(retry, retry_attempts=2, max_event_age=Duration.minutes(5))],
+        )
+
+    def connect_drift_monitor(self, *, monitor: lambda_.Function) -> None:
+        """Once a day, ``monitor`` checks every profile version's score drift and alerts on this topic."""
+        monitor.add_environment("ALERTS_TOPIC_ARN", self.alerts.topic_arn)
+        self.alerts.grant_publish(monitor)
+        events.Rule(
+            self,
+            "MonitorDriftDaily",
+            schedule=events.Schedule.rate(Duration.hours(constants.DRIFT_MONITOR_HOURS)),
+            targets=[targets.LambdaFunction(monitor, retry_attempts=2, max_event_age=Duration.hours(1))],
         )
 
     def connect_wecom(
@@ -200,6 +211,8 @@ class Delivery(Construct):
         self.wecom_secret.grant_read(notify)
         state.grant_read_write_data(notify)
         interviews.grant_read_data(notify)
+        assert notify.role is not None
+        acknowledge_grants(notify.role, indexed_tables=[interviews])
         profiles.grant_read_data(notify)
         self.alerts.grant_publish(notify)
         assert notify.role is not None
@@ -237,4 +250,4 @@ class Delivery(Construct):
         self.webhook_dead_letters.grant_send_messages(api)
         self.alerts.grant_publish(api)
         assert api.role is not None
-        acknowledge_grants(api.role, indexed_tables=[table])
+        acknowledge_grants(api.role, indexed_tables=[table], table_write=True)

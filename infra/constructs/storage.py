@@ -7,6 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+from jiping.adapters.dynamodb import SCORED_PROJECTION
 
 from infra import constants
 
@@ -64,6 +65,14 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="interview_id", type=dynamodb.AttributeType.STRING),
             ttl_attribute="expires_at",
         )
+        # Scored interviews per tenant and job, by time scored (jiping.adapters.dynamodb.ScoredByJob).
+        self.interviews.add_global_secondary_index(
+            index_name="ScoredByJob",
+            partition_key=dynamodb.Attribute(name="job_key", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="scored_at", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.INCLUDE,
+            non_key_attributes=list(SCORED_PROJECTION),
+        )
         # Job profiles (competency models), per tenant, every version kept: sort key "{profile_id}#{version:06d}".
         self.profiles = self._table(
             "ProfilesTable",
@@ -95,6 +104,20 @@ class Storage(Construct):
             "ApiKeysTable",
             partition_key=dynamodb.Attribute(name="key_id", type=dynamodb.AttributeType.STRING),
         )
+        # Analytics: outcomes from the EHR ("outcome#{interview}#{kind}#{date}"), re-weighting proposals
+        # ("proposal#{id}") and drift alerts already raised ("drift#…") (jiping.adapters.analytics_store).
+        self.analytics = self._table(
+            "AnalyticsTable",
+            partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+        )
+        # Demographic attributes, apart from the interview data: only the API (the routes that store them,
+        # the impact report, erasure) is granted this table; the scoring functions are not.
+        self.demographics = self._table(
+            "DemographicsTable",
+            partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="interview_id", type=dynamodb.AttributeType.STRING),
+        )
         # Powertools idempotency layout: key_attr="id", expiry_attr="expiration".
         self.idempotency = self._table(
             "IdempotencyTable",
@@ -111,6 +134,8 @@ class Storage(Construct):
             (constants.OUTPUT_WEBHOOKS_TABLE, self.webhooks.table_name),
             (constants.OUTPUT_WECOM_STATE_TABLE, self.wecom_state.table_name),
             (constants.OUTPUT_API_KEYS_TABLE, self.api_keys.table_name),
+            (constants.OUTPUT_ANALYTICS_TABLE, self.analytics.table_name),
+            (constants.OUTPUT_DEMOGRAPHICS_TABLE, self.demographics.table_name),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
 

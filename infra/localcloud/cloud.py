@@ -285,12 +285,13 @@ class LocalCloud:
     def _start_schedules(self) -> None:
         """Fire each scheduled rule's Lambda targets at its rate (``schedule_scale`` shortens it)."""
         for expression, arns in self.schedules:
-            match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours)\)", expression)
+            match = re.fullmatch(r"rate\((\d+) (minute|hour|day)s?\)", expression)
             if not match:
                 raise ValueError(
-                    f"the local cloud runs rate(N minutes|hours) schedules only, not {expression}"
+                    f"the local cloud runs rate(N minutes|hours|days) schedules only, not {expression}"
                 )
-            seconds = int(match[1]) * (60 if match[2].startswith("minute") else 3600) * self._schedule_scale
+            unit = {"minute": 60, "hour": 3600, "day": 86400}[match[2]]
+            seconds = int(match[1]) * unit * self._schedule_scale
             for arn in arns:
                 fn = next(f for f in self.functions.values() if arn.endswith(f":{f.name}") or arn == f.name)
                 thread = threading.Thread(target=self._tick, args=(fn, seconds), name=f"schedule-{fn.construct_id}",

@@ -2,7 +2,8 @@
 
 For each interview: the uploads (``uploads/{tenant}/{interview}/``) and artifacts
 (``{tenant}/{interview}/``: transcripts, analyses, features, result, report) with **every object version
-and delete marker**, the webhook deliveries about it, the WeCom notice log, and the interview row. Then
+and delete marker**, the webhook deliveries about it, the WeCom notice log, the outcomes the EHR posted,
+the demographic attributes, and the interview row. Then
 ``interview.erased`` is published (the EHR's webhook carries only the ids, so it can erase its copy).
 The order is stores first, row last: a failure half-way leaves the row, and the erasure can be re-run.
 """
@@ -21,6 +22,8 @@ class ErasureReport(Model):
     object_versions: int
     deliveries: int
     notices: int
+    outcomes: int = 0
+    demographics: int = 0
 
 
 class Objects(Protocol):
@@ -41,24 +44,36 @@ class Notices(Protocol):
     def delete_notices(self, tenant_id: str, interview_id: str) -> int: ...
 
 
+class Outcomes(Protocol):
+    def delete_outcomes(self, tenant_id: str, interview_id: str) -> int: ...
+
+
+class Demographics(Protocol):
+    def delete_demographics(self, tenant_id: str, interview_id: str) -> int: ...
+
+
 def erase_candidate(
     tenant_id: str, candidate_ref: str, *, interviews: Interviews, objects: Objects, uploads_bucket: str,
-    artifacts_bucket: str, deliveries: Deliveries, notices: Notices, publisher: EventPublisher,
+    artifacts_bucket: str, deliveries: Deliveries, notices: Notices, outcomes: Outcomes,
+    demographics: Demographics, publisher: EventPublisher,
 ) -> ErasureReport:  # fmt: skip
     found = [
         i for i in interviews.list_for_tenant(tenant_id, limit=100_000) if i.candidate_ref == candidate_ref
     ]
-    versions = sent = told = 0
+    versions = sent = told = results = attributes = 0
     for interview in found:
         iv = interview.interview_id
         versions += objects.delete_prefix(uploads_bucket, f"uploads/{tenant_id}/{iv}/")
         versions += objects.delete_prefix(artifacts_bucket, f"{tenant_id}/{iv}/")
         sent += deliveries.delete_deliveries(tenant_id, iv)
         told += notices.delete_notices(tenant_id, iv)
+        results += outcomes.delete_outcomes(tenant_id, iv)
+        attributes += demographics.delete_demographics(tenant_id, iv)
         interviews.delete(tenant_id, iv)
         publisher.publish([DomainEvent(
             id=DomainEvent.stable_id(f"erase|{tenant_id}|{iv}", "ERASED"), type="interview.erased", time=utcnow(),
             tenant_id=tenant_id, interview_id=iv, data={"candidate_ref": candidate_ref},
         )])  # fmt: skip
     return ErasureReport(candidate_ref=candidate_ref, interviews=[i.interview_id for i in found],
-                         object_versions=versions, deliveries=sent, notices=told)  # fmt: skip
+                         object_versions=versions, deliveries=sent, notices=told, outcomes=results,
+                         demographics=attributes)  # fmt: skip

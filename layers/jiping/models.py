@@ -292,6 +292,18 @@ class WecomRecipients(Model):
     _check_ids = field_validator("hr_user_ids")(lambda v: [check_id(i, "hr_user_id") for i in v])
 
 
+class ScoreSnapshot(Model):
+    """One result of an interview as it stood: its profile version, scores and versions."""
+
+    job_version: int | None
+    overall_score: float | None
+    recommendation: str | None
+    competency_scores: dict[str, float | None]
+    score_versions: dict[str, str | None]
+    result_key: str | None
+    scored_at: datetime | None
+
+
 class Interview(Model):
     tenant_id: str
     interview_id: str
@@ -306,6 +318,13 @@ class Interview(Model):
     overall_score: float | None = None
     recommendation: str | None = None
     result_key: str | None = None
+    competency_scores: dict[str, float | None] = Field(
+        default_factory=dict
+    )  # id -> score (None: not assessed)
+    scored_at: datetime | None = None
+    score_versions: dict[str, str | None] = Field(default_factory=dict)  # rubric, scoring_model, encoder
+    score_history: list[ScoreSnapshot] = Field(default_factory=list)
+    """Earlier results of this interview, oldest first: a re-score keeps what it replaces."""
     wecom: WecomRecipients | None = None
     candidate_ref: str | None = None  # the portal's reference for the candidate (no name, no contact)
     consent: dict[str, Any] | None = None  # the recorded consent for biometric (video) processing

@@ -9,8 +9,10 @@ competencies, every competency is probed, ids are unique) fail with a message na
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -61,7 +63,9 @@ class Competency(ProfileDocument):
 
     id: str
     name: str = Field(min_length=1)
-    weight: float = Field(gt=0)
+    weight: float = Field(ge=0)
+    """Relative weight in the overall score. 0 keeps the competency scored and shown but out of the
+    overall (a re-weighting fitted to outcomes may do that); at least one weight must be above 0."""
     description: str = Field(min_length=1)
     indicators: dict[str, list[str]] = Field(min_length=1)
     """Phrases that show the competency in an answer, per language: ``{"zh": [...], "en": [...]}``."""
@@ -146,6 +150,18 @@ class Thresholds(ProfileDocument):
         return Recommendation.DECLINE
 
 
+class WeightsProvenance(ProfileDocument):
+    """Where a version's weights came from, when an accepted re-weighting made it (jiping.analytics)."""
+
+    proposal_id: str
+    from_version: int = Field(ge=1)
+    outcome: str
+    n: int
+    cv_r_current: float
+    cv_r_proposed: float
+    accepted_at: datetime
+
+
 class JobProfile(ProfileDocument):
     """A versioned competency model for one job. A changed profile must get a new ``version``."""
 
@@ -159,6 +175,7 @@ class JobProfile(ProfileDocument):
     thresholds: Thresholds
     nonverbal_contributes: bool = False
     """Whether non-verbal signals (voice, face) may feed a score; off unless a company opts in."""
+    weights_from: WeightsProvenance | None = None
 
     _check_id = field_validator("id")(lambda v: check_id(v, "profile id"))
 
@@ -171,6 +188,8 @@ class JobProfile(ProfileDocument):
         repeated = _duplicates([q.id for q in self.questions])
         if repeated:
             raise ValueError(f"duplicate question ids: {repeated}")
+        if not any(c.weight > 0 for c in self.competencies):
+            raise ValueError("every competency weight is 0: at least one must be above 0")
         known = set(competency_ids)
         for question in self.questions:
             unknown = [c for c in question.competencies if c not in known]
@@ -204,6 +223,12 @@ class JobProfile(ProfileDocument):
 def profile_version_id(profile: JobProfile) -> str:
     """The stable reference to one version of a profile, e.g. ``customer-service@v1``."""
     return f"{profile.id}@v{profile.version}"
+
+
+def weights_digest(profile: JobProfile) -> str:
+    """12 hex digits naming the profile's normalised weights (the composite scoring model's weights)."""
+    weights = {k: round(v, 6) for k, v in sorted(profile.normalised_weights().items())}
+    return hashlib.sha256(json.dumps(weights).encode()).hexdigest()[:12]
 
 
 def profile_from_text(text: str, fmt: ProfileFormat, source: str = "profile") -> JobProfile:

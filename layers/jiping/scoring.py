@@ -65,9 +65,9 @@ from pydantic import Field
 
 from jiping.answer_features import AnswerFeatures, analyze_answer, joined
 from jiping.answers import AnswerAnalysis
-from jiping.errors import ModelAssetError
+from jiping.errors import JipingError, ModelAssetError
 from jiping.models import Model
-from jiping.profiles import Competency, JobProfile, Recommendation, profile_version_id
+from jiping.profiles import Competency, JobProfile, Recommendation, profile_version_id, weights_digest
 from jiping.signals import FlagCode
 from jiping.text import is_chinese
 
@@ -174,8 +174,11 @@ class CompetencyScore(Model):
 
 class ScoreVersions(Model):
     rubric: str
-    scoring_model: str
+    scoring_model: str  # the per-competency model (ONNX)
     encoder: str | None = None
+    composite_model: str | None = None
+    """The whole scoring model of the overall score: ``{scoring_model}+weights:{digest}``. A re-weighting
+    (jiping.analytics.reweighting) changes the weights, so it makes a new composite version."""
 
 
 class ScoreResult(Model):
@@ -245,6 +248,17 @@ class ScoringModel:
             p = self.baseline / 100.0
             scale = 100.0 * p * (1.0 - p)
         return {name: float(c * scale) for name, c in zip(FEATURE_NAMES, logits, strict=True)}
+
+
+def model_label(directory: Path = MODEL_DIR, version: str = SCORING_MODEL_VERSION) -> str:
+    """``ScoringModel.label`` from the model card alone (no onnxruntime: the API uses it)."""
+    card = json.loads((directory / f"{version}.json").read_text(encoding="utf-8"))
+    return f"{version}@sha256:{card['sha256'][:12]}"
+
+
+def composite_label(profile: JobProfile, model: str | None = None) -> str:
+    """The scoring-model version of an overall score: the per-competency model and the profile's weights."""
+    return f"{model or model_label()}+weights:{weights_digest(profile)}"
 
 
 _LOCK = threading.Lock()
@@ -652,7 +666,6 @@ def score_interview(
             reasons.append(f"{question.id}: {name} missing ({why})")
 
     scores = model.score(rows)
-    weights = profile.normalised_weights()
     result: list[CompetencyScore] = []
     for competency in profile.competencies:
         idx = [i for i, (cid, _) in enumerate(keys) if cid == competency.id]
@@ -701,25 +714,60 @@ def score_interview(
                 ),
             )
         )
-    scored = [c for c in result if c.score is not None]
+    encoder_label = next((f.encoder for f in answer_features.values() if f.encoder), None)
+    versions = ScoreVersions(
+        rubric=profile_version_id(profile), scoring_model=model.label, encoder=encoder_label
+    )
+    return _combine(profile, result, reasons, versions)
+
+
+_WEIGHT_REASON = "the asked questions assess "
+
+
+def _combine(
+    profile: JobProfile, competencies: list[CompetencyScore], reasons: list[str], versions: ScoreVersions
+) -> ScoreResult:
+    """The overall score and recommendation from the competency scores, under the profile's weights."""
+    weights = profile.normalised_weights()
+    reasons = list(reasons)
+    versions = versions.model_copy(
+        update={"composite_model": composite_label(profile, versions.scoring_model)}
+    )
+    scored = [c for c in competencies if c.score is not None]
     share = sum(weights[c.id] for c in scored)
     overall = round(sum(weights[c.id] * (c.score or 0.0) for c in scored) / share, 1) if share else None
     if share < MIN_ASSESSED_WEIGHT:
         reasons.append(
-            f"the asked questions assess {share:.0%} of the profile's competency weight"
-            f" (less than {MIN_ASSESSED_WEIGHT:.0%})"
+            f"{_WEIGHT_REASON}{share:.0%} of the profile's competency weight (less than {MIN_ASSESSED_WEIGHT:.0%})"
         )
     recommendation = profile.thresholds.recommend(overall) if overall is not None else Recommendation.REVIEW
     if reasons:
         recommendation = Recommendation.REVIEW
-    encoder_label = next((f.encoder for f in answer_features.values() if f.encoder), None)
     return ScoreResult(
         overall_score=overall,
         assessed_weight=round(share, 4),
         recommendation=recommendation,
         review_reasons=list(dict.fromkeys(reasons)),
-        competencies=result,
-        versions=ScoreVersions(
-            rubric=profile_version_id(profile), scoring_model=model.label, encoder=encoder_label
-        ),
+        competencies=competencies,
+        versions=versions,
     )
+
+
+class IncompatibleProfile(JipingError):
+    """A re-score against a profile version whose competencies differ from the scored ones."""
+
+
+def rescore(result: ScoreResult, profile: JobProfile) -> ScoreResult:
+    """The same competency scores combined under another version of the same profile (a re-weighting).
+
+    Competency scores come from the answers and the scoring model, which a re-weighting does not touch,
+    so only the overall score, the assessed share and the recommendation are recomputed; the answers'
+    own review reasons are kept. Raises ``IncompatibleProfile`` when the competencies differ.
+    """
+    if sorted(c.id for c in result.competencies) != sorted(c.id for c in profile.competencies):
+        raise IncompatibleProfile(
+            f"{profile_version_id(profile)} has other competencies than the scored result ({result.versions.rubric})"
+        )
+    reasons = [r for r in result.review_reasons if not r.startswith(_WEIGHT_REASON)]
+    versions = result.versions.model_copy(update={"rubric": profile_version_id(profile)})
+    return _combine(profile, result.competencies, reasons, versions)

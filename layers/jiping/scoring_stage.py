@@ -188,6 +188,9 @@ def score_stage(
         current.overall_score = result.overall_score
         current.recommendation = result.recommendation.value
         current.result_key = location.key
+        current.competency_scores = {c.id: c.score for c in result.competencies}
+        current.score_versions = result.versions.model_dump()
+        current.scored_at = now
         current.updated_at = now
         return current
 

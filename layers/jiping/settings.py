@@ -116,6 +116,8 @@ class ApiSettings(_Settings):
     wecom_secret_arn: str = ""  # the WeCom app (callback token and AES key) for the callback route
     wecom_state_table: str = ""  # erasure removes the WeCom notice log
     event_bus_name: str = ""  # erasure publishes interview.erased
+    analytics_table: str = ""  # outcomes and re-weighting proposals (jiping.analytics)
+    demographics_table: str = ""  # the optional demographic attributes, kept apart
     webhook_allow_http: bool = False  # local only (see WebhookSettings)
     webhook_allow_private: bool = False
 
@@ -128,6 +130,13 @@ class ApiSettings(_Settings):
             webhook_allow_http=self.webhook_allow_http,
             webhook_allow_private=self.webhook_allow_private,
         )
+
+
+class DriftMonitorSettings(_Settings):
+    interviews_table: str
+    profiles_table: str
+    analytics_table: str
+    alerts_topic_arn: str
 
 
 class AuthorizerSettings(_Settings):

@@ -28,8 +28,11 @@ EXPECTED_ENV = {
         "WECOM_SECRET_ARN",
         "WECOM_STATE_TABLE",
         "EVENT_BUS_NAME",
+        "ANALYTICS_TABLE",
+        "DEMOGRAPHICS_TABLE",
     },
     "Authorizer": {"API_KEYS_TABLE"},
+    "MonitorDrift": {"INTERVIEWS_TABLE", "PROFILES_TABLE", "ANALYTICS_TABLE", "ALERTS_TOPIC_ARN"},
     "PlanAnswers": {"INTERVIEWS_TABLE", "ARTIFACTS_BUCKET"},
     constants.TRANSCRIBE_FUNCTION: {
         "WHISPER_MODEL",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk.assertions import Match
+from jiping.adapters.dynamodb import SCORED_PROJECTION
 
 from infra import constants
 
@@ -87,8 +88,20 @@ def test_interviews_table_keys_ttl_pitr_and_kms(synth: Synth) -> None:
                 [
                     {"AttributeName": "tenant_id", "AttributeType": "S"},
                     {"AttributeName": "interview_id", "AttributeType": "S"},
+                    {"AttributeName": "job_key", "AttributeType": "S"},
+                    {"AttributeName": "scored_at", "AttributeType": "S"},
                 ]
             ),
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": "ScoredByJob",
+                    "KeySchema": [
+                        {"AttributeName": "job_key", "KeyType": "HASH"},
+                        {"AttributeName": "scored_at", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(SCORED_PROJECTION)},
+                }
+            ],
             "BillingMode": "PAY_PER_REQUEST",
             "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},

@@ -223,7 +223,11 @@ def test_a_top_level_typo_is_refused():
 @pytest.mark.parametrize(
     ("path", "value", "expected"),
     [
-        (("competencies", 0, "weight"), 0, "competencies.0.weight: Input should be greater than 0"),
+        (
+            ("competencies", 0, "weight"),
+            -1,
+            "competencies.0.weight: Input should be greater than or equal to 0",
+        ),
         (("questions", 0, "max_seconds"), 0, "questions.0.max_seconds: Input should be greater than 0"),
         (("version",), 0, "version: Input should be greater than or equal to 1"),
         (("thresholds", "advance"), 101, "thresholds.advance: Input should be less than or equal to 100"),
@@ -240,6 +244,16 @@ def test_out_of_range_fields_are_refused_with_their_location(path, value, expect
     target[path[-1]] = value
 
     assert expected in rejected(document)
+
+
+def test_a_zero_weight_keeps_the_competency_out_of_the_overall_but_all_zero_is_refused():
+    document = minimal()
+    document["competencies"][0]["weight"] = 0
+    assert profile_from_text(json.dumps(document), "json").normalised_weights()["safety"] == 0.0
+
+    for competency in document["competencies"]:
+        competency["weight"] = 0
+    assert "every competency weight is 0" in rejected(document)
 
 
 def test_a_competency_without_indicators_in_the_profile_language_is_refused():

@@ -8,7 +8,7 @@ parallel executions, and a lost update would drop one of them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pynamodb.attributes import (
@@ -20,6 +20,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from jiping.adapters.tables import THROTTLED, bind
@@ -30,11 +31,16 @@ from jiping.models import (
     MediaRecord,
     Question,
     ReasonCode,
+    ScoreSnapshot,
     StatusChange,
     WecomRecipients,
 )
 
 MAX_CONFLICT_RETRIES = 8
+SCORED_INDEX = "ScoredByJob"
+# What the ScoredByJob index carries: what analytics reads of a scored interview, nothing about the person.
+SCORED_PROJECTION = ("status", "created_at", "updated_at", "job_id", "job_version", "overall_score",
+                     "recommendation", "competency_scores", "score_history")  # fmt: skip
 
 
 class StatusChangeMap(MapAttribute[str, Any]):
@@ -71,6 +77,18 @@ class MediaMap(MapAttribute[str, Any]):
     updated_at = UTCDateTimeAttribute()
 
 
+class ScoredByJob(GlobalSecondaryIndex["InterviewItem"]):
+    """Scored interviews per tenant and job (``job_key`` = ``{tenant}#{job}``), by time scored: the
+    analytics reports query one job instead of reading the tenant's whole partition."""
+
+    class Meta:
+        index_name = SCORED_INDEX
+        projection = IncludeProjection(list(SCORED_PROJECTION))
+
+    job_key = UnicodeAttribute(hash_key=True)
+    scored_at = UTCDateTimeAttribute(range_key=True)
+
+
 class InterviewItem(Model):
     """The stored interview. ``Meta.table_name`` is bound per table by ``tables.bind``."""
 
@@ -90,10 +108,16 @@ class InterviewItem(Model):
     overall_score = NumberAttribute(null=True)
     recommendation = UnicodeAttribute(null=True)
     result_key = UnicodeAttribute(null=True)
+    competency_scores = UnicodeAttribute(null=True)  # JSON: competency id -> score
+    scored_at = UTCDateTimeAttribute(null=True)
+    score_versions = UnicodeAttribute(null=True)  # JSON
+    score_history = UnicodeAttribute(null=True)  # JSON: list of ScoreSnapshot
     wecom = UnicodeAttribute(null=True)  # WecomRecipients as JSON
     candidate_ref = UnicodeAttribute(null=True)
     consent = UnicodeAttribute(null=True)  # JSON
     expires_at = NumberAttribute(null=True)  # TTL, set by the retention policy
+    job_key = UnicodeAttribute(null=True)  # "{tenant}#{job}" once scored: the ScoredByJob index
+    scored_by_job = ScoredByJob()
     version = VersionAttribute()
 
 
@@ -127,6 +151,10 @@ def _to_domain(item: InterviewItem) -> Interview:
         overall_score=float(item.overall_score) if item.overall_score is not None else None,
         recommendation=item.recommendation,
         result_key=item.result_key,
+        competency_scores=json.loads(item.competency_scores) if item.competency_scores else {},
+        scored_at=item.scored_at,
+        score_versions=json.loads(item.score_versions) if item.score_versions else {},
+        score_history=[ScoreSnapshot.model_validate(s) for s in json.loads(item.score_history or "[]")],
         wecom=WecomRecipients.model_validate_json(item.wecom) if item.wecom else None,
         candidate_ref=item.candidate_ref,
         consent=json.loads(item.consent) if item.consent else None,
@@ -139,6 +167,16 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
     item.overall_score = interview.overall_score
     item.recommendation = interview.recommendation
     item.result_key = interview.result_key
+    item.competency_scores = json.dumps(interview.competency_scores) if interview.competency_scores else None
+    item.scored_at = interview.scored_at
+    scored = interview.status is InterviewStatus.SCORED and interview.job_id and interview.scored_at
+    item.job_key = f"{interview.tenant_id}#{interview.job_id}" if scored else None
+    item.score_versions = json.dumps(interview.score_versions) if interview.score_versions else None
+    item.score_history = (
+        json.dumps([h.model_dump(mode="json") for h in interview.score_history])
+        if interview.score_history
+        else None
+    )
     item.wecom = interview.wecom.model_dump_json() if interview.wecom else None
     item.candidate_ref = interview.candidate_ref
     item.consent = json.dumps(interview.consent) if interview.consent else None
@@ -187,6 +225,24 @@ class DynamoInterviewRepository:
         """The tenant's interviews (one partition: no other tenant's rows can be read)."""
         try:
             return [_to_domain(i) for i in self._item.query(tenant_id, limit=limit)]
+        except PynamoDBConnectionError as exc:
+            raise self._translate(exc) from exc
+
+    def list_scored(self, tenant_id: str, job_id: str) -> list[Interview]:
+        """The tenant's scored interviews of one job (every version), from the ScoredByJob index.
+
+        Read models: only the projected attributes (``SCORED_PROJECTION``) are filled; questions, media
+        and the status history come back empty."""
+        try:
+            return [_to_domain(i) for i in self._item.scored_by_job.query(f"{tenant_id}#{job_id}")]
+        except PynamoDBConnectionError as exc:
+            raise self._translate(exc) from exc
+
+    def existing(self, tenant_id: str, interview_ids: Iterable[str]) -> set[str]:
+        """Which of ``interview_ids`` the tenant has (batched reads of the keys only)."""
+        keys = [(tenant_id, i) for i in dict.fromkeys(interview_ids)]
+        try:
+            return {i.interview_id for i in self._item.batch_get(keys, attributes_to_get=["interview_id"])}
         except PynamoDBConnectionError as exc:
             raise self._translate(exc) from exc
 

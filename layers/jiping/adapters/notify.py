@@ -55,3 +55,10 @@ class SnsAlerts:
                               Message=json.dumps(message))  # fmt: skip
         except (BotoCoreError, ClientError) as exc:
             raise TransientError(f"alerts topic: {type(exc).__name__}") from exc
+
+    def publish(self, subject: str, message: dict[str, Any]) -> None:
+        """Any other operator alert (e.g. score drift): a subject and a JSON message without personal data."""
+        try:
+            self._sns.publish(TopicArn=self._arn, Subject=subject[:100], Message=json.dumps(message))
+        except (BotoCoreError, ClientError) as exc:
+            raise TransientError(f"alerts topic: {type(exc).__name__}") from exc

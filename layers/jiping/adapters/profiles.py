@@ -7,6 +7,7 @@ with. The document is stored as the JSON the profile was validated into.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -74,22 +75,26 @@ class DynamoProfileRepository:
             raise (TransientError if code in THROTTLED else StorageError)(f"DynamoDB {code}") from exc
         return JobProfile.model_validate_json(item["document"]["S"]) if item else None
 
+    def scan(self) -> Iterator[tuple[str, JobProfile]]:
+        """Every (tenant, profile version) of the table: for the daily jobs that visit every tenant."""
+        for item in self._pages("scan", TableName=self._table):
+            yield item["tenant_id"]["S"], JobProfile.model_validate_json(item["document"]["S"])
+
     def list(self, tenant_id: str) -> list[JobProfile]:
         """Every version of every profile of the tenant, by id then version."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "tenant_id = :t",
-            "ExpressionAttributeValues": {":t": {"S": tenant_id}},
-        }
+        items = self._pages("query", TableName=self._table, KeyConditionExpression="tenant_id = :t",
+                            ExpressionAttributeValues={":t": {"S": tenant_id}})  # fmt: skip
+        return [JobProfile.model_validate_json(i["document"]["S"]) for i in items]
+
+    def _pages(self, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """The items of a query or scan, page after page."""
         try:
             while True:
-                page = self._ddb.query(**kwargs)
-                items += page["Items"]
+                page = getattr(self._ddb, operation)(**kwargs)
+                yield from page["Items"]
                 if "LastEvaluatedKey" not in page:
-                    break
+                    return
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         except ClientError as exc:
             code = exc.response["Error"]["Code"]
             raise (TransientError if code in THROTTLED else StorageError)(f"DynamoDB {code}") from exc
-        return [JobProfile.model_validate_json(i["document"]["S"]) for i in items]
