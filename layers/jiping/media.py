@@ -112,6 +112,13 @@ def probe(path: Path, size_bytes: int, settings: ProbeSettings) -> ProbeResult:
     known = {"container": fmt, "video": video, "audio": audio, "duration_s": duration}
     if duration is None or duration <= 0:
         return _reject(ReasonCode.ZERO_DURATION, "the duration is zero or unknown", size_bytes, **known)
+    if video is not None and video.width * video.height > settings.max_video_pixels:
+        return _reject(
+            ReasonCode.RESOLUTION_TOO_HIGH,
+            f"{video.width}x{video.height} video exceeds {settings.max_video_pixels} pixels per frame",
+            size_bytes,
+            **known,
+        )
     if duration > settings.max_media_seconds:
         return _reject(
             ReasonCode.TOO_LONG,

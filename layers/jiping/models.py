@@ -41,6 +41,7 @@ class ReasonCode(StrEnum):
     TOO_LONG = "TOO_LONG"  # longer than the configured maximum
     TOO_LARGE = "TOO_LARGE"  # larger than the configured maximum size
     UNDECODABLE_AUDIO = "UNDECODABLE_AUDIO"  # the audio stream exists but does not decode
+    RESOLUTION_TOO_HIGH = "RESOLUTION_TOO_HIGH"  # more video pixels per frame than the configured maximum
 
 
 Outcome = Literal["TRANSCRIBED", "REJECTED", "FAILED"]

@@ -26,6 +26,7 @@ class ProbeSettings(_Settings):
     max_media_seconds: float = Field(default=3600, gt=0)
     max_media_bytes: int = Field(default=2 * 1024**3, gt=0)
     short_clip_max_seconds: float = Field(default=120, ge=0)
+    max_video_pixels: int = Field(default=4096 * 2304, gt=0)  # 4K (UHD and DCI, either way up) passes
 
 
 class TranscribeSettings(_Settings):

@@ -6,6 +6,7 @@ EventBridge deliver at least once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections.abc import Sequence
@@ -49,6 +50,17 @@ MAX_ERROR_CHARS = 2000
 # --- StartEvaluation ----------------------------------------------------------------------------
 
 
+def media_id_for(filename: str) -> str:
+    """The media id of an uploaded file: its name without the extension when that is a plain id (the
+    upload forms name files by question), else ``file-`` + a hash of the name, so a hostile or odd name
+    (shell or HTML characters, spaces, 240 characters) is processed under a safe id and never used."""
+    stem = PurePosixPath(filename).stem or filename
+    try:
+        return check_id(stem, "media file name")
+    except ValueError:
+        return "file-" + hashlib.sha256(filename.encode()).hexdigest()[:16]
+
+
 def execution_input_for(upload: UploadRef, received_at: datetime, uploads_prefix: str) -> ExecutionInput:
     """Map an uploaded object to the execution that evaluates it; the key carries tenant and interview."""
     if not upload.key.startswith(uploads_prefix):
@@ -57,16 +69,12 @@ def execution_input_for(upload: UploadRef, received_at: datetime, uploads_prefix
     if len(parts) != 3:
         raise InvalidUploadKey("expected uploads/{tenant_id}/{interview_id}/{file}")
     tenant_id, interview_id, filename = parts
-    media_id = PurePosixPath(filename).stem or filename
     try:
-        for value, what in (
-            (tenant_id, "tenant_id"),
-            (interview_id, "interview_id"),
-            (media_id, "media file name"),
-        ):
+        for value, what in ((tenant_id, "tenant_id"), (interview_id, "interview_id")):
             check_id(value, what)
     except ValueError as exc:
         raise InvalidUploadKey(str(exc)) from exc
+    media_id = media_id_for(filename)
     return ExecutionInput(
         upload=upload,
         tenant_id=tenant_id,

@@ -58,12 +58,22 @@ def test_key_maps_to_tenant_interview_and_media():
         "uploads/acme/q1.mp4",
         "uploads/acme/iv-1/x/q1.mp4",
         "uploads/ac me/iv-1/q1.mp4",
-        "uploads/acme/iv-1/答案.mp4",
+        "uploads/acme/iv-1/../../x.mp4",
     ],
 )
 def test_keys_outside_the_scheme_are_refused(key):
     with pytest.raises(InvalidUploadKey):
         execution_input_for(_upload(key), NOW, PREFIX)
+
+
+@pytest.mark.parametrize(
+    "name", ["答案.mp4", "$(reboot);rm -rf ~.mp4", "<img src=x>.mp4", "a" * 240 + ".mp4"]
+)
+def test_an_odd_file_name_is_processed_under_a_hashed_media_id(name):
+    ei = execution_input_for(_upload(f"uploads/acme/iv-1/{name}"), NOW, PREFIX)
+    assert ei.media_id.startswith("file-") and len(ei.media_id) == 21
+    assert ei.artifact_prefix == f"acme/iv-1/{ei.media_id}"
+    assert execution_input_for(_upload(f"uploads/acme/iv-1/{name}"), NOW, PREFIX).media_id == ei.media_id
 
 
 def test_execution_name_is_per_object_version():
