@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from infra import cli_analytics, constants
+from infra import capacity, cli_analytics, constants
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "events" / "media" / "sample_interview.json"
@@ -561,6 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     key_cmd.add_argument("--table", required=True, help="the stack's ApiKeysTableName output")
     key_cmd.add_argument("--region", help="default: your AWS profile's region")
     cli_analytics.add_parser(sub)
+    capacity.add_parser(sub)
     demo = sub.add_parser("demo", help="evaluate the sample interview in events/media/")
     demo.add_argument("--out", type=Path, default=Path("out") / "demo")
     demo.add_argument("--json", action="store_true")
@@ -583,6 +584,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args.port, args.tenant)
     if args.command == "analytics":
         return cli_analytics.run(args)
+    if args.command == "capacity":
+        return capacity.run(args)
     if args.command == "api-key":
         from jiping.adapters.portal import DynamoApiKeyStore
         from jiping.portal import mint_key

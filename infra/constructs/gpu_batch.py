@@ -28,7 +28,7 @@ from infra.nag import AWS_MANAGED_POLICY, acknowledge, acknowledge_grants
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIBE_DOCKERFILE = f"{constants.TRANSCRIBE_CONTAINER_DIR}/Dockerfile"
 TRANSCRIBE_COMMAND = ["python3", "/app/entrypoint.py", "--request", "Ref::request"]
-JOB_VCPUS = 4
+JOB_VCPUS = constants.GPU_JOB_VCPUS
 # ~15 GiB: fits the memory ECS registers on a 16 GiB xlarge GPU instance (g5/g6.xlarge).
 JOB_MEMORY_MIB = 15_000
 JOB_GPUS = 1
@@ -37,9 +37,9 @@ JOB_ATTEMPTS = 2
 JOB_TIMEOUT = Duration.minutes(90)
 VISION_DOCKERFILE = "containers/vision/Dockerfile"
 VISION_COMMAND = ["python3", "/app/entrypoint.py", "--request", "Ref::request"]
-VISION_JOB_VCPUS = 2.0
-VISION_JOB_MEMORY_MIB = 4096
-VISION_MAX_VCPUS = 256
+VISION_JOB_VCPUS = constants.VISION_JOB_VCPUS
+VISION_JOB_MEMORY_MIB = constants.VISION_JOB_MEMORY_MIB
+VISION_MAX_VCPUS = constants.VISION_MAX_VCPUS
 
 
 class GpuBatch(Construct):
