@@ -75,6 +75,7 @@ deploy: setup ## deploy to the AWS account in your environment (see README: boot
 clean:
 	rm -rf cdk.out .build out .pytest_cache
 
-bench: setup ## end-to-end time on the local cloud against bare faster-whisper; the campus-peak capacity model
+bench: setup ## end-to-end time against bare faster-whisper; a 200-interview load test; the campus-peak capacity model
 	$(PY) -m bench.run
+	$(PY) -m bench.load --interviews 200
 	$(VENV)/bin/jiping capacity --interviews 12000 --minutes 15 --gpu g6.xlarge | tee bench/results/capacity.txt
