@@ -121,12 +121,19 @@ class Workflow(Construct):
             result=sfn.Result.from_object({"missing": "no video stream"}),
             result_path="$.vision",
         )
+        no_consent = sfn.Pass(
+            self,
+            "NoVideoConsent",
+            result=sfn.Result.from_object({"missing": "no consent to video analysis (audio-only interview)"}),
+            result_path="$.vision",
+        )
         vision_measured = sfn.Pass(self, "VisionMeasured", parameters={"vision.$": "$.vision"})
-        for last in (no_video, vision_on_lambda, vision_on_batch):
+        for last in (no_video, no_consent, vision_on_lambda, vision_on_batch):
             last.next(vision_measured)
         vision_branch = (
             sfn.Choice(self, "HasVideo?")
             .when(sfn.Condition.is_null("$.probe.video"), no_video)
+            .when(sfn.Condition.boolean_equals("$.plan.vision_allowed", False), no_consent)
             .otherwise(
                 sfn.Choice(self, "ChooseVisionRunner")
                 .when(sfn.Condition.string_equals("$.probe.route", "batch"), vision_on_batch)

@@ -32,6 +32,8 @@ class AnalysisPlan(Model):
     vision_request: dict[str, Any]  # jiping.vision.VisionRequest
     audio_request: dict[str, Any]  # jiping.speech.AudioFeaturesRequest
     analysis_output: ObjectLocation
+    vision_allowed: bool = True
+    """False when the candidate's recorded consent covers the audio only: no face or video analysis."""
 
 
 def windows_for(interview: Interview | None, media_id: str) -> list[Window]:
@@ -82,6 +84,9 @@ def plan_analysis(
             "output": out("speech.json").model_dump(),
         },
         analysis_output=out("analysis.json"),
+        vision_allowed=not (
+            interview is not None and interview.consent and interview.consent.get("biometric") is False
+        ),
     )
 
 

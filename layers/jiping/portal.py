@@ -90,9 +90,13 @@ def authenticate(store: ApiKeyStore, authorization: str | None) -> str | None:
 
 
 class Consent(Model):
-    """The candidate's separate consent (PIPL art. 29) to the processing of their video."""
+    """The candidate's separate consent (PIPL art. 29) to the processing of their interview.
 
-    biometric: bool = Field(description="consent to analyse the face and voice in the video")
+    ``biometric`` false with ``audio`` true makes an audio-only interview: the answers are transcribed
+    and scored from what was said and how it sounded; no frame of the video is analysed."""
+
+    biometric: bool = Field(description="consent to analyse the face and video")
+    audio: bool = Field(default=True, description="consent to transcribe and analyse the answers' audio")
     version: str = Field(min_length=1, max_length=64, description="the consent text's version")
     given_at: datetime
 
@@ -153,9 +157,11 @@ def start_interview(
     profile_known: bool | None = None,
 ) -> InterviewCreated:  # fmt: skip
     """Register the interview and hand out one upload form per question (content type and size bound)."""
-    if not request.consent.biometric:
+    if not (request.consent.biometric or request.consent.audio):
         raise PortalError(
-            "CONSENT_REQUIRED", "video analysis needs the candidate's recorded biometric consent", 422
+            "CONSENT_REQUIRED",
+            "the interview needs the candidate's recorded consent (video, or audio only)",
+            422,
         )
     if profile_known is False:
         raise PortalError("UNKNOWN_JOB_PROFILE", f"no job profile {request.job_id} for this tenant", 422)

@@ -10,7 +10,9 @@ from cfnlint.api import ManualArgs, lint
 
 from .conftest import Synth
 
-JUSTIFIED = yaml.safe_load((Path(__file__).resolve().parents[2] / "infra" / "justifications.yaml").read_text())
+JUSTIFIED = yaml.safe_load(
+    (Path(__file__).resolve().parents[2] / "infra" / "justifications.yaml").read_text()
+)
 REGIONS = ["us-east-1", "eu-central-1", "cn-north-1", "cn-northwest-1"]
 
 

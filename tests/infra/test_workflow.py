@@ -63,7 +63,8 @@ def test_the_workflow_has_exactly_the_named_states(states: dict, branches: list)
         "ChooseTranscriber", "TranscribeOnLambda", "TranscribeOnBatch", "AudioFeatures", "SpeechMeasured",
     }  # fmt: skip
     assert set(vision["States"]) == {
-        "HasVideo?", "NoVideo", "ChooseVisionRunner", "VisionOnLambda", "VisionOnBatch", "VisionMeasured",
+        "HasVideo?", "NoVideo", "NoVideoConsent", "ChooseVisionRunner", "VisionOnLambda", "VisionOnBatch",
+        "VisionMeasured",
     }  # fmt: skip
 
 
@@ -122,14 +123,21 @@ def test_vision_branch_skips_audio_only_uploads_and_routes_long_videos_to_batch(
     vision = branches[1]
     assert vision["StartAt"] == "HasVideo?"
     s = vision["States"]
-    (no_video,) = s["HasVideo?"]["Choices"]
+    no_video, no_consent = s["HasVideo?"]["Choices"]
     assert no_video == {"Variable": "$.probe.video", "IsNull": True, "Next": "NoVideo"}
+    # an audio-only interview (the candidate consented to audio only) has its video left unanalysed
+    assert no_consent == {
+        "Variable": "$.plan.vision_allowed",
+        "BooleanEquals": False,
+        "Next": "NoVideoConsent",
+    }
+    assert "consent" in s["NoVideoConsent"]["Result"]["missing"]
     assert s["NoVideo"]["Result"] == {"missing": "no video stream"}
     assert s["NoVideo"]["ResultPath"] == "$.vision"
     (batch,) = s["ChooseVisionRunner"]["Choices"]
     assert batch == {"Variable": "$.probe.route", "StringEquals": "batch", "Next": "VisionOnBatch"}
     assert s["VisionOnLambda"]["InputPath"] == "$.plan.vision_request"
-    for runner in ("VisionOnLambda", "VisionOnBatch", "NoVideo"):
+    for runner in ("VisionOnLambda", "VisionOnBatch", "NoVideo", "NoVideoConsent"):
         assert s[runner]["ResultPath"] == "$.vision" and s[runner]["Next"] == "VisionMeasured"
     assert (
         s["VisionMeasured"]["Parameters"] == {"vision.$": "$.vision"} and s["VisionMeasured"]["End"] is True
