@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -22,6 +22,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import __version__, bootstrap
 from jiping.adapters.analytics_store import DynamoAnalyticsStore, DynamoDemographicsStore
+from jiping.adapters.audit_store import DynamoAuditLog
 from jiping.adapters.portal import S3Presigner
 from jiping.adapters.profiles import DynamoProfileRepository, ProfileVersionExists
 from jiping.adapters.webhook_store import DynamoWebhookStore
@@ -33,6 +34,7 @@ from jiping.analytics.models import (
     ValidityReport,
 )
 from jiping.analytics.service import Analytics, AnalyticsError, record_demographics, record_outcomes
+from jiping.audit import AuditRecord, ReviewError, override, request_review
 from jiping.errors import NotFound
 from jiping.observability import logger, metrics, tracer
 from jiping.portal import (
@@ -413,7 +415,8 @@ def erase(candidate_ref: str) -> Any:
         t, candidate_ref, interviews=bootstrap.interview_repository(s.interviews_table),
         objects=S3ObjectStore(bootstrap.client("s3")), uploads_bucket=s.uploads_bucket,
         artifacts_bucket=s.artifacts_bucket, deliveries=_webhook_store(), notices=DynamoWecomStore(s.wecom_state_table),
-        outcomes=_analytics_store(), demographics=_demographics_store(),
+        outcomes=_analytics_store(), demographics=_demographics_store(), audit=_audit(),
+        audit_retention_days=s.audit_retention_days,
         publisher=EventBridgePublisher(bootstrap.client("events"), s.event_bus_name, "jiping"),
     )  # fmt: skip
     if not report.interviews:
@@ -600,7 +603,8 @@ def rescore(interview_id: str, request: Annotated[RescoreIn, Body()]) -> Intervi
     try:
         done = rescore_interview(tenant(), interview_id, request.version,
                                  repo=bootstrap.interview_repository(s.interviews_table), profiles=_profiles(),
-                                 store=S3ObjectStore(bootstrap.client("s3")), artifacts_bucket=s.artifacts_bucket)  # fmt: skip
+                                 store=S3ObjectStore(bootstrap.client("s3")), artifacts_bucket=s.artifacts_bucket,
+                                 audit=_audit(), audit_retention_days=s.audit_retention_days)  # fmt: skip
     except NotScored:
         raise PortalError("NOT_SCORED", "the interview has no result to re-score", 409) from None
     except NotFound:
@@ -608,6 +612,55 @@ def rescore(interview_id: str, request: Annotated[RescoreIn, Body()]) -> Intervi
             "PROFILE_NOT_FOUND", "no such profile version for this interview's job", 404
         ) from None
     return view(done)
+
+
+# --- human oversight: review requests, reviewers' decisions, the audit log ---------------------------
+
+
+def _audit() -> DynamoAuditLog:
+    return DynamoAuditLog(settings().audit_table)
+
+
+@app.exception_handler(ReviewError)
+def review_error(exc: ReviewError) -> Response[Any]:
+    return _error(exc.status, exc.code, exc.message)
+
+
+class ReviewRequestIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class OverrideIn(BaseModel):
+    decision: Literal["advance", "review", "decline"]
+    reviewer: str = Field(
+        min_length=1, max_length=128, description="the reviewer's id in the portal (no name)"
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@app.post("/v1/interviews/<interview_id>/review-request")
+def review_request(interview_id: str, request: Annotated[ReviewRequestIn, Body()]) -> InterviewView:
+    """The candidate asks for a human review: the recommendation is ``review`` until a reviewer decides."""
+    _interview(interview_id)
+    return view(request_review(bootstrap.interview_repository(settings().interviews_table), _audit(), tenant(),
+                               interview_id, reason=request.reason,
+                               retention_days=settings().audit_retention_days))  # fmt: skip
+
+
+@app.post("/v1/interviews/<interview_id>/override")
+def override_decision(interview_id: str, request: Annotated[OverrideIn, Body()]) -> InterviewView:
+    """A reviewer's decision replaces the recommendation; the model's stays in the audit log."""
+    _interview(interview_id)
+    return view(override(bootstrap.interview_repository(settings().interviews_table), _audit(), tenant(),
+                         interview_id, decision=request.decision, reviewer=request.reviewer, reason=request.reason,
+                         retention_days=settings().audit_retention_days))  # fmt: skip
+
+
+@app.get("/v1/interviews/<interview_id>/audit")
+def audit_log(interview_id: str) -> list[AuditRecord]:
+    """Every score, re-score, review request and decision about the interview, oldest first."""
+    _interview(interview_id)
+    return sorted(_audit().records(tenant(), interview_id), key=lambda r: r.at)
 
 
 # --- WeCom callback (open: WeCom signs it, no API key) --------------------------------------------

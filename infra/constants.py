@@ -86,6 +86,7 @@ DEFAULTS: dict[str, object] = {
     "jiping:poseSampleFps": 1.0,
     "jiping:wecomSecretName": "jiping/wecom",
     "jiping:bundleLayerDependencies": True,
+    "jiping:auditRetentionDays": 1095,  # the audit log (EU AI Act art. 26: at least six months)
 }
 
 # Stack outputs (stable logical ids) that the local cloud, the CLI and the tests look up.
@@ -99,6 +100,7 @@ OUTPUT_WECOM_STATE_TABLE = "WecomStateTableName"
 OUTPUT_API_KEYS_TABLE = "ApiKeysTableName"
 OUTPUT_ANALYTICS_TABLE = "AnalyticsTableName"
 OUTPUT_DEMOGRAPHICS_TABLE = "DemographicsTableName"
+OUTPUT_AUDIT_TABLE = "AuditTableName"
 OUTPUT_WEBHOOK_DLQ = "WebhookDeadLetterQueueUrl"
 OUTPUT_ALERTS_TOPIC = "AlertsTopicArn"
 OUTPUT_STATE_MACHINE = "EvaluateInterviewStateMachineArn"

@@ -48,6 +48,7 @@ class JipingStack(Stack):
             whisper_model=str(ctx("jiping:whisperModelCpu")),
             vision_sample_fps=float(ctx("jiping:visionSampleFps")),
             pose_sample_fps=float(ctx("jiping:poseSampleFps")),
+            audit_retention_days=int(str(ctx("jiping:auditRetentionDays"))),
         )
         self.gpu_batch = GpuBatch(
             self,

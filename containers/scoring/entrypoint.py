@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from jiping import bootstrap
+from jiping.adapters.audit_store import DynamoAuditLog
 from jiping.adapters.profiles import DynamoProfileRepository
 from jiping.scoring_stage import (
     AnalyseAnswerRequest,
@@ -40,6 +41,7 @@ def run(request: ScoreRequest) -> dict[str, Any]:
         bootstrap.interview_repository(s.interviews_table),
         DynamoProfileRepository(bootstrap.client("dynamodb"), s.profiles_table),
         bootstrap.object_store(),
+        DynamoAuditLog(s.audit_table) if s.audit_table else None,
     )
     return event.model_dump(mode="json")
 

@@ -151,6 +151,7 @@ class Compute(Construct):
         whisper_model: str,
         vision_sample_fps: float,
         pose_sample_fps: float,
+        audit_retention_days: int = 1095,
     ) -> None:
         super().__init__(scope, construct_id)
         self.layer = lambda_.LayerVersion(
@@ -214,10 +215,12 @@ class Compute(Construct):
                 "IDEMPOTENCY_TABLE": storage.idempotency.table_name,
                 "ANALYTICS_TABLE": storage.analytics.table_name,
                 "DEMOGRAPHICS_TABLE": storage.demographics.table_name,
+                "AUDIT_TABLE": storage.audit.table_name,
+                "AUDIT_RETENTION_DAYS": str(audit_retention_days),
             },
         )
         for table in (storage.interviews, storage.profiles, storage.idempotency, storage.analytics,
-                      storage.demographics):  # fmt: skip
+                      storage.demographics, storage.audit):  # fmt: skip
             table.grant_read_write_data(self.api)
         storage.uploads.grant_put(self.api)  # presigned POST forms are signed with the function's role
         storage.artifacts.grant_read(self.api)  # presigned report links
@@ -309,11 +312,15 @@ class Compute(Construct):
                 "PROFILES_TABLE": storage.profiles.table_name,
                 "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
                 "ENCODER_MODEL_DIR": "/opt/models/sentence-encoder",
+                "AUDIT_TABLE": storage.audit.table_name,
+                "AUDIT_RETENTION_DAYS": str(audit_retention_days),
             },
             memory_mb=constants.SCORE_MEMORY_MB,
             timeout_s=constants.SCORE_TIMEOUT_S,
         )
         storage.interviews.grant_read_write_data(self.score)
+        # The audit log is append-only for scoring: it may add a record and read them, never change one.
+        storage.audit.grant(self.score, "dynamodb:PutItem", "dynamodb:Query")
         storage.profiles.grant_read_data(self.score)
         storage.artifacts.grant_read_write(self.score)
         for fn in (self.transcribe_cpu, self.vision_cpu, self.audio_features):

@@ -118,6 +118,14 @@ class Storage(Construct):
             partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="interview_id", type=dynamodb.AttributeType.STRING),
         )
+        # The audit log: every score and human decision, written once, expiring after the retention
+        # ("{interview}#{at}#{kind}", TTL expires_at; jiping.adapters.audit_store).
+        self.audit = self._table(
+            "AuditTable",
+            partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            ttl_attribute="expires_at",
+        )
         # Powertools idempotency layout: key_attr="id", expiry_attr="expiration".
         self.idempotency = self._table(
             "IdempotencyTable",
@@ -136,6 +144,7 @@ class Storage(Construct):
             (constants.OUTPUT_API_KEYS_TABLE, self.api_keys.table_name),
             (constants.OUTPUT_ANALYTICS_TABLE, self.analytics.table_name),
             (constants.OUTPUT_DEMOGRAPHICS_TABLE, self.demographics.table_name),
+            (constants.OUTPUT_AUDIT_TABLE, self.audit.table_name),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
 

@@ -3,7 +3,8 @@
 For each interview: the uploads (``uploads/{tenant}/{interview}/``) and artifacts
 (``{tenant}/{interview}/``: transcripts, analyses, features, result, report) with **every object version
 and delete marker**, the webhook deliveries about it, the WeCom notice log, the outcomes the EHR posted,
-the demographic attributes, and the interview row. Then
+the demographic attributes, the audit log's records (replaced by one that says the interview was erased,
+with no other content), and the interview row. Then
 ``interview.erased`` is published (the EHR's webhook carries only the ids, so it can erase its copy).
 The order is stores first, row last: a failure half-way leaves the row, and the erasure can be re-run.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from jiping.audit import AuditRecord, record
 from jiping.models import DomainEvent, Model, utcnow
 from jiping.ports import EventPublisher
 
@@ -52,10 +54,16 @@ class Demographics(Protocol):
     def delete_demographics(self, tenant_id: str, interview_id: str) -> int: ...
 
 
+class Audit(Protocol):
+    def delete_records(self, tenant_id: str, interview_id: str) -> int: ...
+
+    def append(self, record: AuditRecord) -> None: ...
+
+
 def erase_candidate(
     tenant_id: str, candidate_ref: str, *, interviews: Interviews, objects: Objects, uploads_bucket: str,
     artifacts_bucket: str, deliveries: Deliveries, notices: Notices, outcomes: Outcomes,
-    demographics: Demographics, publisher: EventPublisher,
+    demographics: Demographics, audit: Audit, audit_retention_days: int, publisher: EventPublisher,
 ) -> ErasureReport:  # fmt: skip
     found = [
         i for i in interviews.list_for_tenant(tenant_id, limit=100_000) if i.candidate_ref == candidate_ref
@@ -69,6 +77,10 @@ def erase_candidate(
         told += notices.delete_notices(tenant_id, iv)
         results += outcomes.delete_outcomes(tenant_id, iv)
         attributes += demographics.delete_demographics(tenant_id, iv)
+        audit.delete_records(tenant_id, iv)  # the scores and decisions about the person go too ...
+        record(
+            audit, interview, "erased", retention_days=audit_retention_days
+        )  # ... and the erasure is logged
         interviews.delete(tenant_id, iv)
         publisher.publish([DomainEvent(
             id=DomainEvent.stable_id(f"erase|{tenant_id}|{iv}", "ERASED"), type="interview.erased", time=utcnow(),

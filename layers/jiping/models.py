@@ -326,6 +326,7 @@ class Interview(Model):
     score_versions: dict[str, str | None] = Field(default_factory=dict)  # rubric, scoring_model, encoder
     score_history: list[ScoreSnapshot] = Field(default_factory=list)
     """Earlier results of this interview, oldest first: a re-score keeps what it replaces."""
+    human_review: dict[str, Any] | None = None  # a review request and a reviewer's decision (jiping.audit)
     wecom: WecomRecipients | None = None
     candidate_ref: str | None = None  # the portal's reference for the candidate (no name, no contact)
     consent: dict[str, Any] | None = None  # the recorded consent for biometric (video) processing

@@ -204,6 +204,7 @@ class InterviewView(Model):
     questions: list[str]
     overall_score: float | None
     recommendation: str | None
+    human_review: dict[str, Any] | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -219,6 +220,7 @@ def view(interview: Interview) -> InterviewView:
         questions=[q.question_id for q in interview.questions],
         overall_score=interview.overall_score,
         recommendation=interview.recommendation,
+        human_review=interview.human_review,
         created_at=interview.created_at,
         updated_at=interview.updated_at,
     )

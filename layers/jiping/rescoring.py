@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from jiping.audit import SYSTEM, AuditLog, record
 from jiping.errors import NotFound
 from jiping.models import Interview, InterviewStatus, ObjectLocation, ScoreSnapshot, utcnow
 from jiping.ports import InterviewRepository, ObjectStore
@@ -30,7 +31,8 @@ class Profiles(Protocol):
 
 def rescore_interview(
     tenant_id: str, interview_id: str, version: int, *, repo: InterviewRepository, profiles: Profiles,
-    store: ObjectStore, artifacts_bucket: str,
+    store: ObjectStore, artifacts_bucket: str, audit: AuditLog | None = None, audit_retention_days: int = 1095,
+    actor: str = SYSTEM,
 ) -> Interview:  # fmt: skip
     interview = repo.get(tenant_id, interview_id)
     if interview is None:
@@ -100,4 +102,9 @@ def rescore_interview(
         current.updated_at = now
         return current
 
-    return repo.update(tenant_id, interview_id, apply)
+    done = repo.update(tenant_id, interview_id, apply)
+    if audit is not None:
+        record(audit, done, "rescored", actor=actor, retention_days=audit_retention_days,
+               from_version=interview.job_version, to_version=profile.version, overall_score=after.overall_score,
+               recommendation=after.recommendation.value, versions=done.score_versions)  # fmt: skip
+    return done

@@ -24,6 +24,7 @@ from typing import Any, Literal, Protocol
 
 from jiping.answer_features import AnswerFeatures
 from jiping.answers import AnswerAnalysis
+from jiping.audit import AuditLog, input_digest, record
 from jiping.encoder import load_encoder
 from jiping.errors import InvalidInput, NotFound
 from jiping.models import DomainEvent, Interview, InterviewStatus, Model, ObjectLocation, StatusChange, utcnow
@@ -143,6 +144,7 @@ def score_stage(
     repo: InterviewRepository,
     profiles: ProfileSource,
     store: ObjectStore,
+    audit: AuditLog | None = None,
 ) -> DomainEvent:
     started = time.perf_counter()
     interview, profile = _interview_and_profile(repo, profiles, request.tenant_id, request.interview_id)
@@ -194,8 +196,16 @@ def score_stage(
         current.updated_at = now
         return current
 
-    repo.update(interview.tenant_id, interview.interview_id, apply)
+    scored = repo.update(interview.tenant_id, interview.interview_id, apply)
     digest = hashlib.sha256("|".join([interview.interview_id, result.versions.scoring_model, *keys]).encode())
+    if audit is not None:  # once per execution: a retried step writes no second record for the same result
+        inputs = [*keys, *(ref.features_key for ref in request.features)]
+        if not any(r.kind == "scored" and r.details.get("execution_id") == request.execution_id
+                   for r in audit.records(interview.tenant_id, interview.interview_id)):  # fmt: skip
+            record(audit, scored, "scored", retention_days=settings.audit_retention_days,
+                   execution_id=request.execution_id, overall_score=result.overall_score,
+                   recommendation=result.recommendation.value, review_reasons=len(result.review_reasons),
+                   versions=document["versions"], input_sha256=input_digest(inputs))  # fmt: skip
     return DomainEvent(
         id="evt_" + digest.hexdigest()[:32],
         type="interview.scored",

@@ -68,3 +68,9 @@ def test_duplicates_at_every_door_make_one_evaluation_and_one_webhook_per_endpoi
     accepted = [r for r in got if r.status == 204 and not r.duplicate]
     assert sorted(r.path.rsplit("/", 1)[-1] for r in accepted) == ["ehr-a", "ehr-b"]
     assert len({r.headers["webhook-id"] for r in accepted}) == 2
+    # AND the audit log holds one record of the score, with its versions and the digest of its inputs
+    audit = call("GET", f"/v1/interviews/{INTERVIEW}/audit").json()
+    assert [r["kind"] for r in audit] == ["scored"]
+    assert (
+        audit[0]["details"]["versions"]["composite_model"] and len(audit[0]["details"]["input_sha256"]) == 64
+    )

@@ -72,3 +72,17 @@ def test_drift_is_checked_daily_and_alerts_go_to_the_alerts_topic(synth: Synth) 
     publishes = [s for p in synth.resources("AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
                  for s in p["Properties"]["PolicyDocument"]["Statement"] if "sns:Publish" in json.dumps(s["Action"])]  # fmt: skip
     assert [s["Resource"] for s in publishes] == [{"Ref": topic_id}]
+
+
+def test_scoring_may_only_append_to_the_audit_log_which_expires_after_the_retention(synth: Synth) -> None:
+    table_id, table = synth.resource("AWS::DynamoDB::Table", "StorageAuditTable")
+    assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert synth.raw["Outputs"][constants.OUTPUT_AUDIT_TABLE]["Value"] == {"Ref": table_id}
+    role = _role_of(synth, "ComputeScoreInterview")
+    actions = {a for p in synth.resources("AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
+               for s in p["Properties"]["PolicyDocument"]["Statement"] if table_id in json.dumps(s["Resource"])
+               for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}  # fmt: skip
+    assert actions == {"dynamodb:PutItem", "dynamodb:Query"}
+    _, fn = synth.resource("AWS::Lambda::Function", "ComputeScoreInterview")
+    env = fn["Properties"]["Environment"]["Variables"]
+    assert env["AUDIT_TABLE"] == {"Ref": table_id} and int(env["AUDIT_RETENTION_DAYS"]) >= 183

@@ -291,6 +291,12 @@ def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, key
         DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE]).record(Notice(
             tenant_id=tenant, interview_id="iv-erase", event_id="evt_x", channel="external", recipient="candidate",
             status="sent", at=now))  # fmt: skip
+        from jiping.adapters.audit_store import DynamoAuditLog
+        from jiping.audit import AuditRecord
+
+        DynamoAuditLog(cloud.outputs[constants.OUTPUT_AUDIT_TABLE]).append(AuditRecord(
+            tenant_id=tenant, interview_id="iv-erase", at=now, kind="scored", actor="system",
+            details={"overall_score": 70.0}))  # fmt: skip
     # (the uploads started real executions, rejected as NOT_MEDIA: let them finish first)
     import time
 
@@ -320,6 +326,12 @@ def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, key
         )
         == []
     )
+    # the audit log keeps only the record that the interview was erased, with nothing in it
+    audit = cloud.client("dynamodb").scan(TableName=cloud.outputs[constants.OUTPUT_AUDIT_TABLE])["Items"]
+    mine = [json.loads(i["document"]["S"]) for i in audit if i["tenant_id"]["S"] == "t-api-a"
+            and i["sk"]["S"].startswith("iv-erase#")]  # fmt: skip
+    assert [(r["kind"], r["details"]) for r in mine] == [("erased", {})]
+    assert any(i["tenant_id"]["S"] == "t-api-b" for i in audit)  # tenant B's record is untouched
     scan = cloud.client("dynamodb").scan(TableName=cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])["Items"]
     assert not any(i["tenant_id"]["S"] == "t-api-a" and i["interview_id"]["S"] == "iv-erase" for i in scan)
     (event,) = [e for e in delivered_events(cloud, "iv-erase") if e["detail-type"] == "interview.erased"]
@@ -331,3 +343,32 @@ def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, key
     gone = call(api, keys["t-api-a"], "DELETE", "/v1/candidates/cand-erase")
     assert gone.status == 404 and gone.json()["error"]["code"] == "CANDIDATE_NOT_FOUND"
     cloud.drain()
+
+
+def test_a_candidate_asks_for_review_a_reviewer_decides_and_the_audit_log_has_both(api, keys, cloud):
+    from jiping.adapters.dynamodb import DynamoInterviewRepository as Repo
+
+    a, b = keys["t-api-a"], keys["t-api-b"]
+    assert call(api, a, "POST", "/v1/interviews", interview_body("iv-review")).status == 201
+    repo = Repo(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+
+    def scored(row):  # noqa: ANN001, ANN202 - as ScoreInterview leaves it
+        row.status, row.overall_score, row.recommendation = InterviewStatus.SCORED, 82.0, "advance"
+        return row
+
+    repo.update("t-api-a", "iv-review", scored)
+    asked = call(api, a, "POST", "/v1/interviews/iv-review/review-request", {"reason": "camera failed"})
+    assert asked.status == 200 and asked.json()["recommendation"] == "review"
+    refused = call(api, a, "POST", "/v1/interviews/iv-review/override", {"decision": "hire", "reviewer": "hr-1",
+                                                                          "reason": "x"})  # fmt: skip
+    assert refused.status == 422
+    decided = call(api, a, "POST", "/v1/interviews/iv-review/override",
+                   {"decision": "advance", "reviewer": "hr-1", "reason": "strong answers, camera issue only"})  # fmt: skip
+    assert decided.status == 200 and decided.json()["human_review"]["decided_by"] == "hr-1"
+    log = call(api, a, "GET", "/v1/interviews/iv-review/audit").json()
+    assert [(r["kind"], r["actor"]) for r in log] == [("review_requested", "candidate"), ("override", "hr-1")]
+    assert log[1]["details"]["recommendation_before"] == "review"
+    for path in ("/v1/interviews/iv-review/audit",):  # another tenant sees nothing of it
+        assert call(api, b, "GET", path).status == 404
+    assert call(api, b, "POST", "/v1/interviews/iv-review/override",
+                {"decision": "decline", "reviewer": "x", "reason": "y"}).status == 404  # fmt: skip

@@ -112,6 +112,7 @@ class InterviewItem(Model):
     scored_at = UTCDateTimeAttribute(null=True)
     score_versions = UnicodeAttribute(null=True)  # JSON
     score_history = UnicodeAttribute(null=True)  # JSON: list of ScoreSnapshot
+    human_review = UnicodeAttribute(null=True)  # JSON
     wecom = UnicodeAttribute(null=True)  # WecomRecipients as JSON
     candidate_ref = UnicodeAttribute(null=True)
     consent = UnicodeAttribute(null=True)  # JSON
@@ -155,6 +156,7 @@ def _to_domain(item: InterviewItem) -> Interview:
         scored_at=item.scored_at,
         score_versions=json.loads(item.score_versions) if item.score_versions else {},
         score_history=[ScoreSnapshot.model_validate(s) for s in json.loads(item.score_history or "[]")],
+        human_review=json.loads(item.human_review) if item.human_review else None,
         wecom=WecomRecipients.model_validate_json(item.wecom) if item.wecom else None,
         candidate_ref=item.candidate_ref,
         consent=json.loads(item.consent) if item.consent else None,
@@ -169,6 +171,7 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
     item.result_key = interview.result_key
     item.competency_scores = json.dumps(interview.competency_scores) if interview.competency_scores else None
     item.scored_at = interview.scored_at
+    item.human_review = json.dumps(interview.human_review) if interview.human_review else None
     scored = interview.status is InterviewStatus.SCORED and interview.job_id and interview.scored_at
     item.job_key = f"{interview.tenant_id}#{interview.job_id}" if scored else None
     item.score_versions = json.dumps(interview.score_versions) if interview.score_versions else None
