@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -95,21 +95,57 @@ def _wav_header_only(d: Path, seconds: float) -> Path:
     return path
 
 
-def _long_silence(d: Path, seconds: int) -> Path:
-    """``seconds`` of 8 kHz silence in AAC: hours of audio in about a megabyte."""
-    path = d / "long.m4a"
+def _write_m4a(path: Path, chunks: Iterable[np.ndarray], rate: int) -> Path:
+    """Mono float32 sample chunks as AAC in an M4A, with running timestamps."""
     with av.open(str(path), "w", format="ipod") as out:
-        stream = out.add_stream("aac", rate=8000)
+        stream = out.add_stream("aac", rate=rate)
         stream.layout = "mono"
-        silence = np.zeros((1, 1024), dtype=np.float32)
-        for n in range(seconds * 8000 // 1024):
-            frame = av.AudioFrame.from_ndarray(silence, format="fltp", layout="mono")
-            frame.sample_rate, frame.pts = 8000, n * 1024
+        pts = 0
+        for chunk in chunks:
+            frame = av.AudioFrame.from_ndarray(
+                chunk.reshape(1, -1).astype(np.float32), format="fltp", layout="mono"
+            )
+            frame.sample_rate, frame.pts = rate, pts
+            pts += chunk.size
             for packet in stream.encode(frame):
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
     return path
+
+
+def _samples_of(*sources: str, rate: int = 16000) -> Iterator[np.ndarray]:
+    """The sample answers' audio, one after the other, resampled to mono ``rate``."""
+    resampler = av.AudioResampler(format="fltp", layout="mono", rate=rate)
+    for source in sources:
+        with av.open(str(SAMPLE_MEDIA / source)) as src:
+            for frame in src.decode(audio=0):
+                for out_frame in resampler.resample(frame):
+                    yield out_frame.to_ndarray()[0]
+
+
+def _long_silence(d: Path, seconds: int) -> Path:
+    """``seconds`` of 8 kHz silence in AAC: hours of audio in about a megabyte."""
+    silence = np.zeros(1024, dtype=np.float32)
+    return _write_m4a(d / "long.m4a", (silence for _ in range(seconds * 8000 // 1024)), 8000)
+
+
+def _two_speakers(d: Path) -> Path:
+    """The Mandarin answer then the English one, in one audio file (two voices, two languages)."""
+    return _write_m4a(d / "two_speakers.m4a", _samples_of("q1_zh.mp4", "q2_en.mp4"), 16000)
+
+
+def _audio_only(d: Path) -> Path:
+    """The English sample answer's audio alone, as M4A."""
+    return _write_m4a(d / "answer.m4a", _samples_of("q2_en.mp4"), 16000)
+
+
+def _tones(d: Path) -> Path:
+    """A melody of pure tones: sound without speech (a "non-speech language")."""
+    t = np.arange(16000 * 4) / 16000
+    hz = np.repeat([262, 294, 330, 349, 392, 440, 494, 523], 8000)[: t.size]
+    signal = (0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+    return _write_m4a(d / "melody.m4a", (signal[i : i + 1024] for i in range(0, signal.size, 1024)), 16000)
 
 
 def _zip_bomb(d: Path) -> Path:
@@ -118,48 +154,6 @@ def _zip_bomb(d: Path) -> Path:
         z.writestr("video.mp4", bytes(50 * 2**20))  # 50 MB of zeros in ~50 KB
     path = d / "bomb.mp4"
     path.write_bytes(buffer.getvalue())
-    return path
-
-
-def _two_speakers(d: Path) -> Path:
-    """The Mandarin answer then the English one, in one audio file (two voices, two languages)."""
-    path = d / "two_speakers.m4a"
-    with av.open(str(path), "w", format="ipod") as out:
-        stream = out.add_stream("aac", rate=16000)
-        stream.layout = "mono"
-        pts = 0
-        resampler = av.AudioResampler(format="fltp", layout="mono", rate=16000)
-        for source in ("q1_zh.mp4", "q2_en.mp4"):
-            with av.open(str(SAMPLE_MEDIA / source)) as src:
-                for frame in src.decode(audio=0):
-                    for out_frame in resampler.resample(frame):
-                        out_frame.pts = pts
-                        pts += out_frame.samples
-                        for packet in stream.encode(out_frame):
-                            out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
-
-
-def _tones(d: Path) -> Path:
-    """A melody of pure tones: sound without speech (a "non-speech language")."""
-    path = d / "melody.m4a"
-    with av.open(str(path), "w", format="ipod") as out:
-        stream = out.add_stream("aac", rate=16000)
-        stream.layout = "mono"
-        t = np.arange(16000 * 4) / 16000
-        hz = np.repeat([262, 294, 330, 349, 392, 440, 494, 523], 8000)[: t.size]
-        signal = (0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
-        for start in range(0, signal.size, 1024):
-            af = av.AudioFrame.from_ndarray(
-                signal[start : start + 1024].reshape(1, -1), format="fltp", layout="mono"
-            )
-            af.sample_rate, af.pts = 16000, start
-            for packet in stream.encode(af):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
     return path
 
 
@@ -295,25 +289,6 @@ def _image(path: Path) -> Path:
             av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
         ):
             out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
-
-
-def _audio_only(d: Path) -> Path:
-    """The English sample answer's audio alone, as M4A."""
-    path = d / "answer.m4a"
-    with av.open(str(SAMPLE_MEDIA / "q2_en.mp4")) as src, av.open(str(path), "w", format="ipod") as out:
-        stream = out.add_stream("aac", rate=16000)
-        stream.layout = "mono"
-        resampler = av.AudioResampler(format="fltp", layout="mono", rate=16000)
-        pts = 0
-        for frame in src.decode(audio=0):
-            for f in resampler.resample(frame):
-                f.pts = pts
-                pts += f.samples
-                for packet in stream.encode(f):
-                    out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
     return path

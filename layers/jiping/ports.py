@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from jiping.models import DomainEvent, ExecutionInput, Interview, ObjectLocation
+from jiping.profiles import JobProfile
 
 
 class ObjectStore(Protocol):
@@ -44,3 +45,9 @@ class EventPublisher(Protocol):
 class WorkflowStarter(Protocol):
     def start(self, name: str, execution_input: ExecutionInput) -> bool:
         """Start an execution; False when one with this name already exists (a duplicate)."""
+
+
+class ProfileSource(Protocol):
+    """Job profiles per tenant and version (None: the latest)."""
+
+    def get(self, tenant_id: str, profile_id: str, version: int | None = None) -> JobProfile | None: ...

@@ -10,13 +10,11 @@ interview at them. The result it replaces stays where it was, and the row keeps 
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from jiping.audit import SYSTEM, AuditLog, record
 from jiping.errors import NotFound
 from jiping.models import Interview, InterviewStatus, ObjectLocation, ScoreSnapshot, utcnow
-from jiping.ports import InterviewRepository, ObjectStore
-from jiping.profiles import JobProfile, profile_version_id
+from jiping.ports import InterviewRepository, ObjectStore, ProfileSource
+from jiping.profiles import profile_version_id
 from jiping.report import render_report
 from jiping.scoring import CompetencyScore, Recommendation, ScoreResult, ScoreVersions, rescore
 
@@ -25,12 +23,8 @@ class NotScored(NotFound):
     """The interview has no result to re-score."""
 
 
-class Profiles(Protocol):
-    def get(self, tenant_id: str, profile_id: str, version: int | None = None) -> JobProfile | None: ...
-
-
 def rescore_interview(
-    tenant_id: str, interview_id: str, version: int, *, repo: InterviewRepository, profiles: Profiles,
+    tenant_id: str, interview_id: str, version: int, *, repo: InterviewRepository, profiles: ProfileSource,
     store: ObjectStore, artifacts_bucket: str, audit: AuditLog | None = None, audit_retention_days: int = 1095,
     actor: str = SYSTEM,
 ) -> Interview:  # fmt: skip

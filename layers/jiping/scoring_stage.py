@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from jiping.answer_features import AnswerFeatures
 from jiping.answers import AnswerAnalysis
@@ -28,15 +28,11 @@ from jiping.audit import AuditLog, input_digest, record
 from jiping.encoder import load_encoder
 from jiping.errors import InvalidInput, NotFound
 from jiping.models import DomainEvent, Interview, InterviewStatus, Model, ObjectLocation, StatusChange, utcnow
-from jiping.ports import InterviewRepository, ObjectStore
+from jiping.ports import InterviewRepository, ObjectStore, ProfileSource
 from jiping.profiles import JobProfile
 from jiping.report import render_report
 from jiping.scoring import answer_features_for, score_interview
 from jiping.settings import ScoreSettings
-
-
-class ProfileSource(Protocol):
-    def get(self, tenant_id: str, profile_id: str, version: int | None = None) -> JobProfile | None: ...
 
 
 class FeaturesRef(Model):

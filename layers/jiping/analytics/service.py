@@ -37,6 +37,7 @@ from jiping.analytics.reweighting import propose_reweighting, reweighted_profile
 from jiping.analytics.validity import validity_report
 from jiping.errors import JipingError
 from jiping.models import Interview, InterviewStatus, ScoreSnapshot, utcnow
+from jiping.ports import ProfileSource
 from jiping.profiles import JobProfile, WeightsProvenance
 
 MAX_ROWS = 10_000  # per request
@@ -72,9 +73,7 @@ class DemographicsStore(Protocol):
     def demographics(self, tenant_id: str) -> list[DemographicRecord]: ...
 
 
-class Profiles(Protocol):
-    def get(self, tenant_id: str, profile_id: str, version: int | None = None) -> JobProfile | None: ...
-
+class Profiles(ProfileSource, Protocol):
     def put(self, tenant_id: str, profile: JobProfile) -> None: ...
 
 
