@@ -196,6 +196,7 @@ class LocalCloud:
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
         self._stop = threading.Event()
+        self._schedules_paused = threading.Event()
         self._pollers: list[threading.Thread] = []
         self._busy = 0
         self._busy_lock = threading.Lock()
@@ -299,9 +300,20 @@ class LocalCloud:
                 thread.start()
                 self._pollers.append(thread)
 
+    @contextmanager
+    def schedules_paused(self) -> Iterator[None]:
+        """Hold the scheduled rules (as disabling them would) while a test drives time itself."""
+        self._schedules_paused.set()
+        try:
+            yield
+        finally:
+            self._schedules_paused.clear()
+
     def _tick(self, fn: LocalFunction, seconds: float) -> None:
         lam = self.client("lambda")
         while not self._stop.wait(seconds):
+            if self._schedules_paused.is_set():
+                continue
             event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
             with contextlib.suppress(Exception):  # a schedule keeps firing, as EventBridge does
                 lam.invoke(FunctionName=fn.name, Payload=json.dumps(event).encode())

@@ -52,6 +52,9 @@ MAX_ATTEMPTS = len(RETRY_SCHEDULE_S) + 1
 JITTER = 0.2
 RETRY_AFTER_CAP_S = 86400
 TIMEOUT_S = 15.0
+# How long a sweeper holds a due delivery while it attempts it: another sweeper (an overlapping
+# scheduled run, a second region's, an operator's) skips it meanwhile; a crashed one's lease runs out.
+LEASE_S = TIMEOUT_S + 45.0
 DISABLE_AFTER = timedelta(days=5)
 MAX_BODY_BYTES = 256 * 1024
 ALL_EVENTS = ("interview.scored", "interview.rejected", "interview.failed", "interview.erased")
@@ -164,6 +167,10 @@ class WebhookStore(Protocol):
 
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries whose next attempt is at or before ``now``, oldest first."""
+
+    def claim_delivery(self, delivery: Delivery, until: datetime) -> bool:
+        """Move a due delivery's next attempt to ``until`` only if it is still pending and still due at
+        the time ``delivery`` says (a conditional write); False when another sweeper got there first."""
 
 
 class DeadLetters(Protocol):
@@ -320,7 +327,7 @@ class Webhooks:
                 body=body_for(
                     event, endpoint, links, transcripts() if endpoint.include_transcripts else None
                 ),
-                next_attempt_at=now,
+                next_attempt_at=now + timedelta(seconds=LEASE_S),  # leased: attempted below, not by a sweeper
                 created_at=now,
             )
             if self.store.create_delivery(delivery):
@@ -338,6 +345,8 @@ class Webhooks:
                 continue
             if endpoint.status is not EndpointStatus.ENABLED:
                 continue  # kept pending: re-enabling the endpoint resumes it
+            if not self.store.claim_delivery(delivery, self.clock() + timedelta(seconds=LEASE_S)):
+                continue  # another sweeper is attempting it: one attempt, one log entry
             done.append(self.attempt(delivery, endpoint))
         return done
 

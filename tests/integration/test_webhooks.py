@@ -114,15 +114,16 @@ def test_five_failures_then_success_give_one_accepted_delivery_with_every_attemp
     hooks = _service(cloud, clock)
     receiver.fail_next(4, status=503)
     receiver.fail_next(1, status=429, retry_after="120")
-    hooks.fan_out(_event("t-wh-3", "iv-wh-3"))
     store = _store(cloud)
-    for _ in range(10):
-        (d,) = store.list_deliveries("t-wh-3")
-        if d.next_attempt_at is None:
-            break
-        assert hooks.retry_due() == []  # not due yet: the sweeper waits
-        clock.now = d.next_attempt_at + timedelta(seconds=1)
-        hooks.retry_due()
+    with cloud.schedules_paused():  # this test's clock, not the wall clock, says when a retry is due
+        hooks.fan_out(_event("t-wh-3", "iv-wh-3"))
+        for _ in range(10):
+            (d,) = store.list_deliveries("t-wh-3")
+            if d.next_attempt_at is None:
+                break
+            assert hooks.retry_due() == []  # not due yet: the sweeper waits
+            clock.now = d.next_attempt_at + timedelta(seconds=1)
+            hooks.retry_due()
     (d,) = store.list_deliveries("t-wh-3")
     assert d.status is DeliveryStatus.DELIVERED
     assert [a.status_code for a in d.attempts] == [503, 503, 503, 503, 429, 204]
@@ -155,11 +156,12 @@ def test_exhausted_deliveries_land_in_the_dead_letter_queue_and_replay(cloud, eh
     receiver.clock = clock
     hooks = _service(cloud, clock)
     receiver.fail_next(MAX_ATTEMPTS, status=500)
-    hooks.fan_out(_event("t-wh-5", "iv-wh-5"))
     store = _store(cloud)
-    while (d := store.list_deliveries("t-wh-5")[0]).next_attempt_at is not None:
-        clock.now = d.next_attempt_at
-        hooks.retry_due()
+    with cloud.schedules_paused():
+        hooks.fan_out(_event("t-wh-5", "iv-wh-5"))
+        while (d := store.list_deliveries("t-wh-5")[0]).next_attempt_at is not None:
+            clock.now = d.next_attempt_at
+            hooks.retry_due()
     assert d.status is DeliveryStatus.EXHAUSTED and len(d.attempts) == MAX_ATTEMPTS
     sqs = cloud.client("sqs")
     messages = sqs.receive_message(
@@ -207,3 +209,22 @@ def test_the_local_ehr_refuses_forged_stale_and_unsigned_requests(cloud, ehr):
     }
     assert codes == {"genuine": 204, "forged": 401, "stale": 401, "unsigned": 401}
     assert receiver.accepted_ids == ["msg_x"]
+
+
+def test_the_table_lets_one_sweeper_claim_a_due_delivery(cloud, ehr):
+    receiver, secret = ehr
+    _register(cloud, "t-wh-7", secret)
+    receiver.fail_next(1, status=503)
+    clock = Clock()
+    store = _store(cloud)
+    with cloud.schedules_paused():
+        _service(cloud, clock).fan_out(_event("t-wh-7", "iv-wh-7"))
+        (d,) = store.list_deliveries("t-wh-7")
+        (due,) = [x for x in store.due_deliveries(d.next_attempt_at, 100) if x.tenant_id == "t-wh-7"]
+        until = d.next_attempt_at + timedelta(seconds=60)
+        # one conditional write wins; the same stale read loses; the lease hides it from the due index
+        assert store.claim_delivery(due, until) is True
+        assert store.claim_delivery(due, until) is False
+        assert [x for x in store.due_deliveries(d.next_attempt_at, 100) if x.tenant_id == "t-wh-7"] == []
+        (again,) = [x for x in store.due_deliveries(until, 100) if x.tenant_id == "t-wh-7"]
+        assert again.next_attempt_at == until  # a crashed sweeper's lease runs out and it is due again

@@ -79,6 +79,18 @@ class Store:
         ]
         return sorted(due, key=lambda d: d.next_attempt_at)[:limit]
 
+    def claim_delivery(self, d: Delivery, until: datetime) -> bool:
+        stored = self.get_delivery(d.tenant_id, d.delivery_id)
+        if (
+            stored is None
+            or stored.status is not DeliveryStatus.PENDING
+            or stored.next_attempt_at != d.next_attempt_at
+        ):
+            return False
+        stored.next_attempt_at = until
+        self.put_delivery(stored)
+        return True
+
 
 class Receiver:
     """Answers from a script of responses (then 200), recording what it was sent."""
@@ -329,6 +341,43 @@ def test_a_redelivered_event_makes_no_second_delivery() -> None:
     hooks.fan_out(event())
     assert hooks.fan_out(event()) == []
     assert len(receiver.requests) == 1 and len(store.list_deliveries("acme")) == 1
+
+
+def test_two_sweepers_due_at_once_make_one_attempt_and_log_it_once() -> None:
+    # GIVEN a delivery that failed once and is now due, and a second sweeper (an overlapping scheduled run)
+    hooks, store, receiver, clock, dlq, alerts, _ = setup(Response(status_code=503, latency_ms=5))
+    hooks.fan_out(event())
+    clock.now = store.list_deliveries("acme")[0].next_attempt_at
+    other = Webhooks(store, receiver, dlq, alerts, clock=clock, rng=lambda: 0.5, links=hooks.links)
+    real = store.due_deliveries
+
+    def listed_then_overtaken(now: datetime, limit: int) -> list[Delivery]:
+        listed = real(now, limit)  # the first sweeper reads the due delivery ...
+        store.due_deliveries = real  # type: ignore[method-assign]
+        assert len(other.retry_due()) == 1  # ... and the other attempts it before the first gets to it
+        return listed
+
+    store.due_deliveries = listed_then_overtaken  # type: ignore[method-assign]
+    # WHEN the first sweeper goes on with what it listed
+    assert hooks.retry_due() == []
+    # THEN the EHR got one retry, and the log holds it once
+    (d,) = store.list_deliveries("acme")
+    assert len(receiver.requests) == 2 and [a.status_code for a in d.attempts] == [503, 200]
+    assert d.status is DeliveryStatus.DELIVERED
+
+
+def test_a_new_delivery_is_leased_to_its_first_attempt_so_no_sweeper_sends_it_too() -> None:
+    hooks, store, receiver, clock, *_ = setup(Response(error="connection reset", latency_ms=1))
+    sent: list[int] = []
+    real_post = receiver.post
+
+    def post(url: str, headers: dict[str, str], body: bytes, timeout_s: float) -> Response:
+        sent.append(len(hooks.retry_due()))  # a sweeper running while the first attempt is in flight
+        return real_post(url, headers, body, timeout_s)
+
+    receiver.post = post  # type: ignore[method-assign]
+    hooks.fan_out(event())
+    assert sent[0] == 0 and len(receiver.requests) == 1
 
 
 # --- bodies ---------------------------------------------------------------------------------------

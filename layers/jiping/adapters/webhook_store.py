@@ -12,7 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import DeleteError, GetError, PutError, PynamoDBConnectionError, QueryError
+from pynamodb.exceptions import (
+    DeleteError,
+    GetError,
+    PutError,
+    PynamoDBConnectionError,
+    QueryError,
+    UpdateError,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -46,6 +53,17 @@ class WebhookItem(Model):
 
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _scheduled(item: WebhookItem) -> Delivery:
+    """A due delivery as the index holds it: its ``next_attempt_at`` attribute, which a claim moves
+    without rewriting the document, is the one the claim's condition compares."""
+    delivery = Delivery.model_validate_json(item.document)
+    if item.next_attempt_at:
+        delivery.next_attempt_at = datetime.strptime(item.next_attempt_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=UTC
+        )
+    return delivery
 
 
 class DynamoWebhookStore:
@@ -105,6 +123,24 @@ class DynamoWebhookStore:
         except (PutError, PynamoDBConnectionError) as exc:
             raise storage_error(exc, "webhooks") from exc
 
+    def claim_delivery(self, delivery: Delivery, until: datetime) -> bool:
+        if delivery.next_attempt_at is None:
+            return False
+        item = self._item(delivery.tenant_id, f"delivery#{delivery.delivery_id}")
+        try:
+            item.update(
+                actions=[WebhookItem.next_attempt_at.set(_iso(until))],
+                condition=(WebhookItem.due == "pending")
+                & (WebhookItem.next_attempt_at == _iso(delivery.next_attempt_at)),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise storage_error(exc, "webhooks") from exc
+        except PynamoDBConnectionError as exc:
+            raise storage_error(exc, "webhooks") from exc
+        return True
+
     def get_delivery(self, tenant_id: str, delivery_id: str) -> Delivery | None:
         item = self._get(tenant_id, f"delivery#{delivery_id}")
         return Delivery.model_validate_json(item.document) if item else None
@@ -119,7 +155,7 @@ class DynamoWebhookStore:
     def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
         try:
             items = self._item.due_index.query("pending", DueIndex.next_attempt_at <= _iso(now), limit=limit)
-            return [Delivery.model_validate_json(i.document) for i in items]
+            return [_scheduled(i) for i in items]
         except (QueryError, PynamoDBConnectionError) as exc:
             raise storage_error(exc, "webhooks") from exc
 
