@@ -507,6 +507,30 @@ def serve(port: int, tenant: str) -> int:
     return EXIT_OK
 
 
+def redrive_cli(sfn: Any, state_machine: str, executions: list[str], since_hours: float | None) -> int:
+    """``jiping redrive``: one line per execution, the exit status 1 when any could not be redriven."""
+    from datetime import UTC, datetime, timedelta
+
+    from jiping.redrive import NotRedrivable, redrive, unsuccessful_since
+
+    arns = list(executions)
+    if since_hours is not None:
+        arns += unsuccessful_since(sfn, state_machine, datetime.now(UTC) - timedelta(hours=since_hours))
+    if not arns:
+        print("jiping: nothing to redrive (give --execution ARN or --since-hours H)", file=sys.stderr)
+        return EXIT_USAGE
+    status = EXIT_OK
+    for arn in dict.fromkeys(arns):
+        try:
+            done = redrive(sfn, arn)
+        except NotRedrivable as exc:
+            print(f"{arn}\tskipped\t{exc.code}: {exc}")
+            status = 1
+            continue
+        print(f"{arn}\t{'started' if done.started else 'already redriven'}\t{done.execution_arn}")
+    return status
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
     parser = argparse.ArgumentParser(
@@ -560,6 +584,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     key_cmd.add_argument("--tenant", required=True)
     key_cmd.add_argument("--table", required=True, help="the stack's ApiKeysTableName output")
     key_cmd.add_argument("--region", help="default: your AWS profile's region")
+    redrive_cmd = sub.add_parser(
+        "redrive",
+        help="evaluate again the uploads whose executions failed, in a deployed stack (AWS credentials)",
+    )
+    redrive_cmd.add_argument("--state-machine", required=True, help="the stack's StateMachineArn output")
+    redrive_cmd.add_argument(
+        "--execution", action="append", default=[], metavar="ARN", help="repeat per execution"
+    )
+    redrive_cmd.add_argument(
+        "--since-hours",
+        type=float,
+        help="every execution that failed, timed out or was aborted in the last H hours",
+    )
+    redrive_cmd.add_argument("--region", help="default: your AWS profile's region")
     cli_analytics.add_parser(sub)
     capacity.add_parser(sub)
     demo = sub.add_parser("demo", help="evaluate the sample interview in events/media/")
@@ -586,6 +624,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_analytics.run(args)
     if args.command == "capacity":
         return capacity.run(args)
+    if args.command == "redrive":
+        import boto3
+
+        return redrive_cli(
+            boto3.client("stepfunctions", region_name=args.region), args.state_machine, args.execution,
+            args.since_hours,
+        )  # fmt: skip
     if args.command == "api-key":
         from jiping.adapters.portal import DynamoApiKeyStore
         from jiping.portal import mint_key

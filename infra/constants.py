@@ -28,6 +28,7 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "NotifyWecom": "notify_wecom.handler",
     "Authorizer": "authorizer.handler",
     "MonitorDrift": "monitor_drift.handler",
+    "RecordUnfinished": "record_unfinished.handler",
 }
 # Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): CPU transcription
 # and vision of short clips (the same entrypoints as the Batch jobs), and the speech features.
@@ -106,6 +107,8 @@ OUTPUT_ALERTS_TOPIC = "AlertsTopicArn"
 OUTPUT_STATE_MACHINE = "EvaluateInterviewStateMachineArn"
 OUTPUT_EVENT_BUS = "EventBusName"
 OUTPUT_BUFFER_QUEUE = "UploadBufferQueueUrl"
+OUTPUT_UNFINISHED_QUEUE = "UnfinishedExecutionsQueueUrl"
+UNSUCCESSFUL_EXECUTION_STATUSES = ["FAILED", "TIMED_OUT", "ABORTED"]
 OUTPUT_WEBHOOK_QUEUE = "WebhookQueueUrl"
 OUTPUT_WECOM_QUEUE = "WecomQueueUrl"
 OUTPUT_API_URL = "ApiUrl"

@@ -83,6 +83,7 @@ class JipingStack(Stack):
             uploads=self.storage.uploads,
             starter=self.compute.start_evaluation,
             state_machine=self.workflow.state_machine,
+            record_unfinished=self.compute.record_unfinished,
         )
         self.api = Api(self, "Api", handler=self.compute.api, authorizer=self.compute.authorizer)
         self.delivery.connect_webhooks(

@@ -197,6 +197,18 @@ class Compute(Construct):
         )
         event_bus.grant_put_events_to(self.publish)
 
+        # Records executions that ended without recording themselves (fed by the Trigger's watchdog rule).
+        self.record_unfinished = self.zip_function(
+            "RecordUnfinished",
+            environment={
+                "INTERVIEWS_TABLE": storage.interviews.table_name,
+                "EVENT_BUS_NAME": event_bus.event_bus_name,
+                "EVENT_SOURCE": constants.EVENT_SOURCE,
+            },
+        )
+        storage.interviews.grant_read_write_data(self.record_unfinished)
+        event_bus.grant_put_events_to(self.record_unfinished)
+
         # STATE_MACHINE_ARN and the StartExecution grant are added by the Trigger construct.
         self.start_evaluation = self.zip_function(
             "StartEvaluation", environment={"UPLOADS_PREFIX": constants.UPLOADS_PREFIX}
@@ -435,6 +447,7 @@ class Compute(Construct):
             table_write=True,
         )
         acknowledge_grants(_role(self.monitor_drift), table_write=True)
+        acknowledge_grants(_role(self.record_unfinished), table_write=True)
         # The interview table's grants cover its ScoredByJob index by pattern.
         readers: list[lambda_.Function] = [
             self.persist,
@@ -442,6 +455,7 @@ class Compute(Construct):
             self.score,
             self.api,
             self.monitor_drift,
+            self.record_unfinished,
         ]
         for reader in readers:
             acknowledge_grants(_role(reader), indexed_tables=[storage.interviews])

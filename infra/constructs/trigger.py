@@ -2,6 +2,9 @@
 
 StartEvaluation names each execution by a hash of bucket/key/version, so S3's and EventBridge's
 at-least-once deliveries start nothing twice.
+
+And the watchdog: Step Functions' own status change events for executions of the workflow that ended
+FAILED, TIMED_OUT or ABORTED -> SQS -> RecordUnfinished, which records those the workflow could not.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Trigger(Construct):
         uploads: s3.IBucket,
         starter: lambda_.Function,
         state_machine: sfn.IStateMachine,
+        record_unfinished: lambda_.Function,
     ) -> None:
         super().__init__(scope, construct_id)
         self.buffer = queue_with_dlq(
@@ -69,3 +73,36 @@ class Trigger(Construct):
         CfnOutput(self, constants.OUTPUT_BUFFER_QUEUE, value=self.buffer.queue_url).override_logical_id(
             constants.OUTPUT_BUFFER_QUEUE
         )
+
+        self.unfinished = queue_with_dlq(
+            self, "UnfinishedExecutions", visibility_timeout_s=constants.BUFFER_VISIBILITY_TIMEOUT_S
+        )
+        self.watchdog = events.Rule(
+            self,
+            "ExecutionUnfinished",
+            description="Executions of the workflow that ended FAILED, TIMED_OUT or ABORTED",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={
+                    "status": constants.UNSUCCESSFUL_EXECUTION_STATUSES,
+                    "stateMachineArn": [state_machine.state_machine_arn],
+                },
+            ),
+            targets=[
+                targets.SqsQueue(
+                    self.unfinished,
+                    dead_letter_queue=target_dlq(
+                        self, "ExecutionUnfinishedTargetDlq", "rule ExecutionUnfinished"
+                    ),
+                    retry_attempts=185,
+                    max_event_age=Duration.hours(24),
+                )
+            ],
+        )
+        record_unfinished.add_event_source(
+            sources.SqsEventSource(self.unfinished, batch_size=10, report_batch_item_failures=True)
+        )
+        CfnOutput(
+            self, constants.OUTPUT_UNFINISHED_QUEUE, value=self.unfinished.queue_url
+        ).override_logical_id(constants.OUTPUT_UNFINISHED_QUEUE)

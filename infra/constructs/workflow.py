@@ -6,7 +6,9 @@ Execution input (built by StartEvaluation)::
      "tenant_id", "interview_id", "media_id", "artifact_prefix", "received_at"}
 
 Every failure is a state: each task catches ``States.ALL`` into ``RecordFailed`` -> ``PublishFailed``
--> ``Failed``; if recording the failure fails too, the execution ends in ``FailedUnrecorded``.
+-> ``Failed``; if recording the failure fails too, the execution ends in ``FailedUnrecorded``, and
+``RecordUnfinished`` records it from the execution's status change event (as it does for errors no
+Catch can catch: ``States.Runtime``, the execution's timeout, an abort).
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
-from jiping.errors import TransientError
+from jiping.errors import STAGE_FAILED_ERROR, UNRECORDED_CAUSE, TransientError
 
 from infra import constants
 from infra.constructs import log_retention
 from infra.nag import XRAY_REASON, acknowledge
 
 STATE_MACHINE_TIMEOUT = Duration.hours(2)
-STAGE_FAILED_ERROR = "Jiping.StageFailed"
 TRANSIENT_ERROR = TransientError.__name__  # Lambda reports the exception class name as errorType
 LAMBDA_SERVICE_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
@@ -61,8 +62,9 @@ class Workflow(Construct):
         self._publish = publish
 
         # -- failure path ------------------------------------------------------------------------
+        # What ends here (and what no Catch can catch) is recorded by RecordUnfinished, see trigger.py.
         failed_unrecorded = sfn.Fail(
-            self, "FailedUnrecorded", error=STAGE_FAILED_ERROR, cause="The failure could not be recorded"
+            self, "FailedUnrecorded", error=STAGE_FAILED_ERROR, cause=UNRECORDED_CAUSE
         )
         record_failed = self._record("RecordFailed", "FAILED")
         publish_failed = self._publish_event("PublishFailed")

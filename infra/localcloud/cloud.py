@@ -173,6 +173,29 @@ class ExecutionResult:
         return out
 
 
+@dataclass(frozen=True)
+class Returns:
+    """A fault: the function runs (its writes happen) and then answers with this payload (garbage)."""
+
+    payload: Any
+
+
+@dataclass(frozen=True)
+class Delays:
+    """A fault: the function starts this many seconds late (a slow stage), then runs."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LambdaServiceError:
+    """A fault raised by the Lambda service itself rather than the code, e.g. a timeout
+    (``Sandbox.Timedout``) or running out of memory (``Runtime.OutOfMemory``)."""
+
+    error_type: str
+    message: str
+
+
 class LocalCloud:
     """The stack on moto, in this process. Use as a context manager."""
 
@@ -204,7 +227,9 @@ class LocalCloud:
         self.containers: dict[str, LocalContainer] = {}
         self.job_definitions: dict[str, tuple[LocalContainer, dict[str, str]]] = {}
         self.overrides: dict[str, dict[str, str]] = local_overrides(self._model_cache)
-        self.faults: dict[str, list[BaseException]] = {}  # construct id -> errors its next invokes raise
+        self.faults: dict[
+            str, list[BaseException | Returns | Delays | LambdaServiceError]
+        ] = {}  # construct id -> errors its next invokes raise
         self._faults_lock = threading.Lock()
         self.template: Template | None = None
         self.outputs: dict[str, str] = {}
@@ -234,7 +259,9 @@ class LocalCloud:
         )  # it logs every Fail state as an error
         self._mock = mock_aws(config=_MOTO_CONFIG)  # type: ignore[call-overload]
         self._mock.start()
-        moto_patches.install(self._dispatch_lambda, self._run_batch_job, self._retry_scale)
+        moto_patches.install(
+            self._dispatch_lambda, self._run_batch_job, self._retry_scale, self._execution_ended
+        )
         self.ehr.start()
         self.wecom.start()
         try:
@@ -444,10 +471,61 @@ class LocalCloud:
         with self._faults_lock:
             pending = self.faults.get(fn.construct_id)
             fault = pending.pop(0) if pending else None
-        if fault is not None:
+        if isinstance(fault, LambdaServiceError):
+            return json.dumps({"errorType": fault.error_type, "errorMessage": fault.message}).encode(), True
+        if isinstance(fault, BaseException):
             return moto_patches.error_payload(fault), True
+        if isinstance(fault, Delays):
+            self._stop.wait(fault.seconds)
         event = json.loads(body) if body else {}
-        return fn.invoke(event, self.overrides.get(fn.construct_id))
+        answer = fn.invoke(event, self.overrides.get(fn.construct_id))
+        if isinstance(fault, Returns) and not answer[1]:
+            return json.dumps(fault.payload).encode(), False
+        return answer
+
+    def _execution_ended(self, execution: Any) -> None:
+        """Put the execution's status change on the default bus, as Step Functions does in AWS."""
+        if execution is None:  # it is ending: busy until its event is on the bus
+            with self._busy_lock:
+                self._busy += 1
+            return
+        try:
+            self._put_status_change(execution)
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+
+    def _put_status_change(self, execution: Any) -> None:
+        if self._mock is None or execution.exec_status is None:
+            return
+        error, cause = execution.error, execution.cause
+        if error is None and execution.exec_worker is not None:  # moto keeps a StopExecution's reason here
+            stopped = execution.exec_worker.env.program_state()
+            error, cause = getattr(stopped, "error", None), getattr(stopped, "cause", None)
+        detail = {
+            "executionArn": execution.exec_arn,
+            "stateMachineArn": execution.state_machine_arn,
+            "name": execution.name,
+            "status": execution.exec_status.value,
+            "startDate": int(execution.start_date.timestamp() * 1000),
+            "stopDate": int(execution.stop_date.timestamp() * 1000) if execution.stop_date else None,
+            "input": json.dumps(execution.input_data),
+            "inputDetails": {"included": True},
+            "output": json.dumps(execution.output) if execution.output is not None else None,
+            "error": error,
+            "cause": cause,
+        }
+        with contextlib.suppress(Exception):  # the bus being gone (stopping) loses nothing we test
+            self.client("events").put_events(
+                Entries=[
+                    {
+                        "Source": "aws.states",
+                        "DetailType": "Step Functions Execution Status Change",
+                        "Resources": [execution.exec_arn],
+                        "Detail": json.dumps(detail),
+                    }
+                ]
+            )
 
     def _run_batch_job(self, job: Any) -> bool | None:
         registered = self.job_definitions.get(job.job_definition.name)
@@ -482,10 +560,21 @@ class LocalCloud:
                 self.overrides[construct_id] = previous
             self._reset()
 
-    def inject_faults(self, construct_id: str, *errors: BaseException) -> None:
-        """Make the next invokes of a function fail with these errors, one each (fault injection)."""
+    def inject_faults(
+        self, construct_id: str, *faults: BaseException | Returns | Delays | LambdaServiceError
+    ) -> None:
+        """Make the next invokes of a function, one each, raise these errors, fail as the Lambda service
+        does (``LambdaServiceError``: a timeout, out of memory), return garbage (``Returns``) or start
+        late (``Delays``)."""
         with self._faults_lock:
-            self.faults.setdefault(construct_id, []).extend(errors)
+            self.faults.setdefault(construct_id, []).extend(faults)
+
+    def throttle_table(self, output: str, writes: int) -> None:
+        """Refuse the next ``writes`` writes to the table named by a stack output as throttled."""
+        moto_patches.throttle(self.outputs[output], writes)
+
+    def throttles_left(self, output: str) -> int:
+        return moto_patches.throttles_left(self.outputs[output])
 
     def function(self, construct_id: str) -> LocalFunction:
         return next(f for f in self.functions.values() if f.construct_id == construct_id)
@@ -579,11 +668,12 @@ class LocalCloud:
         return sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]
 
     def drain(self, timeout: float = 30) -> None:
-        """Wait until the queues with consumers (uploads, webhooks, WeCom) are empty and no poller is delivering."""
+        """Wait until the queues with consumers (uploads, webhooks, WeCom, unfinished executions) are empty and
+        no poller is delivering nor execution ending."""
         sqs = self.client("sqs")
         deadline = time.monotonic() + timeout
         urls = [self.outputs[k] for k in (constants.OUTPUT_BUFFER_QUEUE, constants.OUTPUT_WEBHOOK_QUEUE,
-                                          constants.OUTPUT_WECOM_QUEUE)]  # fmt: skip
+                                          constants.OUTPUT_WECOM_QUEUE, constants.OUTPUT_UNFINISHED_QUEUE)]  # fmt: skip
         while time.monotonic() < deadline:
             counts = [
                 sqs.get_queue_attributes(

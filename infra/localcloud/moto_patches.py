@@ -12,6 +12,9 @@
    condition is checked and the write made atomically, as DynamoDB does: moto checks and writes in two
    steps, and two threads (the local cloud runs executions and queue consumers on threads) could both
    pass an ``attribute_not_exists`` or version condition and lose an update.
+6. When an execution ends, the status change event Step Functions sends to the default event bus
+   ("Step Functions Execution Status Change", source ``aws.states``) is handed to the local cloud,
+   which puts it on moto's default bus (moto's Step Functions sends none).
 
 ``check()`` verifies that the hooks still exist with the shape these patches expect;
 ``tests/integration/test_moto_patches.py`` calls it so that a moto upgrade that moves them fails with
@@ -30,18 +33,27 @@ from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.batch_simple.models import BatchSimpleBackend
+from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
     StateTaskService,
 )
+from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
 LambdaDispatcher = Callable[[str, bytes | str | None], tuple[bytes, bool] | None]
 BatchRunner = Callable[[Any], bool | None]
+ExecutionEnded = Callable[[Any], None]  # called with None as an execution ends, then with the execution
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"installed": False, "lambda": None, "batch": None, "retry_scale": 1.0}
+_state: dict[str, Any] = {
+    "installed": False,
+    "lambda": None,
+    "batch": None,
+    "retry_scale": 1.0,
+    "execution_ended": None,
+}
 _originals: dict[str, Any] = {}
 _DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
 _dynamodb_lock = threading.RLock()
@@ -93,6 +105,12 @@ def check() -> None:
             lambda: all(callable(getattr(DynamoDBBackend, n, None)) for n in _DYNAMODB_WRITES),
         ),
         (
+            "moto.stepfunctions.parser.backend.execution.BaseExecutionWorkerCommunication.terminated(self)",
+            lambda: (
+                list(inspect.signature(BaseExecutionWorkerCommunication.terminated).parameters) == ["self"]
+            ),
+        ),
+        (
             "state_task_service imports botocore's session to load service models",
             lambda: hasattr(state_task_service, "StateTaskService"),
         ),
@@ -106,11 +124,23 @@ def check() -> None:
             raise HookMissing(f"moto hook changed: {what}")
 
 
-def install(lambda_dispatcher: LambdaDispatcher, batch_runner: BatchRunner, retry_scale: float) -> None:
+def install(
+    lambda_dispatcher: LambdaDispatcher,
+    batch_runner: BatchRunner,
+    retry_scale: float,
+    execution_ended: ExecutionEnded | None = None,
+) -> None:
     """Install the patches (once per process) and point them at this local cloud's dispatchers."""
     check()
     with _lock:
-        _state.update({"lambda": lambda_dispatcher, "batch": batch_runner, "retry_scale": retry_scale})
+        _state.update(
+            {
+                "lambda": lambda_dispatcher,
+                "batch": batch_runner,
+                "retry_scale": retry_scale,
+                "execution_ended": execution_ended,
+            }
+        )
         if _state["installed"]:
             return
         _originals["invoke"] = LambdaSimpleBackend.invoke
@@ -123,6 +153,8 @@ def install(lambda_dispatcher: LambdaDispatcher, batch_runner: BatchRunner, retr
         StateTaskService._normalise_parameters = _normalise_parameters  # type: ignore[method-assign]
         StateTaskService._normalise_response = _normalise_response  # type: ignore[method-assign]
         retrier_decl.time = _ScaledTime()  # type: ignore[assignment]
+        _originals["terminated"] = BaseExecutionWorkerCommunication.terminated
+        BaseExecutionWorkerCommunication.terminated = _terminated  # type: ignore[method-assign]
         for name in _DYNAMODB_WRITES:
             _originals[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
             setattr(DynamoDBBackend, name, _atomic(getattr(DynamoDBBackend, name)))
@@ -138,14 +170,51 @@ def uninstall() -> None:
         StateTaskService._normalise_parameters = _originals["normalise_parameters"]  # type: ignore[method-assign]
         StateTaskService._normalise_response = _originals["normalise_response"]  # type: ignore[method-assign]
         retrier_decl.time = _originals["time"]
+        BaseExecutionWorkerCommunication.terminated = _originals["terminated"]  # type: ignore[method-assign]
         for name in _DYNAMODB_WRITES:
             setattr(DynamoDBBackend, name, _originals[f"dynamodb.{name}"])
-        _state.update({"installed": False, "lambda": None, "batch": None, "retry_scale": 1.0})
+        _state.update(
+            {"installed": False, "lambda": None, "batch": None, "retry_scale": 1.0, "execution_ended": None}
+        )
+
+
+class Throttled(DynamodbException):
+    """What DynamoDB answers when a table's throughput is exceeded (botocore retries it as throttling)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ERROR_TYPE_PREFIX + "ProvisionedThroughputExceededException",
+            message="The level of configured provisioned throughput for the table was exceeded (injected)",
+        )
+
+
+_throttles: dict[str, int] = {}  # table name -> how many of its next writes are refused
+
+
+def throttle(table_name: str, writes: int) -> None:
+    """Refuse the next ``writes`` single-item writes to a table as throttled (fault injection)."""
+    with _dynamodb_lock:
+        _throttles[table_name] = _throttles.get(table_name, 0) + writes
+
+
+def throttles_left(table_name: str) -> int:
+    with _dynamodb_lock:
+        return _throttles.get(table_name, 0)
+
+
+def _throttled(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    table = kwargs.get("table_name", args[1] if len(args) > 1 and isinstance(args[1], str) else None)
+    if table is None or not _throttles.get(table):
+        return False
+    _throttles[table] -= 1
+    return True
 
 
 def _atomic(method: Callable[..., Any]) -> Callable[..., Any]:
     def write(*args: Any, **kwargs: Any) -> Any:
         with _dynamodb_lock:
+            if _throttled(args, kwargs):
+                raise Throttled()
             return method(*args, **kwargs)
 
     write.__wrapped__ = method  # type: ignore[attr-defined]
@@ -252,3 +321,18 @@ class _ScaledTime:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(_time, name)
+
+
+# --- 6. Execution status change events -----------------------------------------------------------
+
+
+def _terminated(self: BaseExecutionWorkerCommunication) -> None:
+    hook: ExecutionEnded | None = _state["execution_ended"]
+    if hook is None:
+        _originals["terminated"](self)
+        return
+    hook(None)  # ending: the local cloud counts it busy before the status shows, so drain() waits for it
+    try:
+        _originals["terminated"](self)
+    finally:
+        hook(self.execution)

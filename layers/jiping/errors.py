@@ -44,3 +44,8 @@ class NotFound(JipingError):
 
 class InvalidInput(JipingError):
     """A stored document or request that does not say what it must (not retried)."""
+
+
+# The workflow's Fail states (infra/constructs/workflow.py), read back by RecordUnfinished.
+STAGE_FAILED_ERROR = "Jiping.StageFailed"
+UNRECORDED_CAUSE = "The failure could not be recorded or published"  # the FailedUnrecorded state

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Json, field_validator, model_validator
 
 
 def utcnow() -> datetime:
@@ -212,6 +212,22 @@ class StageError(Model):
     cause: str | None = Field(default=None, alias="Cause")
 
 
+class ExecutionEnded(Model):
+    """The detail of a "Step Functions Execution Status Change" event for an execution that ended."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    execution_arn: str = Field(alias="executionArn")
+    state_machine_arn: str = Field(alias="stateMachineArn")
+    name: str
+    status: Literal["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"]
+    start_date: datetime = Field(alias="startDate")  # epoch milliseconds in the event
+    stop_date: datetime | None = Field(default=None, alias="stopDate")
+    input: Json[ExecutionInput]
+    error: str | None = None
+    cause: str | None = None
+
+
 class WorkflowState(ExecutionInput):
     """The execution state as the workflow accumulated it, read by the Persist stage."""
 
@@ -256,6 +272,9 @@ class MediaRecord(Model):
     reason_code: ReasonCode | None = None
     error: str | None = None
     updated_at: datetime
+    # "workflow": the execution recorded its own end; "watchdog": it ended without doing so (a
+    # States.Runtime error, a timeout, an abort) and RecordUnfinished recorded it from its status change.
+    recorded_by: Literal["workflow", "watchdog"] = "workflow"
 
 
 class StatusChange(Model):

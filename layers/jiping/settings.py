@@ -84,6 +84,10 @@ class PublishSettings(_Settings):
     event_source: str = "jiping"
 
 
+class RecordUnfinishedSettings(PublishSettings):
+    interviews_table: str
+
+
 class WebhookSettings(_Settings):
     webhooks_table: str
     webhook_dead_letter_queue_url: str

@@ -16,9 +16,10 @@ from typing import Any
 
 from jiping import media
 from jiping.answers import AnalysisPlan, AnswerAnalysis, assemble_answers, plan_analysis
-from jiping.errors import InvalidUploadKey, NotFound
+from jiping.errors import STAGE_FAILED_ERROR, UNRECORDED_CAUSE, InvalidUploadKey, NotFound
 from jiping.models import (
     DomainEvent,
+    ExecutionEnded,
     ExecutionInput,
     Interview,
     InterviewStatus,
@@ -275,6 +276,99 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
         tenant_id=state.tenant_id,
         interview_id=state.interview_id,
         data=data,
+    )
+
+
+UNSUCCESSFUL = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
+
+
+def record_unfinished(ended: ExecutionEnded, repo: InterviewRepository) -> DomainEvent | None:
+    """Record FAILED for an execution that ended without recording its own end; the event to publish.
+
+    Every stage error is caught by the workflow, which records and publishes it itself. What it cannot
+    catch ends the execution with nothing recorded: a ``States.Runtime`` error (a stage returned
+    something the next state cannot read), the execution's timeout, an operator's StopExecution, or
+    the failure path failing too (``FailedUnrecorded``). Step Functions then still sends a status change
+    event, and this records it. Idempotent, and it never overwrites what the workflow recorded itself
+    or what a later execution (a redrive) recorded for the same media.
+    """
+    if ended.status not in UNSUCCESSFUL:
+        return None
+    state = ended.input
+    error = ended.error or f"Execution{ended.status.title().replace('_', '')}"
+    text = f"{error}: {ended.cause}" if ended.cause else error
+    if ended.status != "FAILED":
+        text += f" (execution {ended.status})"
+    now = utcnow()
+    record = MediaRecord(
+        media_id=state.media_id,
+        status=InterviewStatus.FAILED,
+        key=state.upload.key,
+        version_id=state.upload.version_id,
+        execution_id=ended.execution_arn,
+        error=text[:MAX_ERROR_CHARS],
+        updated_at=now,
+        recorded_by="watchdog",
+    )
+
+    def ours(media: MediaRecord | None) -> bool:
+        return (
+            media is not None
+            and media.execution_id == ended.execution_arn
+            and media.recorded_by == "watchdog"
+        )
+
+    def apply(current: Interview | None) -> Interview:
+        interview = current or Interview(
+            tenant_id=state.tenant_id,
+            interview_id=state.interview_id,
+            status=InterviewStatus.PROCESSING,
+            created_at=now,
+            updated_at=now,
+        )
+        media = interview.media.get(state.media_id)
+        recorded_elsewhere = media is not None and (
+            media.execution_id == ended.execution_arn or media.updated_at >= ended.start_date
+        )
+        if ours(media) or recorded_elsewhere:
+            return interview  # the workflow recorded its end, a later execution superseded it, or we did
+        interview.media[state.media_id] = record
+        interview.status_history.append(
+            StatusChange(
+                status=InterviewStatus.FAILED,
+                at=now,
+                media_id=state.media_id,
+                error=record.error,
+                execution_id=ended.execution_arn,
+            )  # fmt: skip
+        )
+        interview.status = _overall_status(interview)
+        interview.updated_at = now
+        return interview
+
+    interview = repo.update(state.tenant_id, state.interview_id, apply)
+    stored = interview.media.get(state.media_id)
+    # RecordFailed stored it but PublishFailed failed: publish it now (the same id, so at most once downstream)
+    unpublished = (
+        ended.error == STAGE_FAILED_ERROR and ended.cause == UNRECORDED_CAUSE and stored is not None
+        and stored.execution_id == ended.execution_arn and stored.status is InterviewStatus.FAILED
+    )  # fmt: skip
+    if not (ours(stored) or unpublished):
+        return None
+    assert stored is not None
+    return DomainEvent(  # the id the workflow's own PublishFailed would have used: one event either way
+        id=DomainEvent.stable_id(ended.execution_arn, "FAILED"),
+        type="interview.failed",
+        time=stored.updated_at,
+        tenant_id=state.tenant_id,
+        interview_id=state.interview_id,
+        data={
+            "media_id": state.media_id,
+            "status": InterviewStatus.FAILED.value,
+            "interview_status": interview.status.value,
+            "execution_id": ended.execution_arn,
+            "error": error,
+        },
     )
 
 

@@ -63,3 +63,28 @@ def test_buffer_feeds_start_evaluation_in_batches_with_partial_failures(synth: S
             "FunctionResponseTypes": ["ReportBatchItemFailures"],
         },
     )
+
+
+def test_executions_that_end_unsuccessfully_reach_record_unfinished_through_a_queue(synth: Synth) -> None:
+    machine_id, _ = synth.resource("AWS::StepFunctions::StateMachine", "WorkflowEvaluateInterview")
+    _, rule = synth.resource("AWS::Events::Rule", "TriggerExecutionUnfinished")
+    props = rule["Properties"]
+    assert "EventBusName" not in props  # Step Functions sends its status changes to the default bus
+    assert props["EventPattern"] == {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": ["FAILED", "TIMED_OUT", "ABORTED"], "stateMachineArn": [{"Ref": machine_id}]},
+    }
+    (target,) = props["Targets"]
+    queue_id = _queue_id(synth, "TriggerUnfinishedExecutions")
+    assert target["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert "DeadLetterConfig" in target and target["RetryPolicy"]["MaximumRetryAttempts"] == 185
+    recorder_id, _ = synth.resource("AWS::Lambda::Function", "ComputeRecordUnfinished")
+    synth.template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "EventSourceArn": {"Fn::GetAtt": [queue_id, "Arn"]},
+            "FunctionName": {"Ref": recorder_id},
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    )

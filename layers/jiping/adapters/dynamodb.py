@@ -75,6 +75,7 @@ class MediaMap(MapAttribute[str, Any]):
     reason_code = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
+    recorded_by = UnicodeAttribute(null=True)  # absent on rows written before it: "workflow"
 
 
 class ScoredByJob(GlobalSecondaryIndex["InterviewItem"]):
@@ -145,7 +146,14 @@ def _to_domain(item: InterviewItem) -> Interview:
         ],
         media={
             m.media_id: MediaRecord(
-                **(m.as_dict() | {"flags": m.flags or [], "questions": m.questions or []})
+                **(
+                    m.as_dict()
+                    | {
+                        "flags": m.flags or [],
+                        "questions": m.questions or [],
+                        "recorded_by": m.recorded_by or "workflow",
+                    }
+                )
             )
             for m in item.media or []
         },

@@ -1,0 +1,63 @@
+"""RecordUnfinished: an execution that ended FAILED, TIMED_OUT or ABORTED without recording its own end.
+
+Step Functions puts a status change event on the default bus for every execution; a rule sends the
+unsuccessful ones of the evaluate-interview state machine through an SQS queue here. The workflow
+records every error it can catch itself; this records the rest (see ``stages.record_unfinished``) and
+publishes ``interview.failed``, so no upload is left PROCESSING without a record.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from jiping import bootstrap, stages
+from jiping.models import ExecutionEnded
+from jiping.observability import logger, metrics, tracer
+from jiping.settings import RecordUnfinishedSettings, load
+from pydantic import BaseModel, Json
+
+
+class StatusChange(BaseModel):
+    """The EventBridge envelope, only what is read (the emulator's events lack ``account``)."""
+
+    source: str
+    detail: ExecutionEnded
+
+
+class StatusChangeRecord(SqsRecordModel):
+    body: Json[StatusChange]  # type: ignore[assignment]
+
+
+processor = BatchProcessor(event_type=EventType.SQS, model=StatusChangeRecord)
+
+
+@lru_cache(maxsize=1)
+def settings() -> RecordUnfinishedSettings:
+    return load(RecordUnfinishedSettings)
+
+
+def record_handler(record: StatusChangeRecord) -> None:
+    ended = record.body.detail
+    event = stages.record_unfinished(ended, bootstrap.interview_repository(settings().interviews_table))
+    logger.info(
+        "execution ended", status=ended.status, recorded=event is not None, media_id=ended.input.media_id,
+        tenant_id=ended.input.tenant_id, interview_id=ended.input.interview_id,
+    )  # fmt: skip
+    if event is not None:
+        stages.publish_event(event, bootstrap.event_publisher(settings()))
+        metrics.add_metric(name="UnfinishedExecutionsRecorded", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)
