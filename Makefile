@@ -9,9 +9,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 20
 
 NODE_TOOLS := .cache/node
-.PHONY: setup models browser node-tools openapi demo test unit integration e2e infra-tests synth lint format bench deploy clean
+# checkov has its own venv: its pins clash with ours. tests/infra/test_checkov.py runs it on the template.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+.PHONY: setup models browser node-tools checkov openapi demo test unit integration e2e infra-tests synth lint format bench deploy clean
 
-setup: $(STAMP) models browser node-tools ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
+setup: $(STAMP) models browser node-tools checkov ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
@@ -34,6 +37,15 @@ node-tools: $(NODE_TOOLS)/.installed ## the TypeScript Standard Webhooks library
 
 $(NODE_TOOLS)/.installed:
 	npm install --silent --no-audit --no-fund --prefix $(NODE_TOOLS) standardwebhooks@1.1.1
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION) ## checkov in its own venv, .venv-checkov (installed once per version)
+
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check "checkov==$(CHECKOV_VERSION)" \
+	  || { rm -rf $(CHECKOV_VENV); exit 1; }
 	touch $@
 
 demo: setup ## run the sample interview through the whole workflow on the local cloud
