@@ -120,6 +120,7 @@ def evaluate(
     cloud: LocalCloud, path: Path, interview: str, mem: MemorySampler
 ) -> tuple[float, list[dict[str, Any]]]:
     started = time.perf_counter()
+    cloud.register_consent("bench", interview)  # video analysis needs the candidate's recorded consent
     up = cloud.upload(path, "bench", interview, path.name)
     result = cloud.wait_for_execution(cloud.execution_arn(**up), timeout=3600)
     elapsed = time.perf_counter() - started

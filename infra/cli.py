@@ -34,6 +34,7 @@ DEMO_CANDIDATE = (
     "wmDemoCandidate0001"  # the demo candidate's WeCom external contact id  # the sample interview's job
 )
 EXIT_OK, EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2, 64
+DEMO_CONSENT_VERSION = "demo-synthetic-sample"
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def evaluate(
     job_version: int | None = None,
     profile: Any = None,
     notify: Notify = Notify(),
+    consent_version: str | None = None,
 ) -> tuple[dict[str, Any], int]:
     """Run one interview (answer clips, or one video with a question timeline) through the local cloud.
 
@@ -133,10 +135,16 @@ def evaluate(
         recipients = WecomRecipients(
             hr_user_ids=list(notify.hr_wecom_users), candidate_external_userid=notify.candidate_wecom_id
         )
+        consent = None
+        if consent_version:  # the operator records the candidate's separate consent to video analysis
+            consent = {"biometric": True, "audio": True, "version": consent_version,
+                       "given_at": datetime.now(UTC).isoformat()}  # fmt: skip
         create_interview(
             repo, tenant, interview_id, job, [Question.model_validate(q) for q in questions], job_version,
-            recipients,
+            recipients, consent,
         )  # fmt: skip
+        if consent is None:
+            console.say("no --biometric-consent: the video is not analysed, only the audio")
         console.say(f"interview {interview_id} created for job {job!r} (tenant {tenant!r})")
         uploads = []
         for i, video in enumerate(videos):
@@ -458,13 +466,16 @@ def _run(
     job_version: int | None = None,
     profile: Any = None,
     notify: Notify = Notify(),
+    consent_version: str | None = None,
 ) -> int:
     missing = [str(v) for v in videos if not v.is_file()]
     if missing:
         print(f"jiping: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     console = Console()
-    document, code = evaluate(videos, job, tenant, out, console, questions, job_version, profile, notify)
+    document, code = evaluate(
+        videos, job, tenant, out, console, questions, job_version, profile, notify, consent_version
+    )
     if as_json:
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -577,6 +588,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument(
         "--wecom-api-base", metavar="URL", help="the WeCom API to call (default: the local stand-in)"
     )
+    ev.add_argument(
+        "--biometric-consent",
+        metavar="VERSION",
+        help="the version of the consent text the candidate separately agreed to for video (face) analysis; "
+        "without it only the audio is analysed (PIPL art. 29)",
+    )
     serve_cmd = sub.add_parser("serve", help="run the HR-portal API on 127.0.0.1 against the local cloud")
     serve_cmd.add_argument("--port", type=int, default=8787)
     serve_cmd.add_argument("--tenant", default="demo", help="the tenant of the API key printed at start")
@@ -616,8 +633,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"jiping: {exc}", file=sys.stderr)
             return EXIT_USAGE
         return _run(
-            videos, job.job_id, args.tenant, args.out, args.json, questions, job.version, job.profile, notify
-        )
+            videos, job.job_id, args.tenant, args.out, args.json, questions, job.version, job.profile, notify,
+            args.biometric_consent,
+        )  # fmt: skip
     if args.command == "serve":
         return serve(args.port, args.tenant)
     if args.command == "analytics":
@@ -654,7 +672,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     notify = Notify(
         hr_wecom_users=tuple(args.hr_wecom_user or DEMO_HR), candidate_wecom_id=args.candidate_wecom_id
     )
-    return _run(clips, job.job_id, "demo", args.out, args.json, questions, job.version, job.profile, notify)
+    # The sample clips are synthetic (scripts/make_sample_media.py): no person's face; the demo records
+    # the consent a portal would have recorded, so that the whole workflow, vision included, runs.
+    return _run(
+        clips, job.job_id, "demo", args.out, args.json, questions, job.version, job.profile, notify,
+        DEMO_CONSENT_VERSION,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -126,7 +126,7 @@ class Workflow(Construct):
         no_consent = sfn.Pass(
             self,
             "NoVideoConsent",
-            result=sfn.Result.from_object({"missing": "no consent to video analysis (audio-only interview)"}),
+            result=sfn.Result.from_object({"missing": "no recorded consent to video analysis (audio only)"}),
             result_path="$.vision",
         )
         vision_measured = sfn.Pass(self, "VisionMeasured", parameters={"vision.$": "$.vision"})

@@ -601,6 +601,30 @@ class LocalCloud:
         resp = self.client("s3").put_object(Bucket=self.uploads_bucket, Key=key, Body=path.read_bytes())
         return {"bucket": self.uploads_bucket, "key": key, "version_id": resp.get("VersionId")}
 
+    def register_consent(
+        self, tenant_id: str, interview_id: str, consent: Mapping[str, Any] | None = None
+    ) -> None:
+        """Record the candidate's consent on the interview row, as the portal API does when it creates the
+        interview (video analysis needs it). Default: biometric and audio, version ``local``."""
+        from jiping.adapters.dynamodb import DynamoInterviewRepository
+        from jiping.models import Interview, InterviewStatus, utcnow
+
+        record = dict(
+            consent
+            or {"biometric": True, "audio": True, "version": "local", "given_at": utcnow().isoformat()}
+        )
+
+        def apply(current: Interview | None) -> Interview:
+            now = utcnow()
+            row = current or Interview(tenant_id=tenant_id, interview_id=interview_id, status=InterviewStatus.CREATED,
+                                       created_at=now, updated_at=now)  # fmt: skip
+            row.consent = record
+            return row
+
+        DynamoInterviewRepository(self.outputs[constants.OUTPUT_INTERVIEWS_TABLE]).update(
+            tenant_id, interview_id, apply
+        )
+
     def execution_arn(self, bucket: str, key: str, version_id: str | None) -> str:
         from jiping.models import ExecutionInput, ObjectLocation
 

@@ -33,7 +33,15 @@ class AnalysisPlan(Model):
     audio_request: dict[str, Any]  # jiping.speech.AudioFeaturesRequest
     analysis_output: ObjectLocation
     vision_allowed: bool = True
-    """False when the candidate's recorded consent covers the audio only: no face or video analysis."""
+    """False unless the candidate's recorded, versioned consent covers video analysis (``biometric_consent``)."""
+
+
+def biometric_consent(interview: Interview | None) -> bool:
+    """Video (face, gaze, pose) analysis needs a recorded, versioned, separate consent to it (PIPL Art. 29):
+    an interview row whose consent says ``biometric: true`` with a ``version``. No row (a file dropped in
+    the bucket without the API), no consent or consent to the audio only: the audio alone is analysed."""
+    consent = (interview.consent or {}) if interview is not None else {}
+    return consent.get("biometric") is True and bool(consent.get("version"))
 
 
 def windows_for(interview: Interview | None, media_id: str) -> list[Window]:
@@ -84,9 +92,7 @@ def plan_analysis(
             "output": out("speech.json").model_dump(),
         },
         analysis_output=out("analysis.json"),
-        vision_allowed=not (
-            interview is not None and interview.consent and interview.consent.get("biometric") is False
-        ),
+        vision_allowed=biometric_consent(interview),
     )
 
 

@@ -403,6 +403,7 @@ def create_interview(
     questions: Sequence[Question] = (),
     job_version: int | None = None,
     wecom: WecomRecipients | None = None,
+    consent: dict[str, Any] | None = None,
 ) -> Interview:
     """Register an interview before its media arrive (what the portal API does on POST /v1/interviews).
 
@@ -422,6 +423,7 @@ def create_interview(
             job_version=job_version,
             questions=list(questions),
             wecom=wecom,
+            consent=consent,
             status=InterviewStatus.CREATED,
             created_at=now,
             updated_at=now,

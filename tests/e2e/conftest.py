@@ -14,8 +14,15 @@ from infra import constants
 from tests.conftest import delivered_events  # noqa: F401 - re-exported for the e2e tests
 
 
-def run_upload(cloud: Any, path: Path, tenant: str, interview: str, filename: str | None = None) -> Any:
-    """Upload as a portal would and wait for the execution the S3 event started."""
+def run_upload(
+    cloud: Any, path: Path, tenant: str, interview: str, filename: str | None = None, *, consent: bool = True
+) -> Any:
+    """Upload as a portal would and wait for the execution the S3 event started. Unless the interview
+    already has a consent record (or ``consent`` is False), the candidate's consent to video analysis is
+    recorded first, as the portal API does."""
+    row = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE]).get(tenant, interview)
+    if consent and (row is None or not row.consent):
+        cloud.register_consent(tenant, interview)
     up = cloud.upload(path, tenant, interview, filename)
     return cloud.wait_for_execution(cloud.execution_arn(**up), timeout=900)
 

@@ -36,6 +36,8 @@ def test_evaluate_json_prints_the_result_document_and_writes_the_outputs(tmp_pat
         "--out",
         str(tmp_path),
         "--json",
+        "--biometric-consent",
+        "consent-v3",
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     doc = json.loads(proc.stdout)  # stdout holds the document and nothing else

@@ -62,6 +62,7 @@ def test_a_fault_in_any_stage_ends_the_execution_recorded_and_published_once(clo
     interview = f"iv-{stage.lower()}-{fault}"
     # GIVEN the stage's next invoke fails this way
     cloud.inject_faults(stage, FAULTS[fault])
+    cloud.register_consent(TENANT, interview)  # so that VisionCpu runs
     up = cloud.upload(clip, TENANT, interview, "answer.mp4")
     result = cloud.wait_for_execution(cloud.execution_arn(**up), timeout=300)
     # THEN the execution ended and what its end was is recorded on the row, by the workflow or the watchdog

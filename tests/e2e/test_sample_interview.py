@@ -26,6 +26,7 @@ def sample_run(cloud, sample_interview):
         TENANT,
         INTERVIEW,
         "job-cs",
+        consent={"biometric": True, "audio": True, "version": "2026-11", "given_at": "2026-11-22T08:00:00Z"},
     )
     uploads = {c["id"]: cloud.upload(SAMPLE_MEDIA / c["file"], TENANT, INTERVIEW) for c in sample_interview}
     results = {

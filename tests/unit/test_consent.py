@@ -46,10 +46,21 @@ def test_video_consent_keeps_vision(repo) -> None:  # noqa: ANN001
     assert plan_analysis(_execution(), repo.get("t", "iv-c"), "artifacts").vision_allowed is True
 
 
-def test_an_upload_without_a_portal_interview_keeps_the_default() -> None:
-    row = Interview(
-        tenant_id="t", interview_id="iv-c", status=InterviewStatus.CREATED, created_at=NOW, updated_at=NOW
-    )
+@pytest.mark.parametrize(
+    "consent",
+    [
+        None,  # a row without consent (registered without the API)
+        {"biometric": True},  # no version: not a recorded consent text
+        {"biometric": "yes", "version": "2026-11"},  # not an explicit true
+        {"biometric": False, "audio": True, "version": "2026-11"},
+    ],
+)
+def test_video_is_analysed_only_with_a_recorded_versioned_consent_to_it(consent) -> None:  # noqa: ANN001
+    row = Interview(tenant_id="t", interview_id="iv-c", status=InterviewStatus.CREATED, created_at=NOW,
+                    updated_at=NOW, consent=consent)  # fmt: skip
+    assert plan_analysis(_execution(), row, "artifacts").vision_allowed is False
+    assert plan_analysis(_execution(), None, "artifacts").vision_allowed is False  # no row at all
+    row.consent = {"biometric": True, "version": "2026-11", "given_at": NOW.isoformat()}
     assert plan_analysis(_execution(), row, "artifacts").vision_allowed is True
 
 
