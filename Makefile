@@ -14,7 +14,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
 .PHONY: setup models browser node-tools checkov openapi demo test unit integration e2e infra-tests synth lint format bench deploy clean
 
-setup: $(STAMP) models browser node-tools checkov ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
+setup: $(STAMP) models browser node-tools ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
@@ -51,7 +51,7 @@ $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
 demo: setup ## run the sample interview through the whole workflow on the local cloud
 	$(VENV)/bin/jiping demo
 
-test: setup ## the whole suite: unit, integration, infra (CDK + cdk-nag), e2e (real models)
+test: setup checkov ## the whole suite: unit, integration, infra (CDK, cdk-nag, cfn-lint, checkov), e2e (real models)
 	$(VENV)/bin/pytest
 
 unit: setup
@@ -60,7 +60,7 @@ unit: setup
 integration: setup
 	$(VENV)/bin/pytest tests/integration
 
-infra-tests: setup
+infra-tests: setup checkov
 	$(VENV)/bin/pytest tests/infra
 
 e2e: setup

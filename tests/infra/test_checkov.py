@@ -1,6 +1,6 @@
 """checkov on the synthesized template: every failed check is justified in infra/justifications.yaml
 (key ``checkov:``, by check id, optionally for some resources only), and every justification still
-matches a failed check. checkov runs from its own venv (``make checkov``, part of ``make setup``)."""
+matches a failed check. checkov runs from its own venv (``make checkov``, which ``make test`` runs)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ Finding = tuple[str, str]  # (check id, logical id)
 
 def run_checkov(template: dict[str, Any], workdir: Path) -> set[Finding]:
     """The failed checks of ``template``, as (check id, logical id)."""
-    assert CHECKOV.exists(), f"{CHECKOV} is missing: run `make checkov` (part of make setup)"
+    assert CHECKOV.exists(), f"{CHECKOV} is missing: run `make checkov` (make test runs it)"
     path = workdir / "template.json"
     path.write_text(json.dumps(template))
     run = subprocess.run(  # from workdir: no .checkov.yaml of ours or anyone's is picked up
