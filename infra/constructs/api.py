@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra import constants
-from infra.constructs import log_retention
+from infra.constructs import log_group as encrypted_log_group
 from infra.nag import acknowledge
 
 ACCESS_LOG_FORMAT = (
@@ -54,7 +54,7 @@ class Api(Construct):
         authorizer: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
-        access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention())
+        access_logs = encrypted_log_group(self, "AccessLogs")
         self.http_api = apigwv2.HttpApi(self, "HttpApi", description="Jiping API", create_default_stage=False)
         self.stage = self.http_api.add_stage(
             "DefaultStage",

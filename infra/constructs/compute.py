@@ -23,11 +23,10 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra import constants
-from infra.constructs import log_retention
+from infra.constructs import log_group as encrypted_log_group
 from infra.constructs.storage import Storage
 from infra.nag import XRAY_REASON, acknowledge, acknowledge_grants
 
@@ -402,11 +401,7 @@ class Compute(Construct):
         self, construct_id: str, environment: dict[str, str], memory_mb: int, timeout_s: int
     ) -> dict[str, Any]:
         """Defaults shared by every function: own role and log group, JSON logs, tracing, Powertools."""
-        log_group = logs.LogGroup(
-            self,
-            f"{construct_id}Logs",
-            retention=log_retention(),
-        )
+        log_group = encrypted_log_group(self, f"{construct_id}Logs")
         # A role per function without AWS managed policies: it may write its own log group only.
         role = iam.Role(
             self,

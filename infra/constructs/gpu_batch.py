@@ -22,7 +22,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra import constants
-from infra.constructs import log_retention
+from infra.constructs import log_group as encrypted_log_group
 from infra.nag import AWS_MANAGED_POLICY, acknowledge, acknowledge_grants
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ class GpuBatch(Construct):
             flow_logs={
                 "all": ec2.FlowLogOptions(
                     destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                        logs.LogGroup(self, "FlowLogs", retention=log_retention())
+                        encrypted_log_group(self, "FlowLogs")
                     ),
                     traffic_type=ec2.FlowLogTrafficType.ALL,
                 )
@@ -174,7 +174,7 @@ class GpuBatch(Construct):
         uploads.grant_read(role)
         artifacts.grant_write(role)
         acknowledge_grants(role, read=[uploads], write=[artifacts])
-        return role, logs.LogGroup(self, f"{task}JobLogs", retention=log_retention())
+        return role, encrypted_log_group(self, f"{task}JobLogs")
 
     def _vision(
         self,

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 from jiping.errors import STAGE_FAILED_ERROR, UNRECORDED_CAUSE, TransientError
 
 from infra import constants
-from infra.constructs import log_retention
+from infra.constructs import log_group as encrypted_log_group
 from infra.nag import XRAY_REASON, acknowledge
 
 STATE_MACHINE_TIMEOUT = Duration.hours(2)
@@ -195,7 +194,7 @@ class Workflow(Construct):
         )
         definition = probe.next(accepted)
 
-        log_group = logs.LogGroup(self, "StateMachineLogs", retention=log_retention())
+        log_group = encrypted_log_group(self, "StateMachineLogs")
         self.state_machine = sfn.StateMachine(
             self,
             "EvaluateInterview",

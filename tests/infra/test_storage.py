@@ -145,3 +145,19 @@ def test_profiles_table_keeps_every_version_per_tenant(synth: Synth) -> None:
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert "TimeToLiveSpecification" not in props  # profiles do not expire
+
+
+def test_every_log_group_is_encrypted_with_the_rotating_logs_key_usable_by_logs_only_here(
+    synth: Synth,
+) -> None:
+    key_id, key = synth.resource("AWS::KMS::Key", "LogsKey")
+    assert key["Properties"]["EnableKeyRotation"] is True
+    groups = synth.resources("AWS::Logs::LogGroup")
+    assert len(groups) >= 20
+    for logical_id, group in groups.items():
+        assert group["Properties"].get("KmsKeyId") == {"Fn::GetAtt": [key_id, "Arn"]}, logical_id
+    (logs_statement,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"]
+                         if "Service" in s["Principal"]]  # fmt: skip
+    context = logs_statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert context == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:", {"Ref": "AWS::Region"}, ":",
+                                         {"Ref": "AWS::AccountId"}, ":*"]]}  # fmt: skip
