@@ -50,6 +50,11 @@ def main() -> int:
         LocalCloud() as cloud,
         cloud.function_overrides(constants.TRANSCRIBE_FUNCTION, {"WHISPER_MODEL": args.model}),
     ):
+        # Each interview as the portal registers it, with the candidate's consent to video analysis,
+        # so that every execution runs both branches (registered before the clock starts).
+        for i in range(args.interviews):
+            cloud.register_consent(TENANT, f"iv-load-{i:04d}")
+        cloud.register_consent(TENANT, "iv-load-warmup")
         warm = cloud.upload(CLIP, TENANT, "iv-load-warmup", "answer.mp4")  # model loads, not measured
         cloud.wait_for_execution(cloud.execution_arn(**warm), timeout=600)
         before = {e["executionArn"] for e in cloud.executions()}  # the warm-up's: one, on the first page

@@ -204,6 +204,12 @@ def _analysis(
     return transcript, answers, plan
 
 
+def _processing_row(state: ExecutionInput, now: datetime) -> Interview:
+    """The row of an interview whose media arrived without a registration (no portal interview)."""
+    return Interview(tenant_id=state.tenant_id, interview_id=state.interview_id, status=InterviewStatus.PROCESSING,
+                     created_at=now, updated_at=now)  # fmt: skip
+
+
 def record_outcome(request: PersistRequest, repo: InterviewRepository, store: ObjectStore) -> DomainEvent:
     """Store the outcome of one execution on the interview row; return the event to publish.
 
@@ -229,13 +235,7 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
 
     def apply(current: Interview | None) -> Interview:
         now = record.updated_at
-        interview = current or Interview(
-            tenant_id=state.tenant_id,
-            interview_id=state.interview_id,
-            status=InterviewStatus.PROCESSING,
-            created_at=now,
-            updated_at=now,
-        )
+        interview = current or _processing_row(state, now)
         already = any(
             h.execution_id == request.execution_id and h.status == change.status
             for h in interview.status_history
@@ -319,13 +319,7 @@ def record_unfinished(ended: ExecutionEnded, repo: InterviewRepository) -> Domai
         )
 
     def apply(current: Interview | None) -> Interview:
-        interview = current or Interview(
-            tenant_id=state.tenant_id,
-            interview_id=state.interview_id,
-            status=InterviewStatus.PROCESSING,
-            created_at=now,
-            updated_at=now,
-        )
+        interview = current or _processing_row(state, now)
         media = interview.media.get(state.media_id)
         recorded_elsewhere = media is not None and (
             media.execution_id == ended.execution_arn or media.updated_at >= ended.start_date
