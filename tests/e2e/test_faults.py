@@ -15,6 +15,7 @@ from jiping.models import InterviewStatus, MediaRecord
 from jiping.redrive import NotRedrivable, redrive
 
 from infra import constants
+from infra.cli import redrive_cli
 from infra.localcloud.cloud import Delays, LambdaServiceError, Returns
 from tests import media_factory as mf
 from tests.e2e.conftest import delivered_events, interview_row
@@ -80,7 +81,7 @@ def test_a_fault_in_any_stage_ends_the_execution_recorded_and_published_once(clo
 
 
 def test_garbage_the_workflow_cannot_read_is_recorded_by_the_watchdog_and_redrive_evaluates_again(
-    cloud, clip
+    cloud, clip, capsys
 ):
     interview = "iv-garbage-redrive"
     # GIVEN ProbeMedia answers garbage: the next states cannot read it and neither can RecordFailed
@@ -118,6 +119,13 @@ def test_garbage_the_workflow_cannot_read_is_recorded_by_the_watchdog_and_redriv
     with pytest.raises(NotRedrivable) as refused:
         redrive(sfn, second.arn)
     assert refused.value.code == "NOT_REDRIVABLE"
+    # AND the operator's command says what it did per execution, and exits 1 when one was not redriven
+    status = redrive_cli(sfn, cloud.state_machine_arn, [first.arn, second.arn], None)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("arn:")]  # not the logs
+    assert status == 1 and lines == [
+        f"{first.arn}\talready redriven\t{second.arn}",
+        f"{second.arn}\tskipped\tNOT_REDRIVABLE: the execution is SUCCEEDED, not failed",
+    ]
 
 
 def test_an_aborted_execution_is_recorded_failed_and_its_late_event_overwrites_nothing(cloud, clip):
