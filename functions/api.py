@@ -35,7 +35,7 @@ from jiping.analytics.models import (
 )
 from jiping.analytics.service import Analytics, AnalyticsError, record_demographics, record_outcomes
 from jiping.audit import AuditRecord, ReviewError, override, request_review
-from jiping.errors import NotFound
+from jiping.errors import InterviewErased, NotFound
 from jiping.observability import logger, metrics, tracer
 from jiping.portal import (
     CreateInterview,
@@ -124,6 +124,11 @@ def profile_error(exc: ProfileError) -> Response[Any]:
 @app.exception_handler(ProfileVersionExists)
 def profile_exists(exc: ProfileVersionExists) -> Response[Any]:
     return _error(409, "PROFILE_VERSION_EXISTS", str(exc))
+
+
+@app.exception_handler(InterviewErased)
+def interview_erased(exc: InterviewErased) -> Response[Any]:
+    return _error(409, "INTERVIEW_ERASED", "this interview id was erased; use a new one")
 
 
 @app.exception_handler(NotFound)

@@ -43,7 +43,18 @@ def settings() -> RecordUnfinishedSettings:
 
 def record_handler(record: StatusChangeRecord) -> None:
     ended = record.body.detail
-    event = stages.record_unfinished(ended, bootstrap.interview_repository(settings().interviews_table))
+    config = settings()
+
+    def erase_leftovers(tenant_id: str, interview_id: str) -> None:
+        from jiping.erasure import erase_leftovers
+
+        removed = erase_leftovers(tenant_id, interview_id, objects=bootstrap.object_store(),
+                                  uploads_bucket=config.uploads_bucket, artifacts_bucket=config.artifacts_bucket)  # fmt: skip
+        logger.info("erased interview: leftovers deleted", object_versions=removed)
+
+    event = stages.record_unfinished(
+        ended, bootstrap.interview_repository(config.interviews_table), erase_leftovers
+    )
     logger.info(
         "execution ended", status=ended.status, recorded=event is not None, media_id=ended.input.media_id,
         tenant_id=ended.input.tenant_id, interview_id=ended.input.interview_id,

@@ -89,6 +89,7 @@ def acknowledge_grants(
     table_write: bool = False,
     indexed_tables: Sequence[IConstruct] = (),
     put: Sequence[IBucket] = (),
+    delete: Sequence[IBucket] = (),
 ) -> None:
     """Acknowledge, on ONE role, each wildcard its bucket/table grants produce (and only those)."""
     findings: dict[str, str] = {}
@@ -105,7 +106,7 @@ def acknowledge_grants(
         findings["Action::s3:Abort*"] = _WRITE_OBJECTS["Action::s3:Abort*"]
     if write or table_write or put:
         findings.update(_KMS_WRITE)
-    for bucket in [*read, *write, *put]:
+    for bucket in dict.fromkeys([*read, *write, *put, *delete]):
         logical_id = Stack.of(bucket).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
         findings[f"Resource::<{logical_id}.Arn>/*"] = (
             f"Objects of bucket {bucket.node.id} are addressed by tenant/interview keys known only at "

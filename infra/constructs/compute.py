@@ -203,10 +203,13 @@ class Compute(Construct):
                 "INTERVIEWS_TABLE": storage.interviews.table_name,
                 "EVENT_BUS_NAME": event_bus.event_bus_name,
                 "EVENT_SOURCE": constants.EVENT_SOURCE,
+                "UPLOADS_BUCKET": storage.uploads.bucket_name,
+                "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
             },
         )
         storage.interviews.grant_read_write_data(self.record_unfinished)
         event_bus.grant_put_events_to(self.record_unfinished)
+        _grant_erasure(self.record_unfinished, storage)  # what ran on after its interview was erased
 
         # STATE_MACHINE_ARN and the StartExecution grant are added by the Trigger construct.
         self.start_evaluation = self.zip_function(
@@ -236,12 +239,7 @@ class Compute(Construct):
         storage.uploads.grant_put(self.api)  # presigned POST forms are signed with the function's role
         storage.artifacts.grant_read(self.api)  # presigned report links
         storage.artifacts.grant_put(self.api)  # re-scores write a new result under the interview
-        for bucket in (storage.uploads, storage.artifacts):  # erasure: every version under the interview
-            bucket.grant_delete(self.api)
-            self.api.add_to_role_policy(iam.PolicyStatement(
-                actions=["s3:ListBucketVersions", "s3:DeleteObjectVersion"],
-                resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
-            ))  # fmt: skip
+        _grant_erasure(self.api, storage)
         self.authorizer = self.zip_function(
             "Authorizer", environment={"API_KEYS_TABLE": storage.api_keys.table_name}
         )
@@ -442,7 +440,9 @@ class Compute(Construct):
             table_write=True,
         )
         acknowledge_grants(_role(self.monitor_drift), table_write=True)
-        acknowledge_grants(_role(self.record_unfinished), table_write=True)
+        acknowledge_grants(
+            _role(self.record_unfinished), table_write=True, delete=[storage.uploads, storage.artifacts]
+        )
         # The interview table's grants cover its ScoredByJob index by pattern.
         readers: list[lambda_.Function] = [
             self.persist,
@@ -454,11 +454,23 @@ class Compute(Construct):
         ]
         for reader in readers:
             acknowledge_grants(_role(reader), indexed_tables=[storage.interviews])
-        acknowledge(
-            _role(self.api),
-            "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
-            "Erasing a candidate deletes every object version under the interview's prefixes (uploads, artifacts).",
-        )
+        for eraser in (self.api, self.record_unfinished):
+            acknowledge(
+                _role(eraser),
+                "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
+                "Erasing a candidate deletes every object version under the interview's prefixes (uploads, "
+                "artifacts); RecordUnfinished does it again for what an execution wrote after the erasure.",
+            )
+
+
+def _grant_erasure(fn: lambda_.Function, storage: Storage) -> None:
+    """Delete every version under an interview's prefixes in the uploads and artifacts buckets."""
+    for bucket in (storage.uploads, storage.artifacts):
+        bucket.grant_delete(fn)
+        fn.add_to_role_policy(iam.PolicyStatement(
+            actions=["s3:ListBucketVersions", "s3:DeleteObjectVersion"],
+            resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
+        ))  # fmt: skip
 
 
 def _role(fn: lambda_.IFunction) -> iam.IRole:

@@ -4,9 +4,13 @@ For each interview: the uploads (``uploads/{tenant}/{interview}/``) and artifact
 (``{tenant}/{interview}/``: transcripts, analyses, features, result, report) with **every object version
 and delete marker**, the webhook deliveries about it, the WeCom notice log, the outcomes the EHR posted,
 the demographic attributes, the audit log's records (replaced by one that says the interview was erased,
-with no other content), and the interview row. Then
+with no other content), and the interview row, replaced by a tombstone (the ids, ERASED, when). Then
 ``interview.erased`` is published (the EHR's webhook carries only the ids, so it can erase its copy).
 The order is stores first, row last: a failure half-way leaves the row, and the erasure can be re-run.
+
+An execution still running at the erasure cannot bring the interview back: its next write to the row
+raises ``InterviewErased``, the execution ends unrecorded, and RecordUnfinished, meeting the tombstone,
+deletes whatever the execution had written to S3 meanwhile (``erase_leftovers``).
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ class Objects(Protocol):
 class Interviews(Protocol):
     def list_for_tenant(self, tenant_id: str, limit: int = 1000) -> list[Any]: ...
 
-    def delete(self, tenant_id: str, interview_id: str) -> None: ...
+    def erase(self, tenant_id: str, interview_id: str) -> None:
+        """Replace the row by a tombstone that no later write can overwrite (see DynamoInterviewRepository)."""
 
 
 class Deliveries(Protocol):
@@ -81,7 +86,7 @@ def erase_candidate(
         record(
             audit, interview, "erased", retention_days=audit_retention_days
         )  # ... and the erasure is logged
-        interviews.delete(tenant_id, iv)
+        interviews.erase(tenant_id, iv)  # a tombstone: an execution still running cannot write it again
         publisher.publish([DomainEvent(
             id=DomainEvent.stable_id(f"erase|{tenant_id}|{iv}", "ERASED"), type="interview.erased", time=utcnow(),
             tenant_id=tenant_id, interview_id=iv, data={"candidate_ref": candidate_ref},
@@ -89,3 +94,11 @@ def erase_candidate(
     return ErasureReport(candidate_ref=candidate_ref, interviews=[i.interview_id for i in found],
                          object_versions=versions, deliveries=sent, notices=told, outcomes=results,
                          demographics=attributes)  # fmt: skip
+
+
+def erase_leftovers(tenant_id: str, interview_id: str, *, objects: Objects, uploads_bucket: str,
+                    artifacts_bucket: str) -> int:  # fmt: skip
+    """Delete what an execution running at an erasure wrote afterwards (every version); how many."""
+    return objects.delete_prefix(
+        uploads_bucket, f"uploads/{tenant_id}/{interview_id}/"
+    ) + objects.delete_prefix(artifacts_bucket, f"{tenant_id}/{interview_id}/")

@@ -13,6 +13,10 @@ class JipingError(Exception):
     """Base of every error the domain raises on purpose."""
 
 
+class InterviewErased(JipingError):
+    """The interview was erased: nothing may write it again (an execution still running at the erasure)."""
+
+
 class TransientError(JipingError):
     """A dependency failed in a way that a retry may fix (throttling, timeouts). Retried by the workflow."""
 

@@ -86,6 +86,8 @@ class PublishSettings(_Settings):
 
 class RecordUnfinishedSettings(PublishSettings):
     interviews_table: str
+    uploads_bucket: str  # to delete what an execution wrote after its interview was erased
+    artifacts_bucket: str
 
 
 class WebhookSettings(_Settings):

@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jiping import media
 from jiping.answers import AnalysisPlan, AnswerAnalysis, assemble_answers, plan_analysis
-from jiping.errors import STAGE_FAILED_ERROR, UNRECORDED_CAUSE, InvalidUploadKey, NotFound
+from jiping.errors import STAGE_FAILED_ERROR, UNRECORDED_CAUSE, InterviewErased, InvalidUploadKey, NotFound
 from jiping.models import (
     DomainEvent,
     ExecutionEnded,
@@ -282,7 +282,11 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
 UNSUCCESSFUL = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
 
 
-def record_unfinished(ended: ExecutionEnded, repo: InterviewRepository) -> DomainEvent | None:
+def record_unfinished(
+    ended: ExecutionEnded,
+    repo: InterviewRepository,
+    on_erased: Callable[[str, str], object] = lambda t, i: None,
+) -> DomainEvent | None:
     """Record FAILED for an execution that ended without recording its own end; the event to publish.
 
     Every stage error is caught by the workflow, which records and publishes it itself. What it cannot
@@ -340,7 +344,11 @@ def record_unfinished(ended: ExecutionEnded, repo: InterviewRepository) -> Domai
         interview.updated_at = now
         return interview
 
-    interview = repo.update(state.tenant_id, state.interview_id, apply)
+    try:
+        interview = repo.update(state.tenant_id, state.interview_id, apply)
+    except InterviewErased:  # erased while the execution ran: nothing to record, its leftovers to delete
+        on_erased(state.tenant_id, state.interview_id)
+        return None
     stored = interview.media.get(state.media_id)
     # RecordFailed stored it but PublishFailed failed: publish it now (the same id, so at most once downstream)
     unpublished = (

@@ -186,3 +186,63 @@ def test_throttled_dynamodb_writes_are_retried_and_the_outcome_recorded_once(clo
     assert [h.status for h in row.status_history] == [InterviewStatus.TRANSCRIBED]
     cloud.drain()
     assert [e["detail-type"] for e in delivered_events(cloud, interview)] == ["interview.transcribed"]
+
+
+def test_an_interview_erased_while_it_is_processed_stays_erased(cloud, clip):
+    import json as _json
+
+    from jiping.adapters.portal import DynamoApiKeyStore
+    from jiping.portal import mint_key
+
+    from infra.localcloud.api_gateway import LocalApi
+
+    api, tenant, interview = LocalApi(cloud), "t-faults-erase", "iv-erase-race"
+    key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
+    headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
+    consent = {"biometric": True, "version": "2026-11", "given_at": "2026-11-22T08:00:00Z"}
+    made = api.request("POST", "/v1/interviews", headers=headers, body=_json.dumps({
+        "interview_id": interview, "candidate_ref": "cand-race", "job_id": "customer-service",
+        "questions": [{"question_id": "q1"}], "consent": consent}))  # fmt: skip
+    assert made.status == 201, made.body
+    # GIVEN an answer whose execution is held before it records its outcome
+    cloud.inject_faults("Persist", Delays(3.0))
+    up = cloud.upload(clip, tenant, interview, "q1.mp4")
+    arn = cloud.execution_arn(**up)
+    cloud.wait_for_start(arn)
+    while not any(
+        e["type"] == "TaskStateEntered" and e["stateEnteredEventDetails"]["name"] == "RecordTranscribed"
+        for e in cloud.history(arn)
+    ):
+        time.sleep(0.05)
+    # WHEN the candidate is erased meanwhile, and a stage still running writes after the erasure
+    erased = api.request("DELETE", "/v1/candidates/cand-race", headers=headers)
+    assert erased.status == 200 and erased.json()["interviews"] == [interview]
+    artifacts = cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET]
+    s3 = cloud.client("s3")
+    s3.put_object(Bucket=artifacts, Key=f"{tenant}/{interview}/q1/late.json", Body=b"{}")  # as a stage would
+    result = cloud.wait_for_execution(arn, timeout=300)
+    cloud.drain()
+    # THEN the execution could not write the interview again, and the watchdog removed the late write
+    assert result.status == "FAILED"
+    assert api.request("GET", f"/v1/interviews/{interview}", headers=headers).status == 404
+    for bucket, prefix in (
+        (cloud.uploads_bucket, f"uploads/{tenant}/{interview}/"),
+        (artifacts, f"{tenant}/{interview}/"),
+    ):
+        page = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
+        assert page.get("Versions", []) == page.get("DeleteMarkers", []) == [], bucket
+    row = cloud.client("dynamodb").get_item(TableName=cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE],
+                                            Key={"tenant_id": {"S": tenant}, "interview_id": {"S": interview}})["Item"]  # fmt: skip
+    assert row["status"]["S"] == "ERASED" and not {
+        "candidate_ref",
+        "consent",
+        "wecom",
+        "overall_score",
+    } & set(row)
+    assert not row.get("media", {}).get("L")
+    assert [e["detail-type"] for e in delivered_events(cloud, interview)] == ["interview.erased"]
+    # AND the id cannot be reused while the tombstone lasts
+    again = api.request("POST", "/v1/interviews", headers=headers, body=_json.dumps({
+        "interview_id": interview, "candidate_ref": "cand-race", "job_id": "customer-service",
+        "questions": [{"question_id": "q1"}], "consent": consent}))  # fmt: skip
+    assert again.status == 409 and again.json()["error"]["code"] == "INTERVIEW_ERASED"

@@ -152,9 +152,12 @@ def test_grants_follow_least_privilege(synth: Synth) -> None:
     assert "s3:PutObject" in actions(constants.TRANSCRIBE_FUNCTION)
     assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in actions("ProbeMedia"))
     assert not any(a.startswith("dynamodb:") for a in actions("ProbeMedia"))
-    # the watchdog writes the interview row and publishes; it reads no media and starts nothing
-    assert {"dynamodb:UpdateItem", "events:PutEvents"} <= actions("RecordUnfinished")
-    assert not any(a.startswith(("s3:", "states:")) for a in actions("RecordUnfinished"))
+    # the watchdog writes the interview row and publishes; it reads and writes no media and starts nothing,
+    # but deletes what an execution wrote after its interview was erased
+    assert {"dynamodb:UpdateItem", "events:PutEvents", "s3:DeleteObjectVersion"} <= actions(
+        "RecordUnfinished"
+    )
+    assert not any(a.startswith(("s3:Get", "s3:Put", "states:")) for a in actions("RecordUnfinished"))
 
 
 @pytest.mark.parametrize(

@@ -333,7 +333,14 @@ def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, key
     assert [(r["kind"], r["details"]) for r in mine] == [("erased", {})]
     assert any(i["tenant_id"]["S"] == "t-api-b" for i in audit)  # tenant B's record is untouched
     scan = cloud.client("dynamodb").scan(TableName=cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])["Items"]
-    assert not any(i["tenant_id"]["S"] == "t-api-a" and i["interview_id"]["S"] == "iv-erase" for i in scan)
+    (tombstone,) = [
+        i for i in scan if i["tenant_id"]["S"] == "t-api-a" and i["interview_id"]["S"] == "iv-erase"
+    ]
+    assert (
+        tombstone["status"]["S"] == "ERASED" and "expires_at" in tombstone
+    )  # the ids, ERASED, when: nothing else
+    assert not {"candidate_ref", "consent", "wecom", "overall_score", "result_key", "job_id"} & set(tombstone)
+    assert not any(tombstone.get(k, {}).get("L") for k in ("media", "questions", "status_history"))
     (event,) = [e for e in delivered_events(cloud, "iv-erase") if e["detail-type"] == "interview.erased"]
     assert event["detail-type"] == "interview.erased" and event["detail"]["tenant_id"] == "t-api-a"
     assert DomainEvent.model_validate(event["detail"]).data == {"candidate_ref": "cand-erase"}

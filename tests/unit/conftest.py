@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jiping.errors import NotFound
+from jiping.errors import InterviewErased, NotFound
 from jiping.models import DomainEvent, ExecutionInput, Interview, ObjectLocation
 from pytest_socket import disable_socket
 
@@ -52,15 +52,22 @@ class FakeObjectStore:
 class FakeInterviewRepository:
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str], Interview] = {}
+        self.erased: set[tuple[str, str]] = set()  # tombstones
         self.writes = 0
 
     def get(self, tenant_id: str, interview_id: str) -> Interview | None:
         row = self.rows.get((tenant_id, interview_id))
         return row.model_copy(deep=True) if row else None
 
+    def erase(self, tenant_id: str, interview_id: str) -> None:
+        self.rows.pop((tenant_id, interview_id), None)
+        self.erased.add((tenant_id, interview_id))
+
     def update(
         self, tenant_id: str, interview_id: str, change: Callable[[Interview | None], Interview]
     ) -> Interview:
+        if (tenant_id, interview_id) in self.erased:
+            raise InterviewErased(interview_id)
         updated = change(self.get(tenant_id, interview_id))
         self.rows[(tenant_id, interview_id)] = updated.model_copy(deep=True)
         self.writes += 1

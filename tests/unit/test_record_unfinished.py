@@ -106,3 +106,11 @@ def test_succeeded_and_running_executions_are_ignored() -> None:
     assert stages.record_unfinished(ended("SUCCEEDED"), repo) is None
     assert stages.record_unfinished(ended("RUNNING"), repo) is None
     assert repo.writes == 0
+
+
+def test_an_interview_erased_while_its_execution_ran_is_not_written_again_and_its_leftovers_go() -> None:
+    repo = FakeInterviewRepository()
+    repo.erase("t-1", "iv-1")
+    erased: list[tuple[str, str]] = []
+    assert stages.record_unfinished(ended("FAILED"), repo, lambda t, i: erased.append((t, i))) is None
+    assert repo.get("t-1", "iv-1") is None and erased == [("t-1", "iv-1")]

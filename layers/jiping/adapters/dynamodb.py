@@ -24,7 +24,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from jiping.adapters.tables import THROTTLED, bind
-from jiping.errors import StorageError, TransientError
+from jiping.errors import InterviewErased, StorageError, TransientError
 from jiping.models import (
     Interview,
     InterviewStatus,
@@ -34,9 +34,12 @@ from jiping.models import (
     ScoreSnapshot,
     StatusChange,
     WecomRecipients,
+    utcnow,
 )
 
 MAX_CONFLICT_RETRIES = 8
+ERASED = "ERASED"  # the status of a tombstone row (never a domain Interview)
+TOMBSTONE_DAYS = 15
 SCORED_INDEX = "ScoredByJob"
 # What the ScoredByJob index carries: what analytics reads of a scored interview, nothing about the person.
 SCORED_PROJECTION = ("status", "created_at", "updated_at", "job_id", "job_version", "overall_score",
@@ -218,11 +221,12 @@ class DynamoInterviewRepository:
 
     def get(self, tenant_id: str, interview_id: str) -> Interview | None:
         try:
-            return _to_domain(self._item.get(tenant_id, interview_id, consistent_read=True))
+            item = self._item.get(tenant_id, interview_id, consistent_read=True)
         except DoesNotExist:
             return None
         except PynamoDBConnectionError as exc:
             raise self._translate(exc) from exc
+        return None if item.status == ERASED else _to_domain(item)
 
     def delete(self, tenant_id: str, interview_id: str) -> None:
         try:
@@ -232,12 +236,25 @@ class DynamoInterviewRepository:
         except PynamoDBConnectionError as exc:
             raise self._translate(exc) from exc
 
+    def erase(self, tenant_id: str, interview_id: str, keep_days: int = TOMBSTONE_DAYS) -> None:
+        """Replace the row by a tombstone: the ids, ERASED and when, nothing about the person. Until it
+        expires (longer than Step Functions' 14-day redrive window) no execution still running, or
+        redriven, can write the interview again: ``update`` raises ``InterviewErased``."""
+        now = utcnow()
+        tombstone = self._item(tenant_id, interview_id, status=ERASED, created_at=now, updated_at=now,
+                               expires_at=int(now.timestamp()) + keep_days * 86400)  # fmt: skip
+        try:
+            tombstone.save(add_version_condition=False)  # erasure wins over any writer
+        except (PutError, PynamoDBConnectionError) as exc:
+            raise self._translate(exc) from exc  # type: ignore[arg-type]
+
     def list_for_tenant(self, tenant_id: str, limit: int = 1000) -> list[Interview]:
         """The tenant's interviews (one partition: no other tenant's rows can be read)."""
         try:
-            return [_to_domain(i) for i in self._item.query(tenant_id, limit=limit)]
+            items = list(self._item.query(tenant_id, limit=limit))
         except PynamoDBConnectionError as exc:
             raise self._translate(exc) from exc
+        return [_to_domain(i) for i in items if i.status != ERASED]
 
     def list_scored(self, tenant_id: str, job_id: str) -> list[Interview]:
         """The tenant's scored interviews of one job (every version), from the ScoredByJob index.
@@ -253,7 +270,8 @@ class DynamoInterviewRepository:
         """Which of ``interview_ids`` the tenant has (batched reads of the keys only)."""
         keys = [(tenant_id, i) for i in dict.fromkeys(interview_ids)]
         try:
-            return {i.interview_id for i in self._item.batch_get(keys, attributes_to_get=["interview_id"])}
+            found = self._item.batch_get(keys, attributes_to_get=["interview_id", "status"])
+            return {i.interview_id for i in found if i.status != ERASED}
         except PynamoDBConnectionError as exc:
             raise self._translate(exc) from exc
 
@@ -263,11 +281,13 @@ class DynamoInterviewRepository:
         for _ in range(MAX_CONFLICT_RETRIES):
             try:
                 item = self._item.get(tenant_id, interview_id, consistent_read=True)
-                current: Interview | None = _to_domain(item)
+                current: Interview | None = None if item.status == ERASED else _to_domain(item)
             except DoesNotExist:
                 item, current = self._item(tenant_id, interview_id), None
             except PynamoDBConnectionError as exc:
                 raise self._translate(exc) from exc
+            if item.status == ERASED:
+                raise InterviewErased(f"interview {interview_id} was erased")
             updated = change(current)
             _fill(item, updated)
             try:
