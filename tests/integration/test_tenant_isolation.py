@@ -71,10 +71,15 @@ def _snapshot(cloud: Any, tenant: str) -> dict[str, list[Any]]:
     ddb = cloud.client("dynamodb")
     out: dict[str, list[Any]] = {}
     for name in ddb.list_tables()["TableNames"]:
-        items = ddb.scan(TableName=name)["Items"]
+        items = _scan(ddb, name)
         mine = [i for i in items if tenant in json.dumps(i)]
         out[name] = sorted(json.dumps(i, sort_keys=True) for i in mine)
     return out
+
+
+def _scan(ddb: Any, table: str) -> list[dict[str, Any]]:
+    """Every item of a table (every page: the suite's tables outgrow one)."""
+    return [i for page in ddb.get_paginator("scan").paginate(TableName=table) for i in page["Items"]]
 
 
 def _same_as_empty(world: dict[str, Any], method: str, path: str, body: Any = None, query: str = "") -> None:
@@ -206,7 +211,7 @@ def test_every_stored_item_and_object_sits_under_its_tenant(world) -> None:
     for name in ddb.list_tables()["TableNames"]:
         schema = ddb.describe_table(TableName=name)["Table"]["KeySchema"]
         (hash_key,) = [k["AttributeName"] for k in schema if k["KeyType"] == "HASH"]
-        for item in ddb.scan(TableName=name)["Items"]:
+        for item in _scan(ddb, name):
             value = item[hash_key]["S"]
             if hash_key == "tenant_id":
                 continue  # the partition is the tenant
@@ -224,7 +229,9 @@ def test_every_stored_item_and_object_sits_under_its_tenant(world) -> None:
             else:
                 check_id(item["tenant_id"]["S"], "tenant_id")
     for bucket in (cloud.uploads_bucket, cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET]):
-        versions = s3.list_object_versions(Bucket=bucket).get("Versions", [])
-        for v in versions:  # every object under uploads/{tenant}/ or {tenant}/
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
+        for v in (
+            v for page in pages for v in page.get("Versions", [])
+        ):  # every object under uploads/{tenant}/ or {tenant}/
             parts = v["Key"].split("/")
             check_id(parts[1] if parts[0] == constants.UPLOADS_PREFIX.strip("/") else parts[0], "tenant_id")
