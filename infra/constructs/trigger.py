@@ -17,6 +17,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
+from jiping.models import UNSUCCESSFUL_EXECUTION_STATUSES
 
 from infra import constants
 from infra.constructs.delivery import queue_with_dlq, target_dlq
@@ -85,7 +86,7 @@ class Trigger(Construct):
                 source=["aws.states"],
                 detail_type=["Step Functions Execution Status Change"],
                 detail={
-                    "status": constants.UNSUCCESSFUL_EXECUTION_STATUSES,
+                    "status": list(UNSUCCESSFUL_EXECUTION_STATUSES),
                     "stateMachineArn": [state_machine.state_machine_arn],
                 },
             ),

@@ -212,6 +212,10 @@ class StageError(Model):
     cause: str | None = Field(default=None, alias="Cause")
 
 
+# The ends of a Step Functions execution that did not succeed (the watchdog's rule, redrive).
+UNSUCCESSFUL_EXECUTION_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
+
+
 class ExecutionEnded(Model):
     """The detail of a "Step Functions Execution Status Change" event for an execution that ended."""
 

@@ -16,10 +16,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from jiping.models import UNSUCCESSFUL_EXECUTION_STATUSES as UNSUCCESSFUL
 from jiping.models import ExecutionInput
 
 MAX_REDRIVES = 9
-UNSUCCESSFUL = ("FAILED", "TIMED_OUT", "ABORTED")
 _SUFFIX = re.compile(r"-r\d+$")
 
 

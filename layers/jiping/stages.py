@@ -18,6 +18,7 @@ from jiping import media
 from jiping.answers import AnalysisPlan, AnswerAnalysis, assemble_answers, plan_analysis
 from jiping.errors import STAGE_FAILED_ERROR, UNRECORDED_CAUSE, InterviewErased, InvalidUploadKey, NotFound
 from jiping.models import (
+    UNSUCCESSFUL_EXECUTION_STATUSES,
     DomainEvent,
     ExecutionEnded,
     ExecutionInput,
@@ -279,9 +280,6 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
     )
 
 
-UNSUCCESSFUL = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
-
-
 def record_unfinished(
     ended: ExecutionEnded,
     repo: InterviewRepository,
@@ -296,7 +294,7 @@ def record_unfinished(
     event, and this records it. Idempotent, and it never overwrites what the workflow recorded itself
     or what a later execution (a redrive) recorded for the same media.
     """
-    if ended.status not in UNSUCCESSFUL:
+    if ended.status not in UNSUCCESSFUL_EXECUTION_STATUSES:
         return None
     state = ended.input
     error = ended.error or f"Execution{ended.status.title().replace('_', '')}"

@@ -181,6 +181,10 @@ def test_throttled_dynamodb_writes_are_retried_and_the_outcome_recorded_once(clo
     # THEN retries absorbed them (the SDK's, then the workflow's on TransientError): recorded once, published once
     assert cloud.throttles_left(constants.OUTPUT_INTERVIEWS_TABLE) == 0
     assert result.status == "SUCCEEDED", (result.error, result.cause)
+    persist = cloud.function("Persist").name
+    persists = [e for e in result.history if e["type"] == "LambdaFunctionScheduled"
+                and e["lambdaFunctionScheduledEventDetails"]["resource"].endswith(persist)]  # fmt: skip
+    assert len(persists) > 1  # the SDK's retries were not enough: the workflow retried Persist
     row = interview_row(cloud, TENANT, interview)
     assert row.status is InterviewStatus.TRANSCRIBED
     assert [h.status for h in row.status_history] == [InterviewStatus.TRANSCRIBED]

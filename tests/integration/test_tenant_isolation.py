@@ -213,8 +213,9 @@ def test_every_stored_item_and_object_sits_under_its_tenant(world) -> None:
         (hash_key,) = [k["AttributeName"] for k in schema if k["KeyType"] == "HASH"]
         for item in _scan(ddb, name):
             value = item[hash_key]["S"]
-            if hash_key == "tenant_id":
-                continue  # the partition is the tenant
+            if hash_key == "tenant_id":  # the partition is the tenant
+                check_id(value, "tenant_id")
+                continue
             if (
                 hash_key == "pk"
             ):  # WeCom state: notices per tenant; the app's token and per-member rate counters

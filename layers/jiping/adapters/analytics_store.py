@@ -22,7 +22,7 @@ from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, GetError, PutError, PynamoDBConnectionError, QueryError
 from pynamodb.models import Model
 
-from jiping.adapters.tables import bind, storage_error
+from jiping.adapters.tables import bind, conditional_write, storage_error
 from jiping.analytics.models import DemographicRecord, OutcomeRecord, ReweightingProposal
 
 _STORAGE_ERRORS = (GetError, PutError, QueryError, DeleteError, PynamoDBConnectionError)
@@ -101,17 +101,8 @@ class DynamoAnalyticsStore:
 
     def claim_alert(self, tenant_id: str, key: str, at: datetime) -> bool:
         """Record an alert once: False when ``key`` was already raised (the daily run repeats)."""
-        try:
-            self._item(tenant_id, f"alert#{key}", document="{}", updated_at=at).save(
-                condition=self._item.sk.does_not_exist()
-            )
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise storage_error(exc, "analytics") from exc
-        except PynamoDBConnectionError as exc:
-            raise storage_error(exc, "analytics") from exc
-        return True
+        item = self._item(tenant_id, f"alert#{key}", document="{}", updated_at=at)
+        return conditional_write(lambda: item.save(condition=self._item.sk.does_not_exist()), "analytics")
 
     def _query(self, tenant_id: str, prefix: str) -> list[AnalyticsItem]:
         try:

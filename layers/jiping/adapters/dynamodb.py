@@ -228,14 +228,6 @@ class DynamoInterviewRepository:
             raise self._translate(exc) from exc
         return None if item.status == ERASED else _to_domain(item)
 
-    def delete(self, tenant_id: str, interview_id: str) -> None:
-        try:
-            self._item(tenant_id, interview_id).delete(
-                add_version_condition=False
-            )  # erasure wins over any writer
-        except PynamoDBConnectionError as exc:
-            raise self._translate(exc) from exc
-
     def erase(self, tenant_id: str, interview_id: str, keep_days: int = TOMBSTONE_DAYS) -> None:
         """Replace the row by a tombstone: the ids, ERASED and when, nothing about the person. Until it
         expires (longer than Step Functions' 14-day redrive window) no execution still running, or

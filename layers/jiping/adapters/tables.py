@@ -6,9 +6,11 @@ pynamodb binds a model to its table at class level, so each adapter binds a subc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TypeVar
 
+from pynamodb.exceptions import PynamoDBConnectionError
 from pynamodb.indexes import Index
 from pynamodb.models import Model
 
@@ -37,3 +39,14 @@ def storage_error(exc: Exception, table: str) -> Exception:
     if cause in THROTTLED or cause is None:
         return TransientError(f"DynamoDB {cause or 'connection'} on the {table} table")
     return StorageError(f"DynamoDB {cause} on the {table} table")
+
+
+def conditional_write(write: Callable[[], object], table: str) -> bool:
+    """Run a conditional put or update; False when its condition failed (nothing was written)."""
+    try:
+        write()
+    except PynamoDBConnectionError as exc:  # PutError and UpdateError are its subclasses
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise storage_error(exc, table) from exc
+    return True

@@ -18,12 +18,11 @@ from pynamodb.exceptions import (
     PutError,
     PynamoDBConnectionError,
     QueryError,
-    UpdateError,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from jiping.adapters.tables import bind, storage_error
+from jiping.adapters.tables import bind, conditional_write, storage_error
 from jiping.webhooks import Delivery, DeliveryStatus, WebhookEndpoint
 
 DUE_INDEX = "Due"
@@ -107,15 +106,8 @@ class DynamoWebhookStore:
         )
 
     def create_delivery(self, delivery: Delivery) -> bool:
-        try:
-            self._delivery_item(delivery).save(condition=WebhookItem.sk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise storage_error(exc, "webhooks") from exc
-        except PynamoDBConnectionError as exc:
-            raise storage_error(exc, "webhooks") from exc
-        return True
+        item = self._delivery_item(delivery)
+        return conditional_write(lambda: item.save(condition=WebhookItem.sk.does_not_exist()), "webhooks")
 
     def put_delivery(self, delivery: Delivery) -> None:
         try:
@@ -127,19 +119,11 @@ class DynamoWebhookStore:
         if delivery.next_attempt_at is None:
             return False
         item = self._item(delivery.tenant_id, f"delivery#{delivery.delivery_id}")
-        try:
-            item.update(
-                actions=[WebhookItem.next_attempt_at.set(_iso(until))],
-                condition=(WebhookItem.due == "pending")
-                & (WebhookItem.next_attempt_at == _iso(delivery.next_attempt_at)),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise storage_error(exc, "webhooks") from exc
-        except PynamoDBConnectionError as exc:
-            raise storage_error(exc, "webhooks") from exc
-        return True
+        due = (WebhookItem.due == "pending") & (WebhookItem.next_attempt_at == _iso(delivery.next_attempt_at))
+        return conditional_write(
+            lambda: item.update(actions=[WebhookItem.next_attempt_at.set(_iso(until))], condition=due),
+            "webhooks",
+        )
 
     def get_delivery(self, tenant_id: str, delivery_id: str) -> Delivery | None:
         item = self._get(tenant_id, f"delivery#{delivery_id}")

@@ -24,7 +24,7 @@ from pynamodb.exceptions import (
 )
 from pynamodb.models import Model
 
-from jiping.adapters.tables import bind, storage_error
+from jiping.adapters.tables import bind, conditional_write, storage_error
 from jiping.wecom import PER_HOUR, PER_MINUTE, Notice
 
 STALE_CLAIM = timedelta(minutes=10)
@@ -90,15 +90,7 @@ class DynamoWecomStore:
         condition = WecomItem.sk.does_not_exist() | (
             (WecomItem.status == "sending") & (WecomItem.claimed_at < stale)
         )
-        try:
-            item.save(condition=condition)
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise storage_error(exc, "WeCom state") from exc
-        except PynamoDBConnectionError as exc:
-            raise storage_error(exc, "WeCom state") from exc
-        return True
+        return conditional_write(lambda: item.save(condition=condition), "WeCom state")
 
     def record(self, notice: Notice) -> None:
         pk, sk = _notice_keys(notice)
