@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -73,8 +74,8 @@ def redrive(sfn: Any, execution_arn: str) -> Redriven:
     raise NotRedrivable("TOO_MANY_REDRIVES", f"{MAX_REDRIVES} redrives of this upload failed already")
 
 
-def unsuccessful_since(sfn: Any, state_machine_arn: str, since: Any) -> list[str]:
-    """The executions that ended unsuccessfully at or after ``since`` (a datetime), newest first."""
+def unsuccessful_since(sfn: Any, state_machine_arn: str, since: datetime) -> list[str]:
+    """The executions that ended unsuccessfully at or after ``since`` (each status newest first)."""
     arns: list[str] = []
     paginator = sfn.get_paginator("list_executions")
     for status in UNSUCCESSFUL:

@@ -323,11 +323,10 @@ def record_unfinished(
     def apply(current: Interview | None) -> Interview:
         interview = current or _processing_row(state, now)
         media = interview.media.get(state.media_id)
-        recorded_elsewhere = media is not None and (
+        if media is not None and (
             media.execution_id == ended.execution_arn or media.updated_at >= ended.start_date
-        )
-        if ours(media) or recorded_elsewhere:
-            return interview  # the workflow recorded its end, a later execution superseded it, or we did
+        ):
+            return interview  # this execution's end is recorded (by the workflow or by us), or a later one's
         interview.media[state.media_id] = record
         interview.status_history.append(
             StatusChange(
