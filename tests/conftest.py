@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,77 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 EVENTS = REPO / "events"
 SAMPLE_MEDIA = EVENTS / "media"
+LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+CLOCK_SITE = Path(__file__).resolve().parent / "support" / "clock_site"
+
+
+# --- the clock moved forward ----------------------------------------------------------------------
+
+
+def clock_offset(text: str) -> timedelta:
+    """``+1d``, ``+31d``, ``+366d``, ``+4y`` (a year is 365.25 days) or ``+90m`` as a timedelta."""
+    match = re.fullmatch(r"\+?(\d+)([mhdy])", text.strip())
+    if not match:
+        raise pytest.UsageError(f"--clock-offset {text!r}: expected +N followed by m, h, d or y, e.g. +31d")
+    n, unit = int(match[1]), match[2]
+    return {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n),
+            "y": timedelta(days=365.25 * n)}[unit]  # fmt: skip
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-offset",
+        default=None,
+        metavar="+31d",
+        help="run the tests with the clock moved forward (time-machine in this process and the Python processes "
+        "it starts; libfaketime, when installed, for node): finds tests that only pass until some date",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    text = config.getoption("--clock-offset")
+    if not text:
+        return
+    import time_machine
+
+    offset = clock_offset(text)
+    # tick=True: time runs on from the moved start; time.monotonic is left alone, so timeouts still work
+    traveller = time_machine.travel(datetime.now(UTC) + offset, tick=True)
+    traveller.start()
+    config.stash[_TRAVELLER] = traveller
+    # Python processes the tests start travel the same way (tests/support/clock_site/sitecustomize.py) ...
+    os.environ["JIPING_CLOCK_OFFSET_S"] = str(int(offset.total_seconds()))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(CLOCK_SITE), os.environ.get("PYTHONPATH", "")) if p
+    )
+    # ... and other programs (node) through libfaketime, when installed: ``native_env`` adds it. Not for
+    # Python: libfaketime's timed waits spin Python's threads.
+    if LIBFAKETIME.exists():
+        os.environ["FAKETIME"] = f"+{int(offset.total_seconds())}"
+        os.environ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+
+
+def native_env(**extra: str) -> dict[str, str]:
+    """The environment for a program that is not Python (node, chromium), on the tests' clock: with
+    ``--clock-offset``, libfaketime is preloaded (when installed)."""
+    env = {**os.environ, **extra}
+    if env.get("FAKETIME") and LIBFAKETIME.exists():
+        env["LD_PRELOAD"] = str(LIBFAKETIME)
+    return env
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    traveller = config.stash.get(_TRAVELLER, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    text = config.getoption("--clock-offset")
+    return f"clock moved forward by {text}: now is {datetime.now(UTC):%Y-%m-%d %H:%M} UTC" if text else None
+
+
+_TRAVELLER = pytest.StashKey[Any]()
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,8 @@ from jiping.webhooks import (
     rotate_secret,
 )
 
+from tests.conftest import native_env
+
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 
@@ -106,8 +108,8 @@ class Receiver:
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = T0
+    def __init__(self, start: datetime) -> None:
+        self.now = start
 
     def __call__(self) -> datetime:
         return self.now
@@ -124,18 +126,22 @@ class Recorder:
         self.items.append((endpoint.endpoint_id, endpoint.disabled_reason))
 
 
-def event(n: int = 1, type_: str = "interview.scored", tenant: str = "acme") -> DomainEvent:
+def event(
+    n: int = 1, type_: str = "interview.scored", tenant: str = "acme", time: datetime = T0
+) -> DomainEvent:
     return DomainEvent(
-        id=f"evt_{n}", type=type_, time=T0, tenant_id=tenant, interview_id=f"iv-{n}",
+        id=f"evt_{n}", type=type_, time=time, tenant_id=tenant, interview_id=f"iv-{n}",
         data={"overall_score": 81.5, "recommendation": "advance", "transcripts": [{"question_id": "q1", "text": "我…"}],
               "result": {"bucket": "b", "key": "acme/iv-1/result.json"}},
     )  # fmt: skip
 
 
-def setup(*script: Response, include_transcripts: bool = False, rng: float = 0.5):  # noqa: ANN201
-    store, receiver, clock, dlq, alerts = Store(), Receiver(*script), Clock(), Recorder(), Recorder()
+def setup(*script: Response, include_transcripts: bool = False, rng: float = 0.5, start: datetime = T0):  # noqa: ANN201
+    """A registered endpoint and the webhook service on a clock that starts at ``start`` (T0 unless a test
+    talks to a library that checks timestamps against the real clock)."""
+    store, receiver, clock, dlq, alerts = Store(), Receiver(*script), Clock(start), Recorder(), Recorder()
     endpoint = register_endpoint(store, "acme", "ehr", "https://ehr.example.com/hooks", validate_url=lambda u: u,
-                                 include_transcripts=include_transcripts, now=T0)  # fmt: skip
+                                 include_transcripts=include_transcripts, now=start)  # fmt: skip
     hooks = Webhooks(store, receiver, dlq, alerts, clock=clock, rng=lambda: rng,
                      links=lambda e: {"interview": f"https://api.example.com/v1/interviews/{e.interview_id}"})  # fmt: skip
     return hooks, store, receiver, clock, dlq, alerts, endpoint
@@ -158,21 +164,18 @@ def spec_verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
 def test_deliveries_verify_with_the_spec_and_with_the_svix_library() -> None:
     from svix.webhooks import Webhook as SvixWebhook
 
-    hooks, _, receiver, _, _, _, endpoint = setup()
-    hooks.fan_out(event())
+    # svix checks the timestamp against its own clock: the whole test runs on the real one
+    now = datetime.now(UTC)
+    hooks, _, receiver, _, _, _, endpoint = setup(start=now)
+    hooks.fan_out(event(time=now))
     ((_, headers, body),) = receiver.requests
     secret = endpoint.secrets[0].secret
     assert spec_verify(secret, headers, body)
     assert not spec_verify(secret, headers, body.replace(b"81.5", b"99.5"))
     assert not spec_verify(new_secret(), headers, body)
-    # svix checks the timestamp against its own clock: sign a fresh copy for it
-    fresh = datetime.now(UTC)
-    from jiping.webhooks import headers_for
-
-    delivery = hooks.store.list_deliveries("acme")[0]
-    SvixWebhook(secret).verify(body, headers_for(delivery, [secret], fresh))
+    SvixWebhook(secret).verify(body, headers)
     assert headers["webhook-id"] == delivery_id("evt_1", "ehr") and headers["webhook-timestamp"] == str(
-        int(T0.timestamp())
+        int(now.timestamp())
     )
 
 
@@ -213,11 +216,13 @@ def test_deliveries_verify_with_the_typescript_reference_library() -> None:
     assert node and (root / "node_modules" / "standardwebhooks").is_dir(), (
         "run `make node-tools` (part of make setup)"
     )
-    hooks, store, _, _, _, _, endpoint = setup()
-    rotated = rotate_secret(store, "acme", "ehr", now=T0)
-    hooks.fan_out(event())
+    # The library checks the timestamp against its own clock: one clock, the real one, for the rotation and
+    # the signing (a fixed rotation time expired the old secret 24 h later, and the test with it).
+    now = datetime.now(UTC)
+    hooks, store, _, _, _, _, endpoint = setup(start=now)
+    rotated = rotate_secret(store, "acme", "ehr", now=now)
+    hooks.fan_out(event(time=now))
     delivery = store.list_deliveries("acme")[0]
-    now = datetime.now(UTC)  # the library checks the timestamp against its own clock
     headers = headers_for(delivery, rotated.active_secrets(now), now)
     tampered = delivery.body.replace("81.5", "99.5")
     cases = [
@@ -227,7 +232,7 @@ def test_deliveries_verify_with_the_typescript_reference_library() -> None:
         {"secret": new_secret(), "body": delivery.body, "headers": headers},
     ]
     proc = subprocess.run([node, "-e", NODE_VERIFY], input=json.dumps({"cases": cases}), capture_output=True,
-                          text=True, env={"NODE_PATH": str(root / "node_modules")}, timeout=60, check=True)  # fmt: skip
+                          text=True, env=native_env(NODE_PATH=str(root / "node_modules")), timeout=60, check=True)  # fmt: skip
     assert json.loads(proc.stdout) == [
         "ok",
         "ok",
