@@ -12,9 +12,9 @@ NODE_TOOLS := .cache/node
 # checkov has its own venv: its pins clash with ours. tests/infra/test_checkov.py runs it on the template.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
-.PHONY: setup models browser node-tools checkov openapi demo test unit integration e2e infra-tests synth lint format bench deploy clean
+.PHONY: setup models browser faketime node-tools checkov openapi demo test unit integration e2e infra-tests synth lint format bench deploy clean
 
-setup: $(STAMP) models browser node-tools ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
+setup: $(STAMP) models browser faketime node-tools ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
@@ -32,6 +32,13 @@ browser: ## headless Chromium and a CJK font for the report (Debian packages; in
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; \
 	  else echo "Please install Chromium and a CJK font (Debian: apt-get install chromium fonts-wqy-microhei)"; exit 1; fi; }
+
+faketime: ## libfaketime (Debian package), so that node follows the tests' moved clock (pytest --clock-offset)
+	@test -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 -o -e /usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null 2>&1 \
+	      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }; \
+	  else echo "libfaketime is not installed (Debian: apt-get install faketime): tests that move the clock skip node"; fi; }
 
 node-tools: $(NODE_TOOLS)/.installed ## the TypeScript Standard Webhooks library: an independent verifier for the tests
 
