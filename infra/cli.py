@@ -515,7 +515,12 @@ def serve(port: int, tenant: str) -> int:
             pass
         finally:
             server.server_close()
-    return EXIT_OK
+    # The local cloud lives in this process's memory, so work still in flight (a workflow mid-stage, a
+    # worker pool's queued frames) has nowhere to go: leave now rather than let the interpreter's exit
+    # join every pool thread and finish it first (under load that took more than 30 s).
+    print("stopped; work in flight is dropped with the local cloud", file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(EXIT_OK)
 
 
 def redrive_cli(sfn: Any, state_machine: str, executions: list[str], since_hours: float | None) -> int:
