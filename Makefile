@@ -12,7 +12,14 @@ NODE_TOOLS := .cache/node
 # checkov has its own venv: its pins clash with ours. tests/infra/test_checkov.py runs it on the template.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.3.30
-.PHONY: setup models browser faketime node-tools checkov openapi demo test unit integration e2e infra-tests synth lint format bench deploy clean
+# llama-cpp-python (the scoring judge's runtime) is published as an sdist only: it is compiled once (about
+# 8 minutes on 2 cores) into this cache of wheels, shared by every checkout on the machine. Portable AVX2,
+# not -march=native: a native build crashed on AMX CPUs (see ../shared/reference/model-carriers.md).
+WHEELS ?= $(HOME)/.cache/jiping/wheels
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
+.PHONY: setup models browser faketime node-tools checkov openapi demo test unit integration e2e infra-tests synth lint format bench eval deploy clean
 
 setup: $(STAMP) models browser faketime node-tools ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
 
@@ -21,11 +28,15 @@ $(STAMP): pyproject.toml
 	@command -v node >/dev/null || { echo "Node.js is required for the CDK (jsii); install nodejs"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[perception,infra,dev]"
+	@ls $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || { \
+	  echo "building llama-cpp-python $(LLAMA_CPP_VERSION) once into $(WHEELS) (about 8 minutes on 2 cores)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PY) -m pip wheel --quiet \
+	    --disable-pip-version-check --no-deps -w $(WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION); }
+	$(PY) -m pip install --quiet --disable-pip-version-check --find-links $(WHEELS) -e ".[perception,infra,dev]"
 	touch $(STAMP)
 
 models: $(STAMP)
-	$(PY) -m jiping.model_assets fetch whisper-base whisper-tiny.en face-landmarker pose-landmarker sentence-encoder --dest $(MODELS) >/dev/null
+	$(PY) -m jiping.model_assets fetch whisper-base whisper-tiny.en face-landmarker pose-landmarker sentence-encoder judge-llm --dest $(MODELS) >/dev/null
 
 browser: ## headless Chromium and a CJK font for the report (Debian packages; installed once, as root)
 	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q .; } || { \
@@ -91,10 +102,14 @@ format: setup
 deploy: setup ## deploy to the AWS account in your environment (see README: bootstrap and settings first)
 	npx --yes aws-cdk@2 deploy --app "$(PY) infra/app.py"
 
+eval: setup ## the scoring judge on the whole graded corpus (eval/): agreement, gaming, fairness, speed
+	$(PY) -m bench.judge_eval --split test --out bench/results/judge_eval
+
 clean:
 	rm -rf cdk.out .build out .pytest_cache
 
-bench: setup ## end-to-end time against bare faster-whisper; a 200-interview load test; the campus-peak capacity model
+bench: setup ## end-to-end time against bare faster-whisper; the judge's speed; a 200-interview load test; the campus-peak capacity model
 	$(PY) -m bench.run
+	$(PY) -m bench.judge_speed
 	$(PY) -m bench.load --interviews 200
 	$(VENV)/bin/jiping capacity --interviews 12000 --minutes 15 --gpu g6.xlarge | tee bench/results/capacity.txt

@@ -36,6 +36,7 @@ from jiping.analytics.models import (
 from jiping.analytics.service import Analytics, AnalyticsError, record_demographics, record_outcomes
 from jiping.audit import AuditRecord, ReviewError, override, request_review
 from jiping.errors import InterviewErased, NotFound
+from jiping.models import utcnow
 from jiping.observability import logger, metrics, tracer
 from jiping.portal import (
     CreateInterview,
@@ -53,6 +54,7 @@ from jiping.profiles import JobProfile, ProfileError
 from jiping.rescoring import NotScored
 from jiping.scoring import IncompatibleProfile, composite_label
 from jiping.settings import ApiSettings, load
+from jiping.text_answers import TextAnswerReceipt, submit_text_answer
 from jiping.webhooks import (
     ALL_EVENTS,
     WebhookError,
@@ -213,6 +215,35 @@ def _interview(interview_id: str) -> Any:
 @app.get("/v1/interviews/<interview_id>")
 def get_interview(interview_id: str) -> InterviewView:
     return view(_interview(interview_id))
+
+
+class TextAnswerBody(BaseModel):
+    text: str = Field(description="the written answer (文字作答), 1 to 8,000 characters", max_length=20000)
+
+
+@app.post(
+    "/v1/interviews/<interview_id>/answers/<question_id>",
+    description="A written answer to one question of the tenant's own interview. It goes through the same "
+    "workflow as a recorded answer, without transcription or vision. Idempotent: the same text again answers "
+    "200 with the first receipt; another text for an answered question is 409 ANSWER_EXISTS, and so is any "
+    "answer once the interview is scored (409 INTERVIEW_SCORED).",
+    responses={
+        202: {"description": "stored; the workflow starts", "content": {"application/json": {"model": TextAnswerReceipt}}},
+        200: {"description": "the same text was already stored", "content": {"application/json": {"model": TextAnswerReceipt}}},
+    },
+)  # fmt: skip
+def post_text_answer(
+    interview_id: str, question_id: str, request: Annotated[TextAnswerBody, Body()]
+) -> Response[Any]:
+    s = settings()
+    receipt = submit_text_answer(
+        bootstrap.interview_repository(s.interviews_table), bootstrap.object_store(), s.uploads_bucket,
+        tenant(), interview_id, question_id, request.text, utcnow(),
+    )  # fmt: skip
+    logger.info("text answer received", question_id=question_id, characters=receipt.characters,
+                replayed=receipt.replayed)  # fmt: skip
+    return Response(status_code=200 if receipt.replayed else 202, content_type=content_types.APPLICATION_JSON,
+                    body=receipt.model_dump_json())  # fmt: skip
 
 
 @app.get("/v1/interviews/<interview_id>/report")

@@ -94,8 +94,10 @@ def evaluate(
     profile: Any = None,
     notify: Notify = Notify(),
     consent_version: str | None = None,
+    texts: Sequence[tuple[str, Path]] = (),
 ) -> tuple[dict[str, Any], int]:
-    """Run one interview (answer clips, or one video with a question timeline) through the local cloud.
+    """Run one interview (answer clips, or one video with a question timeline, and written answers) through
+    the local cloud. A written answer goes in as the API stores it (``jiping.text_answers``).
 
     Returns the result document and the exit code.
     """
@@ -151,6 +153,10 @@ def evaluate(
             up = cloud.upload(video, tenant, interview_id, safe_filename(video, i))
             console.say(f"uploaded {video.name} -> s3://{up['bucket']}/{up['key']}")
             uploads.append((video, up, cloud.execution_arn(**up)))
+        for qid, path in texts:
+            up = _submit_text(cloud, repo, tenant, interview_id, qid, path)
+            console.say(f"text answer {path.name} -> s3://{up['bucket']}/{up['key']}")
+            uploads.append((path, up, cloud.execution_arn(**up)))
         executions = []
         for video, up, arn in uploads:
             media_id = Path(up["key"]).stem
@@ -331,6 +337,8 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
             print(f"  [{m['reason_code']}] {m['reason'] or ''}", file=stream)
         elif m["error"]:
             print(f"  error: {m['error']}", file=stream)
+        elif ((m.get("asr") or {}).get("model") or {}).get("name") == "text-answer":
+            print(f"  language={(m['transcript'] or {}).get('language')} written answer", file=stream)
         else:
             t = m["transcript"] or {}
             print(f"  language={t.get('language')} duration={m['duration_s']:.1f}s", file=stream)
@@ -429,19 +437,51 @@ def resolve_job(value: str) -> Job:
     return Job(value)
 
 
+def _pair(item: str, option: str, what: str, job: Job) -> tuple[str, Path]:
+    qid, sep, value = item.partition("=")
+    if not sep or not qid or not value:
+        raise UsageError(f"{option} takes QUESTION_ID={what}, not {item!r}")
+    if job.questions and qid not in job.questions:
+        raise UsageError(f"question {qid!r} is not in job profile {job.job_id!r}: {', '.join(job.questions)}")
+    return qid, Path(value)
+
+
+def plan_texts(texts: Sequence[str], job: Job, questions: list[dict[str, Any]]) -> list[tuple[str, Path]]:
+    """The written answers (--text-answer QUESTION_ID=FILE), each added to the interview's questions."""
+    out: list[tuple[str, Path]] = []
+    for item in texts:
+        from jiping.errors import PortalError
+        from jiping.text_answers import clean_text
+
+        qid, path = _pair(item, "--text-answer", "FILE", job)
+        if any(q == qid for q, _ in out) or any(q.get("question_id") == qid for q in questions):
+            raise UsageError(f"question {qid!r} is answered twice")
+        try:
+            clean_text(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UsageError(f"--text-answer {item}: {exc.strerror or exc}") from exc
+        except (UnicodeDecodeError, PortalError) as exc:
+            raise UsageError(
+                f"--text-answer {item}: {getattr(exc, 'message', None) or 'not UTF-8 text'}"
+            ) from exc
+        out.append((qid, path))
+        questions.append({"question_id": qid, "text": job.questions.get(qid), "media_id": qid})
+    return out
+
+
 def plan_inputs(
-    videos: list[Path], answers: Sequence[str], questions_file: Path | None, job: Job
-) -> tuple[list[Path], list[dict[str, Any]]]:
-    """The clips to upload and the interview's questions, from VIDEO args, --answer and --questions."""
+    videos: list[Path],
+    answers: Sequence[str],
+    questions_file: Path | None,
+    job: Job,
+    texts: Sequence[str] = (),
+) -> tuple[list[Path], list[dict[str, Any]], list[tuple[str, Path]]]:
+    """The clips to upload, the written answers and the interview's questions, from VIDEO args, --answer,
+    --text-answer and --questions."""
     questions: list[dict[str, Any]] = json.loads(questions_file.read_text()) if questions_file else []
     for item in answers:
-        qid, sep, clip = item.partition("=")
-        if not sep or not qid or not clip:
-            raise UsageError(f"--answer takes QUESTION_ID=CLIP, not {item!r}")
-        if job.questions and qid not in job.questions:
-            raise UsageError(
-                f"question {qid!r} is not in job profile {job.job_id!r}: {', '.join(job.questions)}"
-            )
+        qid, _ = _pair(item, "--answer", "CLIP", job)
+        clip = item.partition("=")[2]
         path = Path(clip)
         questions.append(
             {
@@ -451,9 +491,27 @@ def plan_inputs(
             }
         )
         videos.append(path)
-    if not videos:
-        raise UsageError("nothing to evaluate: give VIDEO files or --answer QUESTION_ID=CLIP")
-    return videos, questions
+    written = plan_texts(texts, job, questions)
+    if not videos and not written:
+        raise UsageError(
+            "nothing to evaluate: give VIDEO files, --answer QUESTION_ID=CLIP or --text-answer QUESTION_ID=FILE"
+        )
+    return videos, questions, written
+
+
+def _submit_text(
+    cloud: Any, repo: Any, tenant: str, interview_id: str, qid: str, path: Path
+) -> dict[str, Any]:
+    """Store a written answer as the API does; the bucket, key and version of the stored document."""
+    from jiping.adapters.s3 import S3ObjectStore
+    from jiping.models import utcnow
+    from jiping.text_answers import submit_text_answer, text_answer_key
+
+    submit_text_answer(repo, S3ObjectStore(cloud.client("s3")), cloud.uploads_bucket, tenant, interview_id, qid,
+                       path.read_text(encoding="utf-8"), utcnow())  # fmt: skip
+    key = text_answer_key(tenant, interview_id, qid)
+    head = cloud.client("s3").head_object(Bucket=cloud.uploads_bucket, Key=key)
+    return {"bucket": cloud.uploads_bucket, "key": key, "version_id": head.get("VersionId")}
 
 
 def _run(
@@ -467,14 +525,15 @@ def _run(
     profile: Any = None,
     notify: Notify = Notify(),
     consent_version: str | None = None,
+    texts: Sequence[tuple[str, Path]] = (),
 ) -> int:
-    missing = [str(v) for v in videos if not v.is_file()]
+    missing = [str(v) for v in [*videos, *(p for _, p in texts)] if not v.is_file()]
     if missing:
         print(f"jiping: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     console = Console()
     document, code = evaluate(
-        videos, job, tenant, out, console, questions, job_version, profile, notify, consent_version
+        videos, job, tenant, out, console, questions, job_version, profile, notify, consent_version, texts
     )
     if as_json:
         json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
@@ -563,6 +622,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="QUESTION_ID=CLIP",
         help="the clip that answers a question (repeat per question)",
     )
+    ev.add_argument(
+        "--text-answer",
+        action="append",
+        default=[],
+        metavar="QUESTION_ID=FILE",
+        help="a written answer (UTF-8 text file) to a question; mixes with --answer (repeat per question)",
+    )
     ev.add_argument("--tenant", default="demo")
     ev.add_argument("--out", type=Path, default=Path("out"))
     ev.add_argument("--json", action="store_true", help="print the result document as JSON on stdout")
@@ -631,7 +697,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "evaluate":
         try:
             job = resolve_job(args.job)
-            videos, questions = plan_inputs(list(args.videos), args.answer, args.questions, job)
+            videos, questions, texts = plan_inputs(
+                list(args.videos), args.answer, args.questions, job, args.text_answer
+            )
             notify = notify_from(args.webhook_url, args.webhook_secret, args.hr_wecom_user,
                                  args.candidate_wecom_id, args.wecom_api_base)  # fmt: skip
         except UsageError as exc:
@@ -639,7 +707,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         return _run(
             videos, job.job_id, args.tenant, args.out, args.json, questions, job.version, job.profile, notify,
-            args.biometric_consent,
+            args.biometric_consent, texts,
         )  # fmt: skip
     if args.command == "serve":
         return serve(args.port, args.tenant)
@@ -671,7 +739,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     sample = [c for c in json.loads(SAMPLE.read_text()) if c.get("quality", "strong") == "strong"]
     job = resolve_job(str(DEMO_PROFILE))
-    clips, questions = plan_inputs(
+    clips, questions, _ = plan_inputs(
         [], [f"{c['question_id']}={SAMPLE.parent / c['file']}" for c in sample], None, job
     )
     notify = Notify(

@@ -29,6 +29,7 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "Authorizer": "authorizer.handler",
     "MonitorDrift": "monitor_drift.handler",
     "RecordUnfinished": "record_unfinished.handler",
+    "TranscribeText": "transcribe_text.handler",
 }
 # Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): CPU transcription
 # and vision of short clips (the same entrypoints as the Batch jobs), and the speech features.
@@ -50,8 +51,12 @@ VISION_LAMBDA_MEMORY_MB = 4096
 VISION_LAMBDA_TIMEOUT_S = 900
 AUDIO_FEATURES_MEMORY_MB = 2048
 AUDIO_FEATURES_TIMEOUT_S = 300
-SCORE_MEMORY_MB = 2048
-SCORE_TIMEOUT_S = 120
+# Scoring runs the judge's language model (1.1 GB GGUF, memory-mapped; ~1.4 GB resident) beside the sentence
+# encoder: 6 GB gives the function 3.5 vCPUs, for 3 llama.cpp threads (JUDGE_THREADS). One answer takes ~15 s
+# on 2 cores (make bench); a whole interview scored in one call (no Map) stays well inside the timeout.
+SCORE_MEMORY_MB = 6144
+SCORE_JUDGE_THREADS = 3
+SCORE_TIMEOUT_S = 600
 WEBHOOK_BATCH_SIZE = 4
 WEBHOOK_TIMEOUT_S = 15  # per attempt (Standard Webhooks: 15-30 s)
 WEBHOOK_FUNCTION_TIMEOUT_S = 300  # a batch of events, each to a few endpoints, at most 15 s per attempt

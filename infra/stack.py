@@ -67,6 +67,7 @@ class JipingStack(Stack):
             probe_media=self.compute.probe_media,
             plan_answers=self.compute.plan_answers,
             transcribe_cpu=self.compute.transcribe_cpu,
+            transcribe_text=self.compute.transcribe_text,
             audio_features=self.compute.audio_features,
             vision_cpu=self.compute.vision_cpu,
             score_interview=self.compute.score,

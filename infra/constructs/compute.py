@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import BundlingOptions, DockerImage, Duration, ILocalBundling, Size
+from aws_cdk import BundlingOptions, DockerImage, Duration, ILocalBundling, Size, Stack
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -185,6 +185,11 @@ class Compute(Construct):
         )
         storage.uploads.grant_read(self.probe_media)
 
+        # A written answer (jiping.text_answers) becomes its transcript without any model.
+        self.transcribe_text = self.zip_function("TranscribeText", environment={})
+        storage.uploads.grant_read(self.transcribe_text)
+        storage.artifacts.grant_put(self.transcribe_text)
+
         self.persist = self.zip_function(
             "Persist", environment={"INTERVIEWS_TABLE": storage.interviews.table_name}
         )
@@ -237,6 +242,8 @@ class Compute(Construct):
                       storage.demographics, storage.audit):  # fmt: skip
             table.grant_read_write_data(self.api)
         storage.uploads.grant_put(self.api)  # presigned POST forms are signed with the function's role
+        # Text answers: it reads back the JSON documents it wrote (idempotency), never a recording.
+        storage.uploads.grant_read(self.api, f"{constants.UPLOADS_PREFIX}*.json")
         storage.artifacts.grant_read(self.api)  # presigned report links
         storage.artifacts.grant_put(self.api)  # re-scores write a new result under the interview
         _grant_erasure(self.api, storage)
@@ -321,6 +328,8 @@ class Compute(Construct):
                 "PROFILES_TABLE": storage.profiles.table_name,
                 "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
                 "ENCODER_MODEL_DIR": "/opt/models/sentence-encoder",
+                "JUDGE_MODEL_DIR": "/opt/models/judge-llm",
+                "JUDGE_THREADS": str(constants.SCORE_JUDGE_THREADS),
                 "AUDIT_TABLE": storage.audit.table_name,
                 "AUDIT_RETENTION_DAYS": str(audit_retention_days),
             },
@@ -422,6 +431,7 @@ class Compute(Construct):
     def _acknowledge_grants(self, storage: Storage) -> None:
         """The wildcards that ``grant_*`` adds, one finding at a time on the role that holds it."""
         acknowledge_grants(_role(self.probe_media), read=[storage.uploads])
+        acknowledge_grants(_role(self.transcribe_text), read=[storage.uploads], put=[storage.artifacts])
         acknowledge_grants(
             _role(self.persist), read=[storage.artifacts], write=[storage.artifacts], table_write=True
         )
@@ -438,6 +448,13 @@ class Compute(Construct):
             read=[storage.artifacts],
             put=[storage.uploads, storage.artifacts],
             table_write=True,
+        )
+        uploads_id = Stack.of(storage.uploads).get_logical_id(storage.uploads.node.default_child)  # type: ignore[arg-type]
+        acknowledge(
+            _role(self.api),
+            f"AwsSolutions-IAM5[Resource::<{uploads_id}.Arn>/{constants.UPLOADS_PREFIX}*.json]",
+            "The API reads back the text answers it wrote (JSON documents under uploads/, keyed by tenant and "
+            "interview at run time) to keep a repeated answer idempotent; it cannot read a recording.",
         )
         acknowledge_grants(_role(self.monitor_drift), table_write=True)
         acknowledge_grants(

@@ -46,6 +46,7 @@ class Workflow(Construct):
         probe_media: lambda_.IFunction,
         plan_answers: lambda_.IFunction,
         transcribe_cpu: lambda_.IFunction,
+        transcribe_text: lambda_.IFunction,
         audio_features: lambda_.IFunction,
         vision_cpu: lambda_.IFunction,
         score_interview: lambda_.IFunction,
@@ -99,8 +100,23 @@ class Workflow(Construct):
                 parameters={"transcription.$": "$.transcription", "audio.$": "$.audio"},
             )
         )
+        # A written answer: its words are the transcript; there is no audio to measure.
+        read_text = self._invoke(
+            "TranscribeText", transcribe_text, "$.plan.transcribe_request", "$.transcription", catch=False
+        )
+        read_text.next(
+            sfn.Pass(
+                self,
+                "TextRead",
+                parameters={
+                    "transcription.$": "$.transcription",
+                    "audio": {"missing": "a text answer has no audio"},
+                },
+            )
+        )
         speech_branch = (
             sfn.Choice(self, "ChooseTranscriber")
+            .when(sfn.Condition.string_equals("$.probe.route", "text"), read_text)
             .when(sfn.Condition.string_equals("$.probe.route", "batch"), transcribe_on_batch)
             .otherwise(transcribe_on_lambda)
         )
@@ -209,6 +225,7 @@ class Workflow(Construct):
             probe_media,
             plan_answers,
             transcribe_cpu,
+            transcribe_text,
             audio_features,
             vision_cpu,
             score_interview,

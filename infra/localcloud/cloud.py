@@ -80,7 +80,12 @@ def local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
         "MODEL_CACHE_DIR": str(model_cache),
     }
     vision = {"FACE_MODEL_DIR": "", "POSE_MODEL_DIR": "", "MODEL_CACHE_DIR": str(model_cache)}
-    score = {"ENCODER_MODEL_DIR": "", "MODEL_CACHE_DIR": str(model_cache)}
+    score = {
+        "ENCODER_MODEL_DIR": "",
+        "JUDGE_MODEL_DIR": "",
+        "JUDGE_THREADS": "2",
+        "MODEL_CACHE_DIR": str(model_cache),
+    }
     # Local receivers listen on http://127.0.0.1: allowed here only (AWS refuses both, see jiping.adapters.http).
     webhooks = {"WEBHOOK_ALLOW_HTTP": "true", "WEBHOOK_ALLOW_PRIVATE": "true", "API_BASE_URL": LOCAL_API_URL}
     return {

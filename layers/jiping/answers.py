@@ -118,13 +118,14 @@ class AnswerAnalysis(Model):
 
 
 def cut_transcript(transcript: Transcript, window: Window) -> AnswerTranscript:
-    """The words whose midpoint lies in the window, kept in their segments (times stay absolute)."""
+    """The words whose midpoint lies in the window, kept in their segments (times stay absolute). A segment
+    with no words and no duration (a written answer's) has no time to cut by: it is kept whole."""
     segments = []
     for seg in transcript.segments:
         words = [w for w in seg.words if window.contains((w.start + w.end) / 2)]
         if not words and seg.words:
             continue
-        if not seg.words and not window.contains((seg.start + seg.end) / 2):
+        if not seg.words and seg.end > seg.start and not window.contains((seg.start + seg.end) / 2):
             continue
         text = "".join(w.word for w in words).strip() if words else seg.text  # words carry their own spaces
         segments.append(

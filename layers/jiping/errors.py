@@ -46,6 +46,14 @@ class NotFound(JipingError):
     """A record or object that should exist does not."""
 
 
+class PortalError(ValueError):
+    """A request the API refuses, with a stable code and the HTTP status it maps to."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.status = code, message, status
+
+
 class InvalidInput(JipingError):
     """A stored document or request that does not say what it must (not retried)."""
 

@@ -125,7 +125,7 @@ class ProbeResult(Model):
     accepted: bool
     reason_code: ReasonCode | None = None
     detail: str | None = None
-    route: Literal["lambda", "batch"] = "lambda"
+    route: Literal["lambda", "batch", "text"] = "lambda"  # text: a written answer (jiping.text_answers)
     container: str | None = None
     duration_s: float | None = None
     size_bytes: int

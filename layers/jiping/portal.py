@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import Field, field_validator
 
+from jiping.errors import PortalError
 from jiping.models import Interview, InterviewStatus, Model, Question, WecomRecipients, check_id, utcnow
 from jiping.ports import InterviewRepository
 from jiping.stages import create_interview
@@ -35,14 +36,6 @@ _SUFFIX = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm", "
            "audio/mpeg": "mp3", "audio/wav": "wav", "audio/webm": "weba"}  # fmt: skip
 UPLOAD_FORM_TTL_S = 3600
 LINK_TTL_S = 300
-
-
-class PortalError(ValueError):
-    """A request the API refuses, with a stable code and the HTTP status it maps to."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code, self.message, self.status = code, message, status
 
 
 # --- API keys -------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ LABELS = {
         "review_reasons": "需要人工复核的原因", "competencies": "胜任力评估", "score": "得分", "level": "等级",
         "evidence": "依据", "reason": "评估理由", "questions": "逐题回答", "transcript": "转写",
         "signals": "表现信号", "timeline": "信号时间线", "flags": "提示", "versions": "版本", "none": "无",
-        "face": "面部在画面中", "looking": "注视镜头", "seconds": "秒", "not_assessed": "未评估",
+        "face": "面部在画面中", "looking": "注视镜头", "seconds": "秒", "not_assessed": "未评估", "written": "文字作答",
     },
     "en": {
         "title": "AI interview report", "interview": "Interview", "job": "Job", "overall": "Overall score",
@@ -30,7 +30,7 @@ LABELS = {
         "level": "Level", "evidence": "Evidence", "reason": "Reason", "questions": "Answers",
         "transcript": "Transcript", "signals": "Signals", "timeline": "Signal timeline", "flags": "Flags",
         "versions": "Versions", "none": "None", "face": "face in view", "looking": "looking at the camera",
-        "seconds": "s", "not_assessed": "not assessed",
+        "seconds": "s", "not_assessed": "not assessed", "written": "written answer",
     },
 }  # fmt: skip
 

@@ -16,7 +16,7 @@ from jiping.models import Interview, InterviewStatus, ObjectLocation, ScoreSnaps
 from jiping.ports import InterviewRepository, ObjectStore, ProfileSource
 from jiping.profiles import profile_version_id
 from jiping.report import render_report
-from jiping.scoring import CompetencyScore, Recommendation, ScoreResult, ScoreVersions, rescore
+from jiping.scoring import CompetencyScore, Recommendation, ReviewFlag, ScoreResult, ScoreVersions, rescore
 
 
 class NotScored(NotFound):
@@ -44,6 +44,7 @@ def rescore_interview(
         assessed_weight=document.get("assessed_weight", 1.0),
         recommendation=Recommendation(document["recommendation"]),
         review_reasons=document.get("review_reasons", []),
+        review_flags=[ReviewFlag.model_validate(f) for f in document.get("review_flags", [])],  # scoring-v2
         competencies=[CompetencyScore.model_validate(c) for c in document["competencies"]],
         versions=ScoreVersions.model_validate(document["versions"]),
     )
@@ -54,6 +55,7 @@ def rescore_interview(
         "assessed_weight": after.assessed_weight,
         "recommendation": after.recommendation.value,
         "review_reasons": after.review_reasons,
+        "review_flags": [f.model_dump(mode="json") for f in after.review_flags],
         "versions": document["versions"] | after.versions.model_dump(mode="json"),
         "rescored_from": {
             "job_version": interview.job_version,

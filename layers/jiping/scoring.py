@@ -150,9 +150,26 @@ _STAR_LABELS = {
 
 class EvidenceQuote(Model):
     question_id: str
-    text: str  # the exact words, a contiguous span of the answer's transcript text
-    start: float  # seconds, the first word's start
-    end: float  # seconds, the last word's end
+    text: str  # the exact words, a contiguous span of the answer's transcript text (whole sentences)
+    start: float | None = None  # seconds, the first word's start (None: a text answer has no clock)
+    end: float | None = None  # seconds, the last word's end
+
+
+class ReasonItem(Model):
+    """One behaviour of an anchor the reason names: shown (with the sentence that shows it) or lacking."""
+
+    level: int  # the anchor level it belongs to
+    text: str  # the behaviour, in the profile's words
+    quote: str | None = None  # the candidate's sentence that shows it (strengths only)
+    question_id: str | None = None
+
+
+class ReviewFlag(Model):
+    """Why a result needs a person: a stable code (for portals and the EHR), the question, a detail."""
+
+    code: str
+    question_id: str | None = None
+    detail: str
 
 
 class CompetencyScore(Model):
@@ -170,6 +187,11 @@ class CompetencyScore(Model):
     missing: dict[str, str] = Field(default_factory=dict)  # feature -> why it is missing
     question_ids: list[str] = Field(default_factory=list)  # the answers the score rests on
     reason: str
+    strengths: list[ReasonItem] = Field(default_factory=list)  # scoring-v2: the behaviours shown, quoted
+    gaps: list[ReasonItem] = Field(default_factory=list)  # scoring-v2: the next level's behaviours not shown
+    judgement: dict[str, Any] | None = None
+    """scoring-v2: per question, what the judge's layers read (answer kind, cap, the model's anchor fit, the
+    grounded support, the calibrated level) - the raw measures behind the level."""
 
 
 class ScoreVersions(Model):
@@ -179,6 +201,8 @@ class ScoreVersions(Model):
     composite_model: str | None = None
     """The whole scoring model of the overall score: ``{scoring_model}+weights:{digest}``. A re-weighting
     (jiping.analytics.reweighting) changes the weights, so it makes a new composite version."""
+    judge_model: str | None = None  # scoring-v2: the judge's language model and prompt version
+    judge_checks: str | None = None  # scoring-v2: the deterministic checks' lexicon digest
 
 
 class ScoreResult(Model):
@@ -186,6 +210,7 @@ class ScoreResult(Model):
     assessed_weight: float = 1.0  # the share of the profile's weight behind ``overall_score``
     recommendation: Recommendation
     review_reasons: list[str] = Field(default_factory=list)
+    review_flags: list[ReviewFlag] = Field(default_factory=list)  # scoring-v2: the reasons' codes
     competencies: list[CompetencyScore]
     versions: ScoreVersions
 
@@ -725,7 +750,11 @@ _WEIGHT_REASON = "the asked questions assess "
 
 
 def _combine(
-    profile: JobProfile, competencies: list[CompetencyScore], reasons: list[str], versions: ScoreVersions
+    profile: JobProfile,
+    competencies: list[CompetencyScore],
+    reasons: list[str],
+    versions: ScoreVersions,
+    flags: list[ReviewFlag] | None = None,
 ) -> ScoreResult:
     """The overall score and recommendation from the competency scores, under the profile's weights."""
     weights = profile.normalised_weights()
@@ -741,13 +770,14 @@ def _combine(
             f"{_WEIGHT_REASON}{share:.0%} of the profile's competency weight (less than {MIN_ASSESSED_WEIGHT:.0%})"
         )
     recommendation = profile.thresholds.recommend(overall) if overall is not None else Recommendation.REVIEW
-    if reasons:
+    if reasons or flags:
         recommendation = Recommendation.REVIEW
     return ScoreResult(
         overall_score=overall,
         assessed_weight=round(share, 4),
         recommendation=recommendation,
         review_reasons=list(dict.fromkeys(reasons)),
+        review_flags=list(flags or []),
         competencies=competencies,
         versions=versions,
     )
@@ -770,4 +800,4 @@ def rescore(result: ScoreResult, profile: JobProfile) -> ScoreResult:
         )
     reasons = [r for r in result.review_reasons if not r.startswith(_WEIGHT_REASON)]
     versions = result.versions.model_copy(update={"rubric": profile_version_id(profile)})
-    return _combine(profile, result.competencies, reasons, versions)
+    return _combine(profile, result.competencies, reasons, versions, result.review_flags)

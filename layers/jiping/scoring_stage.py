@@ -27,17 +27,21 @@ from jiping.answers import AnswerAnalysis
 from jiping.audit import AuditLog, input_digest, record
 from jiping.encoder import load_encoder
 from jiping.errors import InvalidInput, NotFound
+from jiping.judge.calibration import load_calibration
+from jiping.judge.judge import AnswerJudgement, JudgeModel, LazyModel, judge_answer
+from jiping.judge.score import score_judged
 from jiping.models import DomainEvent, Interview, InterviewStatus, Model, ObjectLocation, StatusChange, utcnow
 from jiping.ports import InterviewRepository, ObjectStore, ProfileSource
 from jiping.profiles import JobProfile
 from jiping.report import render_report
-from jiping.scoring import answer_features_for, score_interview
+from jiping.scoring import answer_features_for, question_text
 from jiping.settings import ScoreSettings
 
 
 class FeaturesRef(Model):
     question_id: str
     features_key: str
+    judgement_key: str | None = None  # scoring-v2: the judge's reading of the answer
 
 
 class PlanScoringRequest(Model):
@@ -71,6 +75,10 @@ def features_key(tenant_id: str, interview_id: str, question_id: str) -> str:
     return f"{tenant_id}/{interview_id}/features/{question_id}.json"
 
 
+def judgement_key(tenant_id: str, interview_id: str, question_id: str) -> str:
+    return f"{tenant_id}/{interview_id}/judgement/{question_id}.json"
+
+
 def _interview_and_profile(
     repo: InterviewRepository, profiles: ProfileSource, tenant_id: str, interview_id: str
 ) -> tuple[Interview, JobProfile]:
@@ -88,6 +96,40 @@ def _encoder(settings: ScoreSettings) -> Any:
         Path(settings.encoder_model_dir) if settings.encoder_model_dir else None,
         Path(settings.model_cache_dir) if settings.model_cache_dir else None,
         settings.model_fetch,
+    )
+
+
+def _judge_model(settings: ScoreSettings) -> Any:
+    from jiping.judge.llm import load_judge_model
+
+    return load_judge_model(
+        Path(settings.judge_model_dir) if settings.judge_model_dir else None,
+        Path(settings.model_cache_dir) if settings.model_cache_dir else None,
+        settings.model_fetch,
+        threads=settings.judge_threads,
+    )
+
+
+def judge_model(settings: ScoreSettings) -> JudgeModel:
+    """The judge's model, loaded on first use (an answer the checks hold at level 1 never loads it)."""
+    return LazyModel(lambda: _judge_model(settings))
+
+
+def judge(profile: JobProfile, answer: AnswerAnalysis, model: JudgeModel, encoder: Any) -> AnswerJudgement:
+    """The judge's reading of one answer (``jiping.judge``), on the competencies its question probes."""
+    question = next(q for q in profile.questions if q.id == answer.question_id)
+    text = answer.transcript.text
+    checks_language = None if text.strip() else "zh"
+    return judge_answer(
+        question.id,
+        question_text(profile, question.id, answer.transcript.language),
+        text,
+        [profile.competency(c) for c in question.competencies],
+        profile_language=profile.language,
+        model=model,
+        encoder=encoder,
+        calibration=load_calibration(),
+        language=checks_language,
     )
 
 
@@ -117,6 +159,7 @@ def analyse_answer(
     repo: InterviewRepository,
     profiles: ProfileSource,
     store: ObjectStore,
+    model: JudgeModel | None = None,
 ) -> dict[str, Any]:
     """One answer's text features, stored beside its analysis; returns a ``FeaturesRef``."""
     _, profile = _interview_and_profile(repo, profiles, request.tenant_id, request.interview_id)
@@ -126,12 +169,16 @@ def analyse_answer(
     ]
     if len(answers) != 1:
         raise InvalidInput(f"{len(answers)} answers to question {request.question_id} in its analysis")
-    features = answer_features_for(profile, answers, _encoder(settings))[request.question_id]
+    encoder = _encoder(settings)
+    features = answer_features_for(profile, answers, encoder)[request.question_id]
     key = features_key(request.tenant_id, request.interview_id, request.question_id)
     store.put_json(
         ObjectLocation(bucket=settings.artifacts_bucket, key=key), features.model_dump(mode="json")
     )
-    return FeaturesRef(question_id=request.question_id, features_key=key).model_dump()
+    judged = judge(profile, answers[0], model or judge_model(settings), encoder)
+    jkey = judgement_key(request.tenant_id, request.interview_id, request.question_id)
+    store.put_json(ObjectLocation(bucket=settings.artifacts_bucket, key=jkey), judged.model_dump(mode="json"))
+    return FeaturesRef(question_id=request.question_id, features_key=key, judgement_key=jkey).model_dump()
 
 
 def score_stage(
@@ -141,6 +188,7 @@ def score_stage(
     profiles: ProfileSource,
     store: ObjectStore,
     audit: AuditLog | None = None,
+    model: JudgeModel | None = None,
 ) -> DomainEvent:
     started = time.perf_counter()
     interview, profile = _interview_and_profile(repo, profiles, request.tenant_id, request.interview_id)
@@ -160,8 +208,22 @@ def score_stage(
         }
     else:
         features = answer_features_for(profile, answers, encoder)
+    known = {q.id for q in profile.questions}
+    judgements = {
+        ref.question_id: AnswerJudgement.model_validate(
+            store.get_json(ObjectLocation(bucket=settings.artifacts_bucket, key=ref.judgement_key))
+        )
+        for ref in request.features
+        if ref.judgement_key
+    }
+    for answer in answers:  # a direct run, or features written before the judge: judge here
+        if answer.question_id in known and answer.question_id not in judgements:
+            judgements[answer.question_id] = judge(profile, answer, model or judge_model(settings), encoder)
     asked = [q.question_id for q in interview.questions]
-    result = score_interview(profile, answers, features, asked=asked, encoder=encoder)
+    encoder_label = next((f.encoder for f in features.values() if f.encoder), None)
+    result = score_judged(
+        profile, answers, judgements, load_calibration(), asked=asked, encoder_label=encoder_label
+    )
     versions = perception_versions(interview, settings, store)
     document = result_document(
         interview, profile, answers, features, result, time.perf_counter() - started, versions
@@ -215,6 +277,7 @@ def score_stage(
             "overall_score": result.overall_score,
             "recommendation": result.recommendation.value,
             "review_reasons": result.review_reasons,
+            "review_flags": [f.model_dump(mode="json") for f in result.review_flags],
             "competencies": [{"id": c.id, "score": c.score, "level": c.level} for c in result.competencies],
             "result": location.model_dump(),
             "report": report.model_dump(),
@@ -274,6 +337,7 @@ def result_document(
         "assessed_weight": result.assessed_weight,
         "recommendation": result.recommendation.value,
         "review_reasons": result.review_reasons,
+        "review_flags": [f.model_dump(mode="json") for f in result.review_flags],
         "competencies": [c.model_dump(mode="json") for c in result.competencies],
         "questions": [
             {

@@ -66,6 +66,8 @@ class ScoreSettings(_Settings):
     audit_table: str = ""  # every score is logged there (jiping.audit); the stack always sets it
     audit_retention_days: int = Field(default=1095, ge=183)  # EU AI Act art. 26: at least six months
     encoder_model_dir: str | None = None  # explicit (the image bakes it in), else the cache
+    judge_model_dir: str | None = None  # the judge's GGUF directory (the image bakes it in), else the cache
+    judge_threads: int = Field(default=2, ge=1, le=16)  # llama.cpp threads: the function's vCPUs
     model_cache_dir: str | None = None
     model_fetch: bool = True
 

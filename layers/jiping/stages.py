@@ -40,6 +40,7 @@ from jiping.models import (
 )
 from jiping.ports import EventPublisher, InterviewRepository, ObjectStore, WorkflowStarter
 from jiping.settings import ProbeSettings, TranscribeSettings
+from jiping.text_answers import parse_text_answer
 
 _EVENT_TYPES = {
     "TRANSCRIBED": "interview.transcribed",
@@ -97,6 +98,8 @@ def start_evaluation(
 
 # --- ProbeMedia ---------------------------------------------------------------------------------
 
+TEXT_ANSWER_MAX_BYTES = 64 * 1024  # a text answer's document: 8,000 characters of 4 bytes, with room
+
 
 def probe_upload(upload: UploadRef, settings: ProbeSettings, store: ObjectStore) -> ProbeResult:
     """Fetch the upload and probe it. Oversized uploads are rejected before any byte is fetched."""
@@ -105,6 +108,10 @@ def probe_upload(upload: UploadRef, settings: ProbeSettings, store: ObjectStore)
     with tempfile.TemporaryDirectory(prefix="jiping-probe-") as tmp:
         path = Path(tmp) / "upload"
         size = store.download(upload, path)
+        if size <= TEXT_ANSWER_MAX_BYTES and parse_text_answer(path.read_bytes()) is not None:
+            # A written answer (jiping.text_answers): no media to probe; the workflow skips transcription
+            # and vision for it.
+            return ProbeResult(accepted=True, route="text", container="text", size_bytes=size)
         return media.probe(path, size, settings)
 
 

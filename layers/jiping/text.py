@@ -81,6 +81,7 @@ _WORD_OR_PUNCT = re.compile(r"(\w+(?:['’\-]\w+)*)|([^\w\s]+)")
 
 _LOCK = threading.Lock()
 _TOKENIZER: Any = None  # jieba.Tokenizer
+_TAGGER: Any = None  # jieba.posseg.POSTokenizer over _TOKENIZER
 
 
 def is_chinese(language: str | None) -> bool:
@@ -125,6 +126,21 @@ def _tokenizer(cache_dir: Path | None = None) -> Any:
             tokenizer.initialize()
             _TOKENIZER = tokenizer
         return _TOKENIZER
+
+
+def tagged(text: str) -> list[tuple[str, str]]:
+    """Chinese words with their part of speech (jieba.posseg, ICTCLAS tags: ``v`` verb, ``n`` noun, ``t``
+    time, ``r`` pronoun, ``x`` punctuation…), after t2s; one tagger per process over the shared tokenizer."""
+    global _TAGGER
+    tokenizer = _tokenizer()
+    with _LOCK:
+        if _TAGGER is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import jieba.posseg
+
+            _TAGGER = jieba.posseg.POSTokenizer(tokenizer)
+    return [(w.word, w.flag) for w in _TAGGER.lcut(simplified(text), HMM=True) if w.word.strip()]
 
 
 def _chinese_tokens(text: str) -> list[str]:

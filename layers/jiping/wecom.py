@@ -194,6 +194,25 @@ def call(client: JipingWecomClient, send: Callable[[], T], sleep: Callable[[floa
 # --- messages -------------------------------------------------------------------------------------
 
 
+REVIEW_LABELS = {  # the review codes HR sees on the card (the report and the webhook carry every one)
+    "KEYWORD_LIST": "关键词堆砌", "NO_NARRATIVE": "未讲述亲身经历", "ECHOED_QUESTION": "复述问题",
+    "REUSED_ANSWER": "多题回答雷同", "LANGUAGE_MISMATCH": "作答语言与岗位不符", "SCORER_INSTRUCTION": "含针对评分的指令",
+    "NUMBERS_WITHOUT_STORY": "只有数字没有经过", "JUDGE_DISAGREEMENT": "评估结论不一致", "EMPTY_ANSWER": "未作答",
+    "SHORT_ANSWER": "回答过短", "NO_ANSWER": "有题目未作答", "LOW_ASR_CONFIDENCE": "语音识别不确定",
+    "NO_FACE": "画面中无人脸", "MULTIPLE_FACES": "画面中多人", "LOOKING_AWAY": "长时间未看镜头",
+}  # fmt: skip
+
+
+def _review_line(data: dict) -> str:
+    codes = list(
+        dict.fromkeys(str(f.get("code")) for f in data.get("review_flags") or [] if isinstance(f, dict))
+    )
+    if not codes:
+        return ""
+    shown = "、".join(REVIEW_LABELS.get(c, c) for c in codes[:3]) + ("等" if len(codes) > 3 else "")
+    return f'<div class="highlight">需复核：{shown}</div>'
+
+
 def _hr_card(event: DomainEvent, job_title: str, report_url: str) -> dict[str, str]:
     data = event.data
     if event.type == "interview.scored":
@@ -201,6 +220,7 @@ def _hr_card(event: DomainEvent, job_title: str, report_url: str) -> dict[str, s
         score = data.get("overall_score")
         score_text = f"{score:.1f}" if isinstance(score, int | float) else "—"
         desc = (f'<div class="normal">综合得分 {score_text} · {verdict.get(str(data.get("recommendation")), "")}</div>'
+                f"{_review_line(data)}"
                 f'<div class="gray">面试编号 {event.interview_id}</div>')  # fmt: skip
         return {
             "title": f"AI面试评估完成：{job_title}",

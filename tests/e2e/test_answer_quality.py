@@ -39,7 +39,20 @@ def _scores(cloud, profile, question_id: str, clip: str, interview: str) -> dict
     return {c["id"]: c["score"] for c in json.loads(body["Body"].read())["competencies"]}
 
 
-@pytest.mark.parametrize("language", sorted(CASES))
+@pytest.mark.parametrize(
+    "language",
+    [
+        pytest.param(
+            "zh",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 13, open: the judge's 1.5B model reads the strong account (listened, checked, "
+                "re-sent the same day) at level 1.5 on emotional_control, below the vague answer's 3",
+            ),
+        ),
+        "en",
+    ],
+)
 def test_strong_vague_and_off_topic_answers_are_ordered_on_every_probed_competency(cloud, language):
     profile_id, question_id, stem = CASES[language]
     profile = load_profile(REPO / "profiles" / f"{profile_id}.yaml")

@@ -9,9 +9,12 @@ import subprocess
 import pytest
 from jiping.adapters.dynamodb import DynamoInterviewRepository
 from jiping.adapters.profiles import DynamoProfileRepository
-from jiping.models import InterviewStatus, Question
+from jiping.adapters.s3 import S3ObjectStore
+from jiping.errors import PortalError
+from jiping.models import InterviewStatus, Question, utcnow
 from jiping.profiles import load_profile
 from jiping.stages import create_interview
+from jiping.text_answers import submit_text_answer, text_answer_key
 
 from infra import constants
 from tests.conftest import REPO, SAMPLE_MEDIA, delivered_events
@@ -19,6 +22,7 @@ from tests.e2e.conftest import interview_row, run_upload
 
 pytestmark = pytest.mark.slow
 TENANT = "t-scoring"
+JUDGE_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m@sha256:cc324af070c2+judge-prompt-v1"
 
 
 def test_a_profiled_interview_is_scored_with_evidence_and_published(cloud):
@@ -46,34 +50,97 @@ def test_a_profiled_interview_is_scored_with_evidence_and_published(cloud):
         "PublishScored",
         "Scored",
     ]
+    artifacts = cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET]
+    s3 = cloud.client("s3")
     features_key = f"{TENANT}/iv-scored/features/difficult_customer.json"
-    stored = cloud.client("s3").get_object(
-        Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=features_key
-    )
+    stored = s3.get_object(Bucket=artifacts, Key=features_key)
     assert json.loads(stored["Body"].read())["indicator_hits"]["problem_solving"] == ["安排补发"]
+    # the judge's reading of the answer is stored beside its features: an account, read by the model
+    judged = json.loads(
+        s3.get_object(Bucket=artifacts, Key=f"{TENANT}/iv-scored/judgement/difficult_customer.json")[
+            "Body"
+        ].read()
+    )
+    assert judged["checks"]["kind"] == "narrative" and judged["model"].startswith(JUDGE_MODEL)
     row = interview_row(cloud, TENANT, "iv-scored")
     assert row.status is InterviewStatus.SCORED and row.overall_score is not None
-    body = cloud.client("s3").get_object(
-        Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=row.result_key
-    )
-    doc = json.loads(body["Body"].read())
+    doc = json.loads(s3.get_object(Bucket=artifacts, Key=row.result_key)["Body"].read())
     assert (doc["job_id"], doc["job_version"]) == ("customer-service", 1)
     probed = set(profile.questions[0].competencies)
     scored = {c["id"]: c for c in doc["competencies"]}
     transcript = doc["questions"][0]["transcript"]["text"]
     for cid in probed:
-        assert scored[cid]["score"] > 60 and scored[cid]["evidence"], cid
-        for quote in scored[cid]["evidence"]:
-            assert quote["text"] in transcript and 0 <= quote["start"] < quote["end"] <= 12.5
-        assert scored[cid]["reason"].startswith("评估理由")
+        c = scored[cid]
+        assert 1 <= c["level"] <= 5 and c["score"] == pytest.approx(
+            20 * judged_level(judged, cid) - 10, abs=0.11
+        )
+        assert c["evidence"], cid
+        for quote in c["evidence"]:  # whole sentences of what was said, with their times in the clip
+            assert quote["text"] in transcript and quote["text"][-1] in "。！？.!?"
+            assert 0 <= quote["start"] < quote["end"] <= 12.5
+        name = next(x.name for x in profile.competencies if x.id == cid)
+        assert c["reason"].startswith(f"{name} {c['level']} 级") and ("未体现" in c["reason"]) == (
+            c["level"] < 5
+        )
+        assert c["judgement"]["difficult_customer"]["kind"] == "narrative"
     # the profile's other questions were not asked: what only they probe is not assessed, not zero
     assert all(c["score"] is None and not c["assessed"] for cid, c in scored.items() if cid not in probed)
     assert doc["assessed_weight"] >= 0.5 and not any("no answer" in r for r in doc["review_reasons"])
-    assert doc["recommendation"] == profile.thresholds.recommend(doc["overall_score"]).value == "advance"
+    codes = {f["code"] for f in doc["review_flags"]}
+    expected = profile.thresholds.recommend(doc["overall_score"]).value
+    assert doc["recommendation"] == ("review" if codes else expected)
     assert doc["versions"]["asr_model"].startswith("whisper-base@sha256:")
     assert doc["versions"]["rubric"] == "customer-service@v1"
+    assert doc["versions"]["scoring_model"].startswith("scoring-v2@sha256:")
+    assert doc["versions"]["judge_model"].startswith(JUDGE_MODEL) and doc["versions"]["judge_checks"]
     types = sorted(e["detail-type"] for e in delivered_events(cloud, "iv-scored"))
     assert types == ["interview.scored", "interview.transcribed"]
+
+
+def judged_level(judgement: dict, competency_id: str) -> float:
+    return next(c["level"] for c in judgement["competencies"] if c["competency_id"] == competency_id)
+
+
+def test_a_text_answer_of_the_same_words_scores_as_the_spoken_answer_did(cloud):
+    # GIVEN the spoken answer scored above, and a new interview answering the same question in writing
+    spoken_row = interview_row(cloud, TENANT, "iv-scored")
+    artifacts = cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET]
+    s3 = cloud.client("s3")
+    spoken = json.loads(s3.get_object(Bucket=artifacts, Key=spoken_row.result_key)["Body"].read())
+    words = spoken["questions"][0]["transcript"]["text"]
+    repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+    create_interview(repo, TENANT, "iv-written", "customer-service",
+                     [Question(question_id="difficult_customer")], 1)  # fmt: skip
+    # WHEN the candidate submits the same words as text (what the API does)
+    submit_text_answer(repo, S3ObjectStore(s3), cloud.uploads_bucket, TENANT, "iv-written", "difficult_customer",
+                       words, utcnow())  # fmt: skip
+    key = text_answer_key(TENANT, "iv-written", "difficult_customer")
+    version = s3.head_object(Bucket=cloud.uploads_bucket, Key=key).get("VersionId")
+    result = cloud.wait_for_execution(cloud.execution_arn(cloud.uploads_bucket, key, version), timeout=900)
+    # THEN it skipped transcription and vision, and was scored exactly as the spoken answer was
+    assert result.status == "SUCCEEDED", (result.error, result.cause)
+    names = [s["name"] for s in result.states()]
+    assert {"TranscribeText", "TextRead", "NoVideo", "ScoreInterview"} <= set(names)
+    assert not {"TranscribeOnLambda", "AudioFeatures", "VisionOnLambda"} & set(names)
+    row = interview_row(cloud, TENANT, "iv-written")
+    written = json.loads(s3.get_object(Bucket=artifacts, Key=row.result_key)["Body"].read())
+    assert written["questions"][0]["transcript"]["text"] == words
+    same = ("id", "score", "level", "anchor", "reason", "strengths", "gaps", "assessed")
+    for a, b in zip(spoken["competencies"], written["competencies"], strict=True):
+        assert {k: a[k] for k in same} == {k: b[k] for k in same}
+        assert [q["text"] for q in a["evidence"]] == [q["text"] for q in b["evidence"]]
+        assert all(q["start"] is None and q["end"] is None for q in b["evidence"])  # a text has no clock
+    assert written["overall_score"] == spoken["overall_score"]
+    # the same shape: every key of the spoken result is in the written one
+    assert set(spoken) <= set(written) and set(spoken["competencies"][0]) <= set(written["competencies"][0])
+    assert {f["code"] for f in written["review_flags"]} <= {f["code"] for f in spoken["review_flags"]} | {
+        "SHORT_ANSWER"
+    }
+    # and it is closed now: another answer is refused
+    with pytest.raises(PortalError) as refused:
+        submit_text_answer(repo, S3ObjectStore(s3), cloud.uploads_bucket, TENANT, "iv-written",
+                           "difficult_customer", words + "再补充一句。", utcnow())  # fmt: skip
+    assert refused.value.code == "INTERVIEW_SCORED"
 
 
 def test_the_report_renders_in_a_real_browser(cloud, tmp_path):
@@ -89,7 +156,7 @@ def test_the_report_renders_in_a_real_browser(cloud, tmp_path):
     _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri())
     # THEN the rendered page holds the score, the highlighted evidence and the charts, and paints
     assert f"{row.overall_score:.1f}" in dom and "<mark>" in dom and dom.count("<svg") >= 2
-    assert "评估理由" in dom and "建议进入下一轮" in dom and "未评估" in dom
+    assert "评估理由" in dom and "未评估" in dom and "级" in dom
     assert shot.stat().st_size > 20_000
 
 

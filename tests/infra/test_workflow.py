@@ -61,6 +61,7 @@ def test_the_workflow_has_exactly_the_named_states(states: dict, branches: list)
     speech, vision = branches
     assert set(speech["States"]) == {
         "ChooseTranscriber", "TranscribeOnLambda", "TranscribeOnBatch", "AudioFeatures", "SpeechMeasured",
+        "TranscribeText", "TextRead",
     }  # fmt: skip
     assert set(vision["States"]) == {
         "HasVideo?", "NoVideo", "NoVideoConsent", "ChooseVisionRunner", "VisionOnLambda", "VisionOnBatch",
@@ -105,8 +106,17 @@ def test_speech_branch_transcribes_then_measures_speech(branches: list) -> None:
     speech = branches[0]
     assert speech["StartAt"] == "ChooseTranscriber"
     s = speech["States"]
-    (batch,) = s["ChooseTranscriber"]["Choices"]
+    text, batch = s["ChooseTranscriber"]["Choices"]
+    assert text == {"Variable": "$.probe.route", "StringEquals": "text", "Next": "TranscribeText"}
     assert batch == {"Variable": "$.probe.route", "StringEquals": "batch", "Next": "TranscribeOnBatch"}
+    # a written answer: its words are the transcript, and there is no audio to measure
+    assert s["TranscribeText"]["InputPath"] == "$.plan.transcribe_request"
+    assert s["TranscribeText"]["ResultPath"] == "$.transcription"
+    assert s["TranscribeText"]["Next"] == "TextRead"
+    assert s["TextRead"]["Parameters"] == {
+        "transcription.$": "$.transcription", "audio": {"missing": "a text answer has no audio"},
+    }  # fmt: skip
+    assert s["TextRead"]["End"] is True
     assert s["ChooseTranscriber"]["Default"] == "TranscribeOnLambda"
     assert s["TranscribeOnLambda"]["InputPath"] == "$.plan.transcribe_request"
     for transcriber in ("TranscribeOnLambda", "TranscribeOnBatch"):
@@ -166,7 +176,7 @@ def test_every_lambda_task_retries_service_errors_and_transient_domain_errors(st
         for n, s in flatten(states).items()
         if s["Type"] == "Task" and "batch:submitJob" not in s["Resource"]
     }
-    assert len(lambda_tasks) == 15
+    assert len(lambda_tasks) == 16
     for name, task in lambda_tasks.items():
         service, transient = task["Retry"]
         assert set(service["ErrorEquals"]) == LAMBDA_SERVICE_ERRORS, name

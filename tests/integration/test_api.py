@@ -76,6 +76,54 @@ def test_creating_an_interview_needs_consent_and_returns_bound_upload_forms(api,
     )
 
 
+def test_a_text_answer_is_stored_for_the_workflow_idempotently_and_refused_when_it_cannot_be_one(
+    api, keys, cloud
+):
+    key = keys["t-api-a"]
+    assert call(api, key, "POST", "/v1/interviews", interview_body("iv-api-text")).status == 201
+    path = "/v1/interviews/iv-api-text/answers/difficult_customer"
+    text = "上个月有位客户因为订单延迟很生气，我先听他说完，然后查了物流记录，当天安排了补发。"
+    first = call(api, key, "POST", path, {"text": text})
+    assert first.status == 202, first.body
+    receipt = first.json()
+    assert receipt["status"] == "RECEIVED" and receipt["characters"] == len(text) and not receipt["replayed"]
+    s3 = cloud.client("s3")
+    stored = s3.get_object(
+        Bucket=cloud.uploads_bucket, Key="uploads/t-api-a/iv-api-text/difficult_customer.json"
+    )
+    assert json.loads(stored["Body"].read())["text"] == text and stored["ContentType"] == "application/json"
+    versions = s3.list_object_versions(Bucket=cloud.uploads_bucket, Prefix="uploads/t-api-a/iv-api-text/")
+    again = call(api, key, "POST", path, {"text": text})
+    assert again.status == 200 and again.json() == receipt | {"replayed": True}
+    after = s3.list_object_versions(Bucket=cloud.uploads_bucket, Prefix="uploads/t-api-a/iv-api-text/")
+    assert len(after["Versions"]) == len(versions["Versions"]) == 1  # the replay wrote nothing
+    refused = {
+        "other text": (path, {"text": "另一段回答。"}, 409, "ANSWER_EXISTS"),
+        "empty": ("/v1/interviews/iv-api-text/answers/q2", {"text": "  "}, 422, "INVALID_TEXT_ANSWER"),
+        "not asked": ("/v1/interviews/iv-api-text/answers/nope", {"text": text}, 404, "QUESTION_NOT_FOUND"),
+        "no such interview": (
+            "/v1/interviews/iv-missing/answers/q2",
+            {"text": text},
+            404,
+            "INTERVIEW_NOT_FOUND",
+        ),
+        "no text": (path, {"words": text}, 422, "INVALID_REQUEST"),
+    }
+    for case, (where, body, status, code) in refused.items():
+        got = call(api, key, "POST", where, body)
+        assert (got.status, got.json()["error"]["code"]) == (status, code), case
+    other = call(api, keys["t-api-b"], "POST", "/v1/interviews/iv-api-text/answers/q2", {"text": text})
+    assert other.status == 404 and other.json()["error"]["code"] == "INTERVIEW_NOT_FOUND"
+    assert (
+        len(
+            s3.list_object_versions(Bucket=cloud.uploads_bucket, Prefix="uploads/t-api-a/iv-api-text/")[
+                "Versions"
+            ]
+        )
+        == 1
+    )
+
+
 def test_a_reused_idempotency_key_replays_and_refuses_another_body(api, keys):
     first = call(
         api, keys["t-api-a"], "POST", "/v1/interviews", interview_body("iv-api-2"), Idempotency_Key="k-1"

@@ -126,6 +126,9 @@ NOT_FOUND: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/v1/interviews/{interview_id}/rescore"): (f"/v1/interviews/{IV}/rescore", {"version": 1}),
     ("POST", "/v1/interviews/{interview_id}/review-request"): (f"/v1/interviews/{IV}/review-request", {}),
     ("POST", "/v1/interviews/{interview_id}/override"): (f"/v1/interviews/{IV}/override", OVERRIDE),
+    # a question B's own interview of the same id (made below) does not ask either: nothing is ever stored
+    ("POST", "/v1/interviews/{interview_id}/answers/{question_id}"): (
+        f"/v1/interviews/{IV}/answers/explain_policy", {"text": "我先听客户说完，再解释规定的原因。"}),
     ("GET", "/v1/profiles/{profile_id}"): ("/v1/profiles/customer-service", None),
     ("GET", "/v1/webhooks/{endpoint_id}"): ("/v1/webhooks/ehr", None),
     ("DELETE", "/v1/webhooks/{endpoint_id}"): ("/v1/webhooks/ehr", None),

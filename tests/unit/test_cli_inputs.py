@@ -30,7 +30,8 @@ def test_an_invalid_profile_file_is_a_usage_error_with_the_reason(tmp_path):
 
 def test_answers_map_clips_to_the_profile_questions(tmp_path):
     job = resolve_job(str(REPO / "profiles" / "customer-service.yaml"))
-    videos, questions = plan_inputs([], ["difficult_customer=/x/My Answer.mp4"], None, job)
+    videos, questions, texts = plan_inputs([], ["difficult_customer=/x/My Answer.mp4"], None, job)
+    assert texts == []
     assert videos == [Path("/x/My Answer.mp4")]
     assert questions == [
         {
@@ -51,6 +52,37 @@ def test_an_answer_to_a_question_outside_the_profile_is_refused():
     job = resolve_job(str(REPO / "profiles" / "customer-service.yaml"))
     with pytest.raises(UsageError, match="not in job profile"):
         plan_inputs([], ["nope=a.mp4"], None, job)
+
+
+def test_text_answers_mix_with_clips_and_become_questions_of_the_interview(tmp_path):
+    job = resolve_job(str(REPO / "profiles" / "customer-service.yaml"))
+    written = tmp_path / "policy.txt"
+    written.write_text("上周有位客户不认可退货规定，我先听她说完，再把规定的原因讲清楚。", encoding="utf-8")
+    videos, questions, texts = plan_inputs(
+        [], ["difficult_customer=/x/a.mp4"], None, job, [f"explain_policy={written}"]
+    )
+    assert videos == [Path("/x/a.mp4")] and texts == [("explain_policy", written)]
+    assert [q["question_id"] for q in questions] == ["difficult_customer", "explain_policy"]
+    assert questions[1] == {"question_id": "explain_policy", "text": job.questions["explain_policy"],
+                            "media_id": "explain_policy"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"   \n", "empty"), ("好" * 8001, "at most 8000"), (b"\xff\xfe\x00", "not UTF-8")],
+)
+def test_a_text_answer_file_that_cannot_be_an_answer_is_refused_before_anything_runs(
+    tmp_path, content, message
+):
+    job = resolve_job(str(REPO / "profiles" / "customer-service.yaml"))
+    path = tmp_path / "a.txt"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(UsageError, match=message):
+        plan_inputs([], [], None, job, [f"explain_policy={path}"])
+    with pytest.raises(UsageError, match="QUESTION_ID=FILE"):
+        plan_inputs([], [], None, job, ["explain_policy"])
+    with pytest.raises(UsageError, match="No such file|not found|no such"):
+        plan_inputs([], [], None, job, [f"explain_policy={tmp_path / 'missing.txt'}"])
 
 
 def test_nothing_to_evaluate_is_refused():

@@ -66,6 +66,38 @@ def test_rescore_keeps_the_answers_review_reasons_and_recomputes_the_assessed_sh
     assert after.assessed_weight == pytest.approx(0.9)
 
 
+def test_a_scoring_v2_result_keeps_its_review_codes_and_judgement_through_a_rescore() -> None:
+    from jiping.scoring import ReasonItem, ReviewFlag
+
+    v1 = base()
+    ids = [c.id for c in v1.competencies]
+    before = scored(v1, dict(zip(ids, [90.0, 90.0, 90.0, 90.0], strict=True)))
+    flag = ReviewFlag(code="KEYWORD_LIST", question_id="difficult_customer", detail="a list of words")
+    before = before.model_copy(update={
+        "review_flags": [flag], "review_reasons": ["difficult_customer: KEYWORD_LIST (a list of words)"],
+        "competencies": [c.model_copy(update={"gaps": [ReasonItem(level=5, text="通过回访确认客户满意")],
+                                              "judgement": {"difficult_customer": {"kind": "narrative"}}})
+                         for c in before.competencies]})  # fmt: skip
+    after = rescore(before, reweighted(v1, dict(zip(ids, [1.0, 1.0, 1.0, 2.0], strict=True))))
+    assert after.review_flags == [flag] and after.recommendation is Recommendation.REVIEW  # 90 would advance
+    assert after.competencies[0].gaps == before.competencies[0].gaps
+    assert after.competencies[0].judgement == {"difficult_customer": {"kind": "narrative"}}
+
+
+def test_a_scoring_v1_result_still_reads_and_rescores() -> None:
+    v1 = base()
+    stored = {  # a result document written before scoring-v2: no review codes, no strengths, timed evidence
+        "id": "customer_focus", "name": "客户导向", "score": 81.5, "level": 5, "reason": "评估理由：…",
+        "evidence": [{"question_id": "q1", "text": "最后客户很满意。", "start": 8.1, "end": 9.9}],
+        "contributions": {"baseline": 50.0}, "missing": {}, "question_ids": ["q1"], "assessed": True,
+        "anchor": "a",
+    }  # fmt: skip
+    competency = CompetencyScore.model_validate(stored)
+    assert competency.strengths == [] and competency.judgement is None and competency.evidence[0].start == 8.1
+    result = scored(v1, {c.id: 81.5 for c in v1.competencies})
+    assert rescore(result, reweighted(v1, {c.id: 1.0 for c in v1.competencies})).overall_score == 81.5
+
+
 def test_rescore_refuses_a_profile_with_other_competencies() -> None:
     with pytest.raises(IncompatibleProfile):
         rescore(

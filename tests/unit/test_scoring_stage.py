@@ -90,25 +90,40 @@ def test_another_tenant_or_a_missing_profile_is_not_found(interview, repo, profi
 
 
 def test_scoring_from_the_maps_features_equals_scoring_in_one_step(
-    interview, repo, store, profiles, settings
+    interview, repo, store, profiles, settings, judge_model
 ) -> None:  # noqa: ANN001, E501
     plan = plan_scoring(
         PlanScoringRequest(tenant_id="t1", interview_id="iv", execution_id="e"), repo, profiles
     )
-    refs = [analyse_answer(AnalyseAnswerRequest.model_validate(i), settings, repo, profiles, store) for i in plan["answers"]]  # fmt: skip
+    refs = [analyse_answer(AnalyseAnswerRequest.model_validate(i), settings, repo, profiles, store, judge_model)
+            for i in plan["answers"]]  # fmt: skip
     assert [r["features_key"] for r in refs] == [
         "t1/iv/features/difficult_customer.json",
         "t1/iv/features/explain_policy.json",
     ]
+    assert [r["judgement_key"] for r in refs] == [
+        "t1/iv/judgement/difficult_customer.json",
+        "t1/iv/judgement/explain_policy.json",
+    ]
     mapped = score_stage(
         ScoreRequest(tenant_id="t1", interview_id="iv", execution_id="e",
                      features=[FeaturesRef.model_validate(r) for r in refs]),
-        settings, repo, profiles, store,
+        settings, repo, profiles, store, model=judge_model,
     )  # fmt: skip
+    calls = judge_model.calls
     mapped_doc = store.get_json(ObjectLocation(bucket=BUCKET, key="t1/iv/result.json"))
+    assert (
+        calls == judge_model.calls - 0 and calls > 0
+    )  # the score step read the Map's judgements, judged nothing
     direct = score_stage(
-        ScoreRequest(tenant_id="t1", interview_id="iv", execution_id="e"), settings, repo, profiles, store
+        ScoreRequest(tenant_id="t1", interview_id="iv", execution_id="e"),
+        settings,
+        repo,
+        profiles,
+        store,
+        model=judge_model,
     )
+    assert judge_model.calls > calls  # the direct run judged the answers itself
     direct_doc = store.get_json(ObjectLocation(bucket=BUCKET, key="t1/iv/result.json"))
     assert mapped.id == direct.id and mapped.data["overall_score"] == direct.data["overall_score"]
     assert mapped_doc["competencies"] == direct_doc["competencies"]
@@ -123,7 +138,7 @@ def test_an_analysis_without_the_question_is_refused(interview, repo, store, pro
     assert not any(k.endswith("explain_policy.json") for _, k in store.objects)
 
 
-def test_english_answers_are_analysed_in_english(repo, store, settings) -> None:  # noqa: ANN001
+def test_english_answers_are_analysed_in_english(repo, store, settings, judge_model) -> None:  # noqa: ANN001
     profile = bundled_profiles()["software-engineer"]
     now = utcnow()
     a = answer("measurable_impact", EN["strong"], "en")
@@ -136,6 +151,8 @@ def test_english_answers_are_analysed_in_english(repo, store, settings) -> None:
     request = AnalyseAnswerRequest(
         tenant_id="t1", interview_id="iv2", question_id="measurable_impact", analysis_key="k"
     )
-    ref = analyse_answer(request, settings, repo, Profiles(profile), store)
+    ref = analyse_answer(request, settings, repo, Profiles(profile), store, judge_model)
     features = store.get_json(ObjectLocation(bucket=BUCKET, key=ref["features_key"]))
+    judged = store.get_json(ObjectLocation(bucket=BUCKET, key=ref["judgement_key"]))
+    assert judged["language"] == "en" and judged["model"] == judge_model.label
     assert features["language"] == "en" and "cut" in features["indicator_hits"]["impact"]

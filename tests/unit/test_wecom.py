@@ -203,6 +203,20 @@ def test_hr_get_a_textcard_with_the_summary_and_the_candidate_no_score() -> None
     assert "81" not in template["text"]["content"]  # the candidate is told it was evaluated, not the score
 
 
+def test_the_hr_card_names_why_a_person_should_review_and_the_candidate_hears_none_of_it() -> None:
+    client, log = FakeClient(), Log()
+    event, interview = scored(WecomRecipients(hr_user_ids=["zhangsan"], candidate_external_userid="wmCand"))
+    event.data["review_flags"] = [
+        {"code": "KEYWORD_LIST", "question_id": "q1", "detail": "a list of words"},
+        {"code": "SCORER_INSTRUCTION", "question_id": "q2", "detail": "1 sentence addresses the scorer"},
+        {"code": "KEYWORD_LIST", "question_id": "q3", "detail": "a list of words"},
+    ]
+    notifier(client, log).notify(event, interview, "客服专员")
+    (_, msg), (_, template) = client.sent
+    assert "需复核：关键词堆砌、含针对评分的指令" in msg["textcard"]["description"]
+    assert "关键词" not in template["text"]["content"] and "复核" in template["text"]["content"]
+
+
 def test_a_candidate_without_a_wecom_id_is_skipped_with_a_recorded_reason() -> None:
     client, log = FakeClient(), Log()
     event, interview = scored(WecomRecipients(hr_user_ids=["zhangsan"]))

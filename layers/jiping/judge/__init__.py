@@ -1,0 +1,1 @@
+"""The behaviourally anchored judge (scoring-v2): checks, the language model, grounding, calibration."""
