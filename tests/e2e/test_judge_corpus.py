@@ -38,7 +38,13 @@ def judged(tmp_path_factory):  # noqa: ANN001, ANN201
                         Path(tmp_path_factory.mktemp("judge")) / "readings.json")  # fmt: skip
     encoder = load_encoder(None, models, False)
     profiles, answers = load_corpus()
-    subset = [a for a in answers if (a.profile, a.question) in QUESTIONS]
+    # what the tests below assert on (the strong kinds only as the "we" pair; the other-language answers are
+    # a check of the deterministic layer, made without the model in their own test)
+    subset = [a for a in answers if (a.profile, a.question) in QUESTIONS
+              and a.kind not in ("short", "plain_words", "off_language")
+              and not (a.kind == "we_heavy" and (a.profile, a.question) not in WE_PAIRS)
+              and not (a.kind == "honest" and (a.profile, a.question) != SWAPPED
+                       and a.levels[next(iter(a.levels))] in (2, 4))]  # fmt: skip
     swapped = [replace(a, id=a.id + "#swapped", text=swap_gender(a.text, a.language))
                for a in subset if a.kind == "honest" and (a.profile, a.question) == SWAPPED]  # fmt: skip
     swapped = [a for a in swapped if a.text != next(b for b in subset if b.id + "#swapped" == a.id).text]
@@ -77,10 +83,17 @@ def test_no_gaming_answer_could_advance_and_each_is_flagged_with_its_code(judged
             assert FLAG[a.kind] in [f.code for f in j.flags], (a.id, [f.code for f in j.flags])
 
 
-def test_an_english_answer_to_a_chinese_profile_is_flagged_and_the_reverse_too(judged) -> None:
-    for a in judged["answers"].values():
-        if a.kind == "off_language":
-            assert GamingCode.LANGUAGE_MISMATCH in [f.code for f in judged["judged"][a.id].flags], a.id
+def test_an_english_answer_to_a_chinese_profile_is_flagged_and_the_reverse_too() -> None:
+    from jiping.judge.checks import check_answer, language_mismatch
+
+    profiles, answers = load_corpus()
+    off = [a for a in answers if a.kind == "off_language" and (a.profile, a.question) in QUESTIONS]
+    assert off
+    for a in off:
+        profile = profiles[a.profile]
+        checks = check_answer(a.text, question_text(profile, a.question, a.language))
+        flag = language_mismatch(profile.language, checks)
+        assert flag is not None and flag.code is GamingCode.LANGUAGE_MISMATCH, a.id
 
 
 def test_honest_accounts_keep_their_order_from_level_1_to_level_5(judged) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from jiping.errors import ModelAssetError
 from jiping.judge.judge import FEATURES
 

@@ -53,9 +53,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import Field
+
 from jiping.models import Model
 from jiping.text import simplified, tagged
-from pydantic import Field
 
 LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yaml"
 

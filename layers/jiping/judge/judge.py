@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+from pydantic import Field
+
 from jiping.judge.anchors import elements, neutral, support
 from jiping.judge.checks import (
     AnswerKind,
@@ -41,7 +43,6 @@ from jiping.judge.checks import (
     text_language,
 )
 from jiping.models import Model
-from pydantic import Field
 
 if TYPE_CHECKING:
     from jiping.encoder import SentenceEncoder

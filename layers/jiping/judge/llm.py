@@ -27,6 +27,7 @@ Peak RSS ≈ 1.4 GB (the GGUF is memory-mapped).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from jiping import model_assets
 from jiping.errors import ModelAssetError
 from jiping.judge.prompt import ASSISTANT_OPEN, PROMPT_VERSION, SYSTEM_OPEN, TURN_END, USER_OPEN, wording
@@ -91,8 +93,9 @@ class LlamaJudgeModel:
 
     def __del__(self) -> None:
         batch, lib = getattr(self, "_batch", None), getattr(self, "_lib", None)
-        if batch is not None and lib is not None:
-            lib.llama_batch_free(batch)
+        if batch is not None and lib is not None and callable(getattr(lib, "llama_batch_free", None)):
+            with contextlib.suppress(TypeError):  # at interpreter exit the library may be half torn down
+                lib.llama_batch_free(batch)
             self._batch = None
 
     @property
