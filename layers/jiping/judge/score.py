@@ -21,7 +21,7 @@ import re
 
 from jiping.answers import AnswerAnalysis, AnswerTranscript
 from jiping.judge.calibration import Calibration, level_of, score_of
-from jiping.judge.checks import LEXICON_PATH, AnswerKind, SentenceKind, reused_answers
+from jiping.judge.checks import LEXICON_PATH, AnswerKind, SentenceKind, reused_answers, text_language
 from jiping.judge.judge import AnswerJudgement, CompetencyJudgement
 from jiping.judge.reasons import compose, no_answer, not_assessed
 from jiping.models import Transcript
@@ -149,8 +149,10 @@ def score_judged(
             continue
         score = round(sum(score_of(c.level) for _, c in judged) / len(judged), 1)
         level = level_of(score)
-        # an "auto" profile: the reason speaks the language the candidate answered in
-        own = lang if profile.language in ("zh", "en") else judgements[judged[0][0]].language
+        # an "auto" profile: the reason speaks its anchors' language (it quotes them), whatever the answer's
+        own = (
+            lang if profile.language in ("zh", "en") else text_language(" ".join(competency.anchors.values()))
+        )
         competencies.append(
             _competency_score(profile, competency.id, score, level, judged, judgements, by_question, own)
         )
