@@ -19,10 +19,10 @@ batches for the same answer (a quantised product rounds by batch size): the prom
 whole, and all the anchors of an answer's competencies continue it in one batch of parallel sequences.
 The same answer gives the same numbers in any process, whatever it judged before.
 
-Cost on this project's 2-core machine: an answer judged on 3 competencies (26 anchor elements of up to 24
-tokens, in one batch) takes 7–9 s, and the first answer of a question ~5 s more for the anchors' priors
-(``make bench``).
-Peak RSS ≈ 1.4 GB (the GGUF is memory-mapped).
+Cost on this project's 2-core machine, measured by ``python -m bench.judge_speed`` (``make bench``,
+``bench/results/judge_speed.txt``): 15–20 s an answer judged on two or three competencies, the anchors'
+priors included (each answer there is its question's first); 3.5 s to load; peak RSS of the process with
+the encoder 2.4 GiB (the GGUF is memory-mapped).
 """
 
 from __future__ import annotations
