@@ -545,6 +545,8 @@ def _run(
 
 def serve(port: int, tenant: str) -> int:
     """The API as API Gateway would run it, on the local cloud; an API key for ``tenant`` is printed."""
+    import signal
+    import threading
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
     from jiping.adapters.portal import DynamoApiKeyStore
@@ -568,18 +570,21 @@ def serve(port: int, tenant: str) -> int:
         print(f"Jiping API on http://127.0.0.1:{server.server_port}/v1/ (OpenAPI: /openapi.json)", flush=True)
         print(f"tenant {tenant!r} API key: {key}", flush=True)
         print(f"local EHR receiver: {cloud.ehr.url}   WeCom stand-in: {cloud.wecom.api_base}", flush=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
-    # The local cloud lives in this process's memory, so work still in flight (a workflow mid-stage, a
-    # worker pool's queued frames) has nowhere to go: leave now rather than let the interpreter's exit
-    # join every pool thread and finish it first (under load that took more than 30 s).
-    print("stopped; work in flight is dropped with the local cloud", file=sys.stderr, flush=True)
-    sys.stdout.flush()
-    os._exit(EXIT_OK)
+        # Ctrl-C (or SIGTERM) asks the loop to stop from a thread of its own: a KeyboardInterrupt raised while
+        # wsgiref is finishing a request is swallowed by its handler's bare except, and the server went on.
+        stop = lambda *_: threading.Thread(target=server.shutdown, daemon=True).start()  # noqa: E731
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        server.serve_forever()
+        server.server_close()
+        # The local cloud lives in this process's memory, so work still in flight (a workflow mid-stage,
+        # the judge reading an answer, a worker pool's queued frames) has nowhere to go: leave now rather
+        # than stop the cloud, whose pollers wait up to 10 s each for the stage they run, and then the
+        # interpreter's exit joining every pool thread (together more than 30 s in CI).
+        print("stopped; work in flight is dropped with the local cloud", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(EXIT_OK)
+    return EXIT_OK  # not reached: the local cloud is left with the process
 
 
 def redrive_cli(sfn: Any, state_machine: str, executions: list[str], since_hours: float | None) -> int:

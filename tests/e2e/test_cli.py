@@ -168,6 +168,7 @@ def test_serve_runs_the_api_on_localhost_with_a_printed_key():
     import os
     import signal
     import socket
+    import threading
 
     import httpx
 
@@ -183,6 +184,8 @@ def test_serve_runs_the_api_on_localhost_with_a_printed_key():
             lines.append(proc.stdout.readline())
         key = next(line for line in lines if "API key:" in line).rsplit(" ", 1)[-1].strip()
         ehr_url = next(line for line in lines if "local EHR receiver:" in line).split()[3]  # no DNS lookup
+        # the functions' logs go on to stdout: drain it, or a full pipe would block the server
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         base = f"http://127.0.0.1:{port}"
         assert httpx.get(f"{base}/v1/health").json()["status"] == "ok"
         assert httpx.get(f"{base}/v1/webhooks").status_code == 401

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -90,13 +91,13 @@ class LlamaJudgeModel:
         self._last: np.ndarray | None = None  # the log-probabilities after its last token
         self._prior: dict[tuple[str, tuple[tuple[int, ...], ...]], list[list[float]]] = {}
         self.tokens_evaluated = 0  # for the benchmark
+        # Freed in this order while the library is whole: at interpreter exit llama_cpp's own __del__ hooks
+        # would otherwise run after its module globals are gone and print a TypeError traceback.
+        self._release = weakref.finalize(self, _release, llama_cpp, self._batch, self._ctx, self._llm)
 
-    def __del__(self) -> None:
-        batch, lib = getattr(self, "_batch", None), getattr(self, "_lib", None)
-        if batch is not None and lib is not None and callable(getattr(lib, "llama_batch_free", None)):
-            with contextlib.suppress(TypeError):  # at interpreter exit the library may be half torn down
-                lib.llama_batch_free(batch)
-            self._batch = None
+    def close(self) -> None:
+        """Free the batch, the context and the weights now (also done when the judge is collected, or at exit)."""
+        self._release()
 
     @property
     def label(self) -> str:
@@ -240,3 +241,10 @@ def load_judge_model(
             model = LlamaJudgeModel(Path(directory) / JUDGE_FILE, threads=threads, verify=not verified)
             _MODELS[key] = model
     return model
+
+
+def _release(lib: Any, batch: Any, ctx: Any, llm: Any) -> None:
+    with contextlib.suppress(Exception):  # best effort: nothing is left to save
+        lib.llama_batch_free(batch)
+    ctx.close()
+    llm.close()
