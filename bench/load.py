@@ -121,7 +121,7 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def cloud_row(cloud: LocalCloud, interview: str):  # noqa: ANN201
+def cloud_row(cloud: LocalCloud, interview: str):
     from jiping.adapters.dynamodb import DynamoInterviewRepository
 
     return DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE]).get(TENANT, interview)

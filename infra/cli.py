@@ -556,7 +556,7 @@ def serve(port: int, tenant: str) -> int:
     from infra.localcloud.cloud import LocalCloud
 
     class Quiet(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             print(
                 f"{self.command} {self.path.split('?')[0]} -> {args[1] if len(args) > 1 else ''}",
                 file=sys.stderr,

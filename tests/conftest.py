@@ -104,6 +104,19 @@ def sample_interview() -> list[dict]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _fake_judge(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The judge's model port is faked in every test but those marked ``real_judge`` (the fixed subset that
+    runs the real model: about 15 s an answer here). The fake reaches the emulated cloud's functions too,
+    which run in this process."""
+    if request.node.get_closest_marker("real_judge") is None:
+        from jiping import scoring_stage
+
+        from tests.support.judge import FakeJudgeModel
+
+        monkeypatch.setattr(scoring_stage, "judge_model", lambda settings: FakeJudgeModel())
+
+
 @pytest.fixture(scope="session")
 def cloud() -> Iterator[object]:
     """The synthesized Jiping stack running on moto (see infra/localcloud)."""

@@ -339,13 +339,13 @@ def make_face_clip(
     return path
 
 
-def _audio_stream(out, sample_rate: int = 16000):  # noqa: ANN001, ANN202 - PyAV objects
+def _audio_stream(out, sample_rate: int = 16000):
     astream = out.add_stream("aac", rate=sample_rate, layout="mono")
     astream.bit_rate = 32000
     return astream
 
 
-def _write_audio(out, astream, seconds: float, audio: str, sample_rate: int = 16000) -> None:  # noqa: ANN001
+def _write_audio(out, astream, seconds: float, audio: str, sample_rate: int = 16000) -> None:
     if audio not in _AUDIO_KINDS:
         raise ValueError(f"audio must be one of {_AUDIO_KINDS}, not {audio!r}")
     n = max(1, round(seconds * sample_rate))

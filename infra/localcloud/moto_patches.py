@@ -118,7 +118,7 @@ def check() -> None:
     for what, ok in expectations:
         try:
             good = ok()
-        except Exception as exc:  # noqa: BLE001 - any failure here means the hook moved
+        except Exception as exc:  # any failure here means the hook moved
             raise HookMissing(f"moto hook changed: {what} ({exc!r})") from exc
         if not good:
             raise HookMissing(f"moto hook changed: {what}")

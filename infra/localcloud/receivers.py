@@ -48,7 +48,7 @@ class EhrReceiver:
     secrets: list[str] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     accepted_ids: list[str] = field(default_factory=list)  # each webhook-id once, in order
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731 - a default a test replaces
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _script: list[_Script] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -60,7 +60,7 @@ class EhrReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
                 status, retry_after = receiver._handle(
@@ -72,7 +72,7 @@ class EhrReceiver:
                 self.send_header("content-length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -171,7 +171,7 @@ class WecomStandIn:
     token_fetches: int = 0
     messages: list[dict[str, Any]] = field(default_factory=list)
     dropped: int = 0
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731 - a default a test replaces
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _tokens: list[str] = field(default_factory=list)
     _expired: set[str] = field(default_factory=set)
     _script: list[int] = field(default_factory=list)
@@ -191,14 +191,14 @@ class WecomStandIn:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._answer(stand_in._get(self.path))
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 self._answer(stand_in._post(self.path, self.rfile.read(length)))
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -448,7 +448,7 @@ class _Source:
         self.root, self.wheel = root, wheel
         self._zip = zipfile.ZipFile(wheel) if wheel else None
 
-    def open(self, member: str):  # noqa: ANN201 - a binary file object
+    def open(self, member: str):
         if self._zip is not None:
             return self._zip.open(member)
         assert self.root is not None

@@ -17,7 +17,7 @@ from infra import constants
 from tests.conftest import REPO, SAMPLE_MEDIA
 from tests.e2e.conftest import interview_row, run_upload
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_judge]
 TENANT = "t-quality"
 CASES = {
     "zh": ("customer-service", "difficult_customer", "q1_zh"),

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 TENANT, INTERVIEW = "t-consent", "iv-audio-only"
 
 
-def test_a_video_answer_of_an_audio_only_interview_is_transcribed_and_no_frame_is_analysed(cloud) -> None:  # noqa: ANN001
+def test_a_video_answer_of_an_audio_only_interview_is_transcribed_and_no_frame_is_analysed(cloud) -> None:
     key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), TENANT)
     consent = {"biometric": False, "audio": True, "version": "2026-11", "given_at": "2026-11-22T08:00:00Z"}
     made = LocalApi(cloud).request(

@@ -20,7 +20,7 @@ def test_the_corpus_holds_at_least_30_cases_with_distinct_names() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_a_hostile_upload_ends_in_a_recorded_state(cloud, tmp_path, case: Case) -> None:  # noqa: ANN001
+def test_a_hostile_upload_ends_in_a_recorded_state(cloud, tmp_path, case: Case) -> None:
     interview = "iv-corpus-" + case.name.replace("_", "-")
     path = case.build(tmp_path)
     up = cloud.upload(path, TENANT, interview, case.filename)

@@ -20,11 +20,11 @@ TENANT, INTERVIEW = "t-once", "iv-once-1"
 CONSENT = {"biometric": True, "version": "2026-11", "given_at": "2026-11-22T08:00:00Z"}
 
 
-def test_duplicates_at_every_door_make_one_evaluation_and_one_webhook_per_endpoint(cloud) -> None:  # noqa: ANN001
+def test_duplicates_at_every_door_make_one_evaluation_and_one_webhook_per_endpoint(cloud) -> None:
     api = LocalApi(cloud)
     key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), TENANT)
 
-    def call(method: str, path: str, body: object = None, **headers: str):  # noqa: ANN202
+    def call(method: str, path: str, body: object = None, **headers: str):
         h = {"authorization": f"Bearer {key}", "content-type": "application/json"} | headers
         return api.request(method, path, headers=h, body=json.dumps(body) if body is not None else None)
 

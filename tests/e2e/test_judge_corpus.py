@@ -14,7 +14,7 @@ from jiping.judge.checks import GamingCode
 from bench.graded import GAMING, REPO, load_corpus, question_text
 from bench.judge_eval import CachedModel, judge_corpus, swap_gender
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_judge]
 QUESTIONS = {("customer-service", "difficult_customer"), ("project-manager", "slipping_schedule")}
 WE_PAIRS = {("project-manager", "slipping_schedule")}
 SWAPPED = ("customer-service", "difficult_customer")  # its honest answers at levels 1-5, swapped
@@ -29,7 +29,7 @@ FLAG = {
 
 
 @pytest.fixture(scope="module")
-def judged(tmp_path_factory):  # noqa: ANN001, ANN201
+def judged(tmp_path_factory):
     from jiping.encoder import load_encoder
     from jiping.judge.llm import load_judge_model
 
@@ -55,7 +55,7 @@ def judged(tmp_path_factory):  # noqa: ANN001, ANN201
     return {"answers": {a.id: a for a in everything}, "judged": out, "profiles": profiles, "model": model}
 
 
-def scores(world, answer_id: str) -> dict[str, float]:  # noqa: ANN001
+def scores(world, answer_id: str) -> dict[str, float]:
     j = world["judged"][answer_id]
     return {c.competency_id: score_of(c.level) for c in j.competencies}
 

@@ -20,7 +20,7 @@ from infra import constants
 from tests.conftest import REPO, SAMPLE_MEDIA, delivered_events
 from tests.e2e.conftest import interview_row, run_upload
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_judge]
 TENANT = "t-scoring"
 JUDGE_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m@sha256:cc324af070c2+judge-prompt-v1"
 

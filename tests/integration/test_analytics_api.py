@@ -31,18 +31,18 @@ TOLERANCE_IR = 0.08  # impact ratios vs the analytic truth
 
 
 @pytest.fixture(scope="module")
-def api(cloud) -> LocalApi:  # noqa: ANN001
+def api(cloud) -> LocalApi:
     return LocalApi(cloud)
 
 
 @pytest.fixture(scope="module")
-def keys(cloud) -> dict[str, str]:  # noqa: ANN001
+def keys(cloud) -> dict[str, str]:
     store = DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE])
     return {t: mint_key(store, t) for t in (TENANT, OTHER)}
 
 
 @pytest.fixture(scope="module")
-def population(cloud, api, keys) -> Population:  # noqa: ANN001
+def population(cloud, api, keys) -> Population:
     profile = bundled_profiles()[JOB]
     made = generate_population(
         profile, N, seed=11, group_gap=6.0, drift_after_days=DRIFT_AFTER, drift_shift=8.0
@@ -61,14 +61,14 @@ def call(
     body=None,
     query: str = "",
     content_type="application/json",
-):  # noqa: ANN001, ANN201
+):
     headers = {"authorization": f"Bearer {key}", "content-type": content_type}
     if body is not None and not isinstance(body, str):
         body = json.dumps(body)
     return api.request(method, path, headers=headers, body=body, query=query)
 
 
-def _outcomes(cloud) -> DynamoAnalyticsStore:  # noqa: ANN001
+def _outcomes(cloud) -> DynamoAnalyticsStore:
     return DynamoAnalyticsStore(cloud.outputs[constants.OUTPUT_ANALYTICS_TABLE])
 
 
@@ -211,7 +211,7 @@ def test_a_rescore_is_explicit_and_keeps_the_earlier_result(cloud, api, keys, po
     }  # fmt: skip
     bootstrap.object_store().put_json(ObjectLocation(bucket=bucket, key=key), result)
 
-    def point(current):  # noqa: ANN001, ANN202
+    def point(current):
         current.result_key = key
         return current
 

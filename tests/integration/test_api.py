@@ -20,17 +20,17 @@ CONSENT = {"biometric": True, "version": "2026-11", "given_at": "2026-11-22T08:0
 
 
 @pytest.fixture(scope="module")
-def api(cloud) -> LocalApi:  # noqa: ANN001
+def api(cloud) -> LocalApi:
     return LocalApi(cloud)
 
 
 @pytest.fixture(scope="module")
-def keys(cloud) -> dict[str, str]:  # noqa: ANN001
+def keys(cloud) -> dict[str, str]:
     store = DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE])
     return {t: mint_key(store, t) for t in ("t-api-a", "t-api-b")}
 
 
-def call(api: LocalApi, key: str | None, method: str, path: str, body=None, query: str = "", **headers):  # noqa: ANN001, ANN003, ANN201
+def call(api: LocalApi, key: str | None, method: str, path: str, body=None, query: str = "", **headers):
     h = {"content-type": "application/json"} | ({"authorization": f"Bearer {key}"} if key else {})
     h |= {k.replace("_", "-"): v for k, v in headers.items()}
     return api.request(
@@ -38,7 +38,7 @@ def call(api: LocalApi, key: str | None, method: str, path: str, body=None, quer
     )
 
 
-def interview_body(interview_id: str, **extra) -> dict:  # noqa: ANN003
+def interview_body(interview_id: str, **extra) -> dict:
     return {"interview_id": interview_id, "candidate_ref": "cand-001", "job_id": "customer-service",
             "questions": [{"question_id": "difficult_customer"}, {"question_id": "q2", "content_type": "audio/mpeg",
                                                                   "max_bytes": 10_000_000}],
@@ -156,7 +156,7 @@ def test_the_talent_pool_ranks_a_jobs_interviews_by_score_with_filters(api, keys
             api, keys["t-api-a"], "POST", "/v1/interviews", interview_body(f"iv-pool-{n}", job_id="pool-job")
         )
 
-        def scored(current, score=score, rec=rec):  # noqa: ANN001, ANN202
+        def scored(current, score=score, rec=rec):
             current.overall_score, current.recommendation = score, rec
             current.status = InterviewStatus.SCORED if score is not None else current.status
             return current
@@ -187,7 +187,7 @@ def test_report_links_are_short_lived_and_only_for_scored_interviews(api, keys, 
     )
     repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
 
-    def scored(current):  # noqa: ANN001, ANN202
+    def scored(current):
         current.result_key = "t-api-a/iv-api-1/result.json"
         return current
 
@@ -407,7 +407,7 @@ def test_a_candidate_asks_for_review_a_reviewer_decides_and_the_audit_log_has_bo
     assert call(api, a, "POST", "/v1/interviews", interview_body("iv-review")).status == 201
     repo = Repo(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
 
-    def scored(row):  # noqa: ANN001, ANN202 - as ScoreInterview leaves it
+    def scored(row):
         row.status, row.overall_score, row.recommendation = InterviewStatus.SCORED, 82.0, "advance"
         return row
 

@@ -25,7 +25,7 @@ def test_no_request_gets_a_server_error(cloud):
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
                   derandomize=True, database=None)  # fmt: skip
-        def run(case) -> None:  # noqa: ANN001
+        def run(case) -> None:
             response = case.call(headers={"authorization": f"Bearer {key}"})
             seen.setdefault(case.operation.label, set()).add(response.status_code)
             assert response.status_code < 500, (

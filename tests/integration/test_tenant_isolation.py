@@ -35,7 +35,7 @@ NOT_TENANT_ROUTES = {("GET", "/v1/health"), ("GET", "/v1/wecom/callback"), ("POS
 
 
 @pytest.fixture(scope="module")
-def world(cloud) -> dict[str, Any]:  # noqa: ANN001
+def world(cloud) -> dict[str, Any]:
     api = LocalApi(cloud)
     store = DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE])
     keys = {t: mint_key(store, t) for t in (A, B, EMPTY)}

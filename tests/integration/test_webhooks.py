@@ -26,7 +26,7 @@ from infra import constants
 
 
 @pytest.fixture
-def ehr(cloud):  # noqa: ANN001, ANN201
+def ehr(cloud):
     cloud.ehr.reset()
     secret = new_secret()
     cloud.ehr.secrets[:] = [secret]
@@ -34,11 +34,11 @@ def ehr(cloud):  # noqa: ANN001, ANN201
     cloud.ehr.reset()
 
 
-def _store(cloud) -> DynamoWebhookStore:  # noqa: ANN001
+def _store(cloud) -> DynamoWebhookStore:
     return DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE])
 
 
-def _register(cloud, tenant: str, secret: str, **kw) -> None:  # noqa: ANN001, ANN003
+def _register(cloud, tenant: str, secret: str, **kw) -> None:
     local = UrlPolicy(allow_http=True, allow_private=True)
     register_endpoint(
         _store(cloud), tenant, "ehr", cloud.ehr.url, validate_url=local.check_url, secret=secret, **kw
@@ -52,7 +52,7 @@ def _event(tenant: str, interview: str, type_: str = "interview.scored") -> Doma
     )  # fmt: skip
 
 
-def _service(cloud, clock) -> Webhooks:  # noqa: ANN001
+def _service(cloud, clock) -> Webhooks:
     return Webhooks(
         _store(cloud),
         HttpxSender(UrlPolicy(allow_http=True, allow_private=True)),

@@ -26,17 +26,17 @@ class Alerts:
 
 
 @pytest.fixture
-def wecom(cloud):  # noqa: ANN001, ANN201
+def wecom(cloud):
     cloud.wecom.reset()
     yield cloud.wecom
     cloud.wecom.reset()
 
 
-def _store(cloud) -> DynamoWecomStore:  # noqa: ANN001
+def _store(cloud) -> DynamoWecomStore:
     return DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE])
 
 
-def _notifier(cloud, alerts: Alerts | None = None, clock=None, config: WecomConfig | None = None) -> Notifier:  # noqa: ANN001
+def _notifier(cloud, alerts: Alerts | None = None, clock=None, config: WecomConfig | None = None) -> Notifier:
     store = _store(cloud)
     config = config or WecomConfig.model_validate(cloud.wecom.config())
     client = JipingWecomClient(config, DynamoSessionStorage(store), cloud.wecom.api_base)
@@ -50,7 +50,7 @@ def _event(n: int, tenant: str = "t-wc", type_: str = "interview.scored") -> Dom
                        interview_id=f"iv-wc-{n}", data={"overall_score": 70.0, "recommendation": "review"})  # fmt: skip
 
 
-def _interview(cloud, tenant: str, n: int, recipients: WecomRecipients | None):  # noqa: ANN001, ANN202
+def _interview(cloud, tenant: str, n: int, recipients: WecomRecipients | None):
     repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
     return create_interview(repo, tenant, f"iv-wc-{n}", "job-x", wecom=recipients)
 

@@ -11,6 +11,8 @@ from jiping.errors import InterviewErased, NotFound
 from jiping.models import DomainEvent, ExecutionInput, Interview, ObjectLocation
 from pytest_socket import disable_socket
 
+from tests.support.judge import FakeJudgeModel
+
 
 def pytest_runtest_setup() -> None:
     disable_socket()
@@ -101,20 +103,6 @@ def store() -> FakeObjectStore:
 @pytest.fixture
 def repo() -> FakeInterviewRepository:
     return FakeInterviewRepository()
-
-
-class FakeJudgeModel:
-    """The judge's model port (``jiping.judge.judge.JudgeModel``), without a model: an anchor fits a story by
-    the share of its characters the story contains (a crude, deterministic stand-in; it counts the calls)."""
-
-    label = "fake-judge-model@unit-tests"
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def anchor_fit(self, story: str, language: str, anchors: Sequence[str]) -> list[float]:
-        self.calls += 1
-        return [round(sum(ch in story for ch in a) / max(len(a), 1) - 0.5, 4) for a in anchors]
 
 
 @pytest.fixture

@@ -180,11 +180,11 @@ class Page(HTMLParser):
         self.text: list[str] = []
         self.feed(html)
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         attributes = {k: v or "" for k, v in attrs}
         self.elements.append((tag, attributes, set(attributes.get("class", "").split())))
 
-    def handle_data(self, data):  # noqa: ANN001
+    def handle_data(self, data):
         self.text.append(data)
 
     def find(self, tag: str, *classes: str) -> list[dict[str, str]]:

@@ -42,20 +42,20 @@ SETUP = {"zh": (Q_ZH, COMP_ZH), "en": (Q_EN, COMP_EN)}
 
 
 @pytest.fixture(scope="module")
-def encoder():  # noqa: ANN201
+def encoder():
     from jiping.encoder import load_encoder
 
     # make setup fetches it; a missing model fails here with the command to run (no network in unit tests)
     return load_encoder(cache_dir=CACHE, allow_fetch=False)
 
 
-def analyze(lang: str, kind: str, encoder) -> AnswerFeatures:  # noqa: ANN001
+def analyze(lang: str, kind: str, encoder) -> AnswerFeatures:
     question, competencies = SETUP[lang]
     return analyze_answer(ANSWERS[lang][kind], lang, question, competencies, encoder)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_strong_beats_vague_beats_off_topic_on_relevance_star_and_specificity(lang: str, encoder) -> None:  # noqa: ANN001
+def test_strong_beats_vague_beats_off_topic_on_relevance_star_and_specificity(lang: str, encoder) -> None:
     strong, vague, off = (analyze(lang, k, encoder) for k in ("strong", "vague", "off_topic"))
     assert (
         strong.relevance_to_question.value
@@ -67,7 +67,7 @@ def test_strong_beats_vague_beats_off_topic_on_relevance_star_and_specificity(la
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_off_topic_answer_is_detected_and_strong_one_is_not(lang: str, encoder) -> None:  # noqa: ANN001
+def test_off_topic_answer_is_detected_and_strong_one_is_not(lang: str, encoder) -> None:
     off = analyze(lang, "off_topic", encoder)
     strong = analyze(lang, "strong", encoder)
     assert off.is_off_topic
@@ -77,7 +77,7 @@ def test_off_topic_answer_is_detected_and_strong_one_is_not(lang: str, encoder) 
     assert not analyze(lang, "vague", encoder).is_off_topic
 
 
-def test_strong_mandarin_sample_shows_star_cues_and_owns_its_actions(encoder) -> None:  # noqa: ANN001
+def test_strong_mandarin_sample_shows_star_cues_and_owns_its_actions(encoder) -> None:
     f = analyze("zh", "strong", encoder)
     assert (f.star.situation, f.star.action, f.star.result) == (True, True, True)
     assert "上个月" in f.star.cues["situation"]
@@ -88,7 +88,7 @@ def test_strong_mandarin_sample_shows_star_cues_and_owns_its_actions(encoder) ->
     assert f.encoder is not None and f.encoder.startswith("use-multilingual-v3")
 
 
-def test_strong_english_sample_counts_number_words_and_irregular_verbs(encoder) -> None:  # noqa: ANN001
+def test_strong_english_sample_counts_number_words_and_irregular_verbs(encoder) -> None:
     f = analyze("en", "strong", encoder)
     assert f.specificity.numbers.value == 3  # four, two, three
     assert f.indicator_hits["leadership"] == ["lead a team"]  # "led a team"
@@ -162,7 +162,7 @@ def test_stemmer_unifies_common_inflections() -> None:
         ("我安排了人补发。", "安排补发", (False, False)),  # a real word between is not an aspect particle
     ],
 )
-def test_aspect_particles_do_not_hide_a_chinese_indicator(text, phrase, expected) -> None:  # noqa: ANN001
+def test_aspect_particles_do_not_hide_a_chinese_indicator(text, phrase, expected) -> None:
     from jiping.answer_features import _find_zh
     from jiping.text import segment
 

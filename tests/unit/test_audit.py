@@ -23,13 +23,13 @@ class Log:
         return [r for r in self.rows if (r.tenant_id, r.interview_id) == (tenant_id, interview_id)]
 
 
-def _scored(repo) -> None:  # noqa: ANN001
+def _scored(repo) -> None:
     repo.rows[("t", "iv-1")] = Interview(tenant_id="t", interview_id="iv-1", status=InterviewStatus.SCORED,
                                          created_at=AT, updated_at=AT, overall_score=81.0, recommendation="advance",
                                          score_versions={"composite_model": "m+weights:abc"})  # fmt: skip
 
 
-def test_a_review_request_holds_the_result_at_review_and_is_logged_once(repo) -> None:  # noqa: ANN001
+def test_a_review_request_holds_the_result_at_review_and_is_logged_once(repo) -> None:
     _scored(repo)
     log = Log()
     first = request_review(repo, log, "t", "iv-1", reason="我的网络卡顿", retention_days=365)
@@ -41,7 +41,7 @@ def test_a_review_request_holds_the_result_at_review_and_is_logged_once(repo) ->
     assert (log.rows[0].expires_at - log.rows[0].at).days == 365
 
 
-def test_a_reviewers_decision_replaces_the_recommendation_and_the_log_keeps_the_models(repo) -> None:  # noqa: ANN001
+def test_a_reviewers_decision_replaces_the_recommendation_and_the_log_keeps_the_models(repo) -> None:
     _scored(repo)
     log = Log()
     request_review(repo, log, "t", "iv-1", reason=None, retention_days=365)
@@ -54,7 +54,7 @@ def test_a_reviewers_decision_replaces_the_recommendation_and_the_log_keeps_the_
     assert last.details["versions"] == {"composite_model": "m+weights:abc"}
 
 
-def test_a_decision_needs_a_result_and_a_known_decision(repo) -> None:  # noqa: ANN001
+def test_a_decision_needs_a_result_and_a_known_decision(repo) -> None:
     repo.rows[("t", "iv-2")] = Interview(tenant_id="t", interview_id="iv-2", status=InterviewStatus.PROCESSING,
                                          created_at=AT, updated_at=AT)  # fmt: skip
     log = Log()

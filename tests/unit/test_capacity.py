@@ -53,7 +53,7 @@ def test_bad_arguments_are_refused() -> None:
         capacity.plan(0, 15, "g6.xlarge")
 
 
-def test_the_cli_prints_figures_levers_and_every_assumption_with_its_source(capsys) -> None:  # noqa: ANN001
+def test_the_cli_prints_figures_levers_and_every_assumption_with_its_source(capsys) -> None:
     assert main(["capacity", "--interviews", "12000", "--minutes", "15", "--gpu", "g6.xlarge"]) == 0
     out = capsys.readouterr().out
     assert "gpu_hours" in out and "Levers:" in out and "Assumptions" in out

@@ -28,20 +28,20 @@ def request(**consent: object) -> CreateInterview:
     })  # fmt: skip
 
 
-def test_no_consent_at_all_is_refused_and_nothing_is_stored(repo) -> None:  # noqa: ANN001
+def test_no_consent_at_all_is_refused_and_nothing_is_stored(repo) -> None:
     with pytest.raises(PortalError) as refused:
         start_interview(request(biometric=False, audio=False), "t", repo, Presigner(), "uploads")
     assert refused.value.code == "CONSENT_REQUIRED" and repo.rows == {}
 
 
-def test_audio_only_consent_makes_an_interview_whose_plan_skips_vision(repo) -> None:  # noqa: ANN001
+def test_audio_only_consent_makes_an_interview_whose_plan_skips_vision(repo) -> None:
     start_interview(request(biometric=False, audio=True), "t", repo, Presigner(), "uploads")
     row = repo.get("t", "iv-c")
     assert row.consent["biometric"] is False and row.consent["audio"] is True
     assert plan_analysis(_execution(), row, "artifacts").vision_allowed is False
 
 
-def test_video_consent_keeps_vision(repo) -> None:  # noqa: ANN001
+def test_video_consent_keeps_vision(repo) -> None:
     start_interview(request(biometric=True), "t", repo, Presigner(), "uploads")
     assert plan_analysis(_execution(), repo.get("t", "iv-c"), "artifacts").vision_allowed is True
 
@@ -55,7 +55,7 @@ def test_video_consent_keeps_vision(repo) -> None:  # noqa: ANN001
         {"biometric": False, "audio": True, "version": "2026-11"},
     ],
 )
-def test_video_is_analysed_only_with_a_recorded_versioned_consent_to_it(consent) -> None:  # noqa: ANN001
+def test_video_is_analysed_only_with_a_recorded_versioned_consent_to_it(consent) -> None:
     row = Interview(tenant_id="t", interview_id="iv-c", status=InterviewStatus.CREATED, created_at=NOW,
                     updated_at=NOW, consent=consent)  # fmt: skip
     assert plan_analysis(_execution(), row, "artifacts").vision_allowed is False

@@ -11,7 +11,7 @@ from tests.corpus import CASES, Case, Rejected
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_the_probe_decides_each_case(tmp_path, case: Case) -> None:  # noqa: ANN001
+def test_the_probe_decides_each_case(tmp_path, case: Case) -> None:
     path = case.build(tmp_path)
     result = probe(path, path.stat().st_size, ProbeSettings())
     if isinstance(case.ending, Rejected):
@@ -21,7 +21,7 @@ def test_the_probe_decides_each_case(tmp_path, case: Case) -> None:  # noqa: ANN
         assert result.accepted, result.detail
 
 
-def test_the_pixel_limit_is_a_setting(tmp_path) -> None:  # noqa: ANN001
+def test_the_pixel_limit_is_a_setting(tmp_path) -> None:
     (case,) = [c for c in CASES if c.name == "rotated_phone_video"]
     path = case.build(tmp_path)
     assert probe(path, path.stat().st_size, ProbeSettings()).accepted

@@ -55,7 +55,7 @@ class FakeModel:
         return [self.good if a in level5 else self.bad if a in level1 else 0.0 for a in anchors]
 
 
-def judge(text: str, model: FakeModel, profile_language: str = "zh"):  # noqa: ANN201
+def judge(text: str, model: FakeModel, profile_language: str = "zh"):
     return judge_answer("q1", QUESTION, text, [COMPETENCY], profile_language=profile_language, model=model,
                         encoder=None, calibration=calibration())  # fmt: skip
 
@@ -148,6 +148,20 @@ def test_a_reason_names_the_level_quotes_whole_sentences_and_says_what_the_next_
         assert reason.startswith("客户导向 3 级") and "未体现（5 级）" in reason and "最高评 3 级" in reason
     else:
         assert "level 3" in reason and "Not shown (level 5)" in reason and "held at level 3" in reason
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_reason_without_a_sentence_to_quote_says_the_level_rests_on_the_whole_answer(lang: str) -> None:
+    reason = compose(lang, "客户导向", 4, COMPETENCY.anchors[3], [], [], ["通过回访确认客户满意"], 5)
+    assert ("没有哪一句直接体现" in reason) == (lang == "zh") and ("No one sentence" in reason) == (
+        lang == "en"
+    )
+    assert "“" not in reason and '"' not in reason  # nothing quoted stands in for evidence
+    quoted = compose(lang, "客户导向", 4, COMPETENCY.anchors[3], ["我当天安排了补发。"], [], [], 5)
+    assert "没有哪一句" not in quoted and "No one sentence" not in quoted
+    near = compose(lang, "客户导向", 4, COMPETENCY.anchors[3], ["我当天安排了补发。"], [], [], 5, nearest=True)
+    assert ("最接近这一级的一句：“我当天安排了补发。”" in near) == (lang == "zh")
+    assert ('Closest to this level: "我当天安排了补发。"' in near) == (lang == "en")
 
 
 def test_the_score_scale_puts_levels_in_the_middle_of_their_fifth() -> None:

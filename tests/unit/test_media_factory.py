@@ -17,7 +17,7 @@ if "tests.media_factory" not in sys.modules:
     if _root not in sys.path:
         sys.path.insert(0, _root)
 
-from tests.media_factory import (  # noqa: E402
+from tests.media_factory import (
     make_clip,
     make_corrupt_audio,
     make_not_media,

@@ -29,7 +29,7 @@ def ended(status: str = "FAILED", arn: str = ARN, start: datetime = T0, **kw: st
 
 
 def recorded(repo: FakeInterviewRepository, arn: str, status: InterviewStatus, at: datetime) -> None:
-    def apply(current):  # noqa: ANN001, ANN202
+    def apply(current):
         assert current is None
         from jiping.models import Interview
 

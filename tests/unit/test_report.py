@@ -35,14 +35,14 @@ class _Collect(HTMLParser):
         self.marks: list[str] = []
         self._in_mark = False
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self._in_mark = tag == "mark"
 
-    def handle_endtag(self, tag):  # noqa: ANN001
+    def handle_endtag(self, tag):
         self._in_mark = False if tag == "mark" else self._in_mark
 
-    def handle_data(self, data):  # noqa: ANN001
+    def handle_data(self, data):
         if self._in_mark:
             self.marks.append(data)
 

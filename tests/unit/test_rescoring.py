@@ -113,7 +113,7 @@ class Profiles:
         return self.by_version.get(version or max(self.by_version))
 
 
-def _scored_interview(repo, store, v1: JobProfile, scores: dict[str, float]) -> None:  # noqa: ANN001
+def _scored_interview(repo, store, v1: JobProfile, scores: dict[str, float]) -> None:
     key = "t/iv-1/result.json"
     result = scored(v1, scores)
     store.put_json(ObjectLocation(bucket=BUCKET, key=key), {
@@ -128,7 +128,7 @@ def _scored_interview(repo, store, v1: JobProfile, scores: dict[str, float]) -> 
     )  # fmt: skip
 
 
-def test_rescore_interview_writes_a_new_result_and_keeps_the_old_one_in_history(repo, store) -> None:  # noqa: ANN001
+def test_rescore_interview_writes_a_new_result_and_keeps_the_old_one_in_history(repo, store) -> None:
     v1 = base()
     ids = [c.id for c in v1.competencies]
     scores = dict(zip(ids, [90.0, 40.0, 40.0, 90.0], strict=True))
@@ -151,7 +151,7 @@ def test_rescore_interview_writes_a_new_result_and_keeps_the_old_one_in_history(
     assert again.score_history == done.score_history and repo.writes == writes  # nothing to do twice
 
 
-def test_rescore_interview_needs_a_result_and_the_version(repo, store) -> None:  # noqa: ANN001
+def test_rescore_interview_needs_a_result_and_the_version(repo, store) -> None:
     v1 = base()
     repo.rows[("t", "iv-2")] = Interview(tenant_id="t", interview_id="iv-2", job_id=v1.id, job_version=1,
                                          status=InterviewStatus.PROCESSING, created_at=AT, updated_at=AT)  # fmt: skip

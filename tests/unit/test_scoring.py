@@ -76,7 +76,7 @@ EN_ANGRY = (
 
 
 @pytest.fixture(scope="module")
-def encoder():  # noqa: ANN201
+def encoder():
     from jiping.encoder import load_encoder
 
     return load_encoder(cache_dir=CACHE, allow_fetch=False)
@@ -110,7 +110,7 @@ def answer(question_id: str, text: str, language: str, asr: float = 0.95) -> Ans
     )  # fmt: skip
 
 
-def score(profile: JobProfile, answers: list[AnswerAnalysis], encoder) -> ScoreResult:  # noqa: ANN001
+def score(profile: JobProfile, answers: list[AnswerAnalysis], encoder) -> ScoreResult:
     return score_interview(profile, answers, answer_features_for(profile, answers, encoder), encoder=encoder)
 
 
@@ -128,7 +128,7 @@ def by_id(result: ScoreResult) -> dict[str, float]:
 # --- the model ----------------------------------------------------------------------------------
 
 
-def _build_module():  # noqa: ANN202
+def _build_module():
     spec = importlib.util.spec_from_file_location(
         "build_scoring_model", ROOT / "scripts/build_scoring_model.py"
     )
@@ -158,14 +158,14 @@ def test_shipped_onnx_matches_the_sha256_in_its_card() -> None:
 # --- ordering -----------------------------------------------------------------------------------
 
 
-def test_strong_beats_vague_beats_off_topic_on_every_competency_in_mandarin(profiles, encoder) -> None:  # noqa: ANN001
+def test_strong_beats_vague_beats_off_topic_on_every_competency_in_mandarin(profiles, encoder) -> None:
     profile = only(profiles["customer-service"], "difficult_customer")
     got = {k: by_id(score(profile, [answer("difficult_customer", t, "zh")], encoder)) for k, t in ZH.items()}
     for cid in ("emotional_control", "customer_focus", "problem_solving"):
         assert got["strong"][cid] > got["vague"][cid] > got["off_topic"][cid], (cid, got)
 
 
-def test_strong_beats_vague_beats_off_topic_on_every_competency_in_english(profiles, encoder) -> None:  # noqa: ANN001
+def test_strong_beats_vague_beats_off_topic_on_every_competency_in_english(profiles, encoder) -> None:
     profile = only(profiles["software-engineer"], "measurable_impact")
     got = {k: by_id(score(profile, [answer("measurable_impact", t, "en")], encoder)) for k, t in EN.items()}
     for cid in ("impact", "collaboration"):
@@ -176,7 +176,7 @@ def test_strong_beats_vague_beats_off_topic_on_every_competency_in_english(profi
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_evidence_quotes_are_exact_spans_with_their_word_times(profiles, encoder, lang) -> None:  # noqa: ANN001
+def test_evidence_quotes_are_exact_spans_with_their_word_times(profiles, encoder, lang) -> None:
     profile, qid, text = (
         (only(profiles["customer-service"], "difficult_customer"), "difficult_customer", ZH["strong"])
         if lang == "zh"
@@ -195,14 +195,14 @@ def test_evidence_quotes_are_exact_spans_with_their_word_times(profiles, encoder
             assert span == quote.text
 
 
-def test_problem_solving_evidence_quotes_the_replacement_sentence(profiles, encoder) -> None:  # noqa: ANN001
+def test_problem_solving_evidence_quotes_the_replacement_sentence(profiles, encoder) -> None:
     profile = only(profiles["customer-service"], "difficult_customer")
     result = score(profile, [answer("difficult_customer", ZH["strong"], "zh")], encoder)
     solving = next(c for c in result.competencies if c.id == "problem_solving")
     assert "安排了补发" in solving.evidence[0].text
 
 
-def test_reason_quotes_the_evidence_and_contributions_sum_to_the_score(profiles, encoder) -> None:  # noqa: ANN001
+def test_reason_quotes_the_evidence_and_contributions_sum_to_the_score(profiles, encoder) -> None:
     profile = only(profiles["customer-service"], "difficult_customer")
     result = score(profile, [answer("difficult_customer", ZH["strong"], "zh")], encoder)
     for competency in result.competencies:
@@ -219,14 +219,14 @@ def test_reason_quotes_the_evidence_and_contributions_sum_to_the_score(profiles,
 # --- review -------------------------------------------------------------------------------------
 
 
-def test_a_clean_strong_answer_is_not_sent_to_review(profiles, encoder) -> None:  # noqa: ANN001
+def test_a_clean_strong_answer_is_not_sent_to_review(profiles, encoder) -> None:
     profile = only(profiles["customer-service"], "difficult_customer")
     result = score(profile, [answer("difficult_customer", ZH["strong"], "zh")], encoder)
     assert result.review_reasons == []
     assert result.recommendation == profile.thresholds.recommend(result.overall_score)
 
 
-def test_an_integrity_flag_forces_review_with_the_reason(profiles, encoder) -> None:  # noqa: ANN001
+def test_an_integrity_flag_forces_review_with_the_reason(profiles, encoder) -> None:
     profile = only(profiles["customer-service"], "difficult_customer")
     a = answer("difficult_customer", ZH["strong"], "zh")
     a.flags.append(Flag(code=FlagCode.MULTIPLE_FACES, detail="2 faces for 4 s", question_id=a.question_id))
@@ -235,7 +235,7 @@ def test_an_integrity_flag_forces_review_with_the_reason(profiles, encoder) -> N
     assert any("MULTIPLE_FACES" in r for r in result.review_reasons)
 
 
-def test_a_probed_question_with_no_answer_and_low_asr_confidence_force_review(profiles, encoder) -> None:  # noqa: ANN001
+def test_a_probed_question_with_no_answer_and_low_asr_confidence_force_review(profiles, encoder) -> None:
     profile = profiles["customer-service"]
     result = score(profile, [answer("difficult_customer", ZH["strong"], "zh", asr=0.4)], encoder)
     assert result.recommendation == Recommendation.REVIEW
@@ -243,7 +243,7 @@ def test_a_probed_question_with_no_answer_and_low_asr_confidence_force_review(pr
     assert any("ASR confidence 0.40" in r for r in result.review_reasons)
 
 
-def test_an_off_topic_answer_forces_review(profiles, encoder) -> None:  # noqa: ANN001
+def test_an_off_topic_answer_forces_review(profiles, encoder) -> None:
     profile = only(profiles["customer-service"], "difficult_customer")
     result = score(profile, [answer("difficult_customer", ZH["off_topic"], "zh")], encoder)
     assert result.recommendation == Recommendation.REVIEW
@@ -252,7 +252,7 @@ def test_an_off_topic_answer_forces_review(profiles, encoder) -> None:  # noqa: 
 
 def test_competencies_no_asked_question_probes_are_not_assessed_and_stay_out_of_the_overall(
     profiles,
-    encoder,  # noqa: ANN001
+    encoder,
 ) -> None:
     profile = profiles["customer-service"]
     answers = [answer("difficult_customer", ZH["strong"], "zh")]
@@ -278,7 +278,7 @@ def test_competencies_no_asked_question_probes_are_not_assessed_and_stay_out_of_
     assert everything.recommendation == Recommendation.REVIEW
 
 
-def test_an_interview_assessing_under_half_the_weight_is_sent_to_review(encoder) -> None:  # noqa: ANN001
+def test_an_interview_assessing_under_half_the_weight_is_sent_to_review(encoder) -> None:
     text = EN_PROFILE.replace("weight: 2", "weight: 3").replace(
         "competencies: [calm, fixing]", "competencies: [calm]"
     )
@@ -302,13 +302,13 @@ def test_an_interview_assessing_under_half_the_weight_is_sent_to_review(encoder)
 # --- fairness -----------------------------------------------------------------------------------
 
 
-def _max_move(profile, qid, lang, a_text, b_text, encoder) -> float:  # noqa: ANN001
+def _max_move(profile, qid, lang, a_text, b_text, encoder) -> float:
     a = by_id(score(profile, [answer(qid, a_text, lang)], encoder))
     b = by_id(score(profile, [answer(qid, b_text, lang)], encoder))
     return max(abs(a[c] - b[c]) for c in a)
 
 
-def test_names_gendered_words_and_fillers_move_no_score_by_more_than_a_point(profiles, encoder) -> None:  # noqa: ANN001
+def test_names_gendered_words_and_fillers_move_no_score_by_more_than_a_point(profiles, encoder) -> None:
     zh = only(profiles["customer-service"], "difficult_customer")
     en = only(profiles["software-engineer"], "measurable_impact")
     strong_zh, strong_en = ZH["strong"], EN["strong"]
@@ -328,7 +328,7 @@ def test_names_gendered_words_and_fillers_move_no_score_by_more_than_a_point(pro
 # --- a new profile ------------------------------------------------------------------------------
 
 
-def test_a_profile_written_in_the_test_scores_with_no_code_change(encoder) -> None:  # noqa: ANN001
+def test_a_profile_written_in_the_test_scores_with_no_code_change(encoder) -> None:
     profile = profile_from_text(EN_PROFILE, "yaml", "test")
     strong = score(profile, [answer("angry", EN_ANGRY, "en")], encoder)
     vague = score(profile, [answer("angry", EN["vague"], "en")], encoder)

@@ -48,7 +48,7 @@ def profiles() -> Profiles:
 
 
 @pytest.fixture
-def interview(repo, store) -> Interview:  # noqa: ANN001
+def interview(repo, store) -> Interview:
     """Two asked questions answered by two clips, plus a question outside the profile, unanswered."""
     now = utcnow()
     media = {}
@@ -70,7 +70,7 @@ def interview(repo, store) -> Interview:  # noqa: ANN001
     return row
 
 
-def test_plan_lists_one_item_per_answered_profile_question(interview, repo, profiles) -> None:  # noqa: ANN001
+def test_plan_lists_one_item_per_answered_profile_question(interview, repo, profiles) -> None:
     plan = plan_scoring(
         PlanScoringRequest(tenant_id="t1", interview_id="iv", execution_id="e"), repo, profiles
     )
@@ -81,7 +81,7 @@ def test_plan_lists_one_item_per_answered_profile_question(interview, repo, prof
     assert (plan["job_id"], plan["job_version"]) == ("customer-service", 1)
 
 
-def test_another_tenant_or_a_missing_profile_is_not_found(interview, repo, profiles) -> None:  # noqa: ANN001
+def test_another_tenant_or_a_missing_profile_is_not_found(interview, repo, profiles) -> None:
     with pytest.raises(NotFound):
         plan_scoring(PlanScoringRequest(tenant_id="t2", interview_id="iv", execution_id="e"), repo, profiles)
     repo.rows[("t1", "iv")].job_version = 7
@@ -91,7 +91,7 @@ def test_another_tenant_or_a_missing_profile_is_not_found(interview, repo, profi
 
 def test_scoring_from_the_maps_features_equals_scoring_in_one_step(
     interview, repo, store, profiles, settings, judge_model
-) -> None:  # noqa: ANN001, E501
+) -> None:
     plan = plan_scoring(
         PlanScoringRequest(tenant_id="t1", interview_id="iv", execution_id="e"), repo, profiles
     )
@@ -130,7 +130,7 @@ def test_scoring_from_the_maps_features_equals_scoring_in_one_step(
     assert repo.rows[("t1", "iv")].status is InterviewStatus.SCORED
 
 
-def test_an_analysis_without_the_question_is_refused(interview, repo, store, profiles, settings) -> None:  # noqa: ANN001
+def test_an_analysis_without_the_question_is_refused(interview, repo, store, profiles, settings) -> None:
     request = AnalyseAnswerRequest(tenant_id="t1", interview_id="iv", question_id="explain_policy",
                                    analysis_key="t1/iv/m1/analysis.json")  # fmt: skip
     with pytest.raises(InvalidInput, match="0 answers to question explain_policy"):
@@ -138,7 +138,7 @@ def test_an_analysis_without_the_question_is_refused(interview, repo, store, pro
     assert not any(k.endswith("explain_policy.json") for _, k in store.objects)
 
 
-def test_english_answers_are_analysed_in_english(repo, store, settings, judge_model) -> None:  # noqa: ANN001
+def test_english_answers_are_analysed_in_english(repo, store, settings, judge_model) -> None:
     profile = bundled_profiles()["software-engineer"]
     now = utcnow()
     a = answer("measurable_impact", EN["strong"], "en")

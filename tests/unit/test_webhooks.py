@@ -136,7 +136,7 @@ def event(
     )  # fmt: skip
 
 
-def setup(*script: Response, include_transcripts: bool = False, rng: float = 0.5, start: datetime = T0):  # noqa: ANN201
+def setup(*script: Response, include_transcripts: bool = False, rng: float = 0.5, start: datetime = T0):
     """A registered endpoint and the webhook service on a clock that starts at ``start`` (T0 unless a test
     talks to a library that checks timestamps against the real clock)."""
     store, receiver, clock, dlq, alerts = Store(), Receiver(*script), Clock(start), Recorder(), Recorder()

@@ -51,7 +51,7 @@ class FakeClient:
         return {"errcode": 0, "fail_list": []}
 
 
-def sender(client: FakeClient):  # noqa: ANN201
+def sender(client: FakeClient):
     return lambda: client.send(1, "u", {})
 
 

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 READ_LEVELS = (1, 3, 5)  # the anchors the model reads (2 and 4, where a profile has them, only for gaps)
 SHOWN = 0.62  # grounded support (0-1) at which an anchor element counts as shown by a sentence
+NEAR = 0.05  # support at which a sentence may be quoted as the closest to a level no sentence shows outright
 DISAGREEMENT_LEVELS = 2.0
 MAX_EVIDENCE = 3
 GENERIC_LEVEL = 3.0  # a statement of the right approach, nothing shown: the centre of the scale
@@ -93,6 +94,7 @@ class CompetencyJudgement(Model):
     strengths: list[Element] = Field(default_factory=list)  # elements up to the level reached, shown
     gaps: list[Element] = Field(default_factory=list)  # elements of the next level, not shown
     evidence: list[int] = Field(default_factory=list)  # sentence indices, best first
+    evidence_near: bool = False  # the evidence is the sentence closest to the level, none shows it outright
     disagreement: str | None = None
 
 
@@ -259,9 +261,20 @@ def _ground(
         if low:
             scores = grid[:, low].max(axis=1)
             used.append(told[int(scores.argmax())].index)
+    if not used and told and reached >= 2 and checks.kind is AnswerKind.NARRATIVE:
+        # No element is shown outright: quote the account's sentence closest to the level reached (or the
+        # first level above 1 the profile defines), and say it is the closest. When no sentence comes near
+        # at all, nothing is quoted and the reason says the level rests on the reading of the whole answer.
+        at = max(
+            [lv for lv in levels if 2 <= lv <= reached] or [min((lv for lv in levels if lv >= 2), default=0)]
+        )
+        near = [i for i, (lv, _) in enumerate(flat) if lv == at]
+        if near:
+            scores = grid[:, near].max(axis=1)
+            if float(scores.max()) >= NEAR:
+                used.append(told[int(scores.argmax())].index)
+                judgement.evidence_near = True
     judgement.evidence = list(dict.fromkeys(used))[:MAX_EVIDENCE]
-    if not judgement.evidence and told and checks.kind is AnswerKind.NARRATIVE:
-        judgement.evidence = [told[0].index]
 
 
 class LazyModel:

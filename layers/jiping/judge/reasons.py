@@ -34,6 +34,13 @@ HELD = {
 }  # fmt: skip
 
 
+NEAREST = {"zh": "最接近这一级的一句：", "en": "Closest to this level: "}
+UNGROUNDED = {
+    "zh": "回答中没有哪一句直接体现这一级的行为，等级来自对整段回答的阅读",
+    "en": "no one sentence of the answer shows this level's behaviour; the level comes from reading the answer as a whole",
+}  # fmt: skip
+
+
 def _quote(text: str, lang: str) -> str:
     return f"“{text}”" if lang == "zh" else f'"{text}"'
 
@@ -47,12 +54,18 @@ def compose(
     held: list[AnswerKind],
     gaps: list[str],
     next_level: int | None,
+    *,
+    nearest: bool = False,
 ) -> str:
-    """One reason: the level and its anchor, the evidence, what held it down, what the next level needs."""
+    """One reason: the level and its anchor, the evidence, what held it down, what the next level needs.
+    ``nearest``: the quotes are the sentences closest to the level, none shows its behaviour outright."""
     if lang == "zh":
         parts = [f"{name} {level} 级" + (f"：{anchor.rstrip('。')}" if anchor else "")]
         if quotes:
-            parts.append("依据：" + "；".join(_quote(q, lang) for q in quotes))
+            lead = NEAREST["zh"] if nearest else "依据："
+            parts.append(lead + "；".join(_quote(q, lang) for q in quotes))
+        elif level >= 2 and not held:
+            parts.append(UNGROUNDED["zh"])
         for kind in held:
             parts.append(HELD["zh"][kind])
         if next_level and gaps:
@@ -60,7 +73,10 @@ def compose(
         return "。".join(parts) + "。"
     parts = [f"{name}: level {level}" + (f" ({anchor.rstrip('.')})" if anchor else "")]
     if quotes:
-        parts.append("Evidence: " + "; ".join(_quote(q, lang) for q in quotes))
+        lead = NEAREST["en"] if nearest else "Evidence: "
+        parts.append(lead + "; ".join(_quote(q, lang) for q in quotes))
+    elif level >= 2 and not held:
+        parts.append(UNGROUNDED["en"][0].upper() + UNGROUNDED["en"][1:])
     for kind in held:
         text = HELD["en"][kind]
         parts.append(text[0].upper() + text[1:])

@@ -208,6 +208,7 @@ def _competency_score(
     reason = compose(
         lang, competency.name, level, anchor_of(competency, level), [q.text for q in quotes],
         [k for k in held if k is not AnswerKind.NARRATIVE], [g.text for g in gaps[:3]], next_level,
+        nearest=bool(quotes) and all(c.evidence_near for _, c in judged if c.evidence),
     )  # fmt: skip
     return CompetencyScore(
         id=competency.id,
