@@ -90,7 +90,7 @@ openapi: setup ## regenerate docs/openapi.json from the API routes
 synth: setup ## write cdk.out/ offline (cdk-nag runs on every synth)
 	$(PY) infra/app.py
 
-lint: setup
+lint: setup ## ruff check, ruff format --check and mypy (CI runs it before the suite)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/jiping infra functions
