@@ -94,6 +94,8 @@ lint: setup ## ruff check, ruff format --check and mypy (CI runs it before the s
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/jiping infra functions
+	@# each container's entrypoint.py is a top-level module of its own image: checked one at a time
+	@for entrypoint in containers/*/entrypoint.py; do $(VENV)/bin/mypy $$entrypoint || exit 1; done
 
 format: setup
 	$(VENV)/bin/ruff format .

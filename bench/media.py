@@ -76,9 +76,9 @@ def compose(clips: list[Path], out: Path, seconds: float | None = None, size: tu
         step = 1024
         for start in range(0, len(pcm), step):
             chunk = pcm[start : start + step].reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
-            frame.sample_rate, frame.pts, frame.time_base = RATE, start, Fraction(1, RATE)
-            for packet in aus.encode(frame):
+            aframe = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
+            aframe.sample_rate, aframe.pts, aframe.time_base = RATE, start, Fraction(1, RATE)
+            for packet in aus.encode(aframe):
                 container.mux(packet)
         for packet in aus.encode():
             container.mux(packet)

@@ -334,7 +334,7 @@ def make_face_clip(
             frame.time_base = Fraction(1, fps)
             out.mux(vstream.encode(frame))
         out.mux(vstream.encode(None))
-        if astream is not None:
+        if astream is not None and audio is not None:
             _write_audio(out, astream, seconds, audio)
     return path
 

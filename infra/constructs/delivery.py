@@ -1,8 +1,7 @@
 """Domain events: the custom bus, the queues that buffer webhook delivery and WeCom notices, and the
 webhook delivery itself (``connect_webhooks``: the SQS consumer, the retry sweeper every minute, the
-dead-letter queue of exhausted deliveries, the operators' alerts topic).
-
-The WeCom notifier comes in a later change; its queue already holds events.
+dead-letter queue of exhausted deliveries, the operators' alerts topic). The WeCom queue's consumer,
+``NotifyWecom``, is made with the other functions in ``compute.py``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from infra import constants
 
@@ -18,7 +19,9 @@ def test_compute_environment_scales_gpu_instances_from_zero(synth: Synth) -> Non
     assert resources["Type"] == "EC2"
     assert resources["MinvCpus"] == 0
     assert resources["MaxvCpus"] == constants.DEFAULTS["jiping:gpuMaxVcpus"]
-    assert sorted(resources["InstanceTypes"]) == sorted(constants.DEFAULTS["jiping:gpuInstanceTypes"])
+    assert sorted(resources["InstanceTypes"]) == sorted(
+        cast(list[str], constants.DEFAULTS["jiping:gpuInstanceTypes"])
+    )
     assert [c["ImageType"] for c in resources["Ec2Configuration"]] == ["ECS_AL2_NVIDIA"]
 
 

@@ -35,7 +35,7 @@ def _acknowledgements(root: IConstruct) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def unacknowledged(tmp_path_factory: pytest.TempPathFactory) -> tuple[App, list[tuple[str, str]]]:
+def unacknowledged(tmp_path_factory: pytest.TempPathFactory) -> tuple[App, list[tuple[str | None, str]]]:
     """The same app with every acknowledgement left out: the raw AwsSolutions findings."""
     app, _ = build_app(
         outdir=str(tmp_path_factory.mktemp("noack")), context={**TEST_CONTEXT, CONTEXT_ACKNOWLEDGE: False}
@@ -61,7 +61,7 @@ def test_every_acknowledgement_names_one_finding_and_gives_a_reason(synth: Synth
 
 
 def test_every_acknowledgement_still_matches_a_real_finding(
-    synth: Synth, unacknowledged: tuple[App, list[tuple[str, str]]]
+    synth: Synth, unacknowledged: tuple[App, list[tuple[str | None, str]]]
 ) -> None:
     _, findings = unacknowledged
     assert findings, "without acknowledgements cdk-nag must report the acknowledged findings"
@@ -69,7 +69,7 @@ def test_every_acknowledgement_still_matches_a_real_finding(
         (path, rule)
         for path, rule, _ in _acknowledgements(synth.stack)
         if not any(
-            f_rule == rule and (f_path == path or f_path.startswith(path + "/"))
+            f_rule == rule and f_path is not None and (f_path == path or f_path.startswith(path + "/"))
             for f_path, f_rule in findings
         )
     ]
@@ -77,7 +77,7 @@ def test_every_acknowledgement_still_matches_a_real_finding(
 
 
 def test_synth_fails_when_an_acknowledgement_is_missing(
-    unacknowledged: tuple[App, list[tuple[str, str]]],
+    unacknowledged: tuple[App, list[tuple[str | None, str]]],
 ) -> None:
     app, _ = unacknowledged
     with pytest.raises(RuntimeError, match="ValidationFailed"):

@@ -42,7 +42,7 @@ def test_buffer_queue_is_encrypted_redrives_and_outlasts_six_starter_timeouts(sy
 
 
 def test_every_queue_refuses_plain_http(synth: Synth) -> None:
-    secured = set()
+    secured: set[str] = set()
     for policy in synth.resources("AWS::SQS::QueuePolicy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             if statement["Effect"] == "Deny" and statement.get("Condition") == {

@@ -61,6 +61,12 @@ class FakeInterviewRepository:
         row = self.rows.get((tenant_id, interview_id))
         return row.model_copy(deep=True) if row else None
 
+    def stored(self, tenant_id: str, interview_id: str) -> Interview:
+        """The stored row, which the test expects to exist."""
+        row = self.get(tenant_id, interview_id)
+        assert row is not None, f"no row {tenant_id}/{interview_id}"
+        return row
+
     def erase(self, tenant_id: str, interview_id: str) -> None:
         self.rows.pop((tenant_id, interview_id), None)
         self.erased.add((tenant_id, interview_id))

@@ -159,7 +159,9 @@ def test_a_reason_without_a_sentence_to_quote_says_the_level_rests_on_the_whole_
     assert "“" not in reason and '"' not in reason  # nothing quoted stands in for evidence
     quoted = compose(lang, "客户导向", 4, COMPETENCY.anchors[3], ["我当天安排了补发。"], [], [], 5)
     assert "没有哪一句" not in quoted and "No one sentence" not in quoted
-    near = compose(lang, "客户导向", 4, COMPETENCY.anchors[3], ["我当天安排了补发。"], [], [], 5, nearest=True)
+    near = compose(
+        lang, "客户导向", 4, COMPETENCY.anchors[3], ["我当天安排了补发。"], [], [], 5, nearest=True
+    )
     assert ("最接近这一级的一句：“我当天安排了补发。”" in near) == (lang == "zh")
     assert ('Closest to this level: "我当天安排了补发。"' in near) == (lang == "en")
 

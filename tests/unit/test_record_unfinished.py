@@ -65,7 +65,7 @@ def test_an_execution_that_recorded_nothing_is_recorded_failed_with_why(status, 
     # a redelivered status change (or a retry after the publish failed) gives the same event, one history entry
     again = stages.record_unfinished(ended(status, **kw), repo)
     assert again is not None and again.id == event.id
-    assert len(repo.get("t-1", "iv-1").status_history) == 1
+    assert len(repo.stored("t-1", "iv-1").status_history) == 1
 
 
 def test_what_the_workflow_recorded_itself_is_left_alone_and_not_published_twice() -> None:
@@ -75,7 +75,7 @@ def test_what_the_workflow_recorded_itself_is_left_alone_and_not_published_twice
         stages.record_unfinished(ended("FAILED", error=STAGE_FAILED_ERROR, cause="A stage failed"), repo)
         is None
     )
-    assert repo.get("t-1", "iv-1").media["q1"].recorded_by == "workflow"
+    assert repo.stored("t-1", "iv-1").media["q1"].recorded_by == "workflow"
 
 
 def test_a_failure_recorded_but_not_published_is_published_now() -> None:
@@ -83,14 +83,14 @@ def test_a_failure_recorded_but_not_published_is_published_now() -> None:
     recorded(repo, ARN, InterviewStatus.FAILED, T0 + timedelta(seconds=30))
     event = stages.record_unfinished(ended("FAILED", error=STAGE_FAILED_ERROR, cause=UNRECORDED_CAUSE), repo)
     assert event is not None and event.id == DomainEvent.stable_id(ARN, "FAILED")
-    assert repo.get("t-1", "iv-1").media["q1"].recorded_by == "workflow"
+    assert repo.stored("t-1", "iv-1").media["q1"].recorded_by == "workflow"
 
 
 def test_a_late_event_does_not_overwrite_what_a_later_execution_recorded() -> None:
     repo = FakeInterviewRepository()
     recorded(repo, ARN + "-r1", InterviewStatus.TRANSCRIBED, T0 + timedelta(minutes=5))  # the redrive
     assert stages.record_unfinished(ended("ABORTED"), repo) is None
-    assert repo.get("t-1", "iv-1").media["q1"].status is InterviewStatus.TRANSCRIBED
+    assert repo.stored("t-1", "iv-1").media["q1"].status is InterviewStatus.TRANSCRIBED
 
 
 def test_a_later_execution_failing_unrecorded_replaces_an_earlier_failure() -> None:
@@ -98,7 +98,7 @@ def test_a_later_execution_failing_unrecorded_replaces_an_earlier_failure() -> N
     recorded(repo, ARN, InterviewStatus.FAILED, T0 + timedelta(seconds=30))
     redriven = ended("TIMED_OUT", arn=ARN + "-r1", start=T0 + timedelta(minutes=5))
     assert stages.record_unfinished(redriven, repo) is not None
-    assert repo.get("t-1", "iv-1").media["q1"].execution_id == ARN + "-r1"
+    assert repo.stored("t-1", "iv-1").media["q1"].execution_id == ARN + "-r1"
 
 
 def test_succeeded_and_running_executions_are_ignored() -> None:

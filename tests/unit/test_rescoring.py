@@ -113,7 +113,7 @@ class Profiles:
         return self.by_version.get(version or max(self.by_version))
 
 
-def _scored_interview(repo, store, v1: JobProfile, scores: dict[str, float]) -> None:
+def _scored_interview(repo, store, v1: JobProfile, scores: dict[str, float | None]) -> None:
     key = "t/iv-1/result.json"
     result = scored(v1, scores)
     store.put_json(ObjectLocation(bucket=BUCKET, key=key), {

@@ -58,7 +58,7 @@ def harmonic(
     n = int(seconds * SR)
     f0 = np.broadcast_to(np.asarray(hz, dtype=np.float64), (n,))
     phase = 2 * np.pi * np.cumsum(f0) / SR
-    wave = sum(np.sin(k * phase) / k for k in range(1, 6))
+    wave = np.sum([np.sin(k * phase) / k for k in range(1, 6)], axis=0)
     return (0.2 * amplitude * wave).astype(np.float32)
 
 

@@ -11,6 +11,7 @@ from jiping.models import Interview, InterviewStatus, ObjectLocation, Question
 from jiping.text_answers import (
     MAX_TEXT_CHARS,
     TEXT_ANSWER_TYPE,
+    TextAnswerReceipt,
     parse_text_answer,
     submit_text_answer,
     text_answer_key,
@@ -38,7 +39,9 @@ def setup(
     return repo, store
 
 
-def submit(repo: FakeInterviewRepository, store: FakeObjectStore, text: str = ANSWER, **kw: str) -> object:
+def submit(
+    repo: FakeInterviewRepository, store: FakeObjectStore, text: str = ANSWER, **kw: str
+) -> TextAnswerReceipt:
     args = {"tenant_id": "acme", "interview_id": "iv-1", "question_id": "q1"} | kw
     return submit_text_answer(repo, store, BUCKET, args["tenant_id"], args["interview_id"], args["question_id"],
                               text, NOW)  # fmt: skip

@@ -72,7 +72,7 @@ def test_an_invalid_or_expired_token_is_refreshed_once_and_the_send_retried_once
 
 @pytest.mark.parametrize("code", [45009, 45033, -1])
 def test_rate_and_busy_errors_back_off_twice_then_defer_to_the_queue(code: int) -> None:
-    client, slept = FakeClient(), []
+    client, slept = FakeClient(), list[float]()
     client.errors = [code, code]
     call(client, sender(client), sleep=slept.append)
     assert slept == [0.5, 1.0] and len(client.sent) == 1
