@@ -222,4 +222,8 @@ def test_serve_runs_the_api_on_localhost_with_a_printed_key():
         assert status == "TRANSCRIBED"
     finally:
         os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # leave no server behind, then fail
+            raise
