@@ -93,11 +93,11 @@ class LlamaJudgeModel:
         self.tokens_evaluated = 0  # for the benchmark
         # Freed in this order while the library is whole: at interpreter exit llama_cpp's own __del__ hooks
         # would otherwise run after its module globals are gone and print a TypeError traceback.
-        self._release = weakref.finalize(self, _release, llama_cpp, self._batch, self._ctx, self._llm)
+        self._finalizer = weakref.finalize(self, _release, llama_cpp, self._batch, self._ctx, self._llm)
 
     def close(self) -> None:
         """Free the batch, the context and the weights now (also done when the judge is collected, or at exit)."""
-        self._release()
+        self._finalizer()
 
     @property
     def label(self) -> str:
