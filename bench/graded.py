@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from jiping.profiles import JobProfile, load_profile
+from jiping.domain.profiles import JobProfile, load_profile
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "eval" / "corpus"

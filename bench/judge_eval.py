@@ -30,9 +30,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jiping.judge.calibration import Calibration, load_calibration, score_of
-from jiping.judge.judge import AnswerJudgement, judge_answer
-from jiping.profiles import JobProfile
+from jiping.domain.profiles import JobProfile
+from jiping.scoring.judge.calibration import Calibration, load_calibration, score_of
+from jiping.scoring.judge.judge import AnswerJudgement, judge_answer
 
 from bench.graded import (
     GAMING,
@@ -114,8 +114,8 @@ def judge_corpus(
 
 
 def load_models(threads: int) -> tuple[CachedModel, Any]:
-    from jiping.encoder import load_encoder
-    from jiping.judge.llm import load_judge_model
+    from jiping.scoring.encoder import load_encoder
+    from jiping.scoring.judge.llm import load_judge_model
 
     models = REPO / ".cache" / "models"
     llm = load_judge_model(cache_dir=models, threads=threads)

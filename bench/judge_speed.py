@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import psutil
-from jiping.judge.calibration import load_calibration
-from jiping.judge.judge import judge_answer
+from jiping.scoring.judge.calibration import load_calibration
+from jiping.scoring.judge.judge import judge_answer
 
 from bench.graded import REPO, load_corpus, question_text
 
@@ -36,8 +36,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULTS / "judge_speed.txt")
     args = parser.parse_args()
-    from jiping.encoder import load_encoder
-    from jiping.judge.llm import load_judge_model
+    from jiping.scoring.encoder import load_encoder
+    from jiping.scoring.judge.llm import load_judge_model
 
     process = psutil.Process()
     models = REPO / ".cache" / "models"

@@ -122,7 +122,7 @@ def main() -> int:
 
 
 def cloud_row(cloud: LocalCloud, interview: str):
-    from jiping.adapters.dynamodb import DynamoInterviewRepository
+    from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
 
     return DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE]).get(TENANT, interview)
 

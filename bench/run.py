@@ -2,7 +2,7 @@
 
 For every stage of each execution it prints the wall time, the real-time factor (stage time / media
 duration) and the peak resident memory of the process while the stage ran; and, in the same run,
-bare faster-whisper (same model, same options: ``jiping.transcription.decode_options``) on the same
+bare faster-whisper (same model, same options: ``jiping.perception.transcription.decode_options``) on the same
 media, with the ratio of our end-to-end time (upload to published event) to it.
 
 Everything runs in one process on this machine's CPU: the local cloud runs the stages in threads,
@@ -85,7 +85,7 @@ def _duration(path: Path) -> float:
 
 
 def bare_asr(path: Path, model: Any, settings: Any, mem: MemorySampler) -> tuple[float, int]:
-    from jiping.transcription import decode_options, run_whisper
+    from jiping.perception.transcription import decode_options, run_whisper
 
     start_wall, started = time.time(), time.perf_counter()
     run_whisper(model, str(path), decode_options(settings))
@@ -94,8 +94,8 @@ def bare_asr(path: Path, model: Any, settings: Any, mem: MemorySampler) -> tuple
 
 def vision_standalone(path: Path, mem: MemorySampler) -> dict[str, Any]:
     """The vision stage's analysis alone on this machine (default settings), with nothing beside it."""
+    from jiping.perception.vision import analyze
     from jiping.settings import VisionSettings
-    from jiping.vision import analyze
 
     settings = VisionSettings(model_cache_dir=str(REPO / ".cache" / "models"))
     start_wall, started = time.time(), time.perf_counter()

@@ -21,11 +21,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Que
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import __version__, bootstrap
-from jiping.adapters.analytics_store import DynamoAnalyticsStore, DynamoDemographicsStore
-from jiping.adapters.audit_store import DynamoAuditLog
+from jiping.adapters.dynamo.analytics import DynamoAnalyticsStore, DynamoDemographicsStore
+from jiping.adapters.dynamo.audit import DynamoAuditLog
+from jiping.adapters.dynamo.profiles import DynamoProfileRepository, ProfileVersionExists
+from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
 from jiping.adapters.portal import S3Presigner
-from jiping.adapters.profiles import DynamoProfileRepository, ProfileVersionExists
-from jiping.adapters.webhook_store import DynamoWebhookStore
 from jiping.analytics.models import (
     DriftReport,
     ImpactReport,
@@ -34,11 +34,20 @@ from jiping.analytics.models import (
     ValidityReport,
 )
 from jiping.analytics.service import Analytics, AnalyticsError, record_demographics, record_outcomes
-from jiping.audit import AuditRecord, ReviewError, override, request_review
-from jiping.errors import InterviewErased, NotFound
-from jiping.models import utcnow
+from jiping.delivery.webhooks import (
+    ALL_EVENTS,
+    WebhookError,
+    enable_endpoint,
+    register_endpoint,
+    rotate_secret,
+    summary,
+)
+from jiping.domain.errors import InterviewErased, NotFound
+from jiping.domain.models import utcnow
+from jiping.domain.profiles import JobProfile, ProfileError
 from jiping.observability import logger, metrics, tracer
-from jiping.portal import (
+from jiping.portal.audit import AuditRecord, ReviewError, override, request_review
+from jiping.portal.interviews import (
     CreateInterview,
     InterviewCreated,
     InterviewView,
@@ -50,19 +59,10 @@ from jiping.portal import (
     talent_pool,
     view,
 )
-from jiping.profiles import JobProfile, ProfileError
-from jiping.rescoring import NotScored
-from jiping.scoring import IncompatibleProfile, composite_label
+from jiping.portal.text_answers import TextAnswerReceipt, submit_text_answer
+from jiping.scoring.rescoring import NotScored
+from jiping.scoring.v1 import IncompatibleProfile, composite_label
 from jiping.settings import ApiSettings, load
-from jiping.text_answers import TextAnswerReceipt, submit_text_answer
-from jiping.webhooks import (
-    ALL_EVENTS,
-    WebhookError,
-    enable_endpoint,
-    register_endpoint,
-    rotate_secret,
-    summary,
-)
 from pydantic import BaseModel, Field
 
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -152,7 +152,7 @@ def idempotent(key: str | None, route: str, body: Any, make: Any) -> tuple[int, 
         return make()
     if not 1 <= len(key) <= 255:
         raise PortalError("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key holds 1 to 255 characters", 422)
-    from jiping.idempotency import IdempotencyConflict, remember
+    from jiping.portal.idempotency import IdempotencyConflict, remember
 
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     try:
@@ -278,7 +278,7 @@ def _profiles() -> DynamoProfileRepository:
 def put_profile(
     profile: Annotated[dict[str, Any], Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[Any]:
-    from jiping.profiles import profile_from_text
+    from jiping.domain.profiles import profile_from_text
 
     def make() -> tuple[int, Any]:
         parsed = profile_from_text(json.dumps(profile), "json", "request body")
@@ -441,10 +441,10 @@ def replay(delivery_id: str) -> DeliveryOut:
 def erase(candidate_ref: str) -> Any:
     """Erase the candidate's interviews everywhere (media and artifacts with all versions, deliveries,
     notices, rows) and publish ``interview.erased`` for each."""
+    from jiping.adapters.dynamo.wecom import DynamoWecomStore
     from jiping.adapters.eventbridge import EventBridgePublisher
     from jiping.adapters.s3 import S3ObjectStore
-    from jiping.adapters.wecom_store import DynamoWecomStore
-    from jiping.erasure import erase_candidate
+    from jiping.portal.erasure import erase_candidate
 
     s, t = settings(), tenant()
     report = erase_candidate(
@@ -538,7 +538,7 @@ Format = Annotated[str, Query(pattern="^(json|html)$")]
 
 def _page(report: BaseModel, fmt: str, render: Any) -> Response[Any]:
     if fmt == "html":
-        from jiping.analytics.html import content_security_policy
+        from jiping.reports.analytics import content_security_policy
 
         page = render(report)
         return Response(status_code=200, content_type="text/html; charset=utf-8", body=page,
@@ -553,7 +553,7 @@ def _page(report: BaseModel, fmt: str, render: Any) -> Response[Any]:
 def get_validity(job_id: JobId, version: Version = None, min_n: Annotated[int, Query(ge=10, le=10_000)] = 30,
                  proposal_id: Annotated[str | None, Query(max_length=64)] = None, format: Format = "json") -> Response[Any]:  # fmt: skip
     """Predictive validity (绩效联动): each competency and the overall score against each outcome."""
-    from jiping.analytics.html import render_validity
+    from jiping.reports.analytics import render_validity
 
     service = analytics()
     report = service.validity(job_id, version, min_n=min_n)
@@ -567,7 +567,7 @@ def get_impact(job_id: JobId, version: Version = None,
                attributes: Annotated[str | None, Query(max_length=500, description="comma-separated")] = None,
                format: Format = "json") -> Response[Any]:  # fmt: skip
     """Adverse impact (NYC LL144 definitions): selection and scoring rates and impact ratios per group."""
-    from jiping.analytics.html import render_impact
+    from jiping.reports.analytics import render_impact
 
     chosen = [a.strip() for a in attributes.split(",") if a.strip()] if attributes else None
     return _page(analytics().impact(job_id, version, attributes=chosen), format, render_impact)
@@ -578,7 +578,7 @@ def get_impact(job_id: JobId, version: Version = None,
 def get_drift(job_id: JobId, version: Version = None, window_days: Annotated[int, Query(ge=1, le=92)] = 7,
               format: Format = "json") -> Response[Any]:  # fmt: skip
     """Score drift over time against the first weeks of the version."""
-    from jiping.analytics.html import render_drift
+    from jiping.reports.analytics import render_drift
 
     return _page(analytics().drift(job_id, version, window_days=window_days), format, render_drift)
 
@@ -632,7 +632,7 @@ class RescoreIn(BaseModel):
 def rescore(interview_id: str, request: Annotated[RescoreIn, Body()]) -> InterviewView:
     """Re-score a scored interview under another version of its profile; the earlier result is kept."""
     from jiping.adapters.s3 import S3ObjectStore
-    from jiping.rescoring import rescore_interview
+    from jiping.scoring.rescoring import rescore_interview
 
     s = settings()
     _interview(interview_id)
@@ -704,7 +704,7 @@ def audit_log(interview_id: str) -> list[AuditRecord]:
 
 @lru_cache(maxsize=1)
 def wecom_config() -> Any:
-    from jiping.wecom import WecomConfig
+    from jiping.delivery.wecom import WecomConfig
 
     secret = bootstrap.client("secretsmanager").get_secret_value(SecretId=settings().wecom_secret_arn)
     return WecomConfig.model_validate_json(secret["SecretString"])
@@ -719,7 +719,7 @@ Nonce = Annotated[str, Query(alias="nonce", min_length=1, max_length=128)]
 def wecom_verify(msg_signature: Sig, timestamp: Stamp, nonce: Nonce,
                  echostr: Annotated[str, Query(min_length=1, max_length=4096)]) -> Response[Any]:  # fmt: skip
     """WeCom's URL check: the decrypted echostr, as plain text."""
-    from jiping.wecom import CallbackRefused, verify_callback_url
+    from jiping.delivery.wecom import CallbackRefused, verify_callback_url
 
     try:
         plain = verify_callback_url(wecom_config(), msg_signature, timestamp, nonce, echostr)
@@ -731,7 +731,7 @@ def wecom_verify(msg_signature: Sig, timestamp: Stamp, nonce: Nonce,
 @app.post("/v1/wecom/callback", security=[])
 def wecom_event(msg_signature: Sig, timestamp: Stamp, nonce: Nonce) -> Response[Any]:
     """A callback message (e.g. a reply asking for human review): verified, decrypted, acknowledged."""
-    from jiping.wecom import CallbackRefused, decrypt_callback
+    from jiping.delivery.wecom import CallbackRefused, decrypt_callback
 
     try:
         message = decrypt_callback(

@@ -2,7 +2,7 @@
 
 A Lambda REQUEST authorizer with simple responses; the tenant id travels to the API function in the
 authorizer context (``requestContext.authorizer.lambda.tenant_id``), the only place routes read it from.
-Keys are stored as SHA-256 digests (``jiping.portal``).
+Keys are stored as SHA-256 digests (``jiping.portal.interviews``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping.adapters.portal import DynamoApiKeyStore
 from jiping.observability import logger
-from jiping.portal import authenticate
+from jiping.portal.interviews import authenticate
 from jiping.settings import AuthorizerSettings, load
 
 

@@ -15,10 +15,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
-from jiping.event_records import DomainEventRecord
+from jiping.delivery.webhooks import ALL_EVENTS
+from jiping.domain.events import DomainEventRecord
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import WebhookSettings, load
-from jiping.webhooks import ALL_EVENTS
 
 processor = BatchProcessor(event_type=EventType.SQS, model=DomainEventRecord)
 

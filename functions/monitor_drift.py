@@ -8,9 +8,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
-from jiping.adapters.analytics_store import DynamoAnalyticsStore
+from jiping.adapters.dynamo.analytics import DynamoAnalyticsStore
+from jiping.adapters.dynamo.profiles import DynamoProfileRepository
 from jiping.adapters.notify import SnsAlerts
-from jiping.adapters.profiles import DynamoProfileRepository
 from jiping.analytics.monitor import check_drift
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import DriftMonitorSettings, load

@@ -1,6 +1,6 @@
 """NotifyWecom: domain events (EventBridge -> SQS) tell the interview's HR owners and candidate in WeCom.
 
-Per record: the interview's recipients and job title are read, ``jiping.wecom.Notifier`` sends (or
+Per record: the interview's recipients and job title are read, ``jiping.delivery.wecom.Notifier`` sends (or
 records why it skipped) each notice. A deferred or transient failure (a member's rate limit, WeCom busy)
 is reported back to SQS alone and retried after the visibility timeout; what was already sent is not
 sent again.
@@ -15,11 +15,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
-from jiping.adapters.profiles import DynamoProfileRepository
-from jiping.event_records import DomainEventRecord
+from jiping.adapters.dynamo.profiles import DynamoProfileRepository
+from jiping.delivery.wecom import NOTIFY_EVENTS
+from jiping.domain.events import DomainEventRecord
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import WecomSettings, load
-from jiping.wecom import NOTIFY_EVENTS
 
 processor = BatchProcessor(event_type=EventType.SQS, model=DomainEventRecord)
 

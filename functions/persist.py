@@ -7,10 +7,11 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jiping import bootstrap, stages
-from jiping.models import PersistRequest
+from jiping import bootstrap
+from jiping.domain.models import PersistRequest
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import PersistSettings, load
+from jiping.workflow import stages
 
 
 @lru_cache(maxsize=1)

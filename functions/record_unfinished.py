@@ -15,10 +15,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jiping import bootstrap, stages
-from jiping.models import ExecutionEnded
+from jiping import bootstrap
+from jiping.domain.models import ExecutionEnded
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import RecordUnfinishedSettings, load
+from jiping.workflow import stages
 from pydantic import BaseModel, Json
 
 
@@ -46,7 +47,7 @@ def record_handler(record: StatusChangeRecord) -> None:
     config = settings()
 
     def erase_leftovers(tenant_id: str, interview_id: str) -> None:
-        from jiping.erasure import erase_leftovers
+        from jiping.portal.erasure import erase_leftovers
 
         removed = erase_leftovers(tenant_id, interview_id, objects=bootstrap.object_store(),
                                   uploads_bucket=config.uploads_bucket, artifacts_bucket=config.artifacts_bucket)  # fmt: skip

@@ -14,10 +14,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel, SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jiping import bootstrap, stages
-from jiping.models import UploadRef
+from jiping import bootstrap
+from jiping.domain.models import UploadRef
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import StarterSettings, load
+from jiping.workflow import stages
 from pydantic import Json
 
 

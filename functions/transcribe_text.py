@@ -7,9 +7,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
-from jiping.models import TranscribeRequest
+from jiping.domain.models import TranscribeRequest
 from jiping.observability import logger, metrics, tracer
-from jiping.text_answers import transcribe_text
+from jiping.portal.text_answers import transcribe_text
 
 
 @logger.inject_lambda_context

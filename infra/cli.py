@@ -97,13 +97,13 @@ def evaluate(
     texts: Sequence[tuple[str, Path]] = (),
 ) -> tuple[dict[str, Any], int]:
     """Run one interview (answer clips, or one video with a question timeline, and written answers) through
-    the local cloud. A written answer goes in as the API stores it (``jiping.text_answers``).
+    the local cloud. A written answer goes in as the API stores it (``jiping.portal.text_answers``).
 
     Returns the result document and the exit code.
     """
-    from jiping.adapters.dynamodb import DynamoInterviewRepository
-    from jiping.models import ObjectLocation, Question, Transcript, WecomRecipients
-    from jiping.stages import create_interview
+    from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
+    from jiping.domain.models import ObjectLocation, Question, Transcript, WecomRecipients
+    from jiping.workflow.stages import create_interview
 
     from infra.localcloud.cloud import LocalCloud
 
@@ -120,7 +120,7 @@ def evaluate(
         )
         repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
         if profile is not None:  # what a portal does through the profiles API: the tenant's profile version
-            from jiping.adapters.profiles import DynamoProfileRepository, ProfileVersionExists
+            from jiping.adapters.dynamo.profiles import DynamoProfileRepository, ProfileVersionExists
 
             with contextlib.suppress(ProfileVersionExists):  # already stored: versions are immutable
                 DynamoProfileRepository(
@@ -272,9 +272,9 @@ def evaluate(
 
 def _register_webhook(cloud: Any, tenant: str, notify: Notify) -> Any:
     """The tenant's endpoint "cli": the URL given, or the local EHR receiver with a fresh secret."""
+    from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
     from jiping.adapters.http import UrlPolicy
-    from jiping.adapters.webhook_store import DynamoWebhookStore
-    from jiping.webhooks import new_secret, register_endpoint
+    from jiping.delivery.webhooks import new_secret, register_endpoint
 
     secret = notify.webhook_secret or new_secret()
     url = notify.webhook_url or cloud.ehr.url
@@ -287,8 +287,8 @@ def _register_webhook(cloud: Any, tenant: str, notify: Notify) -> Any:
 
 
 def _deliveries(cloud: Any, tenant: str, interview_id: str, endpoint: Any) -> list[dict[str, Any]]:
-    from jiping.adapters.webhook_store import DynamoWebhookStore
-    from jiping.webhooks import summary
+    from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
+    from jiping.delivery.webhooks import summary
 
     store = DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE])
     found = [d for d in store.list_deliveries(tenant, endpoint.endpoint_id) if d.interview_id == interview_id]
@@ -296,7 +296,7 @@ def _deliveries(cloud: Any, tenant: str, interview_id: str, endpoint: Any) -> li
 
 
 def _notices(cloud: Any, tenant: str, interview_id: str) -> list[dict[str, Any]]:
-    from jiping.adapters.wecom_store import DynamoWecomStore
+    from jiping.adapters.dynamo.wecom import DynamoWecomStore
 
     store = DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE])
     notices = sorted(store.for_interview(tenant, interview_id), key=lambda n: (n.at, n.channel))
@@ -400,8 +400,8 @@ def notify_from(
 ) -> Notify:
     """``--webhook-url/--webhook-secret`` (an http(s) URL, and a whsec_ secret when given) and the WeCom
     options (member ids, an http(s) API base)."""
-    from jiping.models import WecomRecipients
-    from jiping.webhooks import WebhookError, check_secret
+    from jiping.delivery.webhooks import WebhookError, check_secret
+    from jiping.domain.models import WecomRecipients
 
     try:
         WecomRecipients(hr_user_ids=list(hr_wecom_users), candidate_external_userid=candidate_wecom_id)
@@ -427,7 +427,7 @@ def resolve_job(value: str) -> Job:
     """``--job``: a job-profile file is loaded and validated; anything else is a job id, recorded as given."""
     path = Path(value)
     if path.suffix in {".yaml", ".yml", ".json"} or path.is_file():
-        from jiping.profiles import ProfileError, load_profile
+        from jiping.domain.profiles import ProfileError, load_profile
 
         try:
             profile = load_profile(path)
@@ -450,8 +450,8 @@ def plan_texts(texts: Sequence[str], job: Job, questions: list[dict[str, Any]]) 
     """The written answers (--text-answer QUESTION_ID=FILE), each added to the interview's questions."""
     out: list[tuple[str, Path]] = []
     for item in texts:
-        from jiping.errors import PortalError
-        from jiping.text_answers import clean_text
+        from jiping.domain.errors import PortalError
+        from jiping.portal.text_answers import clean_text
 
         qid, path = _pair(item, "--text-answer", "FILE", job)
         if any(q == qid for q, _ in out) or any(q.get("question_id") == qid for q in questions):
@@ -504,8 +504,8 @@ def _submit_text(
 ) -> dict[str, Any]:
     """Store a written answer as the API does; the bucket, key and version of the stored document."""
     from jiping.adapters.s3 import S3ObjectStore
-    from jiping.models import utcnow
-    from jiping.text_answers import submit_text_answer, text_answer_key
+    from jiping.domain.models import utcnow
+    from jiping.portal.text_answers import submit_text_answer, text_answer_key
 
     submit_text_answer(repo, S3ObjectStore(cloud.client("s3")), cloud.uploads_bucket, tenant, interview_id, qid,
                        path.read_text(encoding="utf-8"), utcnow())  # fmt: skip
@@ -550,7 +550,7 @@ def serve(port: int, tenant: str) -> int:
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
     from jiping.adapters.portal import DynamoApiKeyStore
-    from jiping.portal import mint_key
+    from jiping.portal.interviews import mint_key
 
     from infra.localcloud.api_gateway import LocalApi
     from infra.localcloud.cloud import LocalCloud
@@ -591,7 +591,7 @@ def redrive_cli(sfn: Any, state_machine: str, executions: list[str], since_hours
     """``jiping redrive``: one line per execution, the exit status 1 when any could not be redriven."""
     from datetime import UTC, datetime, timedelta
 
-    from jiping.redrive import NotRedrivable, redrive, unsuccessful_since
+    from jiping.adapters.redrive import NotRedrivable, redrive, unsuccessful_since
 
     arns = list(executions)
     if since_hours is not None:
@@ -729,7 +729,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )  # fmt: skip
     if args.command == "api-key":
         from jiping.adapters.portal import DynamoApiKeyStore
-        from jiping.portal import mint_key
+        from jiping.portal.interviews import mint_key
 
         try:
             import boto3

@@ -149,14 +149,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _local(args: argparse.Namespace) -> dict[str, Any]:
     from jiping.adapters.portal import DynamoApiKeyStore
-    from jiping.analytics.population import generate_population
-    from jiping.portal import mint_key
-    from jiping.profiles import bundled_profiles
+    from jiping.domain.profiles import bundled_profiles
+    from jiping.portal.interviews import mint_key
 
     from infra import constants
     from infra.localcloud.analytics_seed import seed_population
     from infra.localcloud.api_gateway import LocalApi
     from infra.localcloud.cloud import LocalCloud
+    from infra.localcloud.population import generate_population
 
     profiles = bundled_profiles()
     if args.job not in profiles:

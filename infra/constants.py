@@ -13,7 +13,7 @@ EVENT_SOURCE = "jiping"
 
 # Object layout.
 UPLOADS_PREFIX = "uploads/"  # uploads/{tenant_id}/{interview_id}/{file}
-# artifacts: {tenant_id}/{interview_id}/{media_id}/{transcript,speech,vision,analysis}.json (jiping.answers)
+# artifacts: {tenant_id}/{interview_id}/{media_id}/{transcript,speech,vision,analysis}.json (jiping.domain.answers)
 
 # Lambda functions of the zip kind: construct id -> handler inside functions/.
 ZIP_FUNCTIONS: dict[str, str] = {

@@ -1,6 +1,6 @@
 """Build the competency scoring model ``scoring-v1`` (ONNX) and its card (JSON), deterministically.
 
-    python scripts/build_scoring_model.py            # writes layers/jiping/scoring_model/
+    python scripts/build_scoring_model.py            # writes layers/jiping/scoring/scoring_model/
     python scripts/build_scoring_model.py --out-dir /tmp/x
 
 The model is one linear layer and a sigmoid, applied to one row per (answer, competency):
@@ -10,7 +10,7 @@ The model is one linear layer and a sigmoid, applied to one row per (answer, com
 The competency enters through its own features (relevance to *its* indicator phrases, the share of
 *its* indicators found), so the same weights serve every competency of every profile: a new profile
 needs no new model. ``reference_i`` is the neutral value of a feature: a feature at its reference
-adds nothing, and a missing feature is fed at its reference (``jiping.scoring`` records it as
+adds nothing, and a missing feature is fed at its reference (``jiping.scoring.v1`` records it as
 missing; it is never a measurement). ``bias`` = 0: an answer neutral on every feature scores 50.
 
 Initial weights, from the rubric (the anchors of the bundled profiles: level 5 = a concrete, owned
@@ -24,7 +24,7 @@ generic or beside the point). In logit units; near the middle of the scale one l
   star_score               2.0 @0.50  situation / task / action / result present (share of 4)
   specificity_score        2.5 @0.25  numbers and concrete work verbs
   relevance_to_question    2.0 @0.10  the answer addresses the question (cosine; weak, see
-                                       jiping.answer_features)
+                                       jiping.scoring.features)
   ownership                0.8 @0.50  min(I / (I + we) / 0.5, 1): what *I* did, saturating so that
                                        one more "I" (e.g. "my name is...") changes nothing
   length_adequacy          0.6 @0.50  1 inside the expected length, less when far too short / long
@@ -49,7 +49,7 @@ from pathlib import Path
 VERSION = "scoring-v1"
 OPSET = 17
 IR_VERSION = 8
-OUT_DIR = Path(__file__).resolve().parents[1] / "layers" / "jiping" / "scoring_model"
+OUT_DIR = Path(__file__).resolve().parents[1] / "layers" / "jiping" / "scoring" / "scoring_model"
 
 # name, weight (logit per unit), reference (neutral value), range, nonverbal, what raises it
 FEATURES: list[tuple[str, float, float, str, bool, str]] = [

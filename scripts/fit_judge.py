@@ -1,4 +1,4 @@
-"""Fit the judge's calibration (``layers/jiping/scoring_model/scoring-v2.json``) on the corpus's train split.
+"""Fit the judge's calibration (``layers/jiping/scoring/scoring_model/scoring-v2.json``) on the corpus's train split.
 
     python scripts/fit_judge.py [--threads 2]
 
@@ -30,9 +30,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "layers")]
 
-from jiping.judge.calibration import MODEL_DIR, VERSION, Calibration  # noqa: E402
-from jiping.judge.checks import AnswerKind  # noqa: E402
-from jiping.judge.judge import FEATURES  # noqa: E402
+from jiping.scoring.judge.calibration import MODEL_DIR, VERSION, Calibration  # noqa: E402
+from jiping.scoring.judge.checks import AnswerKind  # noqa: E402
+from jiping.scoring.judge.judge import FEATURES  # noqa: E402
 
 from bench.graded import (  # noqa: E402
     CORPUS,

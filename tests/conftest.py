@@ -110,7 +110,7 @@ def _fake_judge(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     runs the real model: about 15 s an answer here). The fake reaches the emulated cloud's functions too,
     which run in this process."""
     if request.node.get_closest_marker("real_judge") is None:
-        from jiping import scoring_stage
+        from jiping.workflow import score as scoring_stage
 
         from tests.support.judge import FakeJudgeModel
 

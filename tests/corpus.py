@@ -18,7 +18,7 @@ from pathlib import Path
 
 import av
 import numpy as np
-from jiping.models import ReasonCode
+from jiping.domain.models import ReasonCode
 
 from tests import media_factory as mf
 from tests.conftest import SAMPLE_MEDIA

@@ -2,7 +2,7 @@
 
 A container image, not a zip on the layer: the sentence encoder (72 MB) and onnxruntime with its
 extensions do not fit the layer next to the rest. ``entrypoint.handler`` serves the three scoring
-states by the request's ``step`` (``jiping.scoring_stage``): ``plan`` (PlanScoring, the Map's items),
+states by the request's ``step`` (``jiping.workflow.score``): ``plan`` (PlanScoring, the Map's items),
 ``analyse`` (AnalyseAnswer, one answer's features, inside the Map) and ``score`` (ScoreInterview,
 returns the ``interview.scored`` event for the workflow to publish).
 """
@@ -14,9 +14,10 @@ from functools import lru_cache
 from typing import Any
 
 from jiping import bootstrap
-from jiping.adapters.audit_store import DynamoAuditLog
-from jiping.adapters.profiles import DynamoProfileRepository
-from jiping.scoring_stage import (
+from jiping.adapters.dynamo.audit import DynamoAuditLog
+from jiping.adapters.dynamo.profiles import DynamoProfileRepository
+from jiping.settings import ScoreSettings, load
+from jiping.workflow.score import (
     AnalyseAnswerRequest,
     PlanScoringRequest,
     ScoreRequest,
@@ -24,8 +25,7 @@ from jiping.scoring_stage import (
     plan_scoring,
     score_stage,
 )
-from jiping.settings import ScoreSettings, load
-from jiping.tasks import task_main
+from jiping.workflow.tasks import task_main
 
 
 @lru_cache(maxsize=1)

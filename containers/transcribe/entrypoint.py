@@ -4,7 +4,7 @@
   the summary is printed as JSON on stdout and the transcript lands at the request's output location.
 - Lambda (CPU image): ``entrypoint.handler`` with the TranscribeRequest as the event.
 
-Both call ``jiping.stages.transcribe_object``, the function the local cloud runs as well.
+Both call ``jiping.workflow.stages.transcribe_object``, the function the local cloud runs as well.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from jiping import bootstrap, stages
-from jiping.models import TranscribeRequest
+from jiping import bootstrap
+from jiping.domain.models import TranscribeRequest
 from jiping.settings import TranscribeSettings, load
-from jiping.tasks import task_main
+from jiping.workflow import stages
+from jiping.workflow.tasks import task_main
 
 
 @lru_cache(maxsize=1)

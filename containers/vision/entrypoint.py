@@ -4,7 +4,7 @@
   JSON on stdout and the track (``VisionTrack`` JSON) lands at the request's output location.
 - Lambda (short clips): ``entrypoint.handler`` with the VisionRequest as the event.
 
-Both call ``jiping.vision.run_vision``, the function the local cloud runs as well.
+Both call ``jiping.perception.vision.run_vision``, the function the local cloud runs as well.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from jiping import bootstrap, vision
+from jiping import bootstrap
+from jiping.perception import vision
 from jiping.settings import VisionSettings, load
-from jiping.tasks import task_main
+from jiping.workflow.tasks import task_main
 
 
 @lru_cache(maxsize=1)

@@ -185,7 +185,7 @@ class Compute(Construct):
         )
         storage.uploads.grant_read(self.probe_media)
 
-        # A written answer (jiping.text_answers) becomes its transcript without any model.
+        # A written answer (jiping.portal.text_answers) becomes its transcript without any model.
         self.transcribe_text = self.zip_function("TranscribeText", environment={})
         storage.uploads.grant_read(self.transcribe_text)
         storage.artifacts.grant_put(self.transcribe_text)

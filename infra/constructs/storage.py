@@ -7,7 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
-from jiping.adapters.dynamodb import SCORED_PROJECTION
+from jiping.adapters.dynamo.interviews import SCORED_PROJECTION
 
 from infra import constants
 
@@ -65,7 +65,7 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="interview_id", type=dynamodb.AttributeType.STRING),
             ttl_attribute="expires_at",
         )
-        # Scored interviews per tenant and job, by time scored (jiping.adapters.dynamodb.ScoredByJob).
+        # Scored interviews per tenant and job, by time scored (jiping.adapters.dynamo.interviews.ScoredByJob).
         self.interviews.add_global_secondary_index(
             index_name="ScoredByJob",
             partition_key=dynamodb.Attribute(name="job_key", type=dynamodb.AttributeType.STRING),
@@ -80,7 +80,7 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="profile_version", type=dynamodb.AttributeType.STRING),
         )
         # Webhook endpoints and deliveries, per tenant (sort key "endpoint#…" / "delivery#…"); the sparse
-        # "Due" index holds the pending deliveries by next attempt time (jiping.adapters.webhook_store).
+        # "Due" index holds the pending deliveries by next attempt time (jiping.adapters.dynamo.webhooks).
         self.webhooks = self._table(
             "WebhooksTable",
             partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
@@ -92,20 +92,20 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="next_attempt_at", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.ALL,
         )
-        # The WeCom notifier's token cache, notice log and per-member counters (jiping.adapters.wecom_store).
+        # The WeCom notifier's token cache, notice log and per-member counters (jiping.adapters.dynamo.wecom).
         self.wecom_state = self._table(
             "WecomStateTable",
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             ttl_attribute="expires_at",
         )
-        # Portal API keys: key id -> tenant and the SHA-256 of the key's secret (jiping.portal).
+        # Portal API keys: key id -> tenant and the SHA-256 of the key's secret (jiping.portal.interviews).
         self.api_keys = self._table(
             "ApiKeysTable",
             partition_key=dynamodb.Attribute(name="key_id", type=dynamodb.AttributeType.STRING),
         )
         # Analytics: outcomes from the EHR ("outcome#{interview}#{kind}#{date}"), re-weighting proposals
-        # ("proposal#{id}") and drift alerts already raised ("drift#…") (jiping.adapters.analytics_store).
+        # ("proposal#{id}") and drift alerts already raised ("drift#…") (jiping.adapters.dynamo.analytics).
         self.analytics = self._table(
             "AnalyticsTable",
             partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
@@ -119,7 +119,7 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="interview_id", type=dynamodb.AttributeType.STRING),
         )
         # The audit log: every score and human decision, written once, expiring after the retention
-        # ("{interview}#{at}#{kind}", TTL expires_at; jiping.adapters.audit_store).
+        # ("{interview}#{at}#{kind}", TTL expires_at; jiping.adapters.dynamo.audit).
         self.audit = self._table(
             "AuditTable",
             partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),

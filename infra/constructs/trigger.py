@@ -17,7 +17,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-from jiping.models import UNSUCCESSFUL_EXECUTION_STATUSES
+from jiping.domain.models import UNSUCCESSFUL_EXECUTION_STATUSES
 
 from infra import constants
 from infra.constructs.delivery import queue_with_dlq, target_dlq

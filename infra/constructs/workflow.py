@@ -18,7 +18,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
-from jiping.errors import STAGE_FAILED_ERROR, UNRECORDED_CAUSE, TransientError
+from jiping.domain.errors import STAGE_FAILED_ERROR, UNRECORDED_CAUSE, TransientError
 
 from infra import constants
 from infra.constructs import log_group as encrypted_log_group

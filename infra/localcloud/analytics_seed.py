@@ -16,11 +16,11 @@ from typing import Any
 
 from jiping import bootstrap
 from jiping.analytics.models import DemographicRecord, OutcomeRecord
-from jiping.analytics.population import Population
-from jiping.models import Interview, InterviewStatus, Question, StatusChange
-from jiping.profiles import JobProfile, profile_version_id
+from jiping.domain.models import Interview, InterviewStatus, Question, StatusChange
+from jiping.domain.profiles import JobProfile, profile_version_id
 
 from infra import constants
+from infra.localcloud.population import Population
 
 CSV = {"content-type": "text/csv"}
 BATCH_ROWS = 5000

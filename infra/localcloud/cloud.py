@@ -611,8 +611,8 @@ class LocalCloud:
     ) -> None:
         """Record the candidate's consent on the interview row, as the portal API does when it creates the
         interview (video analysis needs it). Default: biometric and audio, version ``local``."""
-        from jiping.adapters.dynamodb import DynamoInterviewRepository
-        from jiping.models import Interview, InterviewStatus, utcnow
+        from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
+        from jiping.domain.models import Interview, InterviewStatus, utcnow
 
         record = dict(
             consent
@@ -631,7 +631,7 @@ class LocalCloud:
         )
 
     def execution_arn(self, bucket: str, key: str, version_id: str | None) -> str:
-        from jiping.models import ExecutionInput, ObjectLocation
+        from jiping.domain.models import ExecutionInput, ObjectLocation
 
         name = ExecutionInput.execution_name(ObjectLocation(bucket=bucket, key=key, version_id=version_id))
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from jiping.adapters.dynamodb import DynamoInterviewRepository
+from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
 from jiping.adapters.eventbridge import EventBridgePublisher
 from jiping.adapters.s3 import S3ObjectStore
 from jiping.adapters.stepfunctions import StepFunctionsStarter
@@ -43,17 +43,17 @@ def workflow_starter(settings: StarterSettings) -> StepFunctionsStarter:
 
 def webhooks(settings: WebhookSettings) -> Any:
     """The webhook service: its store, the SSRF-guarded sender, the dead-letter queue and alerts."""
+    from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
     from jiping.adapters.http import HttpxSender, UrlPolicy
     from jiping.adapters.notify import SnsAlerts, SqsDeadLetters
-    from jiping.adapters.webhook_store import DynamoWebhookStore
-    from jiping.webhooks import Webhooks
+    from jiping.delivery.webhooks import Webhooks
 
     base = settings.api_base_url.rstrip("/")
     policy = UrlPolicy(allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private)
 
     def transcripts(event: Any) -> list[dict[str, Any]] | None:
         """The scored answers' transcripts, from the result document (for endpoints that opted in)."""
-        from jiping.models import ObjectLocation
+        from jiping.domain.models import ObjectLocation
 
         result = event.data.get("result")
         if not result:
@@ -79,9 +79,9 @@ def webhooks(settings: WebhookSettings) -> Any:
 
 def wecom_notifier(settings: WecomSettings) -> Any:
     """The WeCom notifier: credentials from Secrets Manager, the token cache, log and limits on DynamoDB."""
+    from jiping.adapters.dynamo.wecom import DynamoWecomStore
     from jiping.adapters.notify import SnsAlerts
-    from jiping.adapters.wecom_store import DynamoWecomStore
-    from jiping.wecom import DynamoSessionStorage, JipingWecomClient, Notifier, WecomConfig
+    from jiping.delivery.wecom import DynamoSessionStorage, JipingWecomClient, Notifier, WecomConfig
 
     secret = client("secretsmanager").get_secret_value(SecretId=settings.wecom_secret_arn)["SecretString"]
     config = WecomConfig.model_validate_json(secret)

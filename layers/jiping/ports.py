@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from jiping.models import DomainEvent, ExecutionInput, Interview, ObjectLocation
-from jiping.profiles import JobProfile
+from jiping.domain.models import DomainEvent, ExecutionInput, Interview, ObjectLocation
+from jiping.domain.profiles import JobProfile
 
 
 class ObjectStore(Protocol):

@@ -63,7 +63,7 @@ class ScoreSettings(_Settings):
     interviews_table: str
     profiles_table: str
     artifacts_bucket: str
-    audit_table: str = ""  # every score is logged there (jiping.audit); the stack always sets it
+    audit_table: str = ""  # every score is logged there (jiping.portal.audit); the stack always sets it
     audit_retention_days: int = Field(default=1095, ge=183)  # EU AI Act art. 26: at least six months
     encoder_model_dir: str | None = None  # explicit (the image bakes it in), else the cache
     judge_model_dir: str | None = None  # the judge's GGUF directory (the image bakes it in), else the cache
@@ -128,7 +128,7 @@ class ApiSettings(_Settings):
     wecom_state_table: str = ""  # erasure removes the WeCom notice log
     event_bus_name: str = ""  # erasure publishes interview.erased
     analytics_table: str = ""  # outcomes and re-weighting proposals (jiping.analytics)
-    audit_table: str = ""  # reviews, overrides, re-scores and erasures are logged there (jiping.audit)
+    audit_table: str = ""  # reviews, overrides, re-scores and erasures are logged there (jiping.portal.audit)
     audit_retention_days: int = Field(default=1095, ge=183)
     demographics_table: str = ""  # the optional demographic attributes, kept apart
     webhook_allow_http: bool = False  # local only (see WebhookSettings)

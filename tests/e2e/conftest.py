@@ -7,8 +7,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from jiping.adapters.dynamodb import DynamoInterviewRepository
-from jiping.models import Interview, Transcript
+from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
+from jiping.domain.models import Interview, Transcript
 
 from infra import constants
 from tests.conftest import delivered_events  # noqa: F401 - re-exported for the e2e tests

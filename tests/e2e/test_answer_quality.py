@@ -7,11 +7,11 @@ import contextlib
 import json
 
 import pytest
-from jiping.adapters.dynamodb import DynamoInterviewRepository
-from jiping.adapters.profiles import DynamoProfileRepository, ProfileVersionExists
-from jiping.models import Question
-from jiping.profiles import load_profile
-from jiping.stages import create_interview
+from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
+from jiping.adapters.dynamo.profiles import DynamoProfileRepository, ProfileVersionExists
+from jiping.domain.models import Question
+from jiping.domain.profiles import load_profile
+from jiping.workflow.stages import create_interview
 
 from infra import constants
 from tests.conftest import REPO, SAMPLE_MEDIA

@@ -6,8 +6,8 @@ import json
 
 import pytest
 from jiping.adapters.portal import DynamoApiKeyStore
-from jiping.models import InterviewStatus
-from jiping.portal import mint_key
+from jiping.domain.models import InterviewStatus
+from jiping.portal.interviews import mint_key
 
 from infra import constants
 from infra.localcloud.api_gateway import LocalApi

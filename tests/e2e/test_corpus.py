@@ -5,7 +5,7 @@ published event; none is left running or crashes without a record."""
 from __future__ import annotations
 
 import pytest
-from jiping.models import InterviewStatus
+from jiping.domain.models import InterviewStatus
 
 from tests.corpus import CASES, Case, Rejected
 from tests.e2e.conftest import delivered_events, interview_row

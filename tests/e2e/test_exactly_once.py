@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 from jiping.adapters.portal import DynamoApiKeyStore
-from jiping.portal import mint_key
+from jiping.portal.interviews import mint_key
 
 from infra import constants
 from infra.localcloud.api_gateway import LocalApi

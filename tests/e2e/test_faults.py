@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jiping.errors import UNRECORDED_CAUSE
-from jiping.models import InterviewStatus, MediaRecord
-from jiping.redrive import NotRedrivable, redrive
+from jiping.adapters.redrive import NotRedrivable, redrive
+from jiping.domain.errors import UNRECORDED_CAUSE
+from jiping.domain.models import InterviewStatus, MediaRecord
 
 from infra import constants
 from infra.cli import redrive_cli
@@ -51,7 +51,7 @@ def _media(cloud: Any, interview: str, timeout: float = 60) -> MediaRecord:
 
 
 def _exists(cloud: Any, interview: str) -> bool:
-    from jiping.adapters.dynamodb import DynamoInterviewRepository
+    from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
 
     repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
     return repo.get(TENANT, interview) is not None
@@ -196,7 +196,7 @@ def test_an_interview_erased_while_it_is_processed_stays_erased(cloud, clip):
     import json as _json
 
     from jiping.adapters.portal import DynamoApiKeyStore
-    from jiping.portal import mint_key
+    from jiping.portal.interviews import mint_key
 
     from infra.localcloud.api_gateway import LocalApi
 

@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from jiping.judge.calibration import load_calibration, score_of
-from jiping.judge.checks import GamingCode
+from jiping.scoring.judge.calibration import load_calibration, score_of
+from jiping.scoring.judge.checks import GamingCode
 
 from bench.graded import GAMING, REPO, load_corpus, question_text
 from bench.judge_eval import CachedModel, judge_corpus, swap_gender
@@ -30,8 +30,8 @@ FLAG = {
 
 @pytest.fixture(scope="module")
 def judged(tmp_path_factory):
-    from jiping.encoder import load_encoder
-    from jiping.judge.llm import load_judge_model
+    from jiping.scoring.encoder import load_encoder
+    from jiping.scoring.judge.llm import load_judge_model
 
     models = REPO / ".cache" / "models"
     model = CachedModel(load_judge_model(cache_dir=models, allow_fetch=False),
@@ -84,7 +84,7 @@ def test_no_gaming_answer_could_advance_and_each_is_flagged_with_its_code(judged
 
 
 def test_an_english_answer_to_a_chinese_profile_is_flagged_and_the_reverse_too() -> None:
-    from jiping.judge.checks import check_answer, language_mismatch
+    from jiping.scoring.judge.checks import check_answer, language_mismatch
 
     profiles, answers = load_corpus()
     off = [a for a in answers if a.kind == "off_language" and (a.profile, a.question) in QUESTIONS]
@@ -130,14 +130,14 @@ def test_we_instead_of_i_moves_no_score_by_more_than_5_points_when_own_actions_a
 
 
 def test_the_judgement_is_the_same_every_time(judged) -> None:
-    from jiping.judge.llm import load_judge_model
+    from jiping.scoring.judge.llm import load_judge_model
 
     a = next(a for a in judged["answers"].values() if a.kind == "honest" and "#" not in a.id)
     profile = judged["profiles"][a.profile]
     question = next(q for q in profile.questions if q.id == a.question)
     model = load_judge_model(cache_dir=REPO / ".cache" / "models", allow_fetch=False)
-    from jiping.judge.anchors import elements, neutral
-    from jiping.judge.checks import check_answer
+    from jiping.scoring.judge.anchors import elements, neutral
+    from jiping.scoring.judge.checks import check_answer
 
     story = neutral(check_answer(a.text, question_text(profile, a.question, a.language)).judged_text())
     anchors = elements(profile.competency(question.competencies[0]).anchors[5], "zh")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from jiping.models import InterviewStatus, ReasonCode
+from jiping.domain.models import InterviewStatus, ReasonCode
 
 from infra import constants
 from tests import media_factory as mf
@@ -91,7 +91,7 @@ def test_long_clips_take_the_batch_container_route(cloud, sample_interview):
 
 
 def test_a_transient_error_is_retried_and_the_execution_succeeds(cloud, tmp_path):
-    from jiping.errors import TransientError
+    from jiping.domain.errors import TransientError
 
     # GIVEN Persist fails once with a transient error (DynamoDB throttling, say)
     cloud.inject_faults("Persist", TransientError("throttled"))
@@ -111,7 +111,7 @@ def test_a_transient_error_is_retried_and_the_execution_succeeds(cloud, tmp_path
 
 
 def test_persistent_transient_errors_end_failed_after_the_retries(cloud, tmp_path):
-    from jiping.errors import TransientError
+    from jiping.domain.errors import TransientError
 
     cloud.inject_faults("ProbeMedia", *[TransientError("still down")] * 4)  # the first try and three retries
     result = run_upload(cloud, mf.make_not_media(tmp_path / "x.mp4"), TENANT, "iv-transient-4")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from jiping.adapters.dynamodb import DynamoInterviewRepository
-from jiping.models import InterviewStatus, Question
-from jiping.stages import create_interview
+from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
+from jiping.domain.models import InterviewStatus, Question
+from jiping.workflow.stages import create_interview
 
 from bench.media import compose
 from infra import constants

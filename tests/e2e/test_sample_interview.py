@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from jiping.adapters.dynamodb import DynamoInterviewRepository
-from jiping.models import InterviewStatus
-from jiping.stages import create_interview
-from jiping.transcription import to_simplified
+from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
+from jiping.domain.models import InterviewStatus
+from jiping.perception.transcription import to_simplified
+from jiping.workflow.stages import create_interview
 
 from infra import constants
 from tests.conftest import SAMPLE_MEDIA

@@ -7,14 +7,14 @@ import shutil
 import subprocess
 
 import pytest
-from jiping.adapters.dynamodb import DynamoInterviewRepository
-from jiping.adapters.profiles import DynamoProfileRepository
+from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
+from jiping.adapters.dynamo.profiles import DynamoProfileRepository
 from jiping.adapters.s3 import S3ObjectStore
-from jiping.errors import PortalError
-from jiping.models import InterviewStatus, Question, utcnow
-from jiping.profiles import load_profile
-from jiping.stages import create_interview
-from jiping.text_answers import submit_text_answer, text_answer_key
+from jiping.domain.errors import PortalError
+from jiping.domain.models import InterviewStatus, Question, utcnow
+from jiping.domain.profiles import load_profile
+from jiping.portal.text_answers import submit_text_answer, text_answer_key
+from jiping.workflow.stages import create_interview
 
 from infra import constants
 from tests.conftest import REPO, SAMPLE_MEDIA, delivered_events

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk.assertions import Match
-from jiping.adapters.dynamodb import SCORED_PROJECTION
+from jiping.adapters.dynamo.interviews import SCORED_PROJECTION
 
 from infra import constants
 

@@ -6,11 +6,11 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from jiping.adapters.dynamodb import DynamoInterviewRepository
+from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
 from jiping.adapters.eventbridge import EventBridgePublisher
 from jiping.adapters.s3 import S3ObjectStore
-from jiping.errors import NotFound
-from jiping.models import DomainEvent, Interview, InterviewStatus, MediaRecord, ObjectLocation
+from jiping.domain.errors import NotFound
+from jiping.domain.models import DomainEvent, Interview, InterviewStatus, MediaRecord, ObjectLocation
 
 from infra import constants
 from tests.conftest import delivered_events

@@ -9,18 +9,18 @@ from datetime import date
 
 import pytest
 from jiping import bootstrap
-from jiping.adapters.analytics_store import DynamoAnalyticsStore, DynamoDemographicsStore
+from jiping.adapters.dynamo.analytics import DynamoAnalyticsStore, DynamoDemographicsStore
+from jiping.adapters.dynamo.profiles import DynamoProfileRepository
 from jiping.adapters.portal import DynamoApiKeyStore
-from jiping.adapters.profiles import DynamoProfileRepository
 from jiping.analytics.models import OVERALL
-from jiping.analytics.population import Population, generate_population
-from jiping.models import ObjectLocation
-from jiping.portal import mint_key
-from jiping.profiles import bundled_profiles, weights_digest
+from jiping.domain.models import ObjectLocation
+from jiping.domain.profiles import bundled_profiles, weights_digest
+from jiping.portal.interviews import mint_key
 
 from infra import constants
 from infra.localcloud.analytics_seed import seed_population
 from infra.localcloud.api_gateway import LocalApi
+from infra.localcloud.population import Population, generate_population
 
 TENANT, OTHER = "t-an-a", "t-an-b"
 JOB = "customer-service"
@@ -201,7 +201,7 @@ def test_a_rescore_is_explicit_and_keeps_the_earlier_result(cloud, api, keys, po
     key = f"{TENANT}/{target.interview_id}/result.json"
     v1 = profiles.get(TENANT, JOB, 1)
     assert v1 is not None
-    result = {  # the shape jiping.scoring_stage.result_document writes (no answers: a generated interview)
+    result = {  # the shape jiping.workflow.score.result_document writes (no answers: a generated interview)
         "status": "SCORED", "interview_id": target.interview_id, "tenant_id": TENANT, "job_id": JOB, "job_version": 1,
         "overall_score": target.overall_score, "assessed_weight": 1.0, "recommendation": target.recommendation,
         "review_reasons": [], "questions": [], "flags": [], "timings": {},

@@ -7,10 +7,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from jiping.adapters.dynamodb import DynamoInterviewRepository
+from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
 from jiping.adapters.portal import DynamoApiKeyStore
-from jiping.models import InterviewStatus
-from jiping.portal import mint_key
+from jiping.domain.models import InterviewStatus
+from jiping.portal.interviews import mint_key
 
 from infra import constants
 from infra.localcloud.api_gateway import LocalApi
@@ -237,7 +237,7 @@ def test_webhook_endpoints_show_their_secret_once_rotate_and_log_deliveries(api,
     cloud.ehr.reset()
     cloud.ehr.secrets[:] = [rotated["secret"]]
     from jiping.adapters.eventbridge import EventBridgePublisher
-    from jiping.models import DomainEvent
+    from jiping.domain.models import DomainEvent
 
     EventBridgePublisher(cloud.client("events"), cloud.outputs[constants.OUTPUT_EVENT_BUS], "jiping").publish(
         [
@@ -308,11 +308,11 @@ def test_wecom_callbacks_are_verified_and_forged_ones_refused(api, cloud):
 
 
 def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, keys, cloud):
-    from jiping.adapters.webhook_store import DynamoWebhookStore
-    from jiping.adapters.wecom_store import DynamoWecomStore
-    from jiping.models import DomainEvent
-    from jiping.webhooks import Delivery, delivery_id
-    from jiping.wecom import Notice
+    from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
+    from jiping.adapters.dynamo.wecom import DynamoWecomStore
+    from jiping.delivery.webhooks import Delivery, delivery_id
+    from jiping.delivery.wecom import Notice
+    from jiping.domain.models import DomainEvent
 
     from tests.conftest import delivered_events
 
@@ -339,8 +339,8 @@ def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, key
         DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE]).record(Notice(
             tenant_id=tenant, interview_id="iv-erase", event_id="evt_x", channel="external", recipient="candidate",
             status="sent", at=now))  # fmt: skip
-        from jiping.adapters.audit_store import DynamoAuditLog
-        from jiping.audit import AuditRecord
+        from jiping.adapters.dynamo.audit import DynamoAuditLog
+        from jiping.portal.audit import AuditRecord
 
         DynamoAuditLog(cloud.outputs[constants.OUTPUT_AUDIT_TABLE]).append(AuditRecord(
             tenant_id=tenant, interview_id="iv-erase", at=now, kind="scored", actor="system",
@@ -401,7 +401,7 @@ def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, key
 
 
 def test_a_candidate_asks_for_review_a_reviewer_decides_and_the_audit_log_has_both(api, keys, cloud):
-    from jiping.adapters.dynamodb import DynamoInterviewRepository as Repo
+    from jiping.adapters.dynamo.interviews import DynamoInterviewRepository as Repo
 
     a, b = keys["t-api-a"], keys["t-api-b"]
     assert call(api, a, "POST", "/v1/interviews", interview_body("iv-review")).status == 201

@@ -5,7 +5,7 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from jiping.adapters.portal import DynamoApiKeyStore
-from jiping.portal import mint_key
+from jiping.portal.interviews import mint_key
 
 from infra import constants
 from infra.localcloud.api_gateway import LocalApi

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 import yaml
-from jiping.adapters.analytics_store import DynamoAnalyticsStore
+from jiping.adapters.dynamo.analytics import DynamoAnalyticsStore
+from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
 from jiping.adapters.portal import DynamoApiKeyStore
-from jiping.adapters.webhook_store import DynamoWebhookStore
 from jiping.analytics.models import ReweightingProposal
-from jiping.models import check_id
-from jiping.portal import mint_key
-from jiping.webhooks import Delivery
+from jiping.delivery.webhooks import Delivery
+from jiping.domain.models import check_id
+from jiping.portal.interviews import mint_key
 
 from infra import constants
 from infra.localcloud.api_gateway import LocalApi

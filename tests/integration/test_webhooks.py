@@ -7,12 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
 from jiping.adapters.eventbridge import EventBridgePublisher
 from jiping.adapters.http import HttpxSender, UrlPolicy
 from jiping.adapters.notify import SnsAlerts, SqsDeadLetters
-from jiping.adapters.webhook_store import DynamoWebhookStore
-from jiping.models import DomainEvent
-from jiping.webhooks import (
+from jiping.delivery.webhooks import (
     MAX_ATTEMPTS,
     DeliveryStatus,
     EndpointStatus,
@@ -21,6 +20,7 @@ from jiping.webhooks import (
     new_secret,
     register_endpoint,
 )
+from jiping.domain.models import DomainEvent
 
 from infra import constants
 
@@ -192,7 +192,7 @@ def test_the_retry_function_attempts_due_deliveries(cloud, ehr):
 
 def test_the_local_ehr_refuses_forged_stale_and_unsigned_requests(cloud, ehr):
     import httpx
-    from jiping.webhooks import Delivery, headers_for
+    from jiping.delivery.webhooks import Delivery, headers_for
 
     receiver, secret = ehr
     now = datetime.now(UTC)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from jiping.adapters.dynamodb import DynamoInterviewRepository
+from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
+from jiping.adapters.dynamo.wecom import DynamoWecomStore
 from jiping.adapters.eventbridge import EventBridgePublisher
-from jiping.adapters.wecom_store import DynamoWecomStore
-from jiping.errors import TransientError
-from jiping.models import DomainEvent, WecomRecipients
-from jiping.stages import create_interview
-from jiping.wecom import DynamoSessionStorage, JipingWecomClient, Notifier, WecomConfig
+from jiping.delivery.wecom import DynamoSessionStorage, JipingWecomClient, Notifier, WecomConfig
+from jiping.domain.errors import TransientError
+from jiping.domain.models import DomainEvent, WecomRecipients
+from jiping.workflow.stages import create_interview
 
 from infra import constants
 

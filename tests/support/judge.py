@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 
 class FakeJudgeModel:
-    """The judge's model port (``jiping.judge.judge.JudgeModel``), without a model: an anchor fits a story by
+    """The judge's model port (``jiping.scoring.judge.judge.JudgeModel``), without a model: an anchor fits a story by
     the share of its characters the story contains (a crude, deterministic stand-in; it counts the calls).
     The checks, the grounding, the calibration and the caps around it are the real ones."""
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jiping.errors import InterviewErased, NotFound
-from jiping.models import DomainEvent, ExecutionInput, Interview, ObjectLocation
+from jiping.domain.errors import InterviewErased, NotFound
+from jiping.domain.models import DomainEvent, ExecutionInput, Interview, ObjectLocation
 from pytest_socket import disable_socket
 
 from tests.support.judge import FakeJudgeModel

@@ -11,7 +11,7 @@ from jiping.settings import PersistSettings, ScoreSettings
 from tests.conftest import REPO
 
 PACKAGE = REPO / "layers"
-FORBIDDEN = ("jiping.analytics", "jiping.adapters.analytics_store")
+FORBIDDEN = ("jiping.analytics", "jiping.adapters.dynamo.analytics")
 SCORING_ROOTS = [
     REPO / "containers" / "scoring" / "entrypoint.py",
     REPO / "containers" / "speech" / "entrypoint.py",
@@ -67,7 +67,7 @@ def test_the_closure_walker_sees_a_module_that_imports_analytics() -> None:
 
 def test_no_scoring_or_workflow_entrypoint_can_import_analytics_or_the_demographics_store() -> None:
     reached = closure(SCORING_ROOTS)
-    assert "jiping.scoring" in reached and "jiping.scoring_stage" in reached
+    assert "jiping.scoring.v1" in reached and "jiping.workflow.score" in reached
     assert not [m for m in reached if m.startswith(FORBIDDEN)]
 
 

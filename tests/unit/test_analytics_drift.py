@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from jiping.analytics.drift import compare, describe, drift_report
 from jiping.analytics.models import DriftReport, ScoredCandidate
-from jiping.analytics.population import DEFAULT_START, generate_population
-from jiping.profiles import JobProfile, bundled_profiles
+from jiping.domain.profiles import JobProfile, bundled_profiles
+
+from infra.localcloud.population import DEFAULT_START, generate_population
 
 NOW = datetime(2025, 12, 1, tzinfo=UTC)
 

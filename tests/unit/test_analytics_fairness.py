@@ -16,8 +16,9 @@ from itertools import combinations
 import pytest
 from jiping.analytics.fairness import impact_report
 from jiping.analytics.models import DemographicRecord, GroupImpact, ImpactReport, ScoredCandidate
-from jiping.analytics.population import Population, generate_population
-from jiping.profiles import JobProfile, bundled_profiles
+from jiping.domain.profiles import JobProfile, bundled_profiles
+
+from infra.localcloud.population import Population, generate_population
 
 SEED = 4
 N = 8000

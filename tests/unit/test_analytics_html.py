@@ -7,13 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from jiping.analytics.html import (
-    content_security_policy,
-    num,
-    render_drift,
-    render_impact,
-    render_validity,
-)
 from jiping.analytics.models import (
     Correlation,
     DriftReport,
@@ -23,6 +16,13 @@ from jiping.analytics.models import (
     ReweightingProposal,
     ValidityReport,
     ValidityRow,
+)
+from jiping.reports.analytics import (
+    content_security_policy,
+    num,
+    render_drift,
+    render_impact,
+    render_validity,
 )
 
 NOW = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 from jiping.analytics.monitor import check_drift
-from jiping.analytics.population import generate_population
-from jiping.errors import TransientError
-from jiping.models import Interview, InterviewStatus
-from jiping.profiles import bundled_profiles
+from jiping.domain.errors import TransientError
+from jiping.domain.models import Interview, InterviewStatus
+from jiping.domain.profiles import bundled_profiles
+
+from infra.localcloud.population import generate_population
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from jiping.analytics.models import DemographicRecord, OutcomeRecord
 from jiping.analytics.service import AnalyticsError, record_demographics, record_outcomes, scored_candidates
-from jiping.models import Interview, InterviewStatus, ScoreSnapshot
+from jiping.domain.models import Interview, InterviewStatus, ScoreSnapshot
 
 from tests.conftest import EVENTS
 

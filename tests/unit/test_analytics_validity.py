@@ -1,6 +1,6 @@
 """Validity and re-weighting recover the ground truth planted in a synthetic population.
 
-The population (``jiping.analytics.population``) plants a relation between two competencies (the
+The population (``infra.localcloud.population``) plants a relation between two competencies (the
 profile's first, customer_focus 0.5, and last, problem_solving 0.35) and performance; only the top 35 % by
 overall score are hired and get probation and performance outcomes, so the raw correlations are
 range-restricted. Tolerances, from 60 seeds at n = 3000: the corrected r is within 0.08 of the truth for
@@ -22,11 +22,12 @@ from jiping.analytics.models import (
     ScoredCandidate,
     ValidityReport,
 )
-from jiping.analytics.population import Population, generate_population
 from jiping.analytics.reweighting import propose_reweighting, reweighted_profile
 from jiping.analytics.stats import pearson, thorndike_case3
 from jiping.analytics.validity import validity_report
-from jiping.profiles import JobProfile, bundled_profiles
+from jiping.domain.profiles import JobProfile, bundled_profiles
+
+from infra.localcloud.population import Population, generate_population
 
 N = 3000
 TOLERANCE = 0.08

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from jiping.answer_features import OFF_TOPIC_THRESHOLD, AnswerFeatures, analyze_answer, stem
+from jiping.scoring.features import OFF_TOPIC_THRESHOLD, AnswerFeatures, analyze_answer, stem
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "models"
@@ -43,7 +43,7 @@ SETUP = {"zh": (Q_ZH, COMP_ZH), "en": (Q_EN, COMP_EN)}
 
 @pytest.fixture(scope="module")
 def encoder():
-    from jiping.encoder import load_encoder
+    from jiping.scoring.encoder import load_encoder
 
     # make setup fetches it; a missing model fails here with the command to run (no network in unit tests)
     return load_encoder(cache_dir=CACHE, allow_fetch=False)
@@ -163,7 +163,7 @@ def test_stemmer_unifies_common_inflections() -> None:
     ],
 )
 def test_aspect_particles_do_not_hide_a_chinese_indicator(text, phrase, expected) -> None:
-    from jiping.answer_features import _find_zh
-    from jiping.text import segment
+    from jiping.perception.text import segment
+    from jiping.scoring.features import _find_zh
 
     assert _find_zh(segment(text, "zh"), phrase) == expected

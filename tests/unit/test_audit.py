@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from jiping.audit import AuditRecord, ReviewError, override, request_review
-from jiping.errors import NotFound
-from jiping.models import Interview, InterviewStatus
+from jiping.domain.errors import NotFound
+from jiping.domain.models import Interview, InterviewStatus
+from jiping.portal.audit import AuditRecord, ReviewError, override, request_review
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -91,7 +91,7 @@ def test_nothing_to_evaluate_is_refused():
 
 
 def test_webhook_options_are_checked_before_anything_runs() -> None:
-    from jiping.webhooks import new_secret
+    from jiping.delivery.webhooks import new_secret
 
     from infra.cli import Notify, UsageError, notify_from
 
@@ -125,7 +125,7 @@ def test_api_key_mints_a_key_that_authenticates_its_tenant(
 ) -> None:
     import boto3
     from jiping.adapters.portal import DynamoApiKeyStore
-    from jiping.portal import authenticate
+    from jiping.portal.interviews import authenticate
     from moto import mock_aws
 
     from infra.cli import main

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from jiping.answers import plan_analysis
-from jiping.models import ExecutionInput, Interview, InterviewStatus, UploadRef
-from jiping.portal import CreateInterview, PortalError, start_interview
+from jiping.domain.answers import plan_analysis
+from jiping.domain.models import ExecutionInput, Interview, InterviewStatus, UploadRef
+from jiping.portal.interviews import CreateInterview, PortalError, start_interview
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from jiping.media import probe
+from jiping.perception.probe import probe
 from jiping.settings import ProbeSettings
 
 from tests.corpus import CASES, Case, Rejected

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from jiping.encoder import ENCODER_DIM, SentenceEncoder, load_encoder
 from jiping.model_assets import ASSETS
+from jiping.scoring.encoder import ENCODER_DIM, SentenceEncoder, load_encoder
 
 CACHE = Path(__file__).resolve().parents[2] / ".cache" / "models"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from jiping.judge.anchors import elements, neutral, support
-from jiping.judge.calibration import Calibration, score_of
-from jiping.judge.checks import AnswerKind, GamingCode
-from jiping.judge.judge import FEATURES, judge_answer
-from jiping.judge.reasons import compose
-from jiping.profiles import Competency
+from jiping.domain.profiles import Competency
+from jiping.scoring.judge.anchors import elements, neutral, support
+from jiping.scoring.judge.calibration import Calibration, score_of
+from jiping.scoring.judge.checks import AnswerKind, GamingCode
+from jiping.scoring.judge.judge import FEATURES, judge_answer
+from jiping.scoring.judge.reasons import compose
 
 COMPETENCY = Competency(
     id="customer_focus", name="客户导向", weight=1, description="以客户满意为目标。",

@@ -6,7 +6,7 @@ The answers here are written for these tests (not taken from the graded corpus),
 from __future__ import annotations
 
 import pytest
-from jiping.judge.checks import (
+from jiping.scoring.judge.checks import (
     AnswerKind,
     GamingCode,
     SentenceKind,

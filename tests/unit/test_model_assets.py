@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from jiping import model_assets
-from jiping.errors import ModelAssetError
+from jiping.domain.errors import ModelAssetError
 from jiping.model_assets import AssetFile, AssetSpec, Carrier
 
 PART1, PART2 = b"first half|", b"second half"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from jiping.portal import ApiKeyRecord, authenticate, mint_key
+from jiping.portal.interviews import ApiKeyRecord, authenticate, mint_key
 
 
 class Keys:

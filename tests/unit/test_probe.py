@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from jiping.media import probe
-from jiping.models import ReasonCode, UploadRef
+from jiping.domain.models import ReasonCode, UploadRef
+from jiping.perception.probe import probe
 from jiping.settings import ProbeSettings
-from jiping.stages import probe_upload
+from jiping.workflow.stages import probe_upload
 
 from tests import media_factory as mf
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
-from jiping.errors import JipingError
-from jiping.profiles import (
+from jiping.domain.errors import JipingError
+from jiping.domain.profiles import (
     JobProfile,
     ProfileError,
     Recommendation,

@@ -7,9 +7,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from jiping import stages
-from jiping.errors import STAGE_FAILED_ERROR, UNRECORDED_CAUSE
-from jiping.models import DomainEvent, ExecutionEnded, InterviewStatus, MediaRecord
+from jiping.domain.errors import STAGE_FAILED_ERROR, UNRECORDED_CAUSE
+from jiping.domain.models import DomainEvent, ExecutionEnded, InterviewStatus, MediaRecord
+from jiping.workflow import stages
 
 from tests.unit.conftest import FakeInterviewRepository
 
@@ -31,7 +31,7 @@ def ended(status: str = "FAILED", arn: str = ARN, start: datetime = T0, **kw: st
 def recorded(repo: FakeInterviewRepository, arn: str, status: InterviewStatus, at: datetime) -> None:
     def apply(current):
         assert current is None
-        from jiping.models import Interview
+        from jiping.domain.models import Interview
 
         row = Interview(tenant_id="t-1", interview_id="iv-1", status=status, created_at=at, updated_at=at)
         row.media["q1"] = MediaRecord(media_id="q1", status=status, key="k", execution_id=arn, updated_at=at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from jiping.report import highlight, radar_points, render_report
+from jiping.reports.interview import highlight, radar_points, render_report
 
 
 def _doc(text: str = "我先耐心听他说完，然后查了物流记录。") -> dict:

@@ -10,10 +10,11 @@ import re
 from pathlib import Path
 
 import pytest
-from jiping.answers import AnswerAnalysis, AnswerTranscript
-from jiping.models import Segment, Word
-from jiping.profiles import JobProfile, Recommendation, bundled_profiles, profile_from_text
-from jiping.scoring import (
+from jiping.domain.answers import AnswerAnalysis, AnswerTranscript
+from jiping.domain.measures import Flag, FlagCode
+from jiping.domain.models import Segment, Word
+from jiping.domain.profiles import JobProfile, Recommendation, bundled_profiles, profile_from_text
+from jiping.scoring.v1 import (
     MODEL_DIR,
     SCORING_MODEL_VERSION,
     ScoreResult,
@@ -21,7 +22,6 @@ from jiping.scoring import (
     load_scoring_model,
     score_interview,
 )
-from jiping.signals import Flag, FlagCode
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "models"
@@ -77,7 +77,7 @@ EN_ANGRY = (
 
 @pytest.fixture(scope="module")
 def encoder():
-    from jiping.encoder import load_encoder
+    from jiping.scoring.encoder import load_encoder
 
     return load_encoder(cache_dir=CACHE, allow_fetch=False)
 

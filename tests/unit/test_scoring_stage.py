@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from jiping.errors import InvalidInput, NotFound
-from jiping.models import Interview, InterviewStatus, MediaRecord, ObjectLocation, Question, utcnow
-from jiping.profiles import JobProfile, bundled_profiles
-from jiping.scoring_stage import (
+from jiping.domain.errors import InvalidInput, NotFound
+from jiping.domain.models import Interview, InterviewStatus, MediaRecord, ObjectLocation, Question, utcnow
+from jiping.domain.profiles import JobProfile, bundled_profiles
+from jiping.settings import ScoreSettings
+from jiping.workflow.score import (
     AnalyseAnswerRequest,
     FeaturesRef,
     PlanScoringRequest,
@@ -17,7 +18,6 @@ from jiping.scoring_stage import (
     plan_scoring,
     score_stage,
 )
-from jiping.settings import ScoreSettings
 
 from tests.unit.test_scoring import EN, ZH, answer
 

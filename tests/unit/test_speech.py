@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from jiping import bootstrap  # noqa: F401  (urllib3 probes IPv6 with a socket at import: import before sockets are off)
-from jiping.models import AsrModelInfo, ObjectLocation, Segment, Transcript, Word
+from jiping.domain.measures import FlagCode, Window
+from jiping.domain.models import AsrModelInfo, ObjectLocation, Segment, Transcript, Word
+from jiping.perception.speech import AudioFeaturesRequest, analyze, load_audio, run_audio_features
 from jiping.settings import SpeechSettings
-from jiping.signals import FlagCode, Window
-from jiping.speech import AudioFeaturesRequest, analyze, load_audio, run_audio_features
 
 SR = 16000
 SETTINGS = SpeechSettings()  # min pause 0.3 s, long pause 1.5 s, pitch 75-500 Hz

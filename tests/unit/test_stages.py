@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from jiping.errors import InvalidUploadKey
-from jiping.models import (
+from jiping.domain.errors import InvalidUploadKey
+from jiping.domain.models import (
     ExecutionInput,
     InterviewStatus,
     PersistRequest,
@@ -15,7 +15,7 @@ from jiping.models import (
     ReasonCode,
     UploadRef,
 )
-from jiping.stages import (
+from jiping.workflow.stages import (
     create_interview,
     execution_input_for,
     plan_answers,
@@ -199,7 +199,7 @@ def test_one_failed_answer_fails_the_interview(repo, store):
 
 
 def test_container_requests_take_s3_uris():
-    from jiping.models import TranscribeRequest
+    from jiping.domain.models import TranscribeRequest
 
     req = TranscribeRequest.model_validate(
         {"source": "s3://up/uploads/a/b/c.mp4", "output": "s3://art/a/b/c/t.json"}

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jiping.text import BREAK, count_fillers, hanzi_count, segment, simplified
+from jiping.perception.text import BREAK, count_fillers, hanzi_count, segment, simplified
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -84,7 +84,7 @@ def test_language_without_a_filler_list_counts_nothing():
 def test_jieba_is_quiet_and_caches_under_the_temp_dir(tmp_path):
     # A fresh process: jieba initialises there, so its log lines would appear if not silenced.
     env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(REPO / "layers")}
-    code = "from jiping.text import segment; assert segment('我们在上海工作', 'zh') == ['我们', '在', '上海', '工作']"
+    code = "from jiping.perception.text import segment; assert segment('我们在上海工作', 'zh') == ['我们', '在', '上海', '工作']"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and done.stderr == ""

@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from jiping.errors import NotFound, PortalError
-from jiping.models import Interview, InterviewStatus, ObjectLocation, Question
-from jiping.text_answers import (
+from jiping.domain.errors import NotFound, PortalError
+from jiping.domain.models import Interview, InterviewStatus, ObjectLocation, Question
+from jiping.portal.text_answers import (
     MAX_TEXT_CHARS,
     TEXT_ANSWER_TYPE,
     TextAnswerReceipt,
@@ -159,9 +159,9 @@ def test_transcribing_an_object_that_is_not_a_text_answer_fails_clearly() -> Non
 
 
 def test_probe_media_routes_a_text_answer_past_transcription_and_still_probes_media() -> None:
-    from jiping.models import UploadRef
+    from jiping.domain.models import UploadRef
     from jiping.settings import ProbeSettings
-    from jiping.stages import probe_upload
+    from jiping.workflow.stages import probe_upload
 
     repo, store = setup()
     submit(repo, store)
@@ -169,7 +169,9 @@ def test_probe_media_routes_a_text_answer_past_transcription_and_still_probes_me
     ref = UploadRef(bucket=BUCKET, key=key, size=len(store.objects[(BUCKET, key)]))
     result = probe_upload(ref, ProbeSettings(), store)
     assert result.accepted and result.route == "text" and result.audio is None and result.video is None
-    store.objects[(BUCKET, "uploads/acme/iv-1/q2.json")] = b'{"type": "jiping.text-answer", "text": ""}'
+    store.objects[(BUCKET, "uploads/acme/iv-1/q2.json")] = (
+        b'{"type": "jiping.perception.text-answer", "text": ""}'
+    )
     bad = probe_upload(
         UploadRef(bucket=BUCKET, key="uploads/acme/iv-1/q2.json", size=40), ProbeSettings(), store
     )

@@ -10,11 +10,12 @@ import math
 from pathlib import Path
 
 import pytest
-from jiping import model_assets, vision
-from jiping.errors import ModelAssetError
-from jiping.models import ObjectLocation
+from jiping import model_assets
+from jiping.domain.errors import ModelAssetError
+from jiping.domain.measures import FlagCode, Window
+from jiping.domain.models import ObjectLocation
+from jiping.perception import vision
 from jiping.settings import VisionSettings
-from jiping.signals import FlagCode, Window
 
 from tests.media_factory import make_clip, make_face_clip
 

@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from jiping.adapters.http import UrlPolicy
-from jiping.models import DomainEvent
-from jiping.webhooks import (
+from jiping.delivery.webhooks import (
     MAX_ATTEMPTS,
     RETRY_SCHEDULE_S,
     Delivery,
@@ -29,6 +28,7 @@ from jiping.webhooks import (
     retry_after_seconds,
     rotate_secret,
 )
+from jiping.domain.models import DomainEvent
 
 from tests.conftest import native_env
 
@@ -209,7 +209,7 @@ def test_deliveries_verify_with_the_typescript_reference_library() -> None:
     import subprocess
     from pathlib import Path
 
-    from jiping.webhooks import headers_for
+    from jiping.delivery.webhooks import headers_for
 
     root = Path(__file__).resolve().parents[2] / ".cache" / "node"
     node = shutil.which("node")

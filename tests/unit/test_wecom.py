@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from jiping.errors import TransientError
-from jiping.models import DomainEvent, Interview, InterviewStatus, WecomRecipients
-from jiping.wecom import (
+from jiping.delivery.wecom import (
     DynamoSessionStorage,
     Notice,
     Notifier,
@@ -16,6 +14,8 @@ from jiping.wecom import (
     call,
     storage_key,
 )
+from jiping.domain.errors import TransientError
+from jiping.domain.models import DomainEvent, Interview, InterviewStatus, WecomRecipients
 from wechatpy.exceptions import WeChatClientException
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -268,7 +268,7 @@ CONFIG = WecomConfig(corp_id="wx5823bf96d3bd56c7", corp_secret="s", agent_id=1, 
 
 
 def test_a_genuine_callback_decrypts_and_a_forged_one_is_refused() -> None:
-    from jiping.wecom import CallbackRefused, decrypt_callback, verify_callback_url
+    from jiping.delivery.wecom import CallbackRefused, decrypt_callback, verify_callback_url
     from wechatpy.enterprise.crypto import WeChatCrypto
 
     crypto = WeChatCrypto(CONFIG.callback_token, CONFIG.encoding_aes_key, CONFIG.corp_id)

@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from jiping.errors import TransientError
-from jiping.models import DomainEvent
+from jiping.domain.errors import TransientError
+from jiping.domain.models import DomainEvent
 
 _BATCH = 10  # PutEvents takes at most ten entries
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from jiping.webhooks import Response, WebhookError
+from jiping.delivery.webhooks import Response, WebhookError
 
 Resolver = Callable[[str, int], list[str]]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from jiping.errors import TransientError
-from jiping.webhooks import Delivery, WebhookEndpoint
+from jiping.delivery.webhooks import Delivery, WebhookEndpoint
+from jiping.domain.errors import TransientError
 
 
 class SqsDeadLetters:

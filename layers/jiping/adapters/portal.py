@@ -9,9 +9,9 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeA
 from pynamodb.exceptions import GetError, PutError, PynamoDBConnectionError
 from pynamodb.models import Model
 
-from jiping.adapters.tables import bind
-from jiping.errors import StorageError, TransientError
-from jiping.portal import ApiKeyRecord
+from jiping.adapters.dynamo.tables import bind
+from jiping.domain.errors import StorageError, TransientError
+from jiping.portal.interviews import ApiKeyRecord
 
 
 class ApiKeyItem(Model):

@@ -8,8 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from jiping.errors import NotFound, StorageError, TransientError
-from jiping.models import ObjectLocation
+from jiping.domain.errors import NotFound, StorageError, TransientError
+from jiping.domain.models import ObjectLocation
 
 _MISSING = {"404", "NoSuchKey", "NoSuchVersion", "NoSuchBucket"}
 _TRANSIENT = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "500", "503"}

@@ -6,8 +6,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from jiping.errors import TransientError
-from jiping.models import ExecutionInput
+from jiping.domain.errors import TransientError
+from jiping.domain.models import ExecutionInput
 
 
 class StepFunctionsStarter:

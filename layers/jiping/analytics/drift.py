@@ -20,8 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from jiping.analytics.models import DriftReport, DriftWindow, ScoredCandidate
 from jiping.analytics.stats import ks_2samp, psi, quantile
 from jiping.analytics.validity import scored_pool
-from jiping.models import utcnow
-from jiping.profiles import Recommendation
+from jiping.domain.models import utcnow
+from jiping.domain.profiles import Recommendation
 
 ADVANCE = Recommendation.ADVANCE.value
 

@@ -28,8 +28,8 @@ from jiping.analytics.models import (
     ScoredCandidate,
 )
 from jiping.analytics.validity import scored_pool
-from jiping.models import utcnow
-from jiping.profiles import Recommendation
+from jiping.domain.models import utcnow
+from jiping.domain.profiles import Recommendation
 
 SELECTED = Recommendation.ADVANCE.value
 JOIN = "×"

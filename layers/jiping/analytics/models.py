@@ -3,7 +3,7 @@
 Inputs: the scored interviews of one job profile version (``ScoredCandidate``, read from the interview
 rows), the outcomes the EHR posts back (``OutcomeRecord``) and, stored apart, the optional demographic
 attributes (``DemographicRecord``). Outputs: the validity, re-weighting, impact and drift reports; the
-API returns them as JSON and renders them as HTML (``jiping.analytics.html``).
+API returns them as JSON and renders them as HTML (``jiping.reports.analytics``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from jiping.models import Model, check_id
+from jiping.domain.models import Model, check_id
 
 OutcomeKind = Literal["hire", "probation", "performance"]
 OUTCOME_KINDS: tuple[OutcomeKind, ...] = ("hire", "probation", "performance")

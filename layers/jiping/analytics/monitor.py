@@ -12,9 +12,9 @@ from typing import Any, Protocol
 
 from jiping.analytics.drift import drift_report
 from jiping.analytics.service import Interviews, scored_candidates
-from jiping.errors import JipingError, TransientError
-from jiping.models import Interview, utcnow
-from jiping.profiles import JobProfile
+from jiping.domain.errors import JipingError, TransientError
+from jiping.domain.models import Interview, utcnow
+from jiping.domain.profiles import JobProfile
 
 
 class AlertClaims(Protocol):

@@ -20,8 +20,8 @@ import numpy.typing as npt
 from jiping.analytics.models import OutcomeKind, OutcomeRecord, ReweightingProposal, ScoredCandidate
 from jiping.analytics.stats import kfold, nonneg_ridge, pearson
 from jiping.analytics.validity import outcome_means, pool
-from jiping.models import utcnow
-from jiping.profiles import JobProfile
+from jiping.domain.models import utcnow
+from jiping.domain.profiles import JobProfile
 
 DEFAULT_ALPHAS: tuple[float, ...] = (0.0, 0.1, 1.0, 10.0, 100.0, 1000.0)
 DIGITS = 4

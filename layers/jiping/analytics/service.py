@@ -35,10 +35,10 @@ from jiping.analytics.models import (
 )
 from jiping.analytics.reweighting import propose_reweighting, reweighted_profile
 from jiping.analytics.validity import validity_report
-from jiping.errors import JipingError
-from jiping.models import Interview, InterviewStatus, ScoreSnapshot, utcnow
+from jiping.domain.errors import JipingError
+from jiping.domain.models import Interview, InterviewStatus, ScoreSnapshot, utcnow
+from jiping.domain.profiles import JobProfile, WeightsProvenance
 from jiping.ports import ProfileSource
-from jiping.profiles import JobProfile, WeightsProvenance
 
 MAX_ROWS = 10_000  # per request
 

@@ -34,8 +34,8 @@ from jiping.analytics.stats import (
     thorndike_case2,
     thorndike_case3,
 )
-from jiping.models import utcnow
-from jiping.profiles import JobProfile
+from jiping.domain.models import utcnow
+from jiping.domain.profiles import JobProfile
 
 OVERALL_NAME = "Overall score"
 DIGITS = 4

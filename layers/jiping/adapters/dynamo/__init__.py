@@ -1,0 +1,1 @@
+"""Adapters of the ports on DynamoDB (pynamodb), one module per table."""

@@ -1,0 +1,1 @@
+"""Delivery of results: signed webhooks to the EHR and WeCom notices."""

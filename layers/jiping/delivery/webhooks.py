@@ -1,0 +1,474 @@
+"""Webhooks to the EHR, by the Standard Webhooks specification (v1).
+
+Each domain event a tenant's endpoint subscribes to becomes one **delivery**, whose id is the
+``webhook-id`` (``msg_`` + a hash of the event id and the endpoint id: stable for that event and
+endpoint, so a receiver de-duplicates on it across retries and replays). Its body is fixed when the
+delivery is made, so every attempt sends the same bytes.
+
+Signing: ``webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``, one signature
+per active secret of the endpoint (space-separated: during a rotation the old secret keeps verifying
+until it expires). Secrets are ``whsec_`` + base64 of 32 random bytes. The HMAC is the
+``standardwebhooks`` library's.
+
+Attempts (``attempt``): only a 2xx succeeds. 410 Gone disables the endpoint at once. Anything else
+(other status codes, timeouts, refused connections, redirects, which are not followed) schedules the
+next attempt by ``RETRY_SCHEDULE_S`` (the Standard Webhooks schedule: 5 s, 5 min, 30 min, 2 h, 5 h,
+10 h, 14 h, 20 h, 24 h after the previous attempt, about 75 h in all), with +-20 % jitter, and never
+sooner than a ``Retry-After`` the receiver sent (capped at 24 h). After the last attempt the delivery
+is EXHAUSTED and goes to the dead-letter queue; it stays replayable (``replay``: same id and body,
+a fresh schedule). An endpoint failing without a single success for ``disable_after`` (5 days, as
+Svix does) is disabled, with an alert. A disabled endpoint gets no new deliveries and pending ones
+are not attempted; re-enabling it lets them resume.
+
+Every attempt is recorded on its delivery (time, status code, latency, error) and is what the API
+shows as the delivery log.
+
+Bodies carry the event's summary and links, never the raw video, and the transcripts only when the
+endpoint opted in (``include_transcripts``).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import random
+import secrets as _secrets
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import Field, field_validator
+from standardwebhooks.webhooks import Webhook
+
+from jiping.domain.models import DomainEvent, Model, check_id, utcnow
+
+RETRY_SCHEDULE_S = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+"""Delay before attempt 2, 3, ... 10 (after the previous one). Attempt 1 is immediate."""
+MAX_ATTEMPTS = len(RETRY_SCHEDULE_S) + 1
+JITTER = 0.2
+RETRY_AFTER_CAP_S = 86400
+TIMEOUT_S = 15.0
+# How long a sweeper holds a due delivery while it attempts it: another sweeper (an overlapping
+# scheduled run, a second region's, an operator's) skips it meanwhile; a crashed one's lease runs out.
+LEASE_S = TIMEOUT_S + 45.0
+DISABLE_AFTER = timedelta(days=5)
+MAX_BODY_BYTES = 256 * 1024
+ALL_EVENTS = ("interview.scored", "interview.rejected", "interview.failed", "interview.erased")
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
+ROTATION_OVERLAP = timedelta(hours=24)
+
+
+class EndpointStatus(StrEnum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    EXHAUSTED = "exhausted"  # every attempt failed: in the dead-letter queue, replayable
+    DISCARDED = "discarded"  # the endpoint was disabled by a 410 on this delivery
+
+
+class EndpointSecret(Model):
+    secret: str  # whsec_...
+    created_at: datetime
+    expires_at: datetime | None = None  # set when a newer secret replaced it
+
+
+class WebhookEndpoint(Model):
+    tenant_id: str
+    endpoint_id: str
+    url: str
+    description: str | None = None
+    event_types: list[str] = Field(default_factory=lambda: list(ALL_EVENTS))
+    include_transcripts: bool = False
+    secrets: list[EndpointSecret]
+    status: EndpointStatus = EndpointStatus.ENABLED
+    disabled_reason: str | None = None
+    failing_since: datetime | None = None  # first failure since the last success
+    created_at: datetime
+    updated_at: datetime
+
+    _check_id = field_validator("endpoint_id")(lambda v: check_id(v, "endpoint_id"))
+
+    def active_secrets(self, now: datetime) -> list[str]:
+        return [s.secret for s in self.secrets if s.expires_at is None or s.expires_at > now]
+
+
+class Attempt(Model):
+    at: datetime
+    status_code: int | None = None
+    latency_ms: int
+    error: str | None = None  # why it failed (never the response body)
+
+
+class Delivery(Model):
+    tenant_id: str
+    delivery_id: str  # = webhook-id
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    interview_id: str
+    body: str  # the exact bytes sent, fixed at creation
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: list[Attempt] = Field(default_factory=list)
+    next_attempt_at: datetime | None = None
+    created_at: datetime
+    replays: int = 0
+    cycle_start: int = 0  # index of the first attempt of the current schedule (a replay starts one)
+
+
+class Response(Model):
+    status_code: int | None = None
+    retry_after: str | None = None
+    latency_ms: int = 0
+    error: str | None = None
+
+
+class WebhookError(ValueError):
+    """An endpoint or request a tenant cannot register (bad URL, private address, ...), with a code."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+# --- ports ----------------------------------------------------------------------------------------
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, headers: dict[str, str], body: bytes, timeout_s: float) -> Response:
+        """POST once; never follows redirects; never raises for HTTP or network failures."""
+
+
+class WebhookStore(Protocol):
+    def put_endpoint(self, endpoint: WebhookEndpoint) -> None: ...
+
+    def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
+
+    def list_endpoints(self, tenant_id: str) -> list[WebhookEndpoint]: ...
+
+    def delete_endpoint(self, tenant_id: str, endpoint_id: str) -> None: ...
+
+    def create_delivery(self, delivery: Delivery) -> bool:
+        """Store a new delivery; False (and nothing written) when its id already exists."""
+
+    def put_delivery(self, delivery: Delivery) -> None: ...
+
+    def get_delivery(self, tenant_id: str, delivery_id: str) -> Delivery | None: ...
+
+    def list_deliveries(self, tenant_id: str, endpoint_id: str | None = None) -> list[Delivery]: ...
+
+    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is at or before ``now``, oldest first."""
+
+    def claim_delivery(self, delivery: Delivery, until: datetime) -> bool:
+        """Move a due delivery's next attempt to ``until`` only if it is still pending and still due at
+        the time ``delivery`` says (a conditional write); False when another sweeper got there first."""
+
+
+class DeadLetters(Protocol):
+    def send(self, delivery: Delivery) -> None:
+        """Park an exhausted delivery (its tenant and id) for operators."""
+
+
+class Alerts(Protocol):
+    def endpoint_disabled(self, endpoint: WebhookEndpoint) -> None: ...
+
+
+# --- secrets, signing, bodies ---------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(_secrets.token_bytes(32)).decode()
+
+
+def check_secret(secret: str) -> str:
+    """A ``whsec_`` secret of 24-64 bytes, as Standard Webhooks asks."""
+    if not secret.startswith(SECRET_PREFIX):
+        raise WebhookError("INVALID_SECRET", "a webhook secret starts with whsec_")
+    try:
+        raw = base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
+    except ValueError:
+        raise WebhookError("INVALID_SECRET", "a webhook secret is whsec_ + base64") from None
+    if not 24 <= len(raw) <= 64:
+        raise WebhookError("INVALID_SECRET", "a webhook secret holds 24 to 64 random bytes")
+    return secret
+
+
+def delivery_id(event_id: str, endpoint_id: str) -> str:
+    return "msg_" + hashlib.sha256(f"{event_id}|{endpoint_id}".encode()).hexdigest()[:32]
+
+
+def sign(secrets: Sequence[str], msg_id: str, timestamp: datetime, body: str) -> str:
+    """The ``webhook-signature`` header: one ``v1,`` signature per secret, space-separated."""
+    return " ".join(Webhook(s).sign(msg_id, timestamp, body) for s in secrets)
+
+
+def headers_for(delivery: Delivery, secrets: Sequence[str], now: datetime) -> dict[str, str]:
+    return {
+        "content-type": "application/json",
+        "user-agent": "Jiping-Webhooks/1",
+        "webhook-id": delivery.delivery_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": sign(secrets, delivery.delivery_id, now, delivery.body),
+    }
+
+
+def body_for(
+    event: DomainEvent,
+    endpoint: WebhookEndpoint,
+    links: dict[str, str],
+    transcripts: list[dict[str, Any]] | None = None,
+) -> str:
+    """The Standard Webhooks payload ``{type, timestamp, data}``: the summary, links, no media; the
+    answers' transcripts (``[{question_id, text}]``) only for an endpoint that opted in."""
+    data = dict(event.data)
+    transcripts = data.pop("transcripts", None) or transcripts
+    for private in ("transcript", "analysis", "result", "report", "upload"):
+        data.pop(private, None)  # object locations inside our account: the links replace them
+    if endpoint.include_transcripts and transcripts is not None:
+        data["transcripts"] = transcripts
+    data |= {"tenant_id": event.tenant_id, "interview_id": event.interview_id, "links": links}
+    body = json.dumps(
+        {"type": event.type, "timestamp": event.time.isoformat(), "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise WebhookError("BODY_TOO_LARGE", f"the {event.type} body exceeds {MAX_BODY_BYTES} bytes")
+    return body
+
+
+# --- scheduling -----------------------------------------------------------------------------------
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def next_attempt_at(
+    attempts_made: int, now: datetime, retry_after: float | None, rng: Callable[[], float]
+) -> datetime | None:
+    """When attempt ``attempts_made + 1`` is due, or None when none is left."""
+    if attempts_made >= MAX_ATTEMPTS:
+        return None
+    base = RETRY_SCHEDULE_S[attempts_made - 1]
+    delay = base * (1 + JITTER * (2 * rng() - 1))
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, RETRY_AFTER_CAP_S))
+    return now + timedelta(seconds=delay)
+
+
+# --- the service ----------------------------------------------------------------------------------
+
+
+class Webhooks:
+    """Fan-out, attempts, retries, replays. ``clock`` and ``rng`` are injectable for tests."""
+
+    def __init__(
+        self,
+        store: WebhookStore,
+        sender: WebhookSender,
+        dead_letters: DeadLetters,
+        alerts: Alerts,
+        *,
+        links: Callable[[DomainEvent], dict[str, str]],
+        transcripts: Callable[[DomainEvent], list[dict[str, Any]] | None] = lambda e: None,
+        clock: Callable[[], datetime] = utcnow,
+        rng: Callable[[], float] = random.random,
+        timeout_s: float = TIMEOUT_S,
+        disable_after: timedelta = DISABLE_AFTER,
+    ) -> None:
+        self.store, self.sender, self.dead_letters, self.alerts = store, sender, dead_letters, alerts
+        self.links, self.transcripts, self.clock, self.rng = links, transcripts, clock, rng
+        self.timeout_s, self.disable_after = timeout_s, disable_after
+
+    def fan_out(self, event: DomainEvent) -> list[Delivery]:
+        """One delivery per enabled endpoint of the tenant subscribed to the event, attempted now.
+
+        Idempotent: a delivery that already exists (a redelivered event) is neither made nor sent again.
+        """
+        made = []
+        links = self.links(event)
+        transcripts = functools.cache(
+            lambda: self.transcripts(event)
+        )  # read once, only if an endpoint opted in
+        for endpoint in self.store.list_endpoints(event.tenant_id):
+            if endpoint.status is not EndpointStatus.ENABLED or event.type not in endpoint.event_types:
+                continue
+            now = self.clock()
+            delivery = Delivery(
+                tenant_id=event.tenant_id,
+                delivery_id=delivery_id(event.id, endpoint.endpoint_id),
+                endpoint_id=endpoint.endpoint_id,
+                event_id=event.id,
+                event_type=event.type,
+                interview_id=event.interview_id,
+                body=body_for(
+                    event, endpoint, links, transcripts() if endpoint.include_transcripts else None
+                ),
+                next_attempt_at=now + timedelta(seconds=LEASE_S),  # leased: attempted below, not by a sweeper
+                created_at=now,
+            )
+            if self.store.create_delivery(delivery):
+                made.append(self.attempt(delivery, endpoint))
+        return made
+
+    def retry_due(self, limit: int = 100) -> list[Delivery]:
+        """Attempt every pending delivery that is due (the scheduled sweeper)."""
+        done = []
+        for delivery in self.store.due_deliveries(self.clock(), limit):
+            endpoint = self.store.get_endpoint(delivery.tenant_id, delivery.endpoint_id)
+            if endpoint is None:  # deleted: nothing left to deliver to
+                delivery.status, delivery.next_attempt_at = DeliveryStatus.DISCARDED, None
+                self.store.put_delivery(delivery)
+                continue
+            if endpoint.status is not EndpointStatus.ENABLED:
+                continue  # kept pending: re-enabling the endpoint resumes it
+            if not self.store.claim_delivery(delivery, self.clock() + timedelta(seconds=LEASE_S)):
+                continue  # another sweeper is attempting it: one attempt, one log entry
+            done.append(self.attempt(delivery, endpoint))
+        return done
+
+    def replay(self, tenant_id: str, delivery_id_: str) -> Delivery:
+        """Send a delivery again now (same webhook-id and body), with a fresh retry schedule."""
+        delivery = self.store.get_delivery(tenant_id, delivery_id_)
+        if delivery is None:
+            raise WebhookError("DELIVERY_NOT_FOUND", "no such delivery for this tenant")
+        endpoint = self.store.get_endpoint(tenant_id, delivery.endpoint_id)
+        if endpoint is None or endpoint.status is not EndpointStatus.ENABLED:
+            raise WebhookError("ENDPOINT_DISABLED", "enable the endpoint before replaying its deliveries")
+        delivery.replays += 1
+        delivery.cycle_start = len(delivery.attempts)
+        delivery.status = DeliveryStatus.PENDING
+        return self.attempt(delivery, endpoint)
+
+    def attempt(self, delivery: Delivery, endpoint: WebhookEndpoint) -> Delivery:
+        now = self.clock()
+        headers = headers_for(delivery, endpoint.active_secrets(now), now)
+        response = self.sender.post(endpoint.url, headers, delivery.body.encode(), self.timeout_s)
+        delivery.attempts.append(
+            Attempt(
+                at=now, status_code=response.status_code, latency_ms=response.latency_ms, error=response.error
+            )
+        )
+        code = response.status_code
+        if code is not None and 200 <= code < 300:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.DELIVERED, None
+            if endpoint.failing_since is not None:
+                endpoint.failing_since, endpoint.updated_at = None, now
+                self.store.put_endpoint(endpoint)
+            self.store.put_delivery(delivery)
+            return delivery
+        if code == 410:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.DISCARDED, None
+            self.store.put_delivery(delivery)
+            self._disable(endpoint, now, "the endpoint answered 410 Gone")
+            return delivery
+        made = len(delivery.attempts) - delivery.cycle_start
+        when = next_attempt_at(made, now, retry_after_seconds(response.retry_after, now), self.rng)
+        if when is None:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.EXHAUSTED, None
+            self.store.put_delivery(delivery)
+            self.dead_letters.send(delivery)
+        else:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, when
+            self.store.put_delivery(delivery)
+        if endpoint.failing_since is None:
+            endpoint.failing_since, endpoint.updated_at = now, now
+            self.store.put_endpoint(endpoint)
+        elif now - endpoint.failing_since >= self.disable_after:
+            self._disable(endpoint, now, f"no successful delivery for {self.disable_after.days} days")
+        return delivery
+
+    def _disable(self, endpoint: WebhookEndpoint, now: datetime, reason: str) -> None:
+        endpoint.status, endpoint.disabled_reason, endpoint.updated_at = EndpointStatus.DISABLED, reason, now
+        self.store.put_endpoint(endpoint)
+        self.alerts.endpoint_disabled(endpoint)
+
+
+def register_endpoint(
+    store: WebhookStore,
+    tenant_id: str,
+    endpoint_id: str,
+    url: str,
+    *,
+    validate_url: Callable[[str], str],
+    secret: str | None = None,
+    event_types: Sequence[str] = ALL_EVENTS,
+    include_transcripts: bool = False,
+    description: str | None = None,
+    now: datetime | None = None,
+) -> WebhookEndpoint:
+    """Create or replace an endpoint; returns it with its secret (shown to the tenant once)."""
+    now = now or utcnow()
+    unknown = sorted(set(event_types) - set(ALL_EVENTS))
+    if unknown:
+        raise WebhookError("UNKNOWN_EVENT_TYPE", f"no such event type: {', '.join(unknown)}")
+    endpoint = WebhookEndpoint(
+        tenant_id=tenant_id,
+        endpoint_id=endpoint_id,
+        url=validate_url(url),
+        description=description,
+        event_types=list(event_types),
+        include_transcripts=include_transcripts,
+        secrets=[EndpointSecret(secret=check_secret(secret) if secret else new_secret(), created_at=now)],
+        created_at=now,
+        updated_at=now,
+    )
+    store.put_endpoint(endpoint)
+    return endpoint
+
+
+def rotate_secret(
+    store: WebhookStore, tenant_id: str, endpoint_id: str, *, now: datetime | None = None,
+    overlap: timedelta = ROTATION_OVERLAP,
+) -> WebhookEndpoint:  # fmt: skip
+    """A new secret signs from now on; the current ones keep signing for ``overlap``, then expire."""
+    now = now or utcnow()
+    endpoint = store.get_endpoint(tenant_id, endpoint_id)
+    if endpoint is None:
+        raise WebhookError("ENDPOINT_NOT_FOUND", "no such endpoint for this tenant")
+    for s in endpoint.secrets:
+        if s.expires_at is None or s.expires_at > now + overlap:
+            s.expires_at = now + overlap
+    endpoint.secrets = [s for s in endpoint.secrets if s.expires_at is None or s.expires_at > now]
+    endpoint.secrets.append(EndpointSecret(secret=new_secret(), created_at=now))
+    endpoint.updated_at = now
+    store.put_endpoint(endpoint)
+    return endpoint
+
+
+def enable_endpoint(store: WebhookStore, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
+    endpoint = store.get_endpoint(tenant_id, endpoint_id)
+    if endpoint is None:
+        raise WebhookError("ENDPOINT_NOT_FOUND", "no such endpoint for this tenant")
+    endpoint.status, endpoint.disabled_reason, endpoint.failing_since = EndpointStatus.ENABLED, None, None
+    endpoint.updated_at = utcnow()
+    store.put_endpoint(endpoint)
+    return endpoint
+
+
+def summary(delivery: Delivery) -> dict[str, Any]:
+    """The delivery log entry the API shows (no body: it may hold transcripts)."""
+    return delivery.model_dump(mode="json", exclude={"body"})

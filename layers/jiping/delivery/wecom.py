@@ -1,0 +1,398 @@
+"""WeCom (企业微信) notifications through wechatpy, with our own bounded retries.
+
+Who is told (``WecomRecipients`` on the interview):
+
+- HR owners and hiring managers, directory members of the company: an app message (``textcard``, with
+  ``enable_duplicate_check``) with the summary and a link to the report. WeCom drops messages over a
+  member's limits silently (30 a minute, 1,000 an hour), so a ``RateLimiter`` counts per member and a
+  send over the limit is deferred (``TransientError``: the queue redelivers it later), never lost.
+- The candidate, when they are one of the company's external contacts: a message through the
+  external-contact route (``externalcontact/add_msg_template``, sent by ``sender_user_id``, who confirms
+  it in WeCom). No score goes to the candidate: only that the interview was evaluated (or why the
+  upload could not be). A candidate without a WeCom id is **skipped with a recorded reason**.
+
+Every outcome (sent, skipped, failed) is recorded per interview in the ``NoticeLog``; a notice already
+sent for this event and recipient is not sent again (the log's claim is the duplicate check).
+
+Calls: wechatpy's ``auto_retry`` is off (it retries without limit); ``call`` retries on our terms:
+
+- 40014 / 42001 (invalid or expired token): drop the cached token, fetch once, retry once;
+- 45009 / 45033 / -1 (rate, concurrency, busy): back off (0.5 s, 1 s) up to two more tries, then
+  ``TransientError`` so the queue retries later;
+- 40001 / 60020 (bad secret, caller IP not trusted) and anything else: ``WecomError`` (permanent):
+  recorded, not retried; 40001/60020 also alert the operators, since every send will fail until fixed.
+
+The access token is cached centrally (``DynamoSessionStorage``, a wechatpy ``SessionStorage``): the
+storage key is a SHA-256 of wechatpy's key (which embeds 10 characters of the secret), and ``get``
+enforces the expiry itself (DynamoDB's TTL deletes late; wechatpy trusts whatever a fresh client reads).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from wechatpy.enterprise import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+
+from jiping.domain.errors import JipingError, TransientError
+from jiping.domain.models import DomainEvent, Interview, Model, utcnow
+
+OFFICIAL_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
+REFRESH_CODES = {40014, 42001}
+BACKOFF_CODES = {45009, 45033, -1}
+STOP_CODES = {40001, 60020}
+BACKOFF_S = (0.5, 1.0)
+PER_MINUTE, PER_HOUR = 30, 1000
+DUPLICATE_CHECK_INTERVAL_S = 1800
+NOTIFY_EVENTS = ("interview.scored", "interview.rejected", "interview.failed")
+
+T = TypeVar("T")
+
+
+class WecomConfig(Model):
+    """The app's credentials, from Secrets Manager (never from the template or the environment)."""
+
+    corp_id: str
+    corp_secret: str
+    agent_id: int
+    callback_token: str | None = None
+    encoding_aes_key: str | None = None
+
+
+class WecomError(JipingError):
+    """A WeCom call that retrying will not fix (wrong secret, untrusted IP, bad recipient...)."""
+
+    def __init__(self, errcode: int | None, detail: str) -> None:
+        super().__init__(f"WeCom {errcode}: {detail}")
+        self.errcode = errcode
+
+
+class Notice(Model):
+    tenant_id: str
+    interview_id: str
+    event_id: str
+    channel: str  # "app" (directory member) | "external" (candidate)
+    recipient: str  # a userid, or "candidate"
+    status: str  # "sending" | "sent" | "skipped" | "failed"
+    reason: str | None = None
+    at: datetime
+
+
+# --- ports ----------------------------------------------------------------------------------------
+
+
+class NoticeLog(Protocol):
+    def claim(self, notice: Notice) -> bool:
+        """Record ``notice`` as sending; False when it was already sent (or is being sent)."""
+
+    def record(self, notice: Notice) -> None:
+        """Store the notice's outcome (sent, skipped, failed), replacing its claim."""
+
+    def release(self, notice: Notice) -> None:
+        """Drop a claim whose send will be retried."""
+
+    def for_interview(self, tenant_id: str, interview_id: str) -> list[Notice]: ...
+
+
+class RateLimiter(Protocol):
+    def take(self, member: str, now: datetime) -> bool:
+        """Count one message to ``member``; False (and nothing counted) when over a limit."""
+
+
+class Alerts(Protocol):
+    def wecom_stopped(self, tenant_id: str, errcode: int | None, detail: str) -> None: ...
+
+
+# --- wechatpy plumbing ----------------------------------------------------------------------------
+
+
+class JipingWecomClient(WeChatClient):  # type: ignore[misc]
+    """wechatpy's enterprise client with a settable API base (gettoken included) and no auto-retry."""
+
+    def __init__(self, config: WecomConfig, session: SessionStorage, api_base: str = OFFICIAL_API_BASE,
+                 timeout: float = 10.0) -> None:  # fmt: skip
+        self.API_BASE_URL = api_base if api_base.endswith("/") else api_base + "/"
+        super().__init__(
+            config.corp_id, config.corp_secret, session=session, timeout=timeout, auto_retry=False
+        )
+
+    def fetch_access_token(self) -> Any:
+        return self._fetch_access_token(
+            url=f"{self.API_BASE_URL}gettoken", params={"corpid": self.corp_id, "corpsecret": self.secret}
+        )
+
+    def drop_token(self) -> None:
+        self.session.delete(self.access_token_key)
+        self.expires_at = None
+
+
+def storage_key(key: str) -> str:
+    """wechatpy's session key embeds part of the secret: store under its hash."""
+    return "token#" + hashlib.sha256(key.encode()).hexdigest()
+
+
+class KeyValueStore(Protocol):
+    def get_value(self, key: str, now: float) -> str | None:
+        """The value, or None when missing or expired at ``now`` (epoch seconds)."""
+
+    def put_value(self, key: str, value: str, expires_at: float | None) -> None: ...
+
+    def delete_value(self, key: str) -> None: ...
+
+
+class DynamoSessionStorage(SessionStorage):  # type: ignore[misc]
+    """wechatpy's token cache on a key-value table: hashed keys, expiry enforced on read."""
+
+    def __init__(self, store: KeyValueStore, clock: Callable[[], float] = time.time) -> None:
+        self.store, self.clock = store, clock
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.store.get_value(storage_key(key), self.clock())
+        return default if value is None else value
+
+    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
+        # a minute of margin: a token is refreshed before WeCom expires it
+        expires = self.clock() + max(0, int(ttl) - 60) if ttl else None
+        self.store.put_value(storage_key(key), str(value), expires)
+
+    def delete(self, key: str) -> None:
+        self.store.delete_value(storage_key(key))
+
+
+def call(client: JipingWecomClient, send: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:
+    """One WeCom call with our bounded retry policy (see the module doc)."""
+    refreshed = False
+    backoffs = list(BACKOFF_S)
+    while True:
+        try:
+            return send()
+        except WeChatClientException as exc:
+            code = exc.errcode
+            if code in REFRESH_CODES and not refreshed:
+                client.drop_token()
+                client.fetch_access_token()
+                refreshed = True
+                continue
+            if code in BACKOFF_CODES:
+                if backoffs:
+                    sleep(backoffs.pop(0))
+                    continue
+                raise TransientError(f"WeCom {code}: still limited after backing off") from None
+            if code is None:  # HTTP error before WeCom answered
+                raise TransientError("WeCom: no answer") from None
+            raise WecomError(code, str(exc.errmsg)[:200]) from None
+        except OSError as exc:  # requests' connection errors are OSErrors
+            raise TransientError(f"WeCom: {type(exc).__name__}") from None
+
+
+# --- messages -------------------------------------------------------------------------------------
+
+
+REVIEW_LABELS = {  # the review codes HR sees on the card (the report and the webhook carry every one)
+    "KEYWORD_LIST": "关键词堆砌", "NO_NARRATIVE": "未讲述亲身经历", "ECHOED_QUESTION": "复述问题",
+    "REUSED_ANSWER": "多题回答雷同", "LANGUAGE_MISMATCH": "作答语言与岗位不符", "SCORER_INSTRUCTION": "含针对评分的指令",
+    "NUMBERS_WITHOUT_STORY": "只有数字没有经过", "JUDGE_DISAGREEMENT": "评估结论不一致", "EMPTY_ANSWER": "未作答",
+    "SHORT_ANSWER": "回答过短", "NO_ANSWER": "有题目未作答", "LOW_ASR_CONFIDENCE": "语音识别不确定",
+    "NO_FACE": "画面中无人脸", "MULTIPLE_FACES": "画面中多人", "LOOKING_AWAY": "长时间未看镜头",
+}  # fmt: skip
+
+
+def _review_line(data: dict) -> str:
+    codes = list(
+        dict.fromkeys(str(f.get("code")) for f in data.get("review_flags") or [] if isinstance(f, dict))
+    )
+    if not codes:
+        return ""
+    shown = "、".join(REVIEW_LABELS.get(c, c) for c in codes[:3]) + ("等" if len(codes) > 3 else "")
+    return f'<div class="highlight">需复核：{shown}</div>'
+
+
+def _hr_card(event: DomainEvent, job_title: str, report_url: str) -> dict[str, str]:
+    data = event.data
+    if event.type == "interview.scored":
+        verdict = {"advance": "建议进入下一轮", "review": "建议人工复核", "decline": "建议不予通过"}
+        score = data.get("overall_score")
+        score_text = f"{score:.1f}" if isinstance(score, int | float) else "—"
+        desc = (f'<div class="normal">综合得分 {score_text} · {verdict.get(str(data.get("recommendation")), "")}</div>'
+                f"{_review_line(data)}"
+                f'<div class="gray">面试编号 {event.interview_id}</div>')  # fmt: skip
+        return {
+            "title": f"AI面试评估完成：{job_title}",
+            "description": desc,
+            "url": report_url,
+            "btntxt": "查看报告",
+        }
+    if event.type == "interview.rejected":
+        desc = (f'<div class="normal">上传的视频无法评估（{data.get("reason_code")}），请候选人重新上传。</div>'
+                f'<div class="gray">面试编号 {event.interview_id}</div>')  # fmt: skip
+        return {
+            "title": f"面试视频未通过检查：{job_title}",
+            "description": desc,
+            "url": report_url,
+            "btntxt": "详情",
+        }
+    desc = (f'<div class="normal">评估未能完成，已记录错误，系统将重试或由运维处理。</div>'
+            f'<div class="gray">面试编号 {event.interview_id}</div>')  # fmt: skip
+    return {"title": f"面试评估失败：{job_title}", "description": desc, "url": report_url, "btntxt": "详情"}
+
+
+def _candidate_text(event: DomainEvent) -> str:
+    if event.type == "interview.rejected":
+        return "您上传的面试视频无法评估（格式或内容不完整），请按 HR 的提示重新上传。"
+    if event.type == "interview.scored":
+        return "您的AI面试已完成评估，HR 会尽快与您联系。如需人工复核，请直接回复 HR。"
+    return "您的AI面试正在处理中，如有需要 HR 会与您联系。"
+
+
+class Notifier:
+    def __init__(
+        self,
+        client: JipingWecomClient,
+        agent_id: int,
+        log: NoticeLog,
+        limiter: RateLimiter,
+        alerts: Alerts,
+        *,
+        report_url: Callable[[DomainEvent], str],
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client, self.agent_id, self.log, self.limiter, self.alerts = (
+            client,
+            agent_id,
+            log,
+            limiter,
+            alerts,
+        )
+        self.report_url, self.clock, self.sleep = report_url, clock, sleep
+
+    def notify(self, event: DomainEvent, interview: Interview | None, job_title: str) -> list[Notice]:
+        """Tell the interview's HR owners and candidate about ``event``; returns every outcome."""
+        if event.type not in NOTIFY_EVENTS:
+            return []
+        recipients = interview.wecom if interview else None
+        outcomes: list[Notice] = []
+        hr = recipients.hr_user_ids if recipients else []
+        for user in hr:
+            outcomes.append(
+                self._send(event, "app", user, functools.partial(self._send_card, event, user, job_title))
+            )
+        if not hr:
+            outcomes.append(
+                self._skip(event, "app", "hr", "no HR owner with a WeCom userid on the interview")
+            )
+        candidate = recipients.candidate_external_userid if recipients else None
+        sender = (recipients.sender_user_id or (hr[0] if hr else None)) if recipients else None
+        if candidate is None:
+            outcomes.append(
+                self._skip(event, "external", "candidate", "the candidate has no WeCom external contact id")
+            )
+        elif sender is None:
+            outcomes.append(
+                self._skip(event, "external", "candidate", "no member to send to the external contact")
+            )
+        else:
+            outcomes.append(self._send(event, "external", "candidate",
+                                       lambda: self._send_external(event, sender, candidate)))  # fmt: skip
+        return outcomes
+
+    # -- sending -----------------------------------------------------------------------------------
+
+    def _notice(
+        self, event: DomainEvent, channel: str, recipient: str, status: str, reason: str | None = None
+    ) -> Notice:
+        return Notice(tenant_id=event.tenant_id, interview_id=event.interview_id, event_id=event.id, channel=channel,
+                      recipient=recipient, status=status, reason=reason, at=self.clock())  # fmt: skip
+
+    def _skip(self, event: DomainEvent, channel: str, recipient: str, reason: str) -> Notice:
+        notice = self._notice(event, channel, recipient, "skipped", reason)
+        self.log.record(notice)
+        return notice
+
+    def _send(self, event: DomainEvent, channel: str, recipient: str, send: Callable[[], Any]) -> Notice:
+        claim = self._notice(event, channel, recipient, "sending")
+        if not self.log.claim(claim):
+            return self._notice(event, channel, recipient, "sent", "already sent (duplicate suppressed)")
+        if channel == "app" and not self.limiter.take(recipient, self.clock()):
+            self.log.release(claim)
+            raise TransientError("a WeCom member's message limit is reached: deferred")
+        try:
+            call(self.client, send, self.sleep)
+        except TransientError:
+            self.log.release(claim)
+            raise
+        except WecomError as exc:
+            if exc.errcode in STOP_CODES:
+                self.alerts.wecom_stopped(event.tenant_id, exc.errcode, str(exc))
+            failed = self._notice(event, channel, recipient, "failed", str(exc))
+            self.log.record(failed)
+            return failed
+        sent = self._notice(event, channel, recipient, "sent")
+        self.log.record(sent)
+        return sent
+
+    def _send_card(self, event: DomainEvent, user: str, job_title: str) -> Any:
+        card = _hr_card(event, job_title, self.report_url(event))
+        return self.client.message.send(
+            self.agent_id, user,
+            msg={"msgtype": "textcard", "textcard": card, "enable_duplicate_check": 1,
+                 "duplicate_check_interval": DUPLICATE_CHECK_INTERVAL_S},
+        )  # fmt: skip
+
+    def _send_external(self, event: DomainEvent, sender: str, candidate: str) -> Any:
+        result = self.client.external_contact.add_msg_template(
+            {"external_userid": [candidate], "sender": sender, "text": {"content": _candidate_text(event)}}
+        )
+        if result.get("fail_list"):
+            raise WecomError(None, "the external contact could not be reached")
+        return result
+
+
+# --- callbacks ------------------------------------------------------------------------------------
+
+
+class CallbackRefused(JipingError):
+    """A callback whose signature does not verify (forged, or not from WeCom)."""
+
+
+def verify_callback_url(
+    config: WecomConfig, msg_signature: str, timestamp: str, nonce: str, echostr: str
+) -> str:
+    """The URL check (GET): the decrypted echostr to answer with, or CallbackRefused."""
+    from wechatpy.enterprise.crypto import WeChatCrypto
+    from wechatpy.exceptions import InvalidSignatureException
+
+    crypto = WeChatCrypto(config.callback_token, config.encoding_aes_key, config.corp_id)
+    try:
+        return str(crypto.check_signature(msg_signature, timestamp, nonce, echostr))
+    except InvalidSignatureException:
+        raise CallbackRefused("the callback signature does not verify") from None
+    except (ValueError, UnicodeDecodeError):  # signed, but not decryptable with our key
+        raise CallbackRefused("the callback cannot be decrypted") from None
+
+
+def decrypt_callback(
+    config: WecomConfig, body: str, msg_signature: str, timestamp: str, nonce: str
+) -> dict[str, Any]:
+    """A callback message (POST): its fields, or CallbackRefused."""
+    from wechatpy.enterprise import parse_message
+    from wechatpy.enterprise.crypto import WeChatCrypto
+    from wechatpy.enterprise.exceptions import InvalidCorpIdException
+    from wechatpy.exceptions import InvalidSignatureException
+
+    crypto = WeChatCrypto(config.callback_token, config.encoding_aes_key, config.corp_id)
+    try:
+        xml = crypto.decrypt_message(body, msg_signature, timestamp, nonce)
+    except (InvalidSignatureException, InvalidCorpIdException):
+        raise CallbackRefused("the callback signature does not verify") from None
+    except Exception:  # noqa: BLE001 - malformed XML or ciphertext: refused, never a crash
+        raise CallbackRefused("the callback cannot be decrypted") from None
+    message = parse_message(xml)
+    return {"type": message.type, "source": message.source, "id": getattr(message, "id", None),
+            "event": getattr(message, "event", None)}  # fmt: skip

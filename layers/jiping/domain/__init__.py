@@ -1,0 +1,1 @@
+"""The domain's vocabulary: interviews, answers, measures, job profiles, events and errors."""

@@ -1,0 +1,1 @@
+"""Perception: what the media holds (probe, transcription, text, speech, vision), measured."""

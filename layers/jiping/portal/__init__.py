@@ -1,0 +1,1 @@
+"""What the API does apart from HTTP: interviews, keys, text answers, audit, erasure."""

@@ -1,0 +1,72 @@
+"""Idempotency-Key for the API's POSTs, on the Idempotency table (``id``, TTL ``expiration``).
+
+The first request with a key runs and its response is kept for the TTL; a retry with the same key and
+the same body gets that response again; the same key with another body is refused
+(``IdempotencyConflict``); a retry while the first still runs gets ``IdempotencyInProgress``.
+A request that fails leaves nothing behind, so it can be retried with its key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from jiping import bootstrap
+from jiping.domain.errors import JipingError, TransientError
+
+
+class IdempotencyConflict(JipingError):
+    """The key was used with another request body."""
+
+
+class IdempotencyInProgress(JipingError):
+    """The first request with this key has not finished."""
+
+
+def remember(
+    table: str, key: str, digest: str, make: Callable[[], tuple[int, Any]], ttl_s: int
+) -> tuple[int, Any]:
+    ddb = bootstrap.client("dynamodb")
+    item_id = "api#" + hashlib.sha256(key.encode()).hexdigest()
+    now = int(time.time())
+    try:
+        ddb.put_item(
+            TableName=table,
+            Item={"id": {"S": item_id}, "status": {"S": "in_progress"}, "digest": {"S": digest},
+                  "expiration": {"N": str(now + ttl_s)}},
+            ConditionExpression="attribute_not_exists(id) OR expiration < :now",
+            ExpressionAttributeValues={":now": {"N": str(now)}},
+        )  # fmt: skip
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise TransientError(
+                f"DynamoDB {exc.response['Error']['Code']} on the idempotency table"
+            ) from exc
+        stored = ddb.get_item(TableName=table, Key={"id": {"S": item_id}}, ConsistentRead=True).get(
+            "Item", {}
+        )
+        if stored.get("digest", {}).get("S") != digest:
+            raise IdempotencyConflict("Idempotency-Key reused with another body") from None
+        if stored.get("status", {}).get("S") != "done":
+            raise IdempotencyInProgress("the first request with this key is still running") from None
+        response = json.loads(stored["response"]["S"])
+        return int(response["status"]), response["body"]
+    try:
+        status, body = make()
+    except BaseException:
+        ddb.delete_item(TableName=table, Key={"id": {"S": item_id}})
+        raise
+    ddb.update_item(
+        TableName=table,
+        Key={"id": {"S": item_id}},
+        UpdateExpression="SET #s = :done, #r = :response",
+        ExpressionAttributeNames={"#s": "status", "#r": "response"},
+        ExpressionAttributeValues={":done": {"S": "done"},
+                                   ":response": {"S": json.dumps({"status": status, "body": body})}},
+    )  # fmt: skip
+    return status, body

@@ -1,0 +1,285 @@
+"""What the HR-portal API does, apart from HTTP: API keys, interviews with upload forms, reports, the
+talent pool. ``functions/api.py`` maps routes onto these; the request and response models here are
+what the OpenAPI document is generated from.
+
+API keys: ``jp_{key_id}_{secret}``; only ``sha256(secret)`` is stored, by key id, with the tenant it
+belongs to. Every route reads the tenant from the authorizer's context, never from the request, and
+every store is keyed by tenant, so a key never reaches another tenant's data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from pydantic import Field, field_validator
+
+from jiping.domain.errors import PortalError
+from jiping.domain.models import (
+    Interview,
+    InterviewStatus,
+    Model,
+    Question,
+    WecomRecipients,
+    check_id,
+    utcnow,
+)
+from jiping.ports import InterviewRepository
+from jiping.workflow.stages import create_interview
+
+KEY_PREFIX = "jp_"
+UPLOAD_TYPES = (
+    "video/mp4",
+    "video/quicktime",
+    "video/webm",
+    "audio/mp4",
+    "audio/mpeg",
+    "audio/wav",
+    "audio/webm",
+)
+_SUFFIX = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm", "audio/mp4": "m4a",
+           "audio/mpeg": "mp3", "audio/wav": "wav", "audio/webm": "weba"}  # fmt: skip
+UPLOAD_FORM_TTL_S = 3600
+LINK_TTL_S = 300
+
+
+# --- API keys -------------------------------------------------------------------------------------
+
+
+class ApiKeyRecord(Model):
+    key_id: str
+    tenant_id: str
+    secret_sha256: str
+    created_at: datetime
+    revoked: bool = False
+
+
+class ApiKeyStore(Protocol):
+    def put(self, record: ApiKeyRecord) -> None: ...
+
+    def get(self, key_id: str) -> ApiKeyRecord | None: ...
+
+
+def mint_key(store: ApiKeyStore, tenant_id: str) -> str:
+    """A new API key for the tenant; the token is returned once and never stored."""
+    check_id(tenant_id, "tenant_id")
+    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    store.put(ApiKeyRecord(key_id=key_id, tenant_id=tenant_id, created_at=utcnow(),
+                           secret_sha256=hashlib.sha256(secret.encode()).hexdigest()))  # fmt: skip
+    return f"{KEY_PREFIX}{key_id}_{secret}"
+
+
+def authenticate(store: ApiKeyStore, authorization: str | None) -> str | None:
+    """The tenant of a valid ``Authorization: Bearer jp_…`` header, else None."""
+    if not authorization or not authorization.startswith("Bearer "):
+        return None
+    token = authorization[len("Bearer ") :].strip()
+    if not token.startswith(KEY_PREFIX) or token.count("_") < 2:
+        return None
+    key_id, _, secret = token[len(KEY_PREFIX) :].partition("_")
+    record = store.get(key_id) if key_id.isalnum() else None
+    if record is None or record.revoked:
+        return None
+    given = hashlib.sha256(secret.encode()).hexdigest()
+    return record.tenant_id if hmac.compare_digest(given, record.secret_sha256) else None
+
+
+# --- interviews -----------------------------------------------------------------------------------
+
+
+class Consent(Model):
+    """The candidate's separate consent (PIPL art. 29) to the processing of their interview.
+
+    ``biometric`` false with ``audio`` true makes an audio-only interview: the answers are transcribed
+    and scored from what was said and how it sounded; no frame of the video is analysed."""
+
+    biometric: bool = Field(description="consent to analyse the face and video")
+    audio: bool = Field(default=True, description="consent to transcribe and analyse the answers' audio")
+    version: str = Field(min_length=1, max_length=64, description="the consent text's version")
+    given_at: datetime
+
+
+class QuestionIn(Model):
+    question_id: str = Field(min_length=1, max_length=128)
+    text: str | None = Field(default=None, max_length=2000)
+    content_type: Literal[UPLOAD_TYPES] = "video/mp4"  # type: ignore[valid-type]
+    max_bytes: int = Field(default=512 * 1024**2, ge=1024, le=2 * 1024**3)
+
+    _check = field_validator("question_id")(lambda v: check_id(v, "question_id"))
+
+
+class WecomIn(Model):
+    hr_user_ids: list[str] = Field(default_factory=list, max_length=20)
+    candidate_external_userid: str | None = Field(default=None, max_length=128)
+
+
+class CreateInterview(Model):
+    interview_id: str | None = Field(default=None, description="your id for it; generated when absent")
+    candidate_ref: str = Field(min_length=1, max_length=128, description="your reference, not a name")
+    job_id: str = Field(min_length=1, max_length=128)
+    job_version: int | None = Field(default=None, ge=1)
+    questions: list[QuestionIn] = Field(min_length=1, max_length=50)
+    wecom: WecomIn | None = None
+    consent: Consent
+
+    _check_ids = field_validator("interview_id", "candidate_ref", "job_id")(
+        lambda v: check_id(v, "id") if v is not None else v
+    )
+
+
+class UploadForm(Model):
+    question_id: str
+    url: str
+    fields: dict[str, str]
+    content_type: str
+    max_bytes: int
+    expires_in: int
+
+
+class InterviewCreated(Model):
+    interview_id: str
+    status: str
+    uploads: list[UploadForm]
+
+
+class Presigner(Protocol):
+    def post_form(
+        self, bucket: str, key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]: ...
+
+    def get_url(self, bucket: str, key: str, expires_in: int) -> str: ...
+
+
+def start_interview(
+    request: CreateInterview, tenant_id: str, repo: InterviewRepository, presigner: Presigner, uploads_bucket: str,
+    profile_known: bool | None = None,
+) -> InterviewCreated:  # fmt: skip
+    """Register the interview and hand out one upload form per question (content type and size bound)."""
+    if not (request.consent.biometric or request.consent.audio):
+        raise PortalError(
+            "CONSENT_REQUIRED",
+            "the interview needs the candidate's recorded consent (video, or audio only)",
+            422,
+        )
+    if profile_known is False:
+        raise PortalError("UNKNOWN_JOB_PROFILE", f"no job profile {request.job_id} for this tenant", 422)
+    ids = [q.question_id for q in request.questions]
+    if len(set(ids)) != len(ids):
+        raise PortalError("DUPLICATE_QUESTION", "each question id may appear once", 422)
+    interview_id = request.interview_id or "iv-" + secrets.token_hex(8)
+    existing = repo.get(tenant_id, interview_id)
+    if existing is not None and existing.candidate_ref != request.candidate_ref:
+        raise PortalError("INTERVIEW_EXISTS", "this interview id is taken", 409)
+    questions = [
+        Question(question_id=q.question_id, text=q.text, media_id=q.question_id) for q in request.questions
+    ]
+    wecom = WecomRecipients(**request.wecom.model_dump()) if request.wecom else None
+    create_interview(repo, tenant_id, interview_id, request.job_id, questions, request.job_version, wecom)
+
+    def attach(current: Interview | None) -> Interview:
+        assert current is not None
+        current.candidate_ref = request.candidate_ref
+        current.consent = request.consent.model_dump(mode="json")
+        return current
+
+    repo.update(tenant_id, interview_id, attach)
+    forms = []
+    for q in request.questions:
+        key = f"uploads/{tenant_id}/{interview_id}/{q.question_id}.{_SUFFIX[q.content_type]}"
+        form = presigner.post_form(uploads_bucket, key, q.content_type, q.max_bytes, UPLOAD_FORM_TTL_S)
+        forms.append(UploadForm(question_id=q.question_id, url=form["url"], fields=form["fields"],
+                                content_type=q.content_type, max_bytes=q.max_bytes, expires_in=UPLOAD_FORM_TTL_S))  # fmt: skip
+    return InterviewCreated(interview_id=interview_id, status=InterviewStatus.CREATED.value, uploads=forms)
+
+
+class InterviewView(Model):
+    interview_id: str
+    candidate_ref: str | None
+    job_id: str | None
+    job_version: int | None
+    status: str
+    status_history: list[dict[str, Any]]
+    questions: list[str]
+    overall_score: float | None
+    recommendation: str | None
+    human_review: dict[str, Any] | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+def view(interview: Interview) -> InterviewView:
+    return InterviewView(
+        interview_id=interview.interview_id,
+        candidate_ref=interview.candidate_ref,
+        job_id=interview.job_id,
+        job_version=interview.job_version,
+        status=interview.status.value,
+        status_history=[h.model_dump(mode="json", exclude_none=True) for h in interview.status_history],
+        questions=[q.question_id for q in interview.questions],
+        overall_score=interview.overall_score,
+        recommendation=interview.recommendation,
+        human_review=interview.human_review,
+        created_at=interview.created_at,
+        updated_at=interview.updated_at,
+    )
+
+
+class ReportLinks(Model):
+    interview_id: str
+    html: str
+    json_url: str = Field(alias="json", serialization_alias="json")
+    expires_in: int
+
+    model_config = {"populate_by_name": True}
+
+
+def report_links(interview: Interview, presigner: Presigner, artifacts_bucket: str) -> ReportLinks:
+    if interview.result_key is None:
+        raise PortalError("NOT_SCORED", "the interview has no report yet", 409)
+    html_key = interview.result_key.rsplit("/", 1)[0] + "/report.html"
+    return ReportLinks(
+        interview_id=interview.interview_id,
+        html=presigner.get_url(artifacts_bucket, html_key, LINK_TTL_S),
+        json_url=presigner.get_url(artifacts_bucket, interview.result_key, LINK_TTL_S),
+        expires_in=LINK_TTL_S,
+    )
+
+
+class PoolEntry(Model):
+    rank: int
+    interview_id: str
+    candidate_ref: str | None
+    overall_score: float | None
+    recommendation: str | None
+    status: str
+    job_version: int | None
+
+
+def talent_pool(
+    interviews: list[Interview], job_id: str, *, status: str | None = None, recommendation: str | None = None,
+    min_score: float | None = None, limit: int = 50,
+) -> list[PoolEntry]:  # fmt: skip
+    """A job's interviews, best score first (unscored last), filtered (人才库)."""
+    chosen = [
+        i for i in interviews
+        if i.job_id == job_id
+        and (status is None or i.status.value == status)
+        and (recommendation is None or i.recommendation == recommendation)
+        and (min_score is None or (i.overall_score is not None and i.overall_score >= min_score))
+    ]  # fmt: skip
+    chosen.sort(key=lambda i: (i.overall_score is None, -(i.overall_score or 0.0), i.created_at))
+    return [
+        PoolEntry(
+            rank=n + 1,
+            interview_id=i.interview_id,
+            candidate_ref=i.candidate_ref,
+            overall_score=i.overall_score,
+            recommendation=i.recommendation,
+            status=i.status.value,
+            job_version=i.job_version,
+        )  # fmt: skip
+        for n, i in enumerate(chosen[:limit])
+    ]

@@ -1,0 +1,1 @@
+"""Reports as HTML: the interview report and the analytics pages."""

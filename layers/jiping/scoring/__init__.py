@@ -1,0 +1,1 @@
+"""Scoring: answer features, the behaviourally anchored judge, evidence, reasons, re-scoring."""

@@ -1,0 +1,1 @@
+"""The workflow's stages: the functions a Lambda, a container or the local cloud calls."""
