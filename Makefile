@@ -85,7 +85,7 @@ e2e: setup
 	$(VENV)/bin/pytest tests/e2e
 
 openapi: setup ## regenerate docs/openapi.json from the API routes
-	PYTHONPATH=.:functions $(PY) -m functions.api > docs/openapi.json
+	$(PY) -m functions.api > docs/openapi.json
 
 synth: setup ## write cdk.out/ offline (cdk-nag runs on every synth)
 	$(PY) infra/app.py

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jiping.adapters.portal import DynamoApiKeyStore
+from jiping import bootstrap
 from jiping.observability import logger
 from jiping.portal.interviews import authenticate
 from jiping.settings import AuthorizerSettings, load
@@ -25,7 +25,7 @@ def settings() -> AuthorizerSettings:
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    tenant_id = authenticate(DynamoApiKeyStore(settings().api_keys_table), headers.get("authorization"))
+    tenant_id = authenticate(bootstrap.api_key_store(settings().api_keys_table), headers.get("authorization"))
     logger.info("authorized" if tenant_id else "refused")
     if tenant_id is None:
         return {"isAuthorized": False}

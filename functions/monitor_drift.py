@@ -8,10 +8,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
-from jiping.adapters.dynamo.analytics import DynamoAnalyticsStore
-from jiping.adapters.dynamo.profiles import DynamoProfileRepository
-from jiping.adapters.notify import SnsAlerts
 from jiping.analytics.monitor import check_drift
+from jiping.bootstrap import analytics as analytics_bootstrap
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import DriftMonitorSettings, load
 
@@ -27,10 +25,10 @@ def settings() -> DriftMonitorSettings:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     s = settings()
     raised = check_drift(
-        DynamoProfileRepository(bootstrap.client("dynamodb"), s.profiles_table).scan(),
+        bootstrap.profile_repository(s.profiles_table).scan(),
         interviews=bootstrap.interview_repository(s.interviews_table),
-        claims=DynamoAnalyticsStore(s.analytics_table),
-        alerts=SnsAlerts(bootstrap.client("sns"), s.alerts_topic_arn),
+        claims=analytics_bootstrap.analytics_store(s.analytics_table),
+        alerts=bootstrap.alerts(s.alerts_topic_arn),
     )
     logger.info("drift checked", extra={"alerts": len(raised)})
     metrics.add_metric(name="DriftAlerts", unit=MetricUnit.Count, value=len(raised))

@@ -15,8 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
-from jiping.adapters.dynamo.profiles import DynamoProfileRepository
-from jiping.delivery.wecom import NOTIFY_EVENTS
+from jiping.delivery.wecom import NOTIFY_EVENTS, Notifier
 from jiping.domain.events import DomainEventRecord
 from jiping.observability import logger, metrics, tracer
 from jiping.settings import WecomSettings, load
@@ -30,7 +29,7 @@ def settings() -> WecomSettings:
 
 
 @lru_cache(maxsize=1)
-def notifier() -> Any:
+def notifier() -> Notifier:
     return bootstrap.wecom_notifier(settings())
 
 
@@ -42,7 +41,7 @@ def record_handler(record: DomainEventRecord) -> None:
     interview = bootstrap.interview_repository(s.interviews_table).get(event.tenant_id, event.interview_id)
     title = interview.job_id if interview and interview.job_id else "—"
     if interview and interview.job_id and interview.job_version is not None:
-        profile = DynamoProfileRepository(bootstrap.client("dynamodb"), s.profiles_table).get(
+        profile = bootstrap.profile_repository(s.profiles_table).get(
             event.tenant_id, interview.job_id, interview.job_version
         )
         title = profile.title if profile else title

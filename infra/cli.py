@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from jiping import bootstrap
+
 from infra import capacity, cli_analytics, constants
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,7 +103,6 @@ def evaluate(
 
     Returns the result document and the exit code.
     """
-    from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
     from jiping.domain.models import ObjectLocation, Question, Transcript, WecomRecipients
     from jiping.workflow.stages import create_interview
 
@@ -118,14 +119,14 @@ def evaluate(
             f"local cloud up: {len(cloud.functions)} functions, state machine "
             f"{cloud.state_machine_arn.rsplit(':', 1)[-1]}"
         )
-        repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+        repo = bootstrap.interview_repository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
         if profile is not None:  # what a portal does through the profiles API: the tenant's profile version
-            from jiping.adapters.dynamo.profiles import DynamoProfileRepository, ProfileVersionExists
+            from jiping.domain.errors import ProfileVersionExists
 
             with contextlib.suppress(ProfileVersionExists):  # already stored: versions are immutable
-                DynamoProfileRepository(
-                    cloud.client("dynamodb"), cloud.outputs[constants.OUTPUT_PROFILES_TABLE]
-                ).put(tenant, profile)
+                bootstrap.profile_repository(cloud.outputs[constants.OUTPUT_PROFILES_TABLE]).put(
+                    tenant, profile
+                )
         endpoint = _register_webhook(cloud, tenant, notify)
         console.say(
             f"webhook endpoint {endpoint.url} (tenant {tenant!r}) gets {', '.join(endpoint.event_types)}"
@@ -272,33 +273,30 @@ def evaluate(
 
 def _register_webhook(cloud: Any, tenant: str, notify: Notify) -> Any:
     """The tenant's endpoint "cli": the URL given, or the local EHR receiver with a fresh secret."""
-    from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
-    from jiping.adapters.http import UrlPolicy
     from jiping.delivery.webhooks import new_secret, register_endpoint
 
     secret = notify.webhook_secret or new_secret()
     url = notify.webhook_url or cloud.ehr.url
     if notify.webhook_url is None:
         cloud.ehr.secrets[:] = [secret]
-    store = DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE])
-    local = UrlPolicy(allow_http=True, allow_private=True)  # the local cloud's functions allow the same
+    store = bootstrap.webhook_store(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE])
+    local = bootstrap.url_policy(
+        allow_http=True, allow_private=True
+    )  # the local cloud's functions allow the same
     return register_endpoint(store, tenant, "cli", url, validate_url=local.check_url, secret=secret,
                              description="jiping evaluate")  # fmt: skip
 
 
 def _deliveries(cloud: Any, tenant: str, interview_id: str, endpoint: Any) -> list[dict[str, Any]]:
-    from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
     from jiping.delivery.webhooks import summary
 
-    store = DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE])
+    store = bootstrap.webhook_store(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE])
     found = [d for d in store.list_deliveries(tenant, endpoint.endpoint_id) if d.interview_id == interview_id]
     return [summary(d) | {"url": endpoint.url} for d in sorted(found, key=lambda d: d.created_at)]
 
 
 def _notices(cloud: Any, tenant: str, interview_id: str) -> list[dict[str, Any]]:
-    from jiping.adapters.dynamo.wecom import DynamoWecomStore
-
-    store = DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE])
+    store = bootstrap.wecom_store(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE])
     notices = sorted(store.for_interview(tenant, interview_id), key=lambda n: (n.at, n.channel))
     return [n.model_dump(mode="json") for n in notices]
 
@@ -503,11 +501,10 @@ def _submit_text(
     cloud: Any, repo: Any, tenant: str, interview_id: str, qid: str, path: Path
 ) -> dict[str, Any]:
     """Store a written answer as the API does; the bucket, key and version of the stored document."""
-    from jiping.adapters.s3 import S3ObjectStore
     from jiping.domain.models import utcnow
     from jiping.portal.text_answers import submit_text_answer, text_answer_key
 
-    submit_text_answer(repo, S3ObjectStore(cloud.client("s3")), cloud.uploads_bucket, tenant, interview_id, qid,
+    submit_text_answer(repo, bootstrap.object_store(), cloud.uploads_bucket, tenant, interview_id, qid,
                        path.read_text(encoding="utf-8"), utcnow())  # fmt: skip
     key = text_answer_key(tenant, interview_id, qid)
     head = cloud.client("s3").head_object(Bucket=cloud.uploads_bucket, Key=key)
@@ -549,7 +546,6 @@ def serve(port: int, tenant: str) -> int:
     import threading
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-    from jiping.adapters.portal import DynamoApiKeyStore
     from jiping.portal.interviews import mint_key
 
     from infra.localcloud.api_gateway import LocalApi
@@ -565,7 +561,7 @@ def serve(port: int, tenant: str) -> int:
     console = Console()
     console.say("starting the local cloud")
     with LocalCloud() as cloud:
-        key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
+        key = mint_key(bootstrap.api_key_store(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
         server = make_server("127.0.0.1", port, LocalApi(cloud).wsgi, handler_class=Quiet)
         print(f"Jiping API on http://127.0.0.1:{server.server_port}/v1/ (OpenAPI: /openapi.json)", flush=True)
         print(f"tenant {tenant!r} API key: {key}", flush=True)
@@ -728,7 +724,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.since_hours,
         )  # fmt: skip
     if args.command == "api-key":
-        from jiping.adapters.portal import DynamoApiKeyStore
         from jiping.portal.interviews import mint_key
 
         try:
@@ -737,7 +732,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             region = args.region or boto3.session.Session().region_name
             if not region:
                 raise UsageError("no AWS region: give --region or configure one")
-            print(mint_key(DynamoApiKeyStore(args.table, region=region), args.tenant))
+            print(mint_key(bootstrap.api_key_store(args.table, region=region), args.tenant))
         except ValueError as exc:
             print(f"jiping: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from jiping import bootstrap
+
 REPORTS = ("validity", "impact", "drift", "reweight")
 DEFAULT_JOB = "customer-service"
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -148,7 +150,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _local(args: argparse.Namespace) -> dict[str, Any]:
-    from jiping.adapters.portal import DynamoApiKeyStore
     from jiping.domain.profiles import bundled_profiles
     from jiping.portal.interviews import mint_key
 
@@ -170,7 +171,7 @@ def _local(args: argparse.Namespace) -> dict[str, Any]:
         file=sys.stderr,
     )
     with LocalCloud() as cloud:
-        key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
+        key = mint_key(bootstrap.api_key_store(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
         api = LocalApi(cloud)
         seeded = seed_population(cloud, api, key, tenant, profile, population)
         print(f"seeded {seeded.interviews} scored interviews, {seeded.outcomes} outcomes, "

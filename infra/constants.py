@@ -22,7 +22,7 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "Publish": "publish.handler",
     "StartEvaluation": "start_evaluation.handler",
     "PlanAnswers": "plan_answers.handler",
-    "Api": "api.handler",
+    "Api": "api.handler.handler",
     "DeliverWebhooks": "deliver_webhooks.handler",
     "RetryWebhooks": "retry_webhooks.handler",
     "NotifyWecom": "notify_wecom.handler",

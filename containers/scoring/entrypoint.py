@@ -14,8 +14,6 @@ from functools import lru_cache
 from typing import Any
 
 from jiping import bootstrap
-from jiping.adapters.dynamo.audit import DynamoAuditLog
-from jiping.adapters.dynamo.profiles import DynamoProfileRepository
 from jiping.settings import ScoreSettings, load
 from jiping.workflow.score import (
     AnalyseAnswerRequest,
@@ -39,9 +37,9 @@ def run(request: ScoreRequest) -> dict[str, Any]:
         request,
         s,
         bootstrap.interview_repository(s.interviews_table),
-        DynamoProfileRepository(bootstrap.client("dynamodb"), s.profiles_table),
+        bootstrap.profile_repository(s.profiles_table),
         bootstrap.object_store(),
-        DynamoAuditLog(s.audit_table) if s.audit_table else None,
+        bootstrap.audit_log(s.audit_table) if s.audit_table else None,
     )
     return event.model_dump(mode="json")
 
@@ -51,7 +49,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     s = settings()
     repo = bootstrap.interview_repository(s.interviews_table)
-    profiles = DynamoProfileRepository(bootstrap.client("dynamodb"), s.profiles_table)
+    profiles = bootstrap.profile_repository(s.profiles_table)
     step = event.get("step", "score")
     if step == "plan":
         items = plan_scoring(PlanScoringRequest.model_validate(event), repo, profiles)

@@ -36,6 +36,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from jiping import bootstrap
 
 from infra import constants
 from infra.localcloud import moto_patches
@@ -611,7 +612,6 @@ class LocalCloud:
     ) -> None:
         """Record the candidate's consent on the interview row, as the portal API does when it creates the
         interview (video analysis needs it). Default: biometric and audio, version ``local``."""
-        from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
         from jiping.domain.models import Interview, InterviewStatus, utcnow
 
         record = dict(
@@ -626,7 +626,7 @@ class LocalCloud:
             row.consent = record
             return row
 
-        DynamoInterviewRepository(self.outputs[constants.OUTPUT_INTERVIEWS_TABLE]).update(
+        bootstrap.interview_repository(self.outputs[constants.OUTPUT_INTERVIEWS_TABLE]).update(
             tenant_id, interview_id, apply
         )
 

@@ -53,9 +53,21 @@ class LambdaContext:
 
 
 def load_module(path: Path, label: str) -> ModuleType:
-    """Import ``path`` as a fresh module (its own module state: a cold start)."""
+    """Import ``path`` as a fresh module (its own module state: a cold start).
+
+    A handler inside a package (``api/handler.py``) is loaded with its package, under a fresh name, so
+    that its relative imports resolve as they do on Lambda, where the code root is on ``sys.path``.
+    """
     name = f"jiping_local_{label}_{next(_counter)}"
-    spec = importlib.util.spec_from_file_location(name, path)
+    if (path.parent / "__init__.py").is_file():
+        _exec(name, path.parent / "__init__.py", package_dir=path.parent)
+        name = f"{name}.{path.stem}"
+    return _exec(name, path)
+
+
+def _exec(name: str, path: Path, package_dir: Path | None = None) -> ModuleType:
+    locations = [str(package_dir)] if package_dir else None
+    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=locations)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)

@@ -144,6 +144,10 @@ class ApiSettings(_Settings):
             webhook_allow_private=self.webhook_allow_private,
         )
 
+    def publish_settings(self) -> PublishSettings:
+        """Erasure publishes ``interview.erased`` on the bus, from the source ``jiping``."""
+        return PublishSettings(event_bus_name=self.event_bus_name)
+
 
 class DriftMonitorSettings(_Settings):
     interviews_table: str

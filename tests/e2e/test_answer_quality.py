@@ -8,7 +8,8 @@ import json
 
 import pytest
 from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
-from jiping.adapters.dynamo.profiles import DynamoProfileRepository, ProfileVersionExists
+from jiping.adapters.dynamo.profiles import DynamoProfileRepository
+from jiping.domain.errors import ProfileVersionExists
 from jiping.domain.models import Question
 from jiping.domain.profiles import load_profile
 from jiping.workflow.stages import create_interview

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from jiping.adapters.portal import DynamoApiKeyStore
+from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
 from jiping.domain.models import InterviewStatus
 from jiping.portal.interviews import mint_key
 

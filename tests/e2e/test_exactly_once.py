@@ -7,7 +7,7 @@ import json
 
 import pytest
 import yaml
-from jiping.adapters.portal import DynamoApiKeyStore
+from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
 from jiping.portal.interviews import mint_key
 
 from infra import constants

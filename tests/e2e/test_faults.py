@@ -195,7 +195,7 @@ def test_throttled_dynamodb_writes_are_retried_and_the_outcome_recorded_once(clo
 def test_an_interview_erased_while_it_is_processed_stays_erased(cloud, clip):
     import json as _json
 
-    from jiping.adapters.portal import DynamoApiKeyStore
+    from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
     from jiping.portal.interviews import mint_key
 
     from infra.localcloud.api_gateway import LocalApi

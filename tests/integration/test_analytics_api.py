@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from jiping import bootstrap
 from jiping.adapters.dynamo.analytics import DynamoAnalyticsStore, DynamoDemographicsStore
+from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
 from jiping.adapters.dynamo.profiles import DynamoProfileRepository
-from jiping.adapters.portal import DynamoApiKeyStore
 from jiping.analytics.models import OVERALL
 from jiping.domain.models import ObjectLocation
 from jiping.domain.profiles import bundled_profiles, weights_digest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from jiping.adapters.portal import DynamoApiKeyStore
+from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
 from jiping.portal.interviews import mint_key
 
 from infra import constants

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from infra import constants
+from infra.localcloud.runtime import load_module
 
 REPO = Path(__file__).resolve().parents[2]  # (integration: importing Powertools opens the X-Ray UDP socket)
 
 
 def _load(path: Path):
-    spec = importlib.util.spec_from_file_location(f"entry_{path.parent.name}_{path.stem}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """As the Lambda runtime does (a handler inside a package keeps its relative imports)."""
+    return load_module(path, f"entry_{path.parent.name}_{path.stem}")
 
 
 @pytest.mark.parametrize("handler", sorted(constants.ZIP_FUNCTIONS.values()))
 def test_zip_function_handlers_exist(handler):
     module_name, attr = handler.rsplit(".", 1)
-    assert callable(getattr(_load(REPO / "functions" / f"{module_name}.py"), attr))
+    assert callable(getattr(_load(REPO / "functions" / f"{module_name.replace('.', '/')}.py"), attr))
 
 
 @pytest.mark.parametrize("task", ["transcribe", "vision", "speech", "scoring"])

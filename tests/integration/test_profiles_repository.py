@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from jiping.adapters.dynamo.profiles import DynamoProfileRepository, ProfileVersionExists
+from jiping.adapters.dynamo.profiles import DynamoProfileRepository
+from jiping.domain.errors import ProfileVersionExists
 from jiping.domain.profiles import load_profile
 
 from infra import constants

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 from jiping.adapters.dynamo.analytics import DynamoAnalyticsStore
+from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
 from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
-from jiping.adapters.portal import DynamoApiKeyStore
 from jiping.analytics.models import ReweightingProposal
 from jiping.delivery.webhooks import Delivery
 from jiping.domain.models import check_id

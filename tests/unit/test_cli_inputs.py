@@ -124,7 +124,7 @@ def test_api_key_mints_a_key_that_authenticates_its_tenant(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import boto3
-    from jiping.adapters.portal import DynamoApiKeyStore
+    from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
     from jiping.portal.interviews import authenticate
     from moto import mock_aws
 

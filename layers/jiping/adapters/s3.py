@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from jiping.domain.errors import NotFound, StorageError, TransientError
 from jiping.domain.models import ObjectLocation
@@ -78,3 +78,31 @@ class S3ObjectStore:
         except ClientError as exc:
             raise _translate(exc, ObjectLocation(bucket=bucket, key=prefix)) from exc
         return removed
+
+
+class S3Presigner:
+    """Presigned browser upload forms and download links."""
+
+    def __init__(self, client: Any) -> None:
+        self._s3 = client
+
+    def post_form(
+        self, bucket: str, key: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> dict[str, Any]:
+        """A browser upload form bound to one key, one content type and a size range."""
+        try:
+            return dict(self._s3.generate_presigned_post(
+                Bucket=bucket, Key=key, Fields={"Content-Type": content_type},
+                Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+                ExpiresIn=expires_in,
+            ))  # fmt: skip
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"S3 presign: {type(exc).__name__}") from exc
+
+    def get_url(self, bucket: str, key: str, expires_in: int) -> str:
+        try:
+            return str(self._s3.generate_presigned_url(
+                "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
+            ))  # fmt: skip
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"S3 presign: {type(exc).__name__}") from exc

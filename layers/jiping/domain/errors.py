@@ -61,3 +61,15 @@ class InvalidInput(JipingError):
 # The workflow's Fail states (infra/constructs/workflow.py), read back by RecordUnfinished.
 STAGE_FAILED_ERROR = "Jiping.StageFailed"
 UNRECORDED_CAUSE = "The failure could not be recorded or published"  # the FailedUnrecorded state
+
+
+class ProfileVersionExists(JipingError):
+    """A profile version is immutable: a changed profile needs a new version number."""
+
+
+class IdempotencyConflict(JipingError):
+    """An Idempotency-Key was used with another request body."""
+
+
+class IdempotencyInProgress(JipingError):
+    """The first request with this Idempotency-Key has not finished."""

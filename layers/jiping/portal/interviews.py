@@ -1,5 +1,5 @@
 """What the HR-portal API does, apart from HTTP: API keys, interviews with upload forms, reports, the
-talent pool. ``functions/api.py`` maps routes onto these; the request and response models here are
+talent pool. ``functions/api/`` maps routes onto these; the request and response models here are
 what the OpenAPI document is generated from.
 
 API keys: ``jp_{key_id}_{secret}``; only ``sha256(secret)`` is stored, by key id, with the tenant it

@@ -13,12 +13,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from jiping.adapters.dynamo.tables import THROTTLED
-from jiping.domain.errors import JipingError, StorageError, TransientError
+from jiping.domain.errors import ProfileVersionExists, StorageError, TransientError
 from jiping.domain.profiles import JobProfile
-
-
-class ProfileVersionExists(JipingError):
-    """A profile version is immutable: a changed profile needs a new version number."""
 
 
 def _key(profile_id: str, version: int) -> str:

@@ -16,22 +16,25 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from jiping import bootstrap
-from jiping.domain.errors import JipingError, TransientError
+from jiping.domain.errors import IdempotencyConflict, IdempotencyInProgress, TransientError
 
 
-class IdempotencyConflict(JipingError):
-    """The key was used with another request body."""
+class DynamoIdempotency:
+    """The Idempotency table, through the DynamoDB client (conditional writes on one item per key)."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._ddb, self._table = client, table_name
+
+    def remember(
+        self, key: str, digest: str, make: Callable[[], tuple[int, Any]], ttl_s: int
+    ) -> tuple[int, Any]:
+        """(status, body) of ``make()``, or of the first run under ``key`` when its body had ``digest``."""
+        return _remember(self._ddb, self._table, key, digest, make, ttl_s)
 
 
-class IdempotencyInProgress(JipingError):
-    """The first request with this key has not finished."""
-
-
-def remember(
-    table: str, key: str, digest: str, make: Callable[[], tuple[int, Any]], ttl_s: int
+def _remember(
+    ddb: Any, table: str, key: str, digest: str, make: Callable[[], tuple[int, Any]], ttl_s: int
 ) -> tuple[int, Any]:
-    ddb = bootstrap.client("dynamodb")
     item_id = "api#" + hashlib.sha256(key.encode()).hexdigest()
     now = int(time.time())
     try:

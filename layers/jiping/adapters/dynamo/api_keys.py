@@ -1,10 +1,7 @@
-"""Adapters of the portal API: API keys on DynamoDB (pynamodb) and S3 presigned forms and links."""
+"""API keys on DynamoDB (pynamodb): a key's id, tenant and the sha256 of its secret, never the secret."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import GetError, PutError, PynamoDBConnectionError
 from pynamodb.models import Model
@@ -46,29 +43,3 @@ class DynamoApiKeyStore:
             raise TransientError("DynamoDB on the API keys table") from exc
         return ApiKeyRecord(key_id=item.key_id, tenant_id=item.tenant_id, secret_sha256=item.secret_sha256,
                             created_at=item.created_at, revoked=bool(item.revoked))  # fmt: skip
-
-
-class S3Presigner:
-    def __init__(self, client: Any) -> None:
-        self._s3 = client
-
-    def post_form(
-        self, bucket: str, key: str, content_type: str, max_bytes: int, expires_in: int
-    ) -> dict[str, Any]:
-        """A browser upload form bound to one key, one content type and a size range."""
-        try:
-            return dict(self._s3.generate_presigned_post(
-                Bucket=bucket, Key=key, Fields={"Content-Type": content_type},
-                Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
-                ExpiresIn=expires_in,
-            ))  # fmt: skip
-        except (BotoCoreError, ClientError) as exc:
-            raise StorageError(f"S3 presign: {type(exc).__name__}") from exc
-
-    def get_url(self, bucket: str, key: str, expires_in: int) -> str:
-        try:
-            return str(self._s3.generate_presigned_url(
-                "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
-            ))  # fmt: skip
-        except (BotoCoreError, ClientError) as exc:
-            raise StorageError(f"S3 presign: {type(exc).__name__}") from exc

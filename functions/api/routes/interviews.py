@@ -1,0 +1,113 @@
+"""Interviews: create with upload forms, read, written answers, the report's links, the talent pool."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from jiping import __version__, bootstrap
+from jiping.domain.models import utcnow
+from jiping.observability import logger
+from jiping.portal.interviews import (
+    CreateInterview,
+    InterviewCreated,
+    InterviewView,
+    PoolEntry,
+    ReportLinks,
+    report_links,
+    start_interview,
+    talent_pool,
+    view,
+)
+from jiping.portal.text_answers import TextAnswerReceipt, submit_text_answer
+
+from ..context import IdempotencyKey, idempotent, interview, settings, tenant
+from ..schemas import Health, TextAnswerBody
+
+router = APIGatewayHttpRouter()
+
+
+@router.get("/v1/health")
+def health() -> Health:
+    return Health(status="ok", version=__version__)
+
+
+@router.post(
+    "/v1/interviews",
+    responses={201: {"description": "created", "content": {"application/json": {"model": InterviewCreated}}}},
+)
+def create(
+    request: Annotated[CreateInterview, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Any]:
+    s, t = settings(), tenant(router.current_event)
+
+    def make() -> tuple[int, Any]:
+        known = None
+        if request.job_version is not None:
+            profiles = bootstrap.profile_repository(s.profiles_table)
+            known = profiles.get(t, request.job_id, request.job_version) is not None
+        created = start_interview(request, t, bootstrap.interview_repository(s.interviews_table),
+                                  bootstrap.presigner(), s.uploads_bucket, known)  # fmt: skip
+        return 201, created.model_dump(mode="json")
+
+    body = request.model_dump(mode="json")
+    return idempotent(router.current_event, idempotency_key, "create-interview", body, make)
+
+
+@router.get("/v1/interviews/<interview_id>")
+def get_interview(interview_id: str) -> InterviewView:
+    return view(interview(router.current_event, interview_id))
+
+
+@router.post(
+    "/v1/interviews/<interview_id>/answers/<question_id>",
+    description="A written answer to one question of the tenant's own interview. It goes through the same "
+    "workflow as a recorded answer, without transcription or vision. Idempotent: the same text again answers "
+    "200 with the first receipt; another text for an answered question is 409 ANSWER_EXISTS, and so is any "
+    "answer once the interview is scored (409 INTERVIEW_SCORED).",
+    responses={
+        202: {
+            "description": "stored; the workflow starts",
+            "content": {"application/json": {"model": TextAnswerReceipt}},
+        },
+        200: {
+            "description": "the same text was already stored",
+            "content": {"application/json": {"model": TextAnswerReceipt}},
+        },
+    },
+)  # fmt: skip - the OpenAPI responses read best one per line
+def post_text_answer(
+    interview_id: str, question_id: str, request: Annotated[TextAnswerBody, Body()]
+) -> Response[Any]:
+    s = settings()
+    receipt = submit_text_answer(
+        bootstrap.interview_repository(s.interviews_table), bootstrap.object_store(), s.uploads_bucket,
+        tenant(router.current_event), interview_id, question_id, request.text, utcnow(),
+    )  # fmt: skip
+    logger.info("text answer received", question_id=question_id, characters=receipt.characters,
+                replayed=receipt.replayed)  # fmt: skip
+    return Response(status_code=200 if receipt.replayed else 202, content_type=content_types.APPLICATION_JSON,
+                    body=receipt.model_dump_json())  # fmt: skip
+
+
+@router.get("/v1/interviews/<interview_id>/report")
+def get_report(interview_id: str) -> ReportLinks:
+    found = interview(router.current_event, interview_id)
+    return report_links(found, bootstrap.presigner(), settings().artifacts_bucket)
+
+
+@router.get("/v1/jobs/<job_id>/interviews")
+def list_pool(
+    job_id: str,
+    status: Annotated[str | None, Query()] = None,
+    recommendation: Annotated[str | None, Query(pattern="^(advance|review|decline)$")] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[PoolEntry]:
+    repo = bootstrap.interview_repository(settings().interviews_table)
+    interviews = repo.list_for_tenant(tenant(router.current_event))
+    return talent_pool(
+        interviews, job_id, status=status, recommendation=recommendation, min_score=min_score, limit=limit
+    )
