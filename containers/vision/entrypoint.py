@@ -4,7 +4,7 @@
   JSON on stdout and the track (``VisionTrack`` JSON) lands at the request's output location.
 - Lambda (short clips): ``entrypoint.handler`` with the VisionRequest as the event.
 
-Both call ``jiping.perception.vision.run_vision``, the function the local cloud runs as well.
+Both call ``jiping.workflow.vision.run_vision``, the function the local cloud runs as well.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from jiping import bootstrap
 from jiping.perception import vision
 from jiping.settings import VisionSettings, load
 from jiping.workflow.tasks import task_main
+from jiping.workflow.vision import run_vision
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +26,7 @@ def settings() -> VisionSettings:
 
 
 def run(request: vision.VisionRequest) -> dict[str, Any]:
-    summary = vision.run_vision(request, settings(), bootstrap.object_store())
+    summary = run_vision(request, settings(), bootstrap.object_store())
     return summary.model_dump(mode="json")
 
 

@@ -16,6 +16,7 @@ from jiping.domain.measures import FlagCode, Window
 from jiping.domain.models import ObjectLocation
 from jiping.perception import vision
 from jiping.settings import VisionSettings
+from jiping.workflow.vision import run_vision
 
 from tests.media_factory import make_clip, make_face_clip
 
@@ -222,7 +223,7 @@ def test_run_vision_downloads_analyses_and_stores_the_track(clips, settings, sto
     output = ObjectLocation(bucket="artifacts", key="t1/i1/answer/vision.json")
     store.objects[(source.bucket, source.key)] = clips["one"].read_bytes()
 
-    summary = vision.run_vision(vision.VisionRequest(source=source, output=output), settings, store)
+    summary = run_vision(vision.VisionRequest(source=source, output=output), settings, store)
 
     stored = vision.VisionTrack.model_validate(store.get_json(output))
     assert stored.frames_sampled == summary.frames_sampled == 12

@@ -1,69 +1,15 @@
-"""Text features of one answer, computed only from what the candidate actually said.
-
-Chinese (``zh``, ``yue``, ``zh-*``) is converted to Simplified and cut with jieba (``jiping.perception.text``);
-every other language uses the English rules below (regex words, English cue lists).
-
-Relevance (needs a ``SentenceEncoder``; absent without one)
-    ``relevance_to_question``: cosine of the whole answer's and the question's embeddings, clipped to
-    0–1. ``relevance_to_competency[id]``: cosine of the answer and the competency's indicator phrases
-    *joined into one text* (``、`` / ``, ``), clipped to 0–1: one embedding per competency, and a
-    list of phrases reads closer to what a good answer covers than any single short phrase.
-    The encoder (USE multilingual v3) relates a concrete answer to an abstract question only weakly:
-    on-topic answers measured 0.03–0.28 against their question, off-topic ones -0.01–0.02. So
-    relevance is a weak signal: it ranks, it does not judge alone (see off-topic below).
-
-Indicator coverage (``indicator_coverage[id]``: share of the competency's phrases found, n = phrases)
-    Chinese: a phrase counts when it occurs in the answer's jieba tokens (joined, so a phrase may
-    span tokens: 客户满意 in 客户 / 很 / 满意 does not, 客户满意 in 客户 / 满意 does); a one-character
-    phrase must be a whole token (so 听 does not match 好听). English: lower-case words with a simple
-    stemmer (irregular past forms such as led/built/wrote, plural -s/-es/-ies, -ed, -ing, final -e, doubled
-    consonant: "communicated" =
-    "communicating" = "communicate"); a multi-word phrase must match consecutive words.
-    Negation: an occurrence does not count when one of the 3 tokens before it (not crossing
-    punctuation) is a negator (``NEGATORS``: 不 没 没有 从不 并不 未 毫无 缺乏… / not never no without
-    and any ``n't`` word), or the token holding it starts with 不/没/未/无 before the phrase
-    (不满意 does not count 满意). "我没有耐心" does not count 耐心. Double negation is not undone.
-    Aspect particles: 了/过/着 standing as their own tokens are ignored on a second pass, so the
-    phrase 安排补发 matches 安排了补发 and 处理投诉 matches 处理过投诉.
-
-STAR structure (``star``)
-    Cue phrases, matched as substrings of the Simplified text (zh) or as whole words in the lower-case
-    text (en); lists in ``STAR_CUES``. A component is present when any of its cues is; the score is the
-    share of the four components present (n = sentences).
-    situation (time / scene): 上个月 去年 有一次 当时 那次 之前… and "N年前"; last month/year, once,
-    one time, when I, at the time, in my last/previous…; task (goal / duty): 需要 负责 目标 任务 要求
-    为了…; my task, my goal, I was responsible, I needed to, we had to…; action (first-person action):
-    我先 我就 我主动 然后我 我立刻 我决定 我联系…; I led, I built, I called, I wrote, then I, so I…;
-    result (outcome / numbers): 最后 最终 结果 满意 好评 提高了 降低了 减少了 节省了 缩短了 %…;
-    finally, as a result, in the end, increased, reduced, cut, saved, improved by, %….
-
-Specificity (``specificity``)
-    ``numbers``: Arabic numbers (``40%``, ``2,000``, ``3.5``: one each) plus Chinese numeral tokens
-    (三, 两周, 三十, 第二次, 百分之 + numeral) and English number words (two, twelve, hundred…); a bare
-    一 / 一次 / 一个 and "one" are not counted (they are mostly articles, not figures).
-    ``action_verbs``: tokens that are concrete work verbs (``ACTION_VERBS``: 查 安排 补发 联系 设计
-    测试…; built, called, automated, reduced…); generic verbs (沟通, 解决, work, try, improve) are not.
-    ``ownership``: I / (I + we) over first-person pronouns (我, also inside tokens such as 我先, vs
-    我们/咱们; I, me, my, myself vs we,
-    us, our, ourselves); absent when neither is used.
-    ``score`` (0–1): the mean of min(numbers / 3, 1) and min(action_verbs / 4, 1): how concrete the
-    account is. Ownership is reported beside it, not mixed in: an answer about one's holidays is full
-    of "I" and says nothing specific about the work.
-
-Off-topic (``is_off_topic``)
-    ``relevance_to_question < OFF_TOPIC_THRESHOLD`` (0.12) **and** no indicator phrase of any
-    competency found. 0.12 is the level of unrelated sentence pairs (zh unrelated 0.12 in the
-    measured facts, 0.02 in English); on-topic answers measured 0.03–0.28, off-topic -0.01–0.02, so
-    relevance alone would flag terse on-topic answers: the indicator condition guards them. Without an
-    encoder nothing is judged off-topic (the reason says so).
-"""
+"""Text features of one answer, computed only from what the candidate said: relevance, indicator coverage
+with negation, STAR structure, specificity. The rules, measured thresholds and word lists: docs/answer-features.md
+and ``lexicons/{zh,en}.yaml``."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import yaml
 from pydantic import Field
 
 from jiping.domain.measures import Measure
@@ -78,256 +24,23 @@ NEGATION_WINDOW = 3
 NUMBERS_FULL = 3  # numbers for a full numbers component of the specificity score
 ACTIONS_FULL = 4  # concrete action verbs for a full actions component
 
-NEGATORS: dict[str, frozenset[str]] = {
-    "zh": frozenset(
-        [
-            "不",
-            "没",
-            "没有",
-            "从不",
-            "并不",
-            "从没",
-            "从没有",
-            "从来不",
-            "从来没",
-            "从来没有",
-            "并没有",
-            "未",
-            "未能",
-            "别",
-            "毫无",
-            "缺乏",
-            "无",
-            "不太",
-            "不够",
-            "不是",
-            "不怎么",
-            "没什么",
-            "不会",
-            "不能",
-        ]
-    ),
-    "en": frozenset(
-        [
-            "not",
-            "never",
-            "no",
-            "none",
-            "nobody",
-            "nothing",
-            "neither",
-            "nor",
-            "without",
-            "hardly",
-            "barely",
-            "cannot",
-        ]
-    ),
-}
-_ZH_NEG_PREFIX = ("不", "没", "未", "无")
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"  # the word lists, as data: zh.yaml, en.yaml
 
-STAR_CUES: dict[str, dict[str, tuple[str, ...]]] = {
-    "zh": {
-        "situation": (
-            "上个月",
-            "上周",
-            "上星期",
-            "去年",
-            "前年",
-            "今年",
-            "有一次",
-            "有次",
-            "当时",
-            "那次",
-            "那时",
-            "之前",
-            "以前",
-            "曾经",
-            "上一家",
-            "在上家",
-            "刚入职",
-        ),
-        "task": ("需要", "负责", "目标", "任务", "要求", "职责", "为了", "必须", "我得", "希望能"),
-        "action": (
-            "我先",
-            "我就",
-            "我主动",
-            "然后我",
-            "接着我",
-            "我立刻",
-            "我马上",
-            "我决定",
-            "我联系",
-            "我安排",
-            "我带领",
-            "我组织",
-            "我提出",
-            "我设计",
-            "我查",
-            "我找",
-            "我亲自",
-            "我把",
-            "我给",
-            "我跟",
-        ),
-        "result": (
-            "最后",
-            "最终",
-            "结果",
-            "后来",
-            "满意",
-            "好评",
-            "提高了",
-            "提升了",
-            "降低了",
-            "减少了",
-            "增加了",
-            "节省了",
-            "缩短了",
-            "解决了",
-            "成功",
-            "%",
-            "％",
-            "百分之",
-        ),
-    },
-    "en": {
-        "situation": (
-            "last month",
-            "last year",
-            "last week",
-            "last quarter",
-            "once",
-            "one time",
-            "when i",
-            "when we",
-            "at the time",
-            "in my last",
-            "in my previous",
-            "at my previous",
-            "at my last",
-            "a few months ago",
-            "years ago",
-            "months ago",
-        ),
-        "task": (
-            "my task",
-            "my goal",
-            "my job was",
-            "my role",
-            "i was responsible",
-            "i was asked",
-            "i needed to",
-            "i had to",
-            "we had to",
-            "we needed to",
-            "the goal",
-            "the task",
-            "responsible for",
-            "in order to",
-        ),
-        "action": (
-            "i led",
-            "i built",
-            "i called",
-            "i wrote",
-            "i rewrote",
-            "i designed",
-            "i created",
-            "i organized",
-            "i organised",
-            "i automated",
-            "i introduced",
-            "i proposed",
-            "i decided",
-            "i set up",
-            "i started",
-            "i listened",
-            "i checked",
-            "i arranged",
-            "i contacted",
-            "i talked",
-            "i reached out",
-            "i analyzed",
-            "i analysed",
-            "i implemented",
-            "i added",
-            "i fixed",
-            "i launched",
-            "i negotiated",
-            "i trained",
-            "i first",
-            "then i",
-            "so i",
-        ),
-        "result": (
-            "finally",
-            "as a result",
-            "in the end",
-            "eventually",
-            "increased",
-            "reduced",
-            "decreased",
-            "cut",
-            "saved",
-            "improved by",
-            "grew",
-            "resulted in",
-            "satisfied",
-            "%",
-            "percent",
-        ),
-    },
-}
 
-_ACTION_WORDS = {
-    "zh": (
-        "听 倾听 查 查询 核实 安排 补发 退款 赔偿 道歉 联系 打电话 回访 跟进 解释 记录 整理 分析 设计 开发 编写 "
-        "写 测试 上线 部署 优化 重构 修复 组织 协调 带领 推动 制定 调整 培训 谈判 提交 汇报 统计 调研 搭建 "
-        "自动化 发起 申请 补偿 更换 换货 送"
-    ),
-    "en": (
-        "led lead build built call wrote write rewrote rewrite design create organize organise automate "
-        "reduce increase cut fix launch analyze analyse implement negotiate train migrate measure test "
-        "deploy hire refund apologize apologise listen check arrange introduce interview mentor coach "
-        "present survey prototype refactor ship schedule contact replace"
-    ),
+def _lexicon(lang: str) -> dict[str, Any]:
+    return dict(yaml.safe_load((LEXICON_DIR / f"{lang}.yaml").read_text(encoding="utf-8")))
+
+
+_LEXICONS = {lang: _lexicon(lang) for lang in ("zh", "en")}
+NEGATORS = {lang: frozenset(lex["negators"]) for lang, lex in _LEXICONS.items()}
+_ZH_NEG_PREFIX = tuple(_LEXICONS["zh"]["negator_prefixes"])
+STAR_CUES = {
+    lang: {part: tuple(cues) for part, cues in lex["star_cues"].items()} for lang, lex in _LEXICONS.items()
 }
-_EN_NUMBER_WORDS = frozenset(
-    [
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "thousand",
-        "million",
-        "billion",
-        "twice",
-        "half",
-        "dozen",
-    ]
-)
-_I_WORDS = {"en": frozenset({"i", "me", "my", "myself", "mine"})}
-_WE_WORDS = {"en": frozenset({"we", "us", "our", "ourselves", "ours"})}
+_ACTION_WORDS = {lang: " ".join(lex["action_words"]) for lang, lex in _LEXICONS.items()}
+_EN_NUMBER_WORDS = frozenset(_LEXICONS["en"]["number_words"])
+_I_WORDS = {"en": frozenset(_LEXICONS["en"]["i_words"])}
+_WE_WORDS = {"en": frozenset(_LEXICONS["en"]["we_words"])}
 
 _ARABIC = re.compile(r"\d+(?:[.,]\d+)*\s*[%％]?")
 _ZH_NUMERAL = re.compile(
@@ -381,31 +94,7 @@ class AnswerFeatures(Model):
 # --- helpers ------------------------------------------------------------------------------------
 
 
-_IRREGULAR = {
-    "led": "lead",
-    "built": "build",
-    "wrote": "write",
-    "written": "write",
-    "rewrote": "rewrite",
-    "ran": "run",
-    "made": "make",
-    "took": "take",
-    "brought": "bring",
-    "taught": "teach",
-    "met": "meet",
-    "spoke": "speak",
-    "sold": "sell",
-    "won": "win",
-    "began": "begin",
-    "chose": "choose",
-    "drove": "drive",
-    "grew": "grow",
-    "gave": "give",
-    "found": "find",
-    "kept": "keep",
-    "thought": "think",
-    "set": "set",
-}
+_IRREGULAR: dict[str, str] = _LEXICONS["en"]["irregular_past"]
 
 
 def stem(word: str) -> str:
@@ -442,7 +131,7 @@ _ACTION_STEMS = {
 }
 
 
-ASPECT_PARTICLES = frozenset({"了", "过", "着"})
+ASPECT_PARTICLES = frozenset(_LEXICONS["zh"]["aspect_particles"])
 
 
 def _lang(language: str) -> str:
