@@ -20,7 +20,7 @@ from jiping.domain.errors import (
 )
 from jiping.domain.profiles import ProfileError
 from jiping.portal.audit import ReviewError
-from jiping.scoring.v1 import IncompatibleProfile
+from jiping.scoring.results import IncompatibleProfile
 
 WEBHOOK_STATUS = {"ENDPOINT_NOT_FOUND": 404, "DELIVERY_NOT_FOUND": 404, "ENDPOINT_DISABLED": 409}
 

@@ -9,7 +9,7 @@ from jiping.domain.errors import NotFound
 from jiping.domain.models import Interview, InterviewStatus, ObjectLocation
 from jiping.domain.profiles import JobProfile, Recommendation, bundled_profiles, weights_digest
 from jiping.scoring.rescoring import NotScored, rescore_interview
-from jiping.scoring.v1 import CompetencyScore, IncompatibleProfile, ScoreResult, ScoreVersions, rescore
+from jiping.scoring.results import CompetencyScore, IncompatibleProfile, ScoreResult, ScoreVersions, rescore
 
 BUCKET = "artifacts"
 AT = datetime(2026, 11, 1, tzinfo=UTC)
@@ -67,7 +67,7 @@ def test_rescore_keeps_the_answers_review_reasons_and_recomputes_the_assessed_sh
 
 
 def test_a_scoring_v2_result_keeps_its_review_codes_and_judgement_through_a_rescore() -> None:
-    from jiping.scoring.v1 import ReasonItem, ReviewFlag
+    from jiping.scoring.results import ReasonItem, ReviewFlag
 
     v1 = base()
     ids = [c.id for c in v1.competencies]

@@ -14,14 +14,9 @@ from jiping.domain.answers import AnswerAnalysis, AnswerTranscript
 from jiping.domain.measures import Flag, FlagCode
 from jiping.domain.models import Segment, Word
 from jiping.domain.profiles import JobProfile, Recommendation, bundled_profiles, profile_from_text
-from jiping.scoring.v1 import (
-    MODEL_DIR,
-    SCORING_MODEL_VERSION,
-    ScoreResult,
-    answer_features_for,
-    load_scoring_model,
-    score_interview,
-)
+from jiping.scoring.answers import answer_features_for
+from jiping.scoring.results import MODEL_DIR, SCORING_MODEL_VERSION, ScoreResult
+from jiping.scoring.v1 import load_scoring_model, score_interview
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "models"

@@ -17,7 +17,7 @@ from jiping.domain.errors import NotFound, PortalError
 from jiping.portal.interviews import InterviewView, view
 from jiping.reports.analytics import content_security_policy, render_drift, render_impact, render_validity
 from jiping.scoring.rescoring import NotScored, rescore_interview
-from jiping.scoring.v1 import composite_label
+from jiping.scoring.results import composite_label
 from pydantic import BaseModel
 
 from ..context import IdempotencyKey, idempotent, interview, settings, tenant

@@ -2,7 +2,7 @@
 
 A re-weighting (``jiping.analytics``) makes a new profile version with new weights; results scored
 before keep their version. Asked to (``POST /v1/interviews/{id}/rescore``), this combines the stored
-competency scores under the new version's weights and thresholds (``jiping.scoring.v1.rescore``), writes a
+competency scores under the new version's weights and thresholds (``jiping.scoring.results.rescore``), writes a
 new result document and report under ``{tenant}/{interview}/rescores/{profile}@v{N}/`` and points the
 interview at them. The result it replaces stays where it was, and the row keeps a snapshot of it in
 ``score_history``. Re-scoring to the version the interview already has changes nothing.
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from jiping.domain.errors import NotFound
 from jiping.domain.models import Interview, InterviewStatus, ObjectLocation, ScoreSnapshot, utcnow
-from jiping.domain.profiles import profile_version_id
+from jiping.domain.profiles import Recommendation, profile_version_id
 from jiping.portal.audit import SYSTEM, AuditLog, record
 from jiping.ports import InterviewRepository, ObjectStore, ProfileSource
 from jiping.reports.interview import render_report
-from jiping.scoring.v1 import CompetencyScore, Recommendation, ReviewFlag, ScoreResult, ScoreVersions, rescore
+from jiping.scoring.results import CompetencyScore, ReviewFlag, ScoreResult, ScoreVersions, rescore
 
 
 class NotScored(NotFound):

@@ -1,55 +1,4 @@
-"""Competency scoring with evidence: answer features -> a 0-100 score per competency, quotes, a reason.
-
-Model (``scoring_model/scoring-v1.onnx``, built by ``scripts/build_scoring_model.py``, whose docstring
-and ``scoring-v1.json`` document the weights): one row per (answer, competency),
-
-    score = 100 * sigmoid(bias + sum_i weight_i * (x_i - reference_i))
-
-Features, in this order (``FEATURE_NAMES``; see ``feature_vector``): relevance_to_question,
-relevance_to_competency, indicator_coverage, star_score, specificity_score, ownership
-(min(I share / 0.5, 1)), length_adequacy (tokens / 20 below 20 tokens, 1 up to 600, then falling to 0
-at 1200), asr_confidence, looking_at_camera, speaking_rate_adequacy (1 inside 180-320 hanzi/min or
-110-190 words/min, falling linearly to 0 at half / 1.5x the range's ends).
-
-Missing features are fed at their reference value, so they add exactly 0 points, and are listed as
-missing (``CompetencyScore.missing``); a missing feature the score needs makes the result "review".
-Non-verbal features are fed at their reference (add 0, not listed missing) unless the profile's
-``nonverbal_contributes`` is true.
-
-Contributions (points): with ``z = bias + sum_i c_i`` and ``c_i = weight_i * (x_i - reference_i)``,
-``points_i = c_i * (score - baseline) / (z - bias)`` where ``baseline = 100 * sigmoid(bias)`` (50).
-So ``baseline + sum_i points_i == score`` exactly, each feature's share of the move away from the
-baseline is its share of the logit, and the signs are the signs of ``c_i``. ``contributions``
-holds ``"baseline"`` and every feature. A competency probed by several answers gets the mean of
-their scores and contributions (the identity still holds).
-
-Level (1-5) from the score: 0-19.9 -> 1, 20-39.9 -> 2, 40-59.9 -> 3, 60-79.9 -> 4, 80-100 -> 5; the
-anchor shown is that level's, or the nearest defined level below (1, 3 and 5 always exist).
-
-Evidence: the answer's words are cut into sentences at 。！？.!? and at pauses > ``PAUSE_S``; the
-sentences with the most indicator hits for the competency come first, then the highest similarity to
-its indicator phrases (with an encoder; otherwise the most numbers and concrete verbs), then order.
-Up to 3 sentences with hits are quoted, or the single best one when none has a hit. A quote is the
-exact words as transcribed (a contiguous span of the transcript text) with the first word's start and
-the last word's end.
-
-Reason: one or two sentences in the profile's language (an ``auto`` profile: the answer's language;
-Chinese "评估理由：…" when nothing was answered) naming the STAR parts found, quoting the best
-evidence (its first 40 hanzi / 80 characters), the indicator phrases it matched (or that none did),
-and the features that raised / lowered the score most (|points| >= 0.5).
-
-Asked and not asked: an interview may ask a subset of the profile's questions (``asked``). A
-competency that no asked question probes is *not assessed*: it has no score and no level, says so in
-its reason, and the overall score is the weighted mean over the assessed competencies only (weights
-renormalised; ``assessed_weight`` records their share). A competency probed by an asked question that
-got no usable answer *is* assessed, scores 0 and forces review.
-
-Review: the recommendation is forced to "review" and the reason listed when any answer is empty or
-short (< ``SHORT_TOKENS`` tokens or a SHORT_ANSWER flag), off-topic, has ASR confidence < 0.6, carries
-a NO_FACE / MULTIPLE_FACES / LOOKING_AWAY flag, lacks a feature the score needs, when an asked
-question has no answer, or when the assessed competencies carry less than ``MIN_ASSESSED_WEIGHT`` of
-the profile's weight.
-"""
+"""scoring-v1: answer features to a 0-100 score per competency with an ONNX model (docs/scoring-v1.md)."""
 
 from __future__ import annotations
 
@@ -61,158 +10,37 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import Field
 
 from jiping.domain.answers import AnswerAnalysis
-from jiping.domain.errors import JipingError, ModelAssetError
+from jiping.domain.errors import ModelAssetError
 from jiping.domain.measures import FlagCode
-from jiping.domain.models import Model
-from jiping.domain.profiles import Competency, JobProfile, Recommendation, profile_version_id, weights_digest
-from jiping.perception.text import is_chinese
-from jiping.scoring.features import AnswerFeatures, analyze_answer, joined
+from jiping.domain.profiles import JobProfile, profile_version_id
+from jiping.scoring.answers import _lang, _measure
+from jiping.scoring.evidence import compose_reason, select_evidence, sentences
+from jiping.scoring.features import AnswerFeatures
+from jiping.scoring.results import (
+    ASR_CONFIDENCE_MIN,
+    FEATURE_NAMES,
+    INTEGRITY_FLAGS,
+    MODEL_DIR,
+    NONVERBAL,
+    OWNERSHIP_FULL,
+    RATE_RANGE,
+    REQUIRED,
+    SCORING_MODEL_VERSION,
+    SHORT_TOKENS,
+    TOKENS_FULL,
+    TOKENS_LONG,
+    CompetencyScore,
+    ScoreResult,
+    ScoreVersions,
+    _combine,
+    anchor_of,
+    level_of,
+)
 
 if TYPE_CHECKING:
     from jiping.scoring.encoder import SentenceEncoder
-
-SCORING_MODEL_VERSION = "scoring-v1"
-MODEL_DIR = Path(__file__).resolve().parent / "scoring_model"
-
-FEATURE_NAMES = (
-    "relevance_to_question",
-    "relevance_to_competency",
-    "indicator_coverage",
-    "star_score",
-    "specificity_score",
-    "ownership",
-    "length_adequacy",
-    "asr_confidence",
-    "looking_at_camera",
-    "speaking_rate_adequacy",
-)
-NONVERBAL = frozenset({"looking_at_camera", "speaking_rate_adequacy"})
-REQUIRED = frozenset(
-    {
-        "relevance_to_question",
-        "relevance_to_competency",
-        "indicator_coverage",
-        "star_score",
-        "specificity_score",
-        "asr_confidence",
-    }
-)  # a missing one (or a missing non-verbal one when non-verbal contributes) forces review
-
-OWNERSHIP_FULL = 0.5  # I share at which ownership is full
-TOKENS_FULL = 20  # tokens for a full length_adequacy
-TOKENS_LONG = 600  # beyond this, length_adequacy falls, to 0 at twice this
-RATE_RANGE = {"zh": (180.0, 320.0), "en": (110.0, 190.0)}  # ordinary speaking rates
-SHORT_TOKENS = 8
-MIN_ASSESSED_WEIGHT = 0.5
-ASR_CONFIDENCE_MIN = 0.6
-PAUSE_S = 0.8
-MAX_EVIDENCE = 3
-INTEGRITY_FLAGS = (FlagCode.NO_FACE, FlagCode.MULTIPLE_FACES, FlagCode.LOOKING_AWAY)
-_SENTENCE_END = tuple("。！？.!?")
-
-_LABELS = {
-    "zh": {
-        "relevance_to_question": "与问题的相关度",
-        "relevance_to_competency": "与该胜任力的相关度",
-        "indicator_coverage": "行为指标覆盖",
-        "star_score": "STAR 结构",
-        "specificity_score": "具体性（数字与具体动作）",
-        "ownership": "个人贡献（我 vs 我们）",
-        "length_adequacy": "回答长度",
-        "asr_confidence": "语音识别置信度",
-        "looking_at_camera": "注视镜头",
-        "speaking_rate_adequacy": "语速",
-    },
-    "en": {
-        "relevance_to_question": "relevance to the question",
-        "relevance_to_competency": "relevance to the competency",
-        "indicator_coverage": "indicator coverage",
-        "star_score": "STAR structure",
-        "specificity_score": "specificity (numbers and concrete actions)",
-        "ownership": "ownership (I vs we)",
-        "length_adequacy": "answer length",
-        "asr_confidence": "ASR confidence",
-        "looking_at_camera": "looking at the camera",
-        "speaking_rate_adequacy": "speaking rate",
-    },
-}
-_STAR_LABELS = {
-    "zh": {"situation": "情境", "task": "任务", "action": "行动", "result": "结果"},
-    "en": {"situation": "situation", "task": "task", "action": "action", "result": "result"},
-}
-
-
-# --- models -------------------------------------------------------------------------------------
-
-
-class EvidenceQuote(Model):
-    question_id: str
-    text: str  # the exact words, a contiguous span of the answer's transcript text (whole sentences)
-    start: float | None = None  # seconds, the first word's start (None: a text answer has no clock)
-    end: float | None = None  # seconds, the last word's end
-
-
-class ReasonItem(Model):
-    """One behaviour of an anchor the reason names: shown (with the sentence that shows it) or lacking."""
-
-    level: int  # the anchor level it belongs to
-    text: str  # the behaviour, in the profile's words
-    quote: str | None = None  # the candidate's sentence that shows it (strengths only)
-    question_id: str | None = None
-
-
-class ReviewFlag(Model):
-    """Why a result needs a person: a stable code (for portals and the EHR), the question, a detail."""
-
-    code: str
-    question_id: str | None = None
-    detail: str
-
-
-class CompetencyScore(Model):
-    id: str
-    name: str
-    score: float | None = Field(default=None, ge=0, le=100)  # 1 decimal; None: not assessed
-    level: int | None = Field(default=None, ge=1, le=5)
-    assessed: bool = True
-    """False when no question of this interview probes the competency: no score, not in the overall."""
-    anchor: str | None = None  # the behavioural anchor of the level (or the nearest level below)
-    evidence: list[EvidenceQuote] = Field(default_factory=list, max_length=MAX_EVIDENCE)
-    """1-3 quotes; empty only when no answered question probes the competency."""
-    contributions: dict[str, float] = Field(default_factory=dict)
-    """``baseline`` and feature name -> points; they sum to ``score`` (see the module doc)."""
-    missing: dict[str, str] = Field(default_factory=dict)  # feature -> why it is missing
-    question_ids: list[str] = Field(default_factory=list)  # the answers the score rests on
-    reason: str
-    strengths: list[ReasonItem] = Field(default_factory=list)  # scoring-v2: the behaviours shown, quoted
-    gaps: list[ReasonItem] = Field(default_factory=list)  # scoring-v2: the next level's behaviours not shown
-    judgement: dict[str, Any] | None = None
-    """scoring-v2: per question, what the judge's layers read (answer kind, cap, the model's anchor fit, the
-    grounded support, the calibrated level) - the raw measures behind the level."""
-
-
-class ScoreVersions(Model):
-    rubric: str
-    scoring_model: str  # the per-competency model (ONNX)
-    encoder: str | None = None
-    composite_model: str | None = None
-    """The whole scoring model of the overall score: ``{scoring_model}+weights:{digest}``. A re-weighting
-    (jiping.analytics.reweighting) changes the weights, so it makes a new composite version."""
-    judge_model: str | None = None  # scoring-v2: the judge's language model and prompt version
-    judge_checks: str | None = None  # scoring-v2: the deterministic checks' lexicon digest
-
-
-class ScoreResult(Model):
-    overall_score: float | None  # None only when no competency could be assessed
-    assessed_weight: float = 1.0  # the share of the profile's weight behind ``overall_score``
-    recommendation: Recommendation
-    review_reasons: list[str] = Field(default_factory=list)
-    review_flags: list[ReviewFlag] = Field(default_factory=list)  # scoring-v2: the reasons' codes
-    competencies: list[CompetencyScore]
-    versions: ScoreVersions
 
 
 # --- the model ----------------------------------------------------------------------------------
@@ -275,17 +103,6 @@ class ScoringModel:
         return {name: float(c * scale) for name, c in zip(FEATURE_NAMES, logits, strict=True)}
 
 
-def model_label(directory: Path = MODEL_DIR, version: str = SCORING_MODEL_VERSION) -> str:
-    """``ScoringModel.label`` from the model card alone (no onnxruntime: the API uses it)."""
-    card = json.loads((directory / f"{version}.json").read_text(encoding="utf-8"))
-    return f"{version}@sha256:{card['sha256'][:12]}"
-
-
-def composite_label(profile: JobProfile, model: str | None = None) -> str:
-    """The scoring-model version of an overall score: the per-competency model and the profile's weights."""
-    return f"{model or model_label()}+weights:{weights_digest(profile)}"
-
-
 _LOCK = threading.Lock()
 _MODELS: dict[str, ScoringModel] = {}
 
@@ -299,25 +116,6 @@ def load_scoring_model(directory: Path = MODEL_DIR) -> ScoringModel:
             model = ScoringModel(directory)
             _MODELS[key] = model
     return model
-
-
-# --- features -----------------------------------------------------------------------------------
-
-
-def _lang(language: str | None) -> str:
-    return "zh" if is_chinese(language) else "en"
-
-
-def _measure(d: dict[str, Any] | None, key: str) -> tuple[float | None, str | None]:
-    """A ``Measure`` inside a stage's dict: (value, None) or (None, why missing)."""
-    if not d:
-        return None, "signal not available"
-    m = d.get(key)
-    if not isinstance(m, dict):
-        return None, f"{key} not reported"
-    if m.get("value") is None:
-        return None, m.get("missing") or f"{key} missing"
-    return float(m["value"]), None
 
 
 def length_adequacy(tokens: float) -> float:
@@ -400,221 +198,6 @@ def feature_vector(
             value = reference[name]
         values.append(float(value))
     return values, list(FEATURE_NAMES)
-
-
-def competency_phrases(competency: Competency, language: str | None) -> list[str]:
-    """The indicator phrases (and their synonyms) of a competency in the answer's language."""
-    lang = _lang(language)
-    phrases = competency.indicators.get(lang) or next(iter(competency.indicators.values()))
-    extra = [alt for p in phrases for alt in competency.synonyms.get(p, [])]
-    return [*phrases, *(e for e in extra if e not in phrases)]
-
-
-def question_text(profile: JobProfile, question_id: str, language: str | None) -> str:
-    question = next(q for q in profile.questions if q.id == question_id)
-    if _lang(language) == "en" and question.text_en and profile.language != "en":
-        return question.text_en
-    return question.text
-
-
-def answer_features_for(
-    profile: JobProfile, answers: list[AnswerAnalysis], encoder: SentenceEncoder | None
-) -> dict[str, AnswerFeatures]:
-    """``analyze_answer`` for every answer to a profile question, with that question's competencies."""
-    known = {q.id: q for q in profile.questions}
-    out: dict[str, AnswerFeatures] = {}
-    for answer in answers:
-        question = known.get(answer.question_id)
-        if question is None:
-            continue
-        lang = answer.transcript.language
-        comps = {cid: competency_phrases(profile.competency(cid), lang) for cid in question.competencies}
-        out[answer.question_id] = analyze_answer(
-            answer.transcript.text, lang, question_text(profile, question.id, lang), comps, encoder
-        )
-    return out
-
-
-# --- evidence -----------------------------------------------------------------------------------
-
-
-class _Sentence(Model):
-    question_id: str
-    index: int
-    text: str
-    start: float
-    end: float
-    language: str
-
-
-def sentences(answer: AnswerAnalysis) -> list[_Sentence]:
-    """The answer's words cut at sentence punctuation and pauses, as exact spans with times."""
-    spans: list[tuple[str, float, float]] = []
-    current: list[Any] = []
-
-    def close() -> None:
-        if current:
-            text = "".join(w.word for w in current).strip()
-            if text:
-                spans.append((text, current[0].start, current[-1].end))
-            current.clear()
-
-    for seg in answer.transcript.segments:
-        if not seg.words:  # no word timings: the segment is the finest span there is
-            close()
-            if seg.text.strip():
-                spans.append((seg.text.strip(), seg.start, seg.end))
-            continue
-        for word in seg.words:
-            if current and word.start - current[-1].end > PAUSE_S:
-                close()
-            current.append(word)
-            if word.word.strip().endswith(_SENTENCE_END):
-                close()
-    close()
-    return [
-        _Sentence(
-            question_id=answer.question_id,
-            index=i,
-            text=t,
-            start=s,
-            end=e,
-            language=answer.transcript.language,
-        )
-        for i, (t, s, e) in enumerate(spans)
-    ]
-
-
-def select_evidence(
-    candidates: list[_Sentence], competency: Competency, encoder: SentenceEncoder | None
-) -> tuple[list[EvidenceQuote], list[str]]:
-    """Up to 3 quotes for the competency, and the indicator phrases they contain."""
-    if not candidates:
-        return [], []
-    hits: list[list[str]] = []
-    concrete: list[float] = []
-    for s in candidates:
-        phrases = competency_phrases(competency, s.language)
-        f = analyze_answer(s.text, s.language, "", {competency.id: phrases}, None)
-        hits.append(f.indicator_hits.get(competency.id, []))
-        spec = f.specificity
-        concrete.append(
-            (spec.numbers.value or 0.0) + (spec.action_verbs.value or 0.0) if not f.is_empty else 0.0
-        )
-    if encoder is not None:
-        lang = _lang(candidates[0].language)
-        vectors = encoder.encode(
-            [s.text for s in candidates] + [joined(competency_phrases(competency, lang), lang)]
-        )
-        similarity = [float(v @ vectors[-1]) for v in vectors[:-1]]
-    else:
-        similarity = concrete
-    order = sorted(range(len(candidates)), key=lambda i: (-len(hits[i]), -similarity[i], i))
-    chosen = [i for i in order if hits[i]][:MAX_EVIDENCE] or order[:1]
-    quotes = [
-        EvidenceQuote(
-            question_id=candidates[i].question_id,
-            text=candidates[i].text,
-            start=candidates[i].start,
-            end=candidates[i].end,
-        )
-        for i in chosen
-    ]
-    found = list(dict.fromkeys(p for i in chosen for p in hits[i]))
-    return quotes, found
-
-
-# --- reason -------------------------------------------------------------------------------------
-
-
-def _fragment(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit]
-
-
-def compose_reason(
-    lang: str,
-    competency: Competency,
-    evidence: list[EvidenceQuote],
-    hits: list[str],
-    star: dict[str, bool] | None,
-    contributions: dict[str, float],
-    *,
-    assessed: bool = True,
-) -> str:
-    """One or two sentences quoting what the candidate said and naming the features that moved it."""
-    if not assessed:
-        if lang == "zh":
-            return f"评估理由：本次面试没有考察“{competency.name}”的问题，未评估，不计入总分。"
-        return f'Reason: no question of this interview probes "{competency.name}"; not assessed, not in the overall score.'
-    labels = _LABELS[lang]
-    ranked = sorted(((k, v) for k, v in contributions.items() if k != "baseline"), key=lambda kv: kv[1])
-    plus = [labels[k] for k, v in reversed(ranked) if v >= 0.5][:2]
-    minus = [labels[k] for k, v in ranked if v <= -0.5][:1]
-    if lang == "zh":
-        if not evidence:
-            return f"评估理由：没有回答考察“{competency.name}”的问题，无法依据回答评估。"
-        parts = []
-        if star is not None:
-            present = [_STAR_LABELS["zh"][c] for c, ok in star.items() if ok]
-            k = len(present)
-            parts.append(
-                f"回答包含{'、'.join(present)}（STAR {k}/4）" if k else "回答没有讲出具体经过（STAR 0/4）"
-            )
-        quote = _fragment(evidence[0].text)
-        tail = "…" if len(quote) < len(evidence[0].text) else ""
-        said = f"提到“{quote}”{tail}"
-        if hits:
-            said += f"，与“{competency.name}”的行为指标（{'、'.join(hits)}）相符"
-        else:
-            said += f"，但未出现“{competency.name}”的行为指标"
-        parts.append(said)
-        text = "评估理由：" + "，".join(parts)
-        moves = []
-        if plus:
-            moves.append("主要加分：" + "、".join(plus))
-        if minus:
-            moves.append("主要减分：" + "、".join(minus))
-        return text + ("；" + "，".join(moves) if moves else "") + "。"
-    if not evidence:
-        return f'Reason: no answered question probes "{competency.name}", so it could not be assessed.'
-    parts = []
-    if star is not None:
-        present = [_STAR_LABELS["en"][c] for c, ok in star.items() if ok]
-        k = len(present)
-        parts.append(
-            f"the answer covers {', '.join(present)} (STAR {k}/4)"
-            if k
-            else "the answer gives no concrete account (STAR 0/4)"
-        )
-    quote = _fragment(evidence[0].text, 80)
-    tail = "…" if len(quote) < len(evidence[0].text) else ""
-    said = f'says "{quote}"{tail}'
-    if hits:
-        said += f', which matches the indicators of "{competency.name}" ({", ".join(hits)})'
-    else:
-        said += f', but shows none of the indicators of "{competency.name}"'
-    parts.append(said)
-    text = "Reason: " + ", ".join(parts)
-    moves = []
-    if plus:
-        moves.append("raised most by " + " and ".join(plus))
-    if minus:
-        moves.append("lowered most by " + minus[0])
-    return text + ("; " + ", ".join(moves) if moves else "") + "."
-
-
-# --- scoring ------------------------------------------------------------------------------------
-
-
-def level_of(score: float) -> int:
-    return min(5, 1 + int(score // 20))
-
-
-def anchor_of(competency: Competency, level: int | None) -> str | None:
-    if level is None:
-        return None
-    defined = [lv for lv in competency.anchors if lv <= level]
-    return competency.anchors[max(defined)] if defined else None
 
 
 def _answer_review_reasons(answer: AnswerAnalysis, features: AnswerFeatures, nonverbal: bool) -> list[str]:
@@ -744,60 +327,3 @@ def score_interview(
         rubric=profile_version_id(profile), scoring_model=model.label, encoder=encoder_label
     )
     return _combine(profile, result, reasons, versions)
-
-
-_WEIGHT_REASON = "the asked questions assess "
-
-
-def _combine(
-    profile: JobProfile,
-    competencies: list[CompetencyScore],
-    reasons: list[str],
-    versions: ScoreVersions,
-    flags: list[ReviewFlag] | None = None,
-) -> ScoreResult:
-    """The overall score and recommendation from the competency scores, under the profile's weights."""
-    weights = profile.normalised_weights()
-    reasons = list(reasons)
-    versions = versions.model_copy(
-        update={"composite_model": composite_label(profile, versions.scoring_model)}
-    )
-    scored = [c for c in competencies if c.score is not None]
-    share = sum(weights[c.id] for c in scored)
-    overall = round(sum(weights[c.id] * (c.score or 0.0) for c in scored) / share, 1) if share else None
-    if share < MIN_ASSESSED_WEIGHT:
-        reasons.append(
-            f"{_WEIGHT_REASON}{share:.0%} of the profile's competency weight (less than {MIN_ASSESSED_WEIGHT:.0%})"
-        )
-    recommendation = profile.thresholds.recommend(overall) if overall is not None else Recommendation.REVIEW
-    if reasons or flags:
-        recommendation = Recommendation.REVIEW
-    return ScoreResult(
-        overall_score=overall,
-        assessed_weight=round(share, 4),
-        recommendation=recommendation,
-        review_reasons=list(dict.fromkeys(reasons)),
-        review_flags=list(flags or []),
-        competencies=competencies,
-        versions=versions,
-    )
-
-
-class IncompatibleProfile(JipingError):
-    """A re-score against a profile version whose competencies differ from the scored ones."""
-
-
-def rescore(result: ScoreResult, profile: JobProfile) -> ScoreResult:
-    """The same competency scores combined under another version of the same profile (a re-weighting).
-
-    Competency scores come from the answers and the scoring model, which a re-weighting does not touch,
-    so only the overall score, the assessed share and the recommendation are recomputed; the answers'
-    own review reasons are kept. Raises ``IncompatibleProfile`` when the competencies differ.
-    """
-    if sorted(c.id for c in result.competencies) != sorted(c.id for c in profile.competencies):
-        raise IncompatibleProfile(
-            f"{profile_version_id(profile)} has other competencies than the scored result ({result.versions.rubric})"
-        )
-    reasons = [r for r in result.review_reasons if not r.startswith(_WEIGHT_REASON)]
-    versions = result.versions.model_copy(update={"rubric": profile_version_id(profile)})
-    return _combine(profile, result.competencies, reasons, versions, result.review_flags)

@@ -37,12 +37,12 @@ from jiping.domain.profiles import JobProfile
 from jiping.portal.audit import AuditLog, input_digest, record
 from jiping.ports import InterviewRepository, ObjectStore, ProfileSource
 from jiping.reports.interview import render_report
+from jiping.scoring.answers import answer_features_for, question_text
 from jiping.scoring.encoder import load_encoder
 from jiping.scoring.features import AnswerFeatures
 from jiping.scoring.judge.calibration import load_calibration
 from jiping.scoring.judge.judge import AnswerJudgement, JudgeModel, LazyModel, judge_answer
 from jiping.scoring.judge.score import score_judged
-from jiping.scoring.v1 import answer_features_for, question_text
 from jiping.settings import ScoreSettings
 
 

@@ -2,7 +2,7 @@
 
 A competency's score is the mean, over the asked questions that probe it, of ``score_of(level)`` (level 1
 → 10, 3 → 50, 5 → 90); its level is the level of that score; the overall score and the recommendation
-combine them under the profile's weights exactly as scoring-v1 did (``jiping.scoring.v1._combine``), so
+combine them under the profile's weights exactly as scoring-v1 did (``jiping.scoring.results._combine``), so
 re-weighting, re-scoring and the analytics work unchanged on either version.
 
 Review: every gaming or integrity flag of an answer (``GamingCode``), the same text reused across
@@ -22,11 +22,12 @@ import re
 from jiping.domain.answers import AnswerAnalysis, AnswerTranscript
 from jiping.domain.models import Transcript
 from jiping.domain.profiles import JobProfile, profile_version_id
+from jiping.scoring.answers import _measure
 from jiping.scoring.judge.calibration import Calibration, level_of, score_of
 from jiping.scoring.judge.checks import LEXICON_PATH, AnswerKind, SentenceKind, reused_answers, text_language
 from jiping.scoring.judge.judge import AnswerJudgement, CompetencyJudgement
 from jiping.scoring.judge.reasons import compose, no_answer, not_assessed
-from jiping.scoring.v1 import (
+from jiping.scoring.results import (
     ASR_CONFIDENCE_MIN,
     INTEGRITY_FLAGS,
     MAX_EVIDENCE,
@@ -37,7 +38,6 @@ from jiping.scoring.v1 import (
     ScoreResult,
     ScoreVersions,
     _combine,
-    _measure,
     anchor_of,
 )
 
