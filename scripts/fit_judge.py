@@ -31,8 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "layers")]
 
 from jiping.scoring.judge.calibration import MODEL_DIR, VERSION, Calibration  # noqa: E402
-from jiping.scoring.judge.checks import AnswerKind  # noqa: E402
 from jiping.scoring.judge.judge import FEATURES  # noqa: E402
+from jiping.scoring.judge.kinds import AnswerKind  # noqa: E402
 
 from bench.graded import (  # noqa: E402
     CORPUS,

@@ -7,11 +7,15 @@ depends on these only, and the composition root (``jiping.bootstrap``) picks the
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jiping.domain.models import DomainEvent, ExecutionInput, Interview, ObjectLocation
 from jiping.domain.profiles import JobProfile
+
+if TYPE_CHECKING:
+    from jiping.delivery.webhooks import Delivery, Response, WebhookEndpoint
 
 
 class ObjectStore(Protocol):
@@ -51,3 +55,46 @@ class ProfileSource(Protocol):
     """Job profiles per tenant and version (None: the latest)."""
 
     def get(self, tenant_id: str, profile_id: str, version: int | None = None) -> JobProfile | None: ...
+
+
+# --- webhooks (jiping.delivery.webhooks) ----------------------------------------------------------------------------------------
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, headers: dict[str, str], body: bytes, timeout_s: float) -> Response:
+        """POST once; never follows redirects; never raises for HTTP or network failures."""
+
+
+class WebhookStore(Protocol):
+    def put_endpoint(self, endpoint: WebhookEndpoint) -> None: ...
+
+    def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
+
+    def list_endpoints(self, tenant_id: str) -> list[WebhookEndpoint]: ...
+
+    def delete_endpoint(self, tenant_id: str, endpoint_id: str) -> None: ...
+
+    def create_delivery(self, delivery: Delivery) -> bool:
+        """Store a new delivery; False (and nothing written) when its id already exists."""
+
+    def put_delivery(self, delivery: Delivery) -> None: ...
+
+    def get_delivery(self, tenant_id: str, delivery_id: str) -> Delivery | None: ...
+
+    def list_deliveries(self, tenant_id: str, endpoint_id: str | None = None) -> list[Delivery]: ...
+
+    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is at or before ``now``, oldest first."""
+
+    def claim_delivery(self, delivery: Delivery, until: datetime) -> bool:
+        """Move a due delivery's next attempt to ``until`` only if it is still pending and still due at
+        the time ``delivery`` says (a conditional write); False when another sweeper got there first."""
+
+
+class DeadLetters(Protocol):
+    def send(self, delivery: Delivery) -> None:
+        """Park an exhausted delivery (its tenant and id) for operators."""
+
+
+class WebhookAlerts(Protocol):
+    def endpoint_disabled(self, endpoint: WebhookEndpoint) -> None: ...

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from jiping.scoring.judge.calibration import load_calibration, score_of
-from jiping.scoring.judge.checks import GamingCode
+from jiping.scoring.judge.kinds import GamingCode
 
 from bench.graded import GAMING, REPO, load_corpus, question_text
 from bench.judge_eval import CachedModel, judge_corpus, swap_gender

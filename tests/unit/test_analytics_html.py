@@ -17,13 +17,8 @@ from jiping.analytics.models import (
     ValidityReport,
     ValidityRow,
 )
-from jiping.reports.analytics import (
-    content_security_policy,
-    num,
-    render_drift,
-    render_impact,
-    render_validity,
-)
+from jiping.reports.analytics import content_security_policy, render_drift, render_impact, render_validity
+from jiping.reports.format import num
 
 NOW = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
 XSS = "<script>alert(1)</script>"

@@ -8,8 +8,8 @@ import pytest
 from jiping.domain.profiles import Competency
 from jiping.scoring.judge.anchors import elements, neutral, support
 from jiping.scoring.judge.calibration import Calibration, score_of
-from jiping.scoring.judge.checks import AnswerKind, GamingCode
 from jiping.scoring.judge.judge import FEATURES, judge_answer
+from jiping.scoring.judge.kinds import AnswerKind, GamingCode
 from jiping.scoring.judge.reasons import compose
 
 COMPETENCY = Competency(

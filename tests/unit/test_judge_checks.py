@@ -6,14 +6,8 @@ The answers here are written for these tests (not taken from the graded corpus),
 from __future__ import annotations
 
 import pytest
-from jiping.scoring.judge.checks import (
-    AnswerKind,
-    GamingCode,
-    SentenceKind,
-    check_answer,
-    language_mismatch,
-    reused_answers,
-)
+from jiping.scoring.judge.checks import check_answer, language_mismatch, reused_answers
+from jiping.scoring.judge.kinds import AnswerKind, GamingCode, SentenceKind
 
 Q_ZH = "请讲一次你说服客户接受涨价的经历。"
 Q_EN = "Tell us about a time you had to persuade a customer to accept a price increase."

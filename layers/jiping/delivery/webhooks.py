@@ -39,12 +39,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import Field, field_validator
 from standardwebhooks.webhooks import Webhook
 
 from jiping.domain.models import DomainEvent, Model, check_id, utcnow
+from jiping.ports import DeadLetters, WebhookAlerts, WebhookSender, WebhookStore
 
 RETRY_SCHEDULE_S = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
 """Delay before attempt 2, 3, ... 10 (after the previous one). Attempt 1 is immediate."""
@@ -137,49 +138,6 @@ class WebhookError(ValueError):
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
-
-
-# --- ports ----------------------------------------------------------------------------------------
-
-
-class WebhookSender(Protocol):
-    def post(self, url: str, headers: dict[str, str], body: bytes, timeout_s: float) -> Response:
-        """POST once; never follows redirects; never raises for HTTP or network failures."""
-
-
-class WebhookStore(Protocol):
-    def put_endpoint(self, endpoint: WebhookEndpoint) -> None: ...
-
-    def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
-
-    def list_endpoints(self, tenant_id: str) -> list[WebhookEndpoint]: ...
-
-    def delete_endpoint(self, tenant_id: str, endpoint_id: str) -> None: ...
-
-    def create_delivery(self, delivery: Delivery) -> bool:
-        """Store a new delivery; False (and nothing written) when its id already exists."""
-
-    def put_delivery(self, delivery: Delivery) -> None: ...
-
-    def get_delivery(self, tenant_id: str, delivery_id: str) -> Delivery | None: ...
-
-    def list_deliveries(self, tenant_id: str, endpoint_id: str | None = None) -> list[Delivery]: ...
-
-    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries whose next attempt is at or before ``now``, oldest first."""
-
-    def claim_delivery(self, delivery: Delivery, until: datetime) -> bool:
-        """Move a due delivery's next attempt to ``until`` only if it is still pending and still due at
-        the time ``delivery`` says (a conditional write); False when another sweeper got there first."""
-
-
-class DeadLetters(Protocol):
-    def send(self, delivery: Delivery) -> None:
-        """Park an exhausted delivery (its tenant and id) for operators."""
-
-
-class Alerts(Protocol):
-    def endpoint_disabled(self, endpoint: WebhookEndpoint) -> None: ...
 
 
 # --- secrets, signing, bodies ---------------------------------------------------------------------
@@ -290,7 +248,7 @@ class Webhooks:
         store: WebhookStore,
         sender: WebhookSender,
         dead_letters: DeadLetters,
-        alerts: Alerts,
+        alerts: WebhookAlerts,
         *,
         links: Callable[[DomainEvent], dict[str, str]],
         transcripts: Callable[[DomainEvent], list[dict[str, Any]] | None] = lambda e: None,

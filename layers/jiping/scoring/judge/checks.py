@@ -45,300 +45,42 @@ Flags (``GamingCode``), each forcing review with its reason
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
-from enum import StrEnum
-from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import Field
-
-from jiping.domain.models import Model
 from jiping.perception.text import simplified, tagged
-
-LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yaml"
-
-LIST_MIN_ITEMS = 4
-LIST_SHARE = 0.5  # of the content: the answer is a list
-LIST_FLAG_SHARE = 0.15  # of the content: a list appended to an answer is flagged
-ECHO_SENTENCE_SHARE = 0.6  # of a sentence's content words found in the question
-ECHO_SHARE = 0.5  # of the answer's content in echo sentences, or of its content words in the question
-ECHO_NOVEL_WORDS = 14  # ... with at most this many distinct words of its own
-REUSE_SIMILARITY = 85.0  # rapidfuzz token-set ratio between two answers (0-100)
-REUSE_MIN_CHARS = 30
-NUMBERS_MIN = 3
-
-CAPS = {
-    "narrative": 5.0,
-    "generic": 3.0,
-    "thin_claim": 2.0,
-}
-
-
-class SentenceKind(StrEnum):
-    EVENT = "event"
-    HABIT = "habit"
-    SELF = "self"
-    LIST = "list"
-    ECHO = "echo"
-    NUMBERS = "numbers"
-    INSTRUCTION = "instruction"
-    OTHER = "other"
-
-
-LIST_MEDIAN_ITEM = {  # characters / words: a list's items are short
-    SentenceKind.LIST: {"zh": 5, "en": 3},
-    SentenceKind.NUMBERS: {"zh": 10, "en": 6},
-}
-
-
-class AnswerKind(StrEnum):
-    EMPTY = "empty"
-    NARRATIVE = "narrative"
-    THIN_CLAIM = "thin_claim"
-    GENERIC = "generic"
-    SELF_DESCRIPTION = "self_description"
-    KEYWORD_LIST = "keyword_list"
-    ECHO = "echo"
-    NUMBERS = "numbers"
-    NO_NARRATIVE = "no_narrative"
-
-
-class GamingCode(StrEnum):
-    KEYWORD_LIST = "KEYWORD_LIST"
-    NO_NARRATIVE = "NO_NARRATIVE"
-    ECHOED_QUESTION = "ECHOED_QUESTION"
-    REUSED_ANSWER = "REUSED_ANSWER"
-    LANGUAGE_MISMATCH = "LANGUAGE_MISMATCH"
-    SCORER_INSTRUCTION = "SCORER_INSTRUCTION"
-    NUMBERS_WITHOUT_STORY = "NUMBERS_WITHOUT_STORY"
-    JUDGE_DISAGREEMENT = "JUDGE_DISAGREEMENT"  # the judge's layers read the answer two or more levels apart
-
-
-class GamingFlag(Model):
-    code: GamingCode
-    detail: str  # in English, for HR and the webhook; ids and measures only, never the candidate's words
-
-
-class Sentence(Model):
-    index: int
-    text: str
-    start: int  # character offsets in the answer text
-    end: int
-    kind: SentenceKind
-    person: str = "none"  # i | we | other | none: who acts in it
-    actions: int = 0  # non-stative verbs
-
-
-class TextChecks(Model):
-    language: str  # zh | en, from the text itself
-    sentences: list[Sentence] = Field(default_factory=list)
-    kind: AnswerKind
-    episode: bool = False
-    events: int = 0
-    own_events: int = 0  # events told in the first person (I or we)
-    list_share: float = 0.0
-    echo_share: float = 0.0
-    numbers: int = 0
-    cap: float = 1.0
-    flags: list[GamingFlag] = Field(default_factory=list)
-
-    def judged_text(self) -> str:
-        """The answer as the model reads it: without the sentences addressed to the scorer."""
-        return "".join(
-            s.text if self.language == "zh" else s.text + " "
-            for s in self.sentences
-            if s.kind is not SentenceKind.INSTRUCTION
-        ).strip()
-
-    def codes(self) -> list[GamingCode]:
-        return [f.code for f in self.flags]
-
-
-# --- the lexicon ----------------------------------------------------------------------------------
-
-
-class Lexicon:
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.stative = {lang: frozenset(words) for lang, words in data["stative_verbs"].items()}
-        self.function = {lang: frozenset(words) for lang, words in data["function_words"].items()}
-        self.stop = {lang: frozenset(words) for lang, words in data["stopwords"].items()}
-        self.irregular_past = frozenset(data["irregular_past"])
-        self.patterns = {
-            key: {
-                lang: re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
-                for lang, pats in data[key].items()
-            }
-            for key in (
-                "episode_markers",
-                "habit_markers",
-                "self_description",
-                "generalisers",
-                "scorer_instructions",
-                "follow_up",
-                "improvement",
-            )
-        }
-        # Text aimed at the scorer is looked for in both languages, whatever the answer's language.
-        both = "|".join(f"(?:{p})" for pats in data["scorer_instructions"].values() for p in pats)
-        self.patterns["scorer_instructions"] = dict.fromkeys(("zh", "en"), re.compile(both, re.IGNORECASE))
-
-    def match(self, key: str, lang: str, text: str) -> bool:
-        return self.patterns[key][lang].search(text) is not None
-
-
-@functools.cache
-def lexicon() -> Lexicon:
-    return Lexicon(yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8")))
-
-
-# --- text -----------------------------------------------------------------------------------------
-
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
-_SENTENCE = re.compile(r"[^。！？；!?;\n]+?(?:[。！？；!?;\n]+|\.(?=\s|$)|$)", re.S)
-_ITEM_SEPARATORS = re.compile(r"[、，,;；/|·•。！？!?\n]+|\s+-\s+|^\s*-\s*|(?<=\s)-\s", re.M)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*\s*[%％]?|百分之[一二三四五六七八九十几]+")
-_EN_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
-_BE = frozenset({"am", "is", "are", "was", "were", "be", "been", "being", "'m", "very", "highly", "so", "more",
-                 "most", "really", "extremely", "get", "got", "feel", "felt", "i'm", "we're", "you're", "it's",
-                 "that's", "what's", "something's", "everything's", "nothing's", "who's", "he's", "she's"})  # fmt: skip
-_ZH_PAST_PARTICLES = frozenset({"了", "过"})
-_ZH_I = ("我",)
-_ZH_WE = ("我们", "咱们", "我们组", "我们团队")
-_EN_I = frozenset({"i", "i'm", "i've", "i'd", "i'll", "me", "my", "myself"})
-_EN_WE = frozenset({"we", "we're", "we've", "we'd", "we'll", "us", "our", "ourselves"})
-_EN_OTHER = frozenset({"he", "she", "they", "him", "her", "them", "his", "their"})
-
-
-def text_language(text: str) -> str:
-    """``zh`` when Chinese characters outnumber Latin words, else ``en``."""
-    return "zh" if len(_CJK.findall(text)) >= len(_LATIN_WORD.findall(text)) and _CJK.search(text) else "en"
-
-
-def _content_chars(text: str) -> int:
-    return sum(1 for ch in text if unicodedata.category(ch)[0] in "LN")
-
-
-def split_sentences(text: str) -> list[tuple[str, int, int]]:
-    """(sentence, start, end) spans covering the text's sentences, punctuation kept."""
-    out = []
-    for m in _SENTENCE.finditer(text):
-        chunk = m.group(0)
-        stripped = chunk.strip()
-        if stripped and _content_chars(stripped):
-            start = m.start() + chunk.index(stripped[0])
-            out.append((stripped, start, start + len(stripped)))
-    return out
-
-
-def _en_words(text: str) -> list[str]:
-    return _EN_WORD.findall(text.lower().replace("’", "'"))
-
-
-def _zh_content(tokens: list[tuple[str, str]]) -> list[str]:
-    return [w for w, f in tokens if f != "x" and _content_chars(w)]
-
-
-def _en_past_verbs(words: list[str]) -> list[str]:
-    lex = lexicon()
-    out = []
-    for i, w in enumerate(words):
-        prev = words[i - 1] if i else ""
-        if w in lex.stative["en"]:
-            continue
-        if w in lex.irregular_past or (
-            len(w) > 4 and w.endswith("ed") and prev not in _BE and prev not in _EN_DETERMINERS
-        ):
-            out.append(w)
-    return out
-
-
-def _person_zh(text: str) -> str:
-    if any(w in text for w in _ZH_WE):
-        return "we" if not re.search(r"我(?!们)", text) else "i"
-    if any(w in text for w in _ZH_I):
-        return "i"
-    return "other" if re.search(r"[他她]", text) else "none"
-
-
-def _person_en(words: list[str]) -> str:
-    if any(w in _EN_I for w in words):
-        return "i"
-    if any(w in _EN_WE for w in words):
-        return "we"
-    return "other" if any(w in _EN_OTHER for w in words) else "none"
-
-
-_SUBJECTS = {"zh": ("我", "他", "她", "他们", "她们"), "en": frozenset({"i", "we", "he", "she", "they"})}
-
-
-def _items(text: str, lang: str) -> list[str]:
-    items = [i for i in _ITEM_SEPARATORS.split(text) if i and _content_chars(i)]
-    if lang == "zh" and len(items) < LIST_MIN_ITEMS:  # a list of words with spaces between them
-        items = [i for i in re.split(r"\s+", text) if _content_chars(i)]
-    return items
-
-
-def list_kind(text: str, lang: str) -> SentenceKind | None:
-    """``list`` when the text is four or more bare items (no subject, and no verb or very short), ``numbers``
-    when most of those items are figures; None for speech."""
-    items = _items(text, lang)
-    if len(items) < LIST_MIN_ITEMS:
-        return None
-    lex = lexicon()
-    bare = 0
-    figures = 0
-    told = 0  # items that are a clause someone acts in ("I kept a risk list with…"): speech, not a list
-    for item in items:
-        if lang == "zh":
-            tokens = tagged(item)
-            subject = "我" in item or (bool(tokens) and tokens[0][0] in _SUBJECTS["zh"])
-            verb = any(f.startswith("v") and w not in lex.stative["zh"] for w, f in tokens)
-            short = len(_CJK.findall(item)) <= 4
-        else:
-            words = _en_words(item)
-            subject = any(w in _SUBJECTS["en"] for w in words)
-            verb = bool(_en_past_verbs(words)) and len(words) > 3
-            short = len(words) <= 4
-        told += subject and verb
-        figure = bool(_NUMBER.search(item))
-        bare += (not subject) and (not verb or short or figure)  # a metric ("效率提升200%") is an item too
-        figures += figure
-    sizes = sorted(len(_CJK.findall(i)) if lang == "zh" else len(_en_words(i)) for i in items)
-    kind = SentenceKind.NUMBERS if figures / len(items) >= 0.5 else SentenceKind.LIST
-    if bare / len(items) < 0.7 or sizes[len(sizes) // 2] > LIST_MEDIAN_ITEM[kind][lang]:
-        return None
-    if told and len(items) < 8:
-        return None
-    return kind
-
-
-def _content_words(text: str, lang: str) -> list[str]:
-    lex = lexicon()
-    if lang == "zh":
-        return [w for w in _zh_content(tagged(text)) if w not in lex.stop["zh"]]
-    return [w for w in _en_words(text) if w not in lex.stop["en"]]
-
-
-def _question_words(question: str, lang: str) -> set[str]:
-    words = set(_content_words(question, lang))
-    if lang == "zh":  # a rephrased echo reuses the question's characters in other cuts
-        words |= {ch for w in words for ch in w if _CJK.match(ch)}
-    return words
-
-
-def _is_echo(words: list[str], question: set[str], lang: str) -> bool:
-    if not words or not question:
-        return False
-    if lang == "zh":
-        inside = sum(1 for w in words if w in question or all(ch in question for ch in w))
-    else:
-        inside = sum(1 for w in words if w in question or w.rstrip("s") in question)
-    return inside / len(words) >= ECHO_SENTENCE_SHARE
-
+from jiping.scoring.judge.kinds import (
+    CAPS,
+    ECHO_NOVEL_WORDS,
+    ECHO_SHARE,
+    LIST_FLAG_SHARE,
+    LIST_SHARE,
+    NUMBERS_MIN,
+    REUSE_MIN_CHARS,
+    REUSE_SIMILARITY,
+    AnswerKind,
+    GamingCode,
+    GamingFlag,
+    Sentence,
+    SentenceKind,
+    TextChecks,
+)
+from jiping.scoring.judge.text import (
+    _CJK,
+    _NUMBER,
+    _ZH_PAST_PARTICLES,
+    _content_chars,
+    _content_words,
+    _en_past_verbs,
+    _en_words,
+    _is_echo,
+    _person_en,
+    _person_zh,
+    _question_words,
+    lexicon,
+    list_kind,
+    split_sentences,
+    text_language,
+)
 
 # --- one answer -----------------------------------------------------------------------------------
 
@@ -356,8 +98,6 @@ _ZH_SEQUENCE = (
     "立刻",
     "第二天",
 )
-_EN_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "my", "our", "their", "his", "her", "its", "your",
-                             "well", "fully", "over", "under", "un", "non"})  # fmt: skip
 
 
 def check_answer(text: str, question: str, *, language: str | None = None) -> TextChecks:

@@ -32,17 +32,9 @@ from pydantic import Field
 
 from jiping.domain.models import Model
 from jiping.scoring.judge.anchors import elements, neutral, support
-from jiping.scoring.judge.checks import (
-    AnswerKind,
-    GamingCode,
-    GamingFlag,
-    SentenceKind,
-    TextChecks,
-    check_answer,
-    language_mismatch,
-    lexicon,
-    text_language,
-)
+from jiping.scoring.judge.checks import check_answer, language_mismatch
+from jiping.scoring.judge.kinds import AnswerKind, GamingCode, GamingFlag, SentenceKind, TextChecks
+from jiping.scoring.judge.text import lexicon, text_language
 
 if TYPE_CHECKING:
     from jiping.domain.profiles import Competency

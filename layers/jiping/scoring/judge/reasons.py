@@ -8,7 +8,7 @@ form (``strengths``, ``gaps``) carries the same facts for a candidate-facing sum
 
 from __future__ import annotations
 
-from jiping.scoring.judge.checks import AnswerKind
+from jiping.scoring.judge.kinds import AnswerKind
 
 HELD = {
     "zh": {

@@ -24,9 +24,11 @@ from jiping.domain.models import Transcript
 from jiping.domain.profiles import JobProfile, profile_version_id
 from jiping.scoring.answers import _measure
 from jiping.scoring.judge.calibration import Calibration, level_of, score_of
-from jiping.scoring.judge.checks import LEXICON_PATH, AnswerKind, SentenceKind, reused_answers, text_language
+from jiping.scoring.judge.checks import reused_answers
 from jiping.scoring.judge.judge import AnswerJudgement, CompetencyJudgement
+from jiping.scoring.judge.kinds import LEXICON_PATH, AnswerKind, SentenceKind
 from jiping.scoring.judge.reasons import compose, no_answer, not_assessed
+from jiping.scoring.judge.text import text_language
 from jiping.scoring.results import (
     ASR_CONFIDENCE_MIN,
     INTEGRITY_FLAGS,
