@@ -52,11 +52,17 @@ def load_corpus(directory: Path = CORPUS) -> tuple[dict[str, JobProfile], list[A
             levels = {cid: int((a.get("levels") or {}).get(cid, a["level"])) for cid in question.competencies}
             answers.append(
                 Answer(
-                    id=a["id"], profile=profile.id, question=question.id, language=a["language"], kind=a["kind"],
-                    text=a["text"].strip(), levels=levels, split="test" if question.id in test else "train",
+                    id=a["id"],
+                    profile=profile.id,
+                    question=question.id,
+                    language=a["language"],
+                    kind=a["kind"],
+                    text=a["text"].strip(),
+                    levels=levels,
+                    split="test" if question.id in test else "train",
                     i_variant=(a.get("i_variant") or "").strip() or None,
                 )
-            )  # fmt: skip
+            )
     return profiles, answers
 
 

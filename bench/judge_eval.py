@@ -100,10 +100,15 @@ def judge_corpus(
         profile = profiles[a.profile]
         question = next(q for q in profile.questions if q.id == a.question)
         out[a.id] = judge_answer(
-            a.question, question_text(profile, a.question, a.language), a.text,
-            [profile.competency(c) for c in question.competencies], profile_language=profile.language,
-            model=model, encoder=encoder, calibration=calibration,
-        )  # fmt: skip
+            a.question,
+            question_text(profile, a.question, a.language),
+            a.text,
+            [profile.competency(c) for c in question.competencies],
+            profile_language=profile.language,
+            model=model,
+            encoder=encoder,
+            calibration=calibration,
+        )
         if progress and n % 20 == 0:
             print(f"  judged {n}/{len(answers)}", flush=True)
             if isinstance(model, CachedModel):
@@ -222,13 +227,42 @@ def gaming(
 # --- fairness -------------------------------------------------------------------------------------
 
 # Swaps that must not move a score: pronouns, gendered words and given names, both ways.
-SWAPS_ZH = [("他们", "她们"), ("他", "她"), ("先生", "女士"), ("小伙子", "姑娘"), ("大哥", "大姐"), ("叔叔", "阿姨"),
-            ("爸爸", "妈妈"), ("儿子", "女儿"), ("男", "女"), ("张伟", "李娜"), ("小王", "小丽"), ("王磊", "王芳"),
-            ("老何", "何姐"), ("小郑", "小燕")]  # fmt: skip
-SWAPS_EN = [("he", "she"), ("him", "her"), ("his", "her"), ("himself", "herself"), ("man", "woman"),
-            ("Mr", "Ms"), ("father", "mother"), ("son", "daughter"), ("brother", "sister"), ("boyfriend", "girlfriend"),
-            ("Mark", "Marta"), ("Rahul", "Priya"), ("Dave", "Dana"), ("Raj", "Rani"), ("Ivan", "Ivana"),
-            ("John", "Joan"), ("Greg", "Greta"), ("Tom", "Tina")]  # fmt: skip
+SWAPS_ZH = [
+    ("他们", "她们"),
+    ("他", "她"),
+    ("先生", "女士"),
+    ("小伙子", "姑娘"),
+    ("大哥", "大姐"),
+    ("叔叔", "阿姨"),
+    ("爸爸", "妈妈"),
+    ("儿子", "女儿"),
+    ("男", "女"),
+    ("张伟", "李娜"),
+    ("小王", "小丽"),
+    ("王磊", "王芳"),
+    ("老何", "何姐"),
+    ("小郑", "小燕"),
+]
+SWAPS_EN = [
+    ("he", "she"),
+    ("him", "her"),
+    ("his", "her"),
+    ("himself", "herself"),
+    ("man", "woman"),
+    ("Mr", "Ms"),
+    ("father", "mother"),
+    ("son", "daughter"),
+    ("brother", "sister"),
+    ("boyfriend", "girlfriend"),
+    ("Mark", "Marta"),
+    ("Rahul", "Priya"),
+    ("Dave", "Dana"),
+    ("Raj", "Rani"),
+    ("Ivan", "Ivana"),
+    ("John", "Joan"),
+    ("Greg", "Greta"),
+    ("Tom", "Tina"),
+]
 
 
 def swap_gender(text: str, language: str) -> str:
@@ -263,8 +297,11 @@ def fairness(
     """The largest score move per swap kind, per graded level."""
     from dataclasses import replace
 
-    swapped = [replace(a, id=a.id + "#swapped", text=swap_gender(a.text, a.language)) for a in answers
-               if a.kind in HONEST and swap_gender(a.text, a.language) != a.text]  # fmt: skip
+    swapped = [
+        replace(a, id=a.id + "#swapped", text=swap_gender(a.text, a.language))
+        for a in answers
+        if a.kind in HONEST and swap_gender(a.text, a.language) != a.text
+    ]
     we = [replace(a, id=a.id + "#i", text=a.i_variant) for a in answers if a.i_variant]
     others = judge_corpus(profiles, swapped + we, calibration, model, encoder, progress=False)
     moves: dict[str, dict[int, float]] = {"gender_and_names": {}, "we_versus_i": {}}
@@ -281,10 +318,12 @@ def fairness(
                 if move > (2.0 if kind == "gender_and_names" else 5.0):
                     worst[kind].append(f"{base} {cid}: {move:.1f}")
     return {
-        "answers_swapped": len(swapped), "we_i_pairs": len(we),
+        "answers_swapped": len(swapped),
+        "we_i_pairs": len(we),
         "max_move_by_level": {k: dict(sorted(v.items())) for k, v in moves.items()},
-        "bound": {"gender_and_names": 2.0, "we_versus_i": 5.0}, "over_the_bound": worst,
-    }  # fmt: skip
+        "bound": {"gender_and_names": 2.0, "we_versus_i": 5.0},
+        "over_the_bound": worst,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -57,19 +57,34 @@ def main() -> int:
     peak = process.memory_info().rss
     for profile_id, qid in PICK:
         profile = profiles[profile_id]
-        answer = next(a for a in answers if a.profile == profile_id and a.question == qid and a.kind == "honest"
-                      and max(a.levels.values()) >= 4)  # fmt: skip
+        answer = next(
+            a
+            for a in answers
+            if a.profile == profile_id
+            and a.question == qid
+            and a.kind == "honest"
+            and max(a.levels.values()) >= 4
+        )
         question = next(q for q in profile.questions if q.id == qid)
         before = model.tokens_evaluated
         t = time.perf_counter()
-        judge_answer(qid, question_text(profile, qid, answer.language), answer.text,
-                     [profile.competency(c) for c in question.competencies], profile_language=profile.language,
-                     model=model, encoder=encoder, calibration=load_calibration())  # fmt: skip
+        judge_answer(
+            qid,
+            question_text(profile, qid, answer.language),
+            answer.text,
+            [profile.competency(c) for c in question.competencies],
+            profile_language=profile.language,
+            model=model,
+            encoder=encoder,
+            calibration=load_calibration(),
+        )
         seconds = time.perf_counter() - t
         total += seconds
         peak = max(peak, process.memory_info().rss)
-        lines.append(f"{answer.id:38s} {len(question.competencies):5d} {len(answer.text):6d} "
-                     f"{model.tokens_evaluated - before:7d} {seconds:8.1f}")  # fmt: skip
+        lines.append(
+            f"{answer.id:38s} {len(question.competencies):5d} {len(answer.text):6d} "
+            f"{model.tokens_evaluated - before:7d} {seconds:8.1f}"
+        )
     lines += [
         "",
         f"six-question interview: {total:.1f} s (target <= 120 s); slowest answer "

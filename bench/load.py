@@ -98,8 +98,10 @@ def main() -> int:
             for r in repo_rows
             if r is not None and [h.status.value for h in r.status_history].count("TRANSCRIBED") == 1
         )
-        depth = sqs.get_queue_attributes(QueueUrl=cloud.outputs[constants.OUTPUT_BUFFER_QUEUE],
-                                         AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"]  # fmt: skip
+        depth = sqs.get_queue_attributes(
+            QueueUrl=cloud.outputs[constants.OUTPUT_BUFFER_QUEUE],
+            AttributeNames=["ApproximateNumberOfMessages"],
+        )["Attributes"]["ApproximateNumberOfMessages"]
     wall = finished - started
     lines = [
         f"load: {args.interviews} interviews ({CLIP.name}, {args.model}) uploaded in {submitted_s:.1f} s, "

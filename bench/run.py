@@ -199,12 +199,17 @@ def report(runs: list[Run], up_s: float, vision_alone: list[dict[str, Any]], sav
     for r in runs:
         lines.append(f"{r.name:24} {r.duration_s:8.1f} {r.bare_s:10.2f} {r.e2e_s:8.2f} {r.ratio:8.2f}")
     for r in runs:
-        lines += ["", f"{r.name} ({r.duration_s:.0f} s): bare faster-whisper {r.bare_s:.2f} s, "
-                      f"RTF {r.bare_s / r.duration_s:.3f}, peak RSS {r.bare_peak / mib:.0f} MiB"]  # fmt: skip
+        lines += [
+            "",
+            f"{r.name} ({r.duration_s:.0f} s): bare faster-whisper {r.bare_s:.2f} s, "
+            f"RTF {r.bare_s / r.duration_s:.3f}, peak RSS {r.bare_peak / mib:.0f} MiB",
+        ]
         lines.append(f"  {'stage':22} {'wall s':>8} {'RTF':>7} {'peak RSS MiB':>13}")
         for s in r.stages:
-            lines.append(f"  {s['name']:22} {s['seconds']:8.2f} {s['seconds'] / r.duration_s:7.3f} "
-                         f"{s['peak_rss'] / mib:13.0f}")  # fmt: skip
+            lines.append(
+                f"  {s['name']:22} {s['seconds']:8.2f} {s['seconds'] / r.duration_s:7.3f} "
+                f"{s['peak_rss'] / mib:13.0f}"
+            )
     for v in vision_alone:
         lines += [
             "",

@@ -39,8 +39,13 @@ def record_handler(record: DomainEventRecord) -> None:
         return  # interview.transcribed is an internal milestone, not a webhook event
     deliveries = service().fan_out(event)
     delivered = sum(d.status == "delivered" for d in deliveries)
-    logger.info("webhooks fanned out", event_id=event.id, event_type=event.type,
-                deliveries=len(deliveries), delivered=delivered)  # fmt: skip
+    logger.info(
+        "webhooks fanned out",
+        event_id=event.id,
+        event_type=event.type,
+        deliveries=len(deliveries),
+        delivered=delivered,
+    )
     metrics.add_metric(name="WebhookDeliveries", unit=MetricUnit.Count, value=len(deliveries))
 
 

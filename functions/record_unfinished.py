@@ -49,17 +49,26 @@ def record_handler(record: StatusChangeRecord) -> None:
     def erase_leftovers(tenant_id: str, interview_id: str) -> None:
         from jiping.portal.erasure import erase_leftovers
 
-        removed = erase_leftovers(tenant_id, interview_id, objects=bootstrap.object_store(),
-                                  uploads_bucket=config.uploads_bucket, artifacts_bucket=config.artifacts_bucket)  # fmt: skip
+        removed = erase_leftovers(
+            tenant_id,
+            interview_id,
+            objects=bootstrap.object_store(),
+            uploads_bucket=config.uploads_bucket,
+            artifacts_bucket=config.artifacts_bucket,
+        )
         logger.info("erased interview: leftovers deleted", object_versions=removed)
 
     event = stages.record_unfinished(
         ended, bootstrap.interview_repository(config.interviews_table), erase_leftovers
     )
     logger.info(
-        "execution ended", status=ended.status, recorded=event is not None, media_id=ended.input.media_id,
-        tenant_id=ended.input.tenant_id, interview_id=ended.input.interview_id,
-    )  # fmt: skip
+        "execution ended",
+        status=ended.status,
+        recorded=event is not None,
+        media_id=ended.input.media_id,
+        tenant_id=ended.input.tenant_id,
+        interview_id=ended.input.interview_id,
+    )
     if event is not None:
         stages.publish_event(event, bootstrap.event_publisher(settings()))
         metrics.add_metric(name="UnfinishedExecutionsRecorded", unit=MetricUnit.Count, value=1)

@@ -55,13 +55,13 @@ def assumptions(gpu: str, gpu_price: float | None) -> dict[str, Assumption]:
             "s of GPU per s of audio",
             "faster-whisper README: large-v2, batched (bs 8), fp16, 13 min in 17 s on an RTX 3070 Ti "
             "(reference/performance-facts.md); taken as-is for an L4 / A10G",
-        ),  # fmt: skip
+        ),
         Assumption(
             "gpu_job_overhead_s",
             45.0,
             "s per Batch job",
             "assumed: container start and large-v3 load from the baked image (≈3 GB) on a warm host",
-        ),  # fmt: skip
+        ),
         Assumption(
             "asr_cpu_rtf",
             0.32,
@@ -74,13 +74,13 @@ def assumptions(gpu: str, gpu_price: float | None) -> dict[str, Assumption]:
             0.100,
             "CPU-s per s of video",
             "measured: make bench, 15-minute 640x480 video, face 4 fps + pose 1 fps (bench/results/latest.txt)",
-        ),  # fmt: skip
+        ),
         Assumption(
             "fargate_vision_vcpus",
             constants.VISION_JOB_VCPUS,
             "vCPU per vision job",
             "the VisionOnBatch job definition (infra/constants.py)",
-        ),  # fmt: skip
+        ),
         Assumption("fargate_usd_per_vcpu_hour", 0.04048, "USD", "AWS Fargate pricing, us-east-1, Linux x86"),
         Assumption("fargate_usd_per_gb_hour", 0.004445, "USD", "AWS Fargate pricing, us-east-1"),
         Assumption(
@@ -98,7 +98,7 @@ def assumptions(gpu: str, gpu_price: float | None) -> dict[str, Assumption]:
             "GB-s",
             "assumed from make bench's stage times: probe, plan, audio features, text features, "
             "scoring, persist, publish ≈ 40 s at 1-2 GB for a 15-minute interview",
-        ),  # fmt: skip
+        ),
         Assumption(
             "transitions_per_answer",
             13.0,
@@ -125,19 +125,27 @@ def assumptions(gpu: str, gpu_price: float | None) -> dict[str, Assumption]:
             float(max(spec["vcpus"], constants.GPU_JOB_VCPUS)),
             "vCPU per job (one job per GPU)",
             f"{gpu}: 1 x {spec['gpu']}, {spec['vcpus']} vCPU; a job asks {constants.GPU_JOB_VCPUS}",
-        ),  # fmt: skip
+        ),
         Assumption(
             "gpu_usd_per_hour",
             gpu_price if gpu_price is not None else spec["usd_per_hour"],
             "USD",
             "--gpu-price" if gpu_price is not None else PRICE_SOURCE,
-        ),  # fmt: skip
+        ),
     ]
     return {x.name: x for x in a}
 
 
-def plan(interviews: int, minutes: float, gpu: str, *, window_hours: float = 10.0, answers: int = 6,
-         max_vcpus: int | None = None, gpu_price: float | None = None) -> Plan:  # fmt: skip
+def plan(
+    interviews: int,
+    minutes: float,
+    gpu: str,
+    *,
+    window_hours: float = 10.0,
+    answers: int = 6,
+    max_vcpus: int | None = None,
+    gpu_price: float | None = None,
+) -> Plan:
     """GPU hours, Batch scaling, quotas, time to drain and cost per interview for a peak."""
     if gpu not in GPUS:
         raise ValueError(f"unknown GPU instance {gpu!r}: one of {sorted(GPUS)}")
@@ -168,11 +176,16 @@ def plan(interviews: int, minutes: float, gpu: str, *, window_hours: float = 10.
     vision_job_hours = vision_cpu_hours / float(a["fargate_vision_vcpus"])  # the job's vCPUs in parallel
     cost = {
         "gpu": gpu_hours * float(a["gpu_usd_per_hour"]),
-        "vision_fargate": vision_job_hours * (float(a["fargate_vision_vcpus"]) * float(a["fargate_usd_per_vcpu_hour"])
-                                              + float(a["fargate_gb_per_job"]) * float(a["fargate_usd_per_gb_hour"])),
-        "lambda": interviews * (float(a["lambda_gb_s_per_interview"]) + cpu_asr_gb_s) * float(a["lambda_usd_per_gb_s"]),
+        "vision_fargate": vision_job_hours
+        * (
+            float(a["fargate_vision_vcpus"]) * float(a["fargate_usd_per_vcpu_hour"])
+            + float(a["fargate_gb_per_job"]) * float(a["fargate_usd_per_gb_hour"])
+        ),
+        "lambda": interviews
+        * (float(a["lambda_gb_s_per_interview"]) + cpu_asr_gb_s)
+        * float(a["lambda_usd_per_gb_s"]),
         "step_functions": interviews * transitions / 1000 * float(a["sfn_usd_per_1000_transitions"]),
-    }  # fmt: skip
+    }
     peak_starts_per_s = arrival_per_hour / 3600
     needed_instances = math.ceil(arrival_per_hour / (3600 / gpu_s_per_interview))
     out = Plan(interviews, minutes, gpu, window_hours, answers, list(assumptions(gpu, gpu_price).values()))
@@ -250,8 +263,15 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        p = plan(args.interviews, args.minutes, args.gpu, window_hours=args.window_hours, answers=args.answers,
-                 max_vcpus=args.max_vcpus, gpu_price=args.gpu_price)  # fmt: skip
+        p = plan(
+            args.interviews,
+            args.minutes,
+            args.gpu,
+            window_hours=args.window_hours,
+            answers=args.answers,
+            max_vcpus=args.max_vcpus,
+            gpu_price=args.gpu_price,
+        )
     except ValueError as exc:
         print(f"jiping: {exc}")
         return 2

@@ -140,12 +140,22 @@ def evaluate(
         )
         consent = None
         if consent_version:  # the operator records the candidate's separate consent to video analysis
-            consent = {"biometric": True, "audio": True, "version": consent_version,
-                       "given_at": datetime.now(UTC).isoformat()}  # fmt: skip
+            consent = {
+                "biometric": True,
+                "audio": True,
+                "version": consent_version,
+                "given_at": datetime.now(UTC).isoformat(),
+            }
         create_interview(
-            repo, tenant, interview_id, job, [Question.model_validate(q) for q in questions], job_version,
-            recipients, consent,
-        )  # fmt: skip
+            repo,
+            tenant,
+            interview_id,
+            job,
+            [Question.model_validate(q) for q in questions],
+            job_version,
+            recipients,
+            consent,
+        )
         if consent is None:
             console.say("no --biometric-consent: the video is not analysed, only the audio")
         console.say(f"interview {interview_id} created for job {job!r} (tenant {tenant!r})")
@@ -182,8 +192,9 @@ def evaluate(
                 transcript = Transcript.model_validate_json(body)
                 (target / f"{media_id}.transcript.json").write_bytes(body)
             if record is not None and record.analysis_key:
-                body = artifacts.get_object(Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET],
-                                            Key=record.analysis_key)["Body"].read()  # fmt: skip
+                body = artifacts.get_object(
+                    Bucket=cloud.outputs[constants.OUTPUT_ARTIFACTS_BUCKET], Key=record.analysis_key
+                )["Body"].read()
                 (target / f"{media_id}.analysis.json").write_bytes(body)
                 answers.extend(json.loads(body)["answers"])
             media_docs.append(
@@ -283,8 +294,9 @@ def _register_webhook(cloud: Any, tenant: str, notify: Notify) -> Any:
     local = bootstrap.url_policy(
         allow_http=True, allow_private=True
     )  # the local cloud's functions allow the same
-    return register_endpoint(store, tenant, "cli", url, validate_url=local.check_url, secret=secret,
-                             description="jiping evaluate")  # fmt: skip
+    return register_endpoint(
+        store, tenant, "cli", url, validate_url=local.check_url, secret=secret, description="jiping evaluate"
+    )
 
 
 def _deliveries(cloud: Any, tenant: str, interview_id: str, endpoint: Any) -> list[dict[str, Any]]:
@@ -356,8 +368,10 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
             span = f" {f['start']:.1f}-{f['end']:.1f}s" if f.get("start") is not None else ""
             print(f"    flag {f['code']}{span}: {f['detail']}", file=stream)
     if document.get("overall_score") is not None:
-        print(f"\n  Score {document['overall_score']:.1f}/100, recommendation: {document['recommendation']}",
-              file=stream)  # fmt: skip
+        print(
+            f"\n  Score {document['overall_score']:.1f}/100, recommendation: {document['recommendation']}",
+            file=stream,
+        )
         for c in document["competencies"]:
             score = f"{c['score']:.1f} level {c['level']}" if c.get("score") is not None else "not assessed"
             print(f"    {c['name']} ({c['id']}): {score}", file=stream)
@@ -367,13 +381,18 @@ def print_summary(document: dict[str, Any], stream: TextIO) -> None:
     for w in document.get("webhooks", []):
         last = w["attempts"][-1] if w["attempts"] else {}
         outcome = f"HTTP {last['status_code']}" if last.get("status_code") else last.get("error")
-        print(f"\n  Webhook {w['event_type']} -> {w['url']}: {w['status']} after {len(w['attempts'])} attempt(s), "
-              f"{outcome}, webhook-id {w['delivery_id']}", file=stream)  # fmt: skip
+        print(
+            f"\n  Webhook {w['event_type']} -> {w['url']}: {w['status']} after {len(w['attempts'])} attempt(s), "
+            f"{outcome}, webhook-id {w['delivery_id']}",
+            file=stream,
+        )
     for n in document.get("wecom", []):
         why = f" ({n['reason']})" if n.get("reason") else ""
         print(f"  WeCom {n['channel']} -> {n['recipient']}: {n['status']}{why}", file=stream)
-    print(f"\nOutputs: {document['output_dir']}/ (result.json, *.transcript.json, *.analysis.json, functions.log)",
-          file=stream)  # fmt: skip
+    print(
+        f"\nOutputs: {document['output_dir']}/ (result.json, *.transcript.json, *.analysis.json, functions.log)",
+        file=stream,
+    )
     print(f"Total: {document['timings']['total_s']:.1f}s", file=stream)
 
 
@@ -504,8 +523,16 @@ def _submit_text(
     from jiping.domain.models import utcnow
     from jiping.portal.text_answers import submit_text_answer, text_answer_key
 
-    submit_text_answer(repo, bootstrap.object_store(), cloud.uploads_bucket, tenant, interview_id, qid,
-                       path.read_text(encoding="utf-8"), utcnow())  # fmt: skip
+    submit_text_answer(
+        repo,
+        bootstrap.object_store(),
+        cloud.uploads_bucket,
+        tenant,
+        interview_id,
+        qid,
+        path.read_text(encoding="utf-8"),
+        utcnow(),
+    )
     key = text_answer_key(tenant, interview_id, qid)
     head = cloud.client("s3").head_object(Bucket=cloud.uploads_bucket, Key=key)
     return {"bucket": cloud.uploads_bucket, "key": key, "version_id": head.get("VersionId")}
@@ -566,9 +593,12 @@ def serve(port: int, tenant: str) -> int:
         print(f"Jiping API on http://127.0.0.1:{server.server_port}/v1/ (OpenAPI: /openapi.json)", flush=True)
         print(f"tenant {tenant!r} API key: {key}", flush=True)
         print(f"local EHR receiver: {cloud.ehr.url}   WeCom stand-in: {cloud.wecom.api_base}", flush=True)
+
         # Ctrl-C (or SIGTERM) asks the loop to stop from a thread of its own: a KeyboardInterrupt raised while
         # wsgiref is finishing a request is swallowed by its handler's bare except, and the server went on.
-        stop = lambda *_: threading.Thread(target=server.shutdown, daemon=True).start()  # noqa: E731
+        def stop(*_: object) -> None:
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         server.serve_forever()
@@ -701,15 +731,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             videos, questions, texts = plan_inputs(
                 list(args.videos), args.answer, args.questions, job, args.text_answer
             )
-            notify = notify_from(args.webhook_url, args.webhook_secret, args.hr_wecom_user,
-                                 args.candidate_wecom_id, args.wecom_api_base)  # fmt: skip
+            notify = notify_from(
+                args.webhook_url,
+                args.webhook_secret,
+                args.hr_wecom_user,
+                args.candidate_wecom_id,
+                args.wecom_api_base,
+            )
         except UsageError as exc:
             print(f"jiping: {exc}", file=sys.stderr)
             return EXIT_USAGE
         return _run(
-            videos, job.job_id, args.tenant, args.out, args.json, questions, job.version, job.profile, notify,
-            args.biometric_consent, texts,
-        )  # fmt: skip
+            videos,
+            job.job_id,
+            args.tenant,
+            args.out,
+            args.json,
+            questions,
+            job.version,
+            job.profile,
+            notify,
+            args.biometric_consent,
+            texts,
+        )
     if args.command == "serve":
         return serve(args.port, args.tenant)
     if args.command == "analytics":
@@ -720,9 +764,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         import boto3
 
         return redrive_cli(
-            boto3.client("stepfunctions", region_name=args.region), args.state_machine, args.execution,
+            boto3.client("stepfunctions", region_name=args.region),
+            args.state_machine,
+            args.execution,
             args.since_hours,
-        )  # fmt: skip
+        )
     if args.command == "api-key":
         from jiping.portal.interviews import mint_key
 
@@ -748,9 +794,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The sample clips are synthetic (scripts/make_sample_media.py): no person's face; the demo records
     # the consent a portal would have recorded, so that the whole workflow, vision included, runs.
     return _run(
-        clips, job.job_id, "demo", args.out, args.json, questions, job.version, job.profile, notify,
+        clips,
+        job.job_id,
+        "demo",
+        args.out,
+        args.json,
+        questions,
+        job.version,
+        job.profile,
+        notify,
         DEMO_CONSENT_VERSION,
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

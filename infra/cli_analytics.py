@@ -28,8 +28,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("report", choices=REPORTS)
     p.add_argument("--job", default=DEFAULT_JOB, help=f"the job profile id (default: {DEFAULT_JOB})")
     p.add_argument("--version", type=int, help="the profile version (default: the latest)")
-    p.add_argument("--outcome", default="performance", choices=("hire", "probation", "performance"),
-                   help="reweight: the outcome to fit the weights to")  # fmt: skip
+    p.add_argument(
+        "--outcome",
+        default="performance",
+        choices=("hire", "probation", "performance"),
+        help="reweight: the outcome to fit the weights to",
+    )
     p.add_argument(
         "--accept", action="store_true", help="reweight: accept the proposal (a new profile version)"
     )
@@ -51,8 +55,15 @@ class _Http:
 
         self._client = httpx.Client(base_url=base.rstrip("/"), timeout=60)
 
-    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
-                body: bytes | str | None = None, query: str = "") -> Any:  # fmt: skip
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: bytes | str | None = None,
+        query: str = "",
+    ) -> Any:
         r = self._client.request(method, path + (f"?{query}" if query else ""), headers=headers, content=body)
         return type("Response", (), {"status": r.status_code, "body": r.content, "json": r.json})
 
@@ -68,8 +79,12 @@ def _get(api: Any, key: str, path: str, **params: Any) -> tuple[dict[str, Any], 
 
 
 def _post(api: Any, key: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    r = api.request("POST", path, headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
-                    body=json.dumps(body))  # fmt: skip
+    r = api.request(
+        "POST",
+        path,
+        headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
+        body=json.dumps(body),
+    )
     if r.status not in (200, 201):
         raise RuntimeError(f"POST {path}: {r.status} {r.body[:300]!r}")
     return dict(json.loads(r.body))
@@ -79,10 +94,20 @@ def report(api: Any, key: str, args: argparse.Namespace) -> dict[str, Any]:
     """Fetch one report (JSON and HTML) and write both; returns the JSON."""
     job, version = args.job, args.version
     if args.report == "reweight":
-        proposal = _post(api, key, "/v1/analytics/reweighting",
-                         {"job_id": job, "version": version, "outcome": args.outcome})  # fmt: skip
-        doc, html = _get(api, key, "/v1/analytics/validity", job_id=job, version=version,
-                         proposal_id=proposal["proposal_id"])  # fmt: skip
+        proposal = _post(
+            api,
+            key,
+            "/v1/analytics/reweighting",
+            {"job_id": job, "version": version, "outcome": args.outcome},
+        )
+        doc, html = _get(
+            api,
+            key,
+            "/v1/analytics/validity",
+            job_id=job,
+            version=version,
+            proposal_id=proposal["proposal_id"],
+        )
         doc = {"proposal": proposal, "validity": doc}
         if args.accept:
             doc["accepted"] = _post(
@@ -104,8 +129,11 @@ def summary(name: str, doc: dict[str, Any]) -> list[str]:
         for row in doc["rows"]:
             c = row["correlation"]
             if row["outcome"] == "performance":
-                shown = "withheld" if c["withheld"] else (
-                    f"r={c['pearson']:.3f} ρ={c['spearman']:.3f} corrected={c['corrected']:.3f}")  # fmt: skip
+                shown = (
+                    "withheld"
+                    if c["withheld"]
+                    else (f"r={c['pearson']:.3f} ρ={c['spearman']:.3f} corrected={c['corrected']:.3f}")
+                )
                 lines.append(f"  {row['predictor']:<22} n={c['n']:<5} {shown}")
         return lines
     if name == "impact":
@@ -113,8 +141,13 @@ def summary(name: str, doc: dict[str, Any]) -> list[str]:
         for g in doc["groups"]:
             if "×" in g["attribute"]:
                 continue
-            ratio = "excluded" if g["excluded"] else (
-                f"selection IR={g['selection_impact_ratio']:.3f} scoring IR={g['scoring_impact_ratio']:.3f}")  # fmt: skip
+            ratio = (
+                "excluded"
+                if g["excluded"]
+                else (
+                    f"selection IR={g['selection_impact_ratio']:.3f} scoring IR={g['scoring_impact_ratio']:.3f}"
+                )
+            )
             lines.append(
                 f"  {g['attribute']}={g['group']:<12} n={g['n']:<5} {ratio}{'  FLAG' if g['flagged'] else ''}"
             )
@@ -122,10 +155,12 @@ def summary(name: str, doc: dict[str, Any]) -> list[str]:
     if name == "drift":
         return [f"baseline median {doc['baseline']['median']}, {len(doc['windows'])} windows", *doc["alerts"]]
     p = doc["proposal"]
-    lines = [f"proposal {p['proposal_id']} on {p['outcome']} (n={p['n']}): "
-             f"cv r {p['cv_r_current']:.3f} -> {p['cv_r_proposed']:.3f} (gain {p['expected_gain']:+.3f})",
-             "  weights " + ", ".join(f"{k} {p['current_weights'][k]:.2f}->{v:.2f}"
-                                      for k, v in p["proposed_weights"].items())]  # fmt: skip
+    lines = [
+        f"proposal {p['proposal_id']} on {p['outcome']} (n={p['n']}): "
+        f"cv r {p['cv_r_current']:.3f} -> {p['cv_r_proposed']:.3f} (gain {p['expected_gain']:+.3f})",
+        "  weights "
+        + ", ".join(f"{k} {p['current_weights'][k]:.2f}->{v:.2f}" for k, v in p["proposed_weights"].items()),
+    ]
     if "accepted" in doc:
         a = doc["accepted"]
         lines.append(f"accepted: {a['profile_id']} v{a['profile_version']} ({a['composite_model']})")
@@ -163,8 +198,14 @@ def _local(args: argparse.Namespace) -> dict[str, Any]:
     if args.job not in profiles:
         raise RuntimeError(f"locally, --job is one of the bundled profiles: {sorted(profiles)}")
     profile = profiles[args.job]
-    population = generate_population(profile, args.population, seed=args.seed, group_gap=args.gap,
-                                     drift_after_days=args.drift_after, drift_shift=args.drift_shift)  # fmt: skip
+    population = generate_population(
+        profile,
+        args.population,
+        seed=args.seed,
+        group_gap=args.gap,
+        drift_after_days=args.drift_after,
+        drift_shift=args.drift_shift,
+    )
     tenant = "analytics-demo"
     print(
         f"starting the local cloud; generating {args.population} candidates (seed {args.seed})",
@@ -174,6 +215,9 @@ def _local(args: argparse.Namespace) -> dict[str, Any]:
         key = mint_key(bootstrap.api_key_store(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
         api = LocalApi(cloud)
         seeded = seed_population(cloud, api, key, tenant, profile, population)
-        print(f"seeded {seeded.interviews} scored interviews, {seeded.outcomes} outcomes, "
-              f"{seeded.demographics} demographic records", file=sys.stderr)  # fmt: skip
+        print(
+            f"seeded {seeded.interviews} scored interviews, {seeded.outcomes} outcomes, "
+            f"{seeded.demographics} demographic records",
+            file=sys.stderr,
+        )
         return report(api, key, args)

@@ -30,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "layers")]
 
-from jiping.scoring.judge.calibration import MODEL_DIR, VERSION, Calibration  # noqa: E402
+from jiping.scoring.judge.calibration import MODEL_DIR, VERSION, Calibration  # noqa: E402 - after the sys.path line above
 from jiping.scoring.judge.judge import FEATURES  # noqa: E402
 from jiping.scoring.judge.kinds import AnswerKind  # noqa: E402
 

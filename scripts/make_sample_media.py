@@ -335,8 +335,8 @@ def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
 def finish_audio(y: np.ndarray, sr: int) -> np.ndarray:
     y = resample(y, sr, SAMPLE_RATE)
     y = y / max(1e-6, float(np.abs(y).max())) * 0.7  # about -3 dBFS peak
-    pad = lambda s: np.zeros(int(s * SAMPLE_RATE), np.float32)  # noqa: E731
-    return np.concatenate([pad(LEAD_IN_S), y.astype(np.float32), pad(TAIL_S)])
+    lead, tail = (np.zeros(int(s * SAMPLE_RATE), np.float32) for s in (LEAD_IN_S, TAIL_S))
+    return np.concatenate([lead, y.astype(np.float32), tail])
 
 
 # --------------------------------------------------------------------------- video

@@ -31,8 +31,12 @@ def clock_offset(text: str) -> timedelta:
     if not match:
         raise pytest.UsageError(f"--clock-offset {text!r}: expected +N followed by m, h, d or y, e.g. +31d")
     n, unit = int(match[1]), match[2]
-    return {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n),
-            "y": timedelta(days=365.25 * n)}[unit]  # fmt: skip
+    return {
+        "m": timedelta(minutes=n),
+        "h": timedelta(hours=n),
+        "d": timedelta(days=n),
+        "y": timedelta(days=365.25 * n),
+    }[unit]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -55,9 +55,16 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
-def _encode(path: Path, frames: list[np.ndarray], *, fps: int = 15, pts: list[int] | None = None,
-            audio_seconds: float | None = None, metadata: dict[str, str] | None = None,
-            stream_metadata: dict[str, str] | None = None) -> Path:  # fmt: skip
+def _encode(
+    path: Path,
+    frames: list[np.ndarray],
+    *,
+    fps: int = 15,
+    pts: list[int] | None = None,
+    audio_seconds: float | None = None,
+    metadata: dict[str, str] | None = None,
+    stream_metadata: dict[str, str] | None = None,
+) -> Path:
     """Frames (H.264, timestamps in ms) and optionally a tone (AAC), with container and stream metadata."""
     h, w = frames[0].shape[:2]
     with av.open(str(path), "w", format="mp4") as out:
@@ -86,10 +93,20 @@ def _frames(n: int, w: int, h: int) -> list[np.ndarray]:
 def _wav_header_only(d: Path, seconds: float) -> Path:
     """A WAV whose header declares ``seconds`` of 16 kHz mono PCM but holds 1 s of it."""
     declared = int(seconds * 16000 * 2)
-    header = (b"RIFF" + (36 + declared).to_bytes(4, "little") + b"WAVEfmt " + (16).to_bytes(4, "little")
-              + (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + (16000).to_bytes(4, "little")
-              + (32000).to_bytes(4, "little") + (2).to_bytes(2, "little") + (16).to_bytes(2, "little")
-              + b"data" + declared.to_bytes(4, "little"))  # fmt: skip
+    header = (
+        b"RIFF"
+        + (36 + declared).to_bytes(4, "little")
+        + b"WAVEfmt "
+        + (16).to_bytes(4, "little")
+        + (1).to_bytes(2, "little")
+        + (1).to_bytes(2, "little")
+        + (16000).to_bytes(4, "little")
+        + (32000).to_bytes(4, "little")
+        + (2).to_bytes(2, "little")
+        + (16).to_bytes(2, "little")
+        + b"data"
+        + declared.to_bytes(4, "little")
+    )
     path = d / "declared.wav"
     path.write_bytes(header + bytes(32000))
     return path
@@ -167,36 +184,36 @@ CASES: list[Case] = [
         "html_script",
         lambda d: mf.make_not_media(d / "x.mp4", "<script>alert(1)</script>\n" * 50),
         Rejected(ReasonCode.NOT_MEDIA),
-    ),  # fmt: skip
+    ),
     Case(
         "json_as_mp4",
         lambda d: mf.make_not_media(d / "j.mp4", json.dumps({"a": list(range(500))})),
         Rejected(ReasonCode.NOT_MEDIA),
-    ),  # fmt: skip
+    ),
     Case("zip_bomb", _zip_bomb, Rejected(ReasonCode.NOT_MEDIA)),
     Case(
         "random_bytes",
         lambda d: _write(d / "rand.mp4", np.random.default_rng(1).bytes(200_000)),
         Rejected(ReasonCode.NOT_MEDIA),
-    ),  # fmt: skip
+    ),
     # broken containers and streams
     Case(
         "truncated_mp4",
         lambda d: mf.make_truncated(mf.make_clip(d / "ok.mp4", seconds=3), d / "cut.mp4"),
         Rejected(ReasonCode.NOT_MEDIA),
-    ),  # fmt: skip
+    ),
     Case(
         "truncated_head_only",
         lambda d: mf.make_truncated(
             mf.make_clip(d / "ok.mp4", seconds=3), d / "head.mp4", keep_fraction=0.02
         ),
         Rejected(ReasonCode.NOT_MEDIA),
-    ),  # fmt: skip
+    ),
     Case(
         "corrupt_audio_packets",
         lambda d: mf.make_corrupt_audio(mf.make_clip(d / "ok.mp4", seconds=2), d / "bad.mp4"),
         Rejected(ReasonCode.UNDECODABLE_AUDIO),
-    ),  # fmt: skip
+    ),
     Case("zero_seconds", lambda d: mf.make_zero_duration(d / "zero.m4a"), Rejected(ReasonCode.ZERO_DURATION)),
     Case(
         "video_only",
@@ -211,12 +228,12 @@ CASES: list[Case] = [
         "huge_resolution",
         lambda d: _encode(d / "8k.mp4", _frames(2, 7680, 4320), audio_seconds=2.0),
         Rejected(ReasonCode.RESOLUTION_TOO_HIGH),
-    ),  # fmt: skip
+    ),
     Case(
         "decompression_bomb",
         lambda d: _encode(d / "16k.mp4", _frames(1, 16384, 8192), audio_seconds=1.0),
         Rejected(ReasonCode.RESOLUTION_TOO_HIGH),
-    ),  # fmt: skip
+    ),
     # odd but valid: analysed, with the flags their content calls for
     Case(
         "silent", lambda d: mf.make_clip(d / "silent.mp4", seconds=3, audio="silence"), Transcribed(NO_SPEECH)
@@ -244,14 +261,14 @@ CASES: list[Case] = [
             pts=[int(1000 * (i / 10) ** 1.3) for i in range(30)],
         ),
         Transcribed(NO_SPEECH),
-    ),  # fmt: skip
+    ),
     Case(
         "rotated_phone_video",
         lambda d: _encode(
             d / "rot.mp4", _frames(20, 120, 160), audio_seconds=2.0, stream_metadata={"rotate": "90"}
         ),
         Transcribed(NO_SPEECH),
-    ),  # fmt: skip
+    ),
     Case(
         "giant_metadata",
         lambda d: _encode(
@@ -261,7 +278,7 @@ CASES: list[Case] = [
             metadata={"comment": "元数据" * 300_000, "title": "x" * 100_000},
         ),
         Transcribed(NO_SPEECH),
-    ),  # fmt: skip
+    ),
     Case(
         "very_short_answer",
         lambda d: mf.make_clip(d / "short.mp4", seconds=0.4, audio="noise"),

@@ -54,13 +54,16 @@ ERRORS: dict[type[Exception], Callable[[Any], tuple[int, str, str]]] = {
         "the first request with this key is still running",
     ),
     CallbackRefused: lambda e: (403, "CALLBACK_REFUSED", str(e)),
-}  # fmt: skip - one row per error reads as a table
+}
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response[Any]:
     body = {"error": {"code": code, "message": message, **extra}}
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body=json.dumps(body, ensure_ascii=False))  # fmt: skip
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body, ensure_ascii=False),
+    )
 
 
 def _handler(mapper: Callable[[Any], tuple[int, str, str]]) -> Callable[[Exception], Response[Any]]:

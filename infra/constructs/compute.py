@@ -238,8 +238,14 @@ class Compute(Construct):
                 "AUDIT_RETENTION_DAYS": str(audit_retention_days),
             },
         )
-        for table in (storage.interviews, storage.profiles, storage.idempotency, storage.analytics,
-                      storage.demographics, storage.audit):  # fmt: skip
+        for table in (
+            storage.interviews,
+            storage.profiles,
+            storage.idempotency,
+            storage.analytics,
+            storage.demographics,
+            storage.audit,
+        ):
             table.grant_read_write_data(self.api)
         storage.uploads.grant_put(self.api)  # presigned POST forms are signed with the function's role
         # Text answers: it reads back the JSON documents it wrote (idempotency), never a recording.
@@ -484,10 +490,12 @@ def _grant_erasure(fn: lambda_.Function, storage: Storage) -> None:
     """Delete every version under an interview's prefixes in the uploads and artifacts buckets."""
     for bucket in (storage.uploads, storage.artifacts):
         bucket.grant_delete(fn)
-        fn.add_to_role_policy(iam.PolicyStatement(
-            actions=["s3:ListBucketVersions", "s3:DeleteObjectVersion"],
-            resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
-        ))  # fmt: skip
+        fn.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucketVersions", "s3:DeleteObjectVersion"],
+                resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
+            )
+        )
 
 
 def _role(fn: lambda_.IFunction) -> iam.IRole:

@@ -86,9 +86,12 @@ class Workflow(Construct):
             "TranscribeOnLambda", transcribe_cpu, "$.plan.transcribe_request", "$.transcription", catch=False
         )
         transcribe_on_batch = self._batch_job(
-            "TranscribeOnBatch", transcribe_job_queue_arn, transcribe_job_definition_arn,
-            "$.plan.transcribe_request", "$.transcription",
-        )  # fmt: skip
+            "TranscribeOnBatch",
+            transcribe_job_queue_arn,
+            transcribe_job_definition_arn,
+            "$.plan.transcribe_request",
+            "$.transcription",
+        )
         audio = self._invoke("AudioFeatures", audio_features, "$.plan.audio_request", "$.audio", catch=False)
         transcribe_on_lambda.next(audio)
         transcribe_on_batch.next(audio)

@@ -54,8 +54,10 @@ def outcome_row(record: OutcomeRecord) -> list[Any]:
 
 def demographics_csv(records: list[DemographicRecord]) -> str:
     names = sorted({k for r in records for k in r.attributes})
-    return _csv(["interview_id", *names], [[r.interview_id, *(r.attributes.get(n, "") for n in names)]
-                                          for r in records])  # fmt: skip
+    return _csv(
+        ["interview_id", *names],
+        [[r.interview_id, *(r.attributes.get(n, "") for n in names)] for r in records],
+    )
 
 
 def _replace_with(interview: Interview) -> Callable[[Interview | None], Interview]:
@@ -67,22 +69,34 @@ def seed_population(
 ) -> Seeded:
     """Write ``population`` into the local cloud for ``tenant`` (the API key's tenant)."""
     auth = {"authorization": f"Bearer {api_key}"}
-    response = api.request("POST", "/v1/profiles", headers=auth | {"content-type": "application/json"},
-                           body=profile.model_dump_json())  # fmt: skip
+    response = api.request(
+        "POST",
+        "/v1/profiles",
+        headers=auth | {"content-type": "application/json"},
+        body=profile.model_dump_json(),
+    )
     if response.status not in (201, 409):
         raise RuntimeError(f"POST /v1/profiles: {response.status} {response.body[:200]!r}")
     repo = bootstrap.interview_repository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
     rubric = profile_version_id(profile)
     for c in population.candidates:
         interview = Interview(
-            tenant_id=tenant, interview_id=c.interview_id, job_id=c.job_id, job_version=c.job_version,
-            questions=[Question(question_id=q.id) for q in profile.questions], status=InterviewStatus.SCORED,
-            created_at=c.scored_at, updated_at=c.scored_at,
+            tenant_id=tenant,
+            interview_id=c.interview_id,
+            job_id=c.job_id,
+            job_version=c.job_version,
+            questions=[Question(question_id=q.id) for q in profile.questions],
+            status=InterviewStatus.SCORED,
+            created_at=c.scored_at,
+            updated_at=c.scored_at,
             status_history=[StatusChange(status=InterviewStatus.SCORED, at=c.scored_at)],
-            overall_score=c.overall_score, recommendation=c.recommendation, competency_scores=c.competencies,
-            scored_at=c.scored_at, score_versions={"rubric": rubric, "scoring_model": "generated-population"},
+            overall_score=c.overall_score,
+            recommendation=c.recommendation,
+            competency_scores=c.competencies,
+            scored_at=c.scored_at,
+            score_versions={"rubric": rubric, "scoring_model": "generated-population"},
             candidate_ref=f"cand-{c.interview_id}",
-        )  # fmt: skip
+        )
         repo.update(tenant, c.interview_id, _replace_with(interview))
     outcomes = [outcome_row(o) for o in population.outcomes]
     stored = 0
@@ -92,8 +106,9 @@ def seed_population(
         if response.status != 201:
             raise RuntimeError(f"POST /v1/outcomes: {response.status} {response.body[:300]!r}")
         stored += json.loads(response.body)["stored"]
-    response = api.request("POST", "/v1/demographics", headers=auth | CSV,
-                           body=demographics_csv(population.demographics))  # fmt: skip
+    response = api.request(
+        "POST", "/v1/demographics", headers=auth | CSV, body=demographics_csv(population.demographics)
+    )
     if response.status != 201:
         raise RuntimeError(f"POST /v1/demographics: {response.status} {response.body[:300]!r}")
     return Seeded(len(population.candidates), stored, json.loads(response.body)["stored"])

@@ -45,14 +45,22 @@ class LocalApi:
         )
         payload = json.loads(out["Payload"].read() or b"{}")
         if out.get("FunctionError"):
-            return {"statusCode": 500, "headers": {"content-type": "application/json"},
-                    "body": json.dumps({"message": "Internal Server Error"})}  # fmt: skip
+            return {
+                "statusCode": 500,
+                "headers": {"content-type": "application/json"},
+                "body": json.dumps({"message": "Internal Server Error"}),
+            }
         return dict(payload)
 
     def request(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes | str | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: bytes | str | None = None,
         query: str = "",
-    ) -> HttpResponse:  # fmt: skip
+    ) -> HttpResponse:
         headers = {k.lower(): v for k, v in (headers or {}).items()}
         raw = body.encode() if isinstance(body, str) else (body or b"")
         event: dict[str, Any] = {
@@ -62,22 +70,40 @@ class LocalApi:
             "rawQueryString": query,
             "headers": headers,
             "requestContext": {
-                "accountId": "123456789012", "apiId": "local", "domainName": "127.0.0.1",
-                "http": {"method": method.upper(), "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                         "userAgent": headers.get("user-agent", "")},
-                "requestId": str(uuid.uuid4()), "routeKey": "$default", "stage": "$default",
-                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()), "timeEpoch": int(time.time() * 1000),
+                "accountId": "123456789012",
+                "apiId": "local",
+                "domainName": "127.0.0.1",
+                "http": {
+                    "method": method.upper(),
+                    "path": path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": headers.get("user-agent", ""),
+                },
+                "requestId": str(uuid.uuid4()),
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+                "timeEpoch": int(time.time() * 1000),
             },
             "isBase64Encoded": bool(raw),
             "body": base64.b64encode(raw).decode() if raw else None,
-        }  # fmt: skip
+        }
         if query:
             event["queryStringParameters"] = dict(parse_qsl(query, keep_blank_values=True))
         if (method.upper(), path) not in OPEN_ROUTES and path.startswith("/v1/"):
             if "authorization" not in headers:  # API Gateway refuses before calling the authorizer
                 return HttpResponse(401, {"content-type": "application/json"}, b'{"message":"Unauthorized"}')
-            verdict = self._invoke("Authorizer", {"version": "2.0", "type": "REQUEST", "headers": headers,
-                                                  "rawPath": path, "requestContext": event["requestContext"]})  # fmt: skip
+            verdict = self._invoke(
+                "Authorizer",
+                {
+                    "version": "2.0",
+                    "type": "REQUEST",
+                    "headers": headers,
+                    "rawPath": path,
+                    "requestContext": event["requestContext"],
+                },
+            )
             if not verdict.get("isAuthorized"):
                 return HttpResponse(403, {"content-type": "application/json"}, b'{"message":"Forbidden"}')
             event["requestContext"]["authorizer"] = {"lambda": verdict.get("context", {})}
@@ -103,8 +129,13 @@ class LocalApi:
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
-        response = self.request(environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/", headers=headers,
-                                body=body, query=environ.get("QUERY_STRING", ""))  # fmt: skip
+        response = self.request(
+            environ["REQUEST_METHOD"],
+            environ.get("PATH_INFO") or "/",
+            headers=headers,
+            body=body,
+            query=environ.get("QUERY_STRING", ""),
+        )
         if response.status == 201 and path == "/v1/interviews":  # the forms post to this server's S3 door
             doc = response.json()
             for form in doc.get("uploads", []):
@@ -145,6 +176,10 @@ class LocalApi:
                     return 403, f"policy condition failed: {name}"
             elif condition[0] == "content-length-range" and not condition[1] <= len(file) <= condition[2]:
                 return 400, "EntityTooLarge" if len(file) > condition[2] else "EntityTooSmall"
-        self.cloud.client("s3").put_object(Bucket=bucket, Key=fields["key"], Body=file,
-                                           ContentType=fields.get("Content-Type", "binary/octet-stream"))  # fmt: skip
+        self.cloud.client("s3").put_object(
+            Bucket=bucket,
+            Key=fields["key"],
+            Body=file,
+            ContentType=fields.get("Content-Type", "binary/octet-stream"),
+        )
         return 204, ""

@@ -328,8 +328,9 @@ class LocalCloud:
             seconds = int(match[1]) * unit * self._schedule_scale
             for arn in arns:
                 fn = next(f for f in self.functions.values() if arn.endswith(f":{f.name}") or arn == f.name)
-                thread = threading.Thread(target=self._tick, args=(fn, seconds), name=f"schedule-{fn.construct_id}",
-                                          daemon=True)  # fmt: skip
+                thread = threading.Thread(
+                    target=self._tick, args=(fn, seconds), name=f"schedule-{fn.construct_id}", daemon=True
+                )
                 thread.start()
                 self._pollers.append(thread)
 
@@ -621,8 +622,13 @@ class LocalCloud:
 
         def apply(current: Interview | None) -> Interview:
             now = utcnow()
-            row = current or Interview(tenant_id=tenant_id, interview_id=interview_id, status=InterviewStatus.CREATED,
-                                       created_at=now, updated_at=now)  # fmt: skip
+            row = current or Interview(
+                tenant_id=tenant_id,
+                interview_id=interview_id,
+                status=InterviewStatus.CREATED,
+                created_at=now,
+                updated_at=now,
+            )
             row.consent = record
             return row
 
@@ -701,8 +707,15 @@ class LocalCloud:
         no poller is delivering nor execution ending."""
         sqs = self.client("sqs")
         deadline = time.monotonic() + timeout
-        urls = [self.outputs[k] for k in (constants.OUTPUT_BUFFER_QUEUE, constants.OUTPUT_WEBHOOK_QUEUE,
-                                          constants.OUTPUT_WECOM_QUEUE, constants.OUTPUT_UNFINISHED_QUEUE)]  # fmt: skip
+        urls = [
+            self.outputs[k]
+            for k in (
+                constants.OUTPUT_BUFFER_QUEUE,
+                constants.OUTPUT_WEBHOOK_QUEUE,
+                constants.OUTPUT_WECOM_QUEUE,
+                constants.OUTPUT_UNFINISHED_QUEUE,
+            )
+        ]
         while time.monotonic() < deadline:
             counts = [
                 sqs.get_queue_attributes(

@@ -133,8 +133,11 @@ class Deployment:
             if isinstance(bus, str) and bus.startswith("arn:"):
                 bus = bus.rsplit("/", 1)[-1]
             if "ScheduleExpression" in props:  # moto keeps it; LocalCloud's ticker fires its targets
-                events.put_rule(Name=res.ref, ScheduleExpression=props["ScheduleExpression"],
-                                State=props.get("State", "ENABLED"))  # fmt: skip
+                events.put_rule(
+                    Name=res.ref,
+                    ScheduleExpression=props["ScheduleExpression"],
+                    State=props.get("State", "ENABLED"),
+                )
                 self.schedules.append(
                     (props["ScheduleExpression"], [t["Arn"] for t in props.get("Targets", [])])
                 )

@@ -218,8 +218,13 @@ class WecomStandIn:
 
     def config(self, agent_id: int = 1000002) -> dict[str, Any]:
         """The Secrets Manager document the notifier reads (see jiping.delivery.wecom.WecomConfig)."""
-        return {"corp_id": self.corp_id, "corp_secret": self.corp_secret, "agent_id": agent_id,
-                "callback_token": "local-callback-token", "encoding_aes_key": "a" * 43}  # fmt: skip
+        return {
+            "corp_id": self.corp_id,
+            "corp_secret": self.corp_secret,
+            "agent_id": agent_id,
+            "callback_token": "local-callback-token",
+            "encoding_aes_key": "a" * 43,
+        }
 
     # -- scripting ------------------------------------------------------------------------------
 

@@ -29,8 +29,14 @@ CASES = {
 def _scores(cloud, profile, question_id: str, clip: str, interview: str) -> dict[str, float]:
     repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
     media_id = clip.rsplit(".", 1)[0]
-    create_interview(repo, TENANT, interview, profile.id, [Question(question_id=question_id, media_id=media_id)],
-                     profile.version)  # fmt: skip
+    create_interview(
+        repo,
+        TENANT,
+        interview,
+        profile.id,
+        [Question(question_id=question_id, media_id=media_id)],
+        profile.version,
+    )
     result = run_upload(cloud, SAMPLE_MEDIA / clip, TENANT, interview)
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     row = interview_row(cloud, TENANT, interview)

@@ -110,11 +110,17 @@ def test_evaluate_mixes_a_spoken_and_a_written_answer_through_the_same_workflow(
         encoding="utf-8",
     )
     proc = _jiping(
-        "evaluate", "--job", str(REPO / "profiles" / "customer-service.yaml"),
-        "--answer", f"difficult_customer={SAMPLE_MEDIA / 'q1_zh.mp4'}",
-        "--text-answer", f"explain_policy={written}",
-        "--out", str(tmp_path / "out"), "--json",
-    )  # fmt: skip
+        "evaluate",
+        "--job",
+        str(REPO / "profiles" / "customer-service.yaml"),
+        "--answer",
+        f"difficult_customer={SAMPLE_MEDIA / 'q1_zh.mp4'}",
+        "--text-answer",
+        f"explain_policy={written}",
+        "--out",
+        str(tmp_path / "out"),
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     doc = json.loads(proc.stdout)
     assert doc["status"] == "SCORED"
@@ -175,9 +181,14 @@ def test_serve_runs_the_api_on_localhost_with_a_printed_key():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "infra.cli", "serve", "--port", str(port), "--tenant", "portal-dev"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
-                            start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "serve", "--port", str(port), "--tenant", "portal-dev"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=REPO,
+        start_new_session=True,
+    )
     try:
         lines = []
         while not any("local EHR receiver:" in line for line in lines) and len(lines) < 50:
@@ -189,16 +200,26 @@ def test_serve_runs_the_api_on_localhost_with_a_printed_key():
         base = f"http://127.0.0.1:{port}"
         assert httpx.get(f"{base}/v1/health").json()["status"] == "ok"
         assert httpx.get(f"{base}/v1/webhooks").status_code == 401
-        made = httpx.post(f"{base}/v1/webhooks", headers={"authorization": f"Bearer {key}"},
-                          json={"endpoint_id": "ehr", "url": ehr_url})  # fmt: skip
+        made = httpx.post(
+            f"{base}/v1/webhooks",
+            headers={"authorization": f"Bearer {key}"},
+            json={"endpoint_id": "ehr", "url": ehr_url},
+        )
         assert made.status_code == 201 and made.json()["secret"].startswith("whsec_"), made.text
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Jiping API"
         # the portal flow end to end: create an interview, post the answer to its form, watch it finish
         auth = {"authorization": f"Bearer {key}"}
-        created = httpx.post(f"{base}/v1/interviews", headers=auth, json={
-            "interview_id": "iv-serve", "candidate_ref": "cand-serve", "job_id": "job-serve",
-            "questions": [{"question_id": "q2_en", "max_bytes": 5_000_000}],
-            "consent": {"biometric": True, "version": "v1", "given_at": "2026-11-22T08:00:00Z"}})  # fmt: skip
+        created = httpx.post(
+            f"{base}/v1/interviews",
+            headers=auth,
+            json={
+                "interview_id": "iv-serve",
+                "candidate_ref": "cand-serve",
+                "job_id": "job-serve",
+                "questions": [{"question_id": "q2_en", "max_bytes": 5_000_000}],
+                "consent": {"biometric": True, "version": "v1", "given_at": "2026-11-22T08:00:00Z"},
+            },
+        )
         assert created.status_code == 201, created.text
         (form,) = created.json()["uploads"]
         assert form["url"].startswith(f"{base}/local-s3/")

@@ -35,8 +35,14 @@ def test_duplicates_at_every_door_make_one_evaluation_and_one_webhook_per_endpoi
         assert made.status == 201, made.body
         cloud.ehr.secrets.append(made.json()["secret"])
     # GIVEN the portal sends its create request twice (a timeout and a retry, same Idempotency-Key)
-    request = {"interview_id": INTERVIEW, "candidate_ref": "cand-once", "job_id": "customer-service",
-               "job_version": 1, "questions": [{"question_id": "difficult_customer"}], "consent": CONSENT}  # fmt: skip
+    request = {
+        "interview_id": INTERVIEW,
+        "candidate_ref": "cand-once",
+        "job_id": "customer-service",
+        "job_version": 1,
+        "questions": [{"question_id": "difficult_customer"}],
+        "consent": CONSENT,
+    }
     first = call("POST", "/v1/interviews", request, **{"idempotency-key": "create-once"})
     again = call("POST", "/v1/interviews", request, **{"idempotency-key": "create-once"})
     assert first.status == again.status == 201 and first.json() == again.json()
@@ -48,15 +54,23 @@ def test_duplicates_at_every_door_make_one_evaluation_and_one_webhook_per_endpoi
     event["detail"]["bucket"]["name"] = up["bucket"]
     event["detail"]["object"].update({"key": up["key"], "version-id": up["version_id"]})
     for _ in range(3):
-        cloud.client("sqs").send_message(QueueUrl=cloud.outputs[constants.OUTPUT_BUFFER_QUEUE],
-                                         MessageBody=json.dumps(event))  # fmt: skip
+        cloud.client("sqs").send_message(
+            QueueUrl=cloud.outputs[constants.OUTPUT_BUFFER_QUEUE], MessageBody=json.dumps(event)
+        )
     cloud.drain()
     # AND EventBridge delivers the scored event twice more (a replay)
     (scored,) = [e for e in delivered_events(cloud, INTERVIEW) if e["detail-type"] == "interview.scored"]
     for _ in range(2):
-        cloud.client("events").put_events(Entries=[{
-            "Source": scored["source"], "DetailType": scored["detail-type"], "Detail": json.dumps(scored["detail"]),
-            "EventBusName": cloud.outputs[constants.OUTPUT_EVENT_BUS]}])  # fmt: skip
+        cloud.client("events").put_events(
+            Entries=[
+                {
+                    "Source": scored["source"],
+                    "DetailType": scored["detail-type"],
+                    "Detail": json.dumps(scored["detail"]),
+                    "EventBusName": cloud.outputs[constants.OUTPUT_EVENT_BUS],
+                }
+            ]
+        )
     cloud.drain()
     # THEN one execution evaluated the upload, the interview is scored once
     mine = [e for e in cloud.executions() if e["executionArn"] == result.arn]

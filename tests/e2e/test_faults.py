@@ -163,13 +163,24 @@ def _replay_status_change(cloud: Any, arn: str) -> None:
 
     described = cloud.client("stepfunctions").describe_execution(executionArn=arn)
     detail = {
-        "executionArn": arn, "stateMachineArn": described["stateMachineArn"], "name": described["name"],
-        "status": described["status"], "startDate": int(described["startDate"].timestamp() * 1000),
-        "input": described["input"], "error": described.get("error"), "cause": described.get("cause"),
-    }  # fmt: skip
-    cloud.client("events").put_events(Entries=[{
-        "Source": "aws.states", "DetailType": "Step Functions Execution Status Change",
-        "Detail": json.dumps(detail)}])  # fmt: skip
+        "executionArn": arn,
+        "stateMachineArn": described["stateMachineArn"],
+        "name": described["name"],
+        "status": described["status"],
+        "startDate": int(described["startDate"].timestamp() * 1000),
+        "input": described["input"],
+        "error": described.get("error"),
+        "cause": described.get("cause"),
+    }
+    cloud.client("events").put_events(
+        Entries=[
+            {
+                "Source": "aws.states",
+                "DetailType": "Step Functions Execution Status Change",
+                "Detail": json.dumps(detail),
+            }
+        ]
+    )
 
 
 def test_throttled_dynamodb_writes_are_retried_and_the_outcome_recorded_once(cloud, clip):
@@ -182,8 +193,12 @@ def test_throttled_dynamodb_writes_are_retried_and_the_outcome_recorded_once(clo
     assert cloud.throttles_left(constants.OUTPUT_INTERVIEWS_TABLE) == 0
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     persist = cloud.function("Persist").name
-    persists = [e for e in result.history if e["type"] == "LambdaFunctionScheduled"
-                and e["lambdaFunctionScheduledEventDetails"]["resource"].endswith(persist)]  # fmt: skip
+    persists = [
+        e
+        for e in result.history
+        if e["type"] == "LambdaFunctionScheduled"
+        and e["lambdaFunctionScheduledEventDetails"]["resource"].endswith(persist)
+    ]
     assert len(persists) > 1  # the SDK's retries were not enough: the workflow retried Persist
     row = interview_row(cloud, TENANT, interview)
     assert row.status is InterviewStatus.TRANSCRIBED
@@ -204,9 +219,20 @@ def test_an_interview_erased_while_it_is_processed_stays_erased(cloud, clip):
     key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
     headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
     consent = {"biometric": True, "version": "2026-11", "given_at": "2026-11-22T08:00:00Z"}
-    made = api.request("POST", "/v1/interviews", headers=headers, body=_json.dumps({
-        "interview_id": interview, "candidate_ref": "cand-race", "job_id": "customer-service",
-        "questions": [{"question_id": "q1"}], "consent": consent}))  # fmt: skip
+    made = api.request(
+        "POST",
+        "/v1/interviews",
+        headers=headers,
+        body=_json.dumps(
+            {
+                "interview_id": interview,
+                "candidate_ref": "cand-race",
+                "job_id": "customer-service",
+                "questions": [{"question_id": "q1"}],
+                "consent": consent,
+            }
+        ),
+    )
     assert made.status == 201, made.body
     # GIVEN an answer whose execution is held before it records its outcome
     cloud.inject_faults("Persist", Delays(3.0))
@@ -235,8 +261,10 @@ def test_an_interview_erased_while_it_is_processed_stays_erased(cloud, clip):
     ):
         page = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
         assert page.get("Versions", []) == page.get("DeleteMarkers", []) == [], bucket
-    row = cloud.client("dynamodb").get_item(TableName=cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE],
-                                            Key={"tenant_id": {"S": tenant}, "interview_id": {"S": interview}})["Item"]  # fmt: skip
+    row = cloud.client("dynamodb").get_item(
+        TableName=cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE],
+        Key={"tenant_id": {"S": tenant}, "interview_id": {"S": interview}},
+    )["Item"]
     assert row["status"]["S"] == "ERASED" and not {
         "candidate_ref",
         "consent",
@@ -246,7 +274,18 @@ def test_an_interview_erased_while_it_is_processed_stays_erased(cloud, clip):
     assert not row.get("media", {}).get("L")
     assert [e["detail-type"] for e in delivered_events(cloud, interview)] == ["interview.erased"]
     # AND the id cannot be reused while the tombstone lasts
-    again = api.request("POST", "/v1/interviews", headers=headers, body=_json.dumps({
-        "interview_id": interview, "candidate_ref": "cand-race", "job_id": "customer-service",
-        "questions": [{"question_id": "q1"}], "consent": consent}))  # fmt: skip
+    again = api.request(
+        "POST",
+        "/v1/interviews",
+        headers=headers,
+        body=_json.dumps(
+            {
+                "interview_id": interview,
+                "candidate_ref": "cand-race",
+                "job_id": "customer-service",
+                "questions": [{"question_id": "q1"}],
+                "consent": consent,
+            }
+        ),
+    )
     assert again.status == 409 and again.json()["error"]["code"] == "INTERVIEW_ERASED"

@@ -34,19 +34,31 @@ def judged(tmp_path_factory):
     from jiping.scoring.judge.llm import load_judge_model
 
     models = REPO / ".cache" / "models"
-    model = CachedModel(load_judge_model(cache_dir=models, allow_fetch=False),
-                        Path(tmp_path_factory.mktemp("judge")) / "readings.json")  # fmt: skip
+    model = CachedModel(
+        load_judge_model(cache_dir=models, allow_fetch=False),
+        Path(tmp_path_factory.mktemp("judge")) / "readings.json",
+    )
     encoder = load_encoder(None, models, False)
     profiles, answers = load_corpus()
     # what the tests below assert on (the strong kinds only as the "we" pair; the other-language answers are
     # a check of the deterministic layer, made without the model in their own test)
-    subset = [a for a in answers if (a.profile, a.question) in QUESTIONS
-              and a.kind not in ("short", "plain_words", "off_language")
-              and not (a.kind == "we_heavy" and (a.profile, a.question) not in WE_PAIRS)
-              and not (a.kind == "honest" and (a.profile, a.question) != SWAPPED
-                       and a.levels[next(iter(a.levels))] in (2, 4))]  # fmt: skip
-    swapped = [replace(a, id=a.id + "#swapped", text=swap_gender(a.text, a.language))
-               for a in subset if a.kind == "honest" and (a.profile, a.question) == SWAPPED]  # fmt: skip
+    subset = [
+        a
+        for a in answers
+        if (a.profile, a.question) in QUESTIONS
+        and a.kind not in ("short", "plain_words", "off_language")
+        and not (a.kind == "we_heavy" and (a.profile, a.question) not in WE_PAIRS)
+        and not (
+            a.kind == "honest"
+            and (a.profile, a.question) != SWAPPED
+            and a.levels[next(iter(a.levels))] in (2, 4)
+        )
+    ]
+    swapped = [
+        replace(a, id=a.id + "#swapped", text=swap_gender(a.text, a.language))
+        for a in subset
+        if a.kind == "honest" and (a.profile, a.question) == SWAPPED
+    ]
     swapped = [a for a in swapped if a.text != next(b for b in subset if b.id + "#swapped" == a.id).text]
     pairs = [a for a in subset if (a.profile, a.question) in WE_PAIRS and a.i_variant]
     variants = [replace(a, id=a.id + "#i", text=a.i_variant) for a in pairs]
@@ -62,8 +74,11 @@ def scores(world, answer_id: str) -> dict[str, float]:
 
 def test_every_gaming_answer_scores_below_the_generic_answer_on_every_competency(judged) -> None:
     for profile, question in QUESTIONS:
-        generic = next(a for a in judged["answers"].values()
-                       if (a.profile, a.question, a.kind) == (profile, question, "generic"))  # fmt: skip
+        generic = next(
+            a
+            for a in judged["answers"].values()
+            if (a.profile, a.question, a.kind) == (profile, question, "generic")
+        )
         base = scores(judged, generic.id)
         assert all(40 <= s <= 65 for s in base.values()), (generic.id, base)  # the centre of the scale
         for a in judged["answers"].values():
@@ -98,8 +113,11 @@ def test_an_english_answer_to_a_chinese_profile_is_flagged_and_the_reverse_too()
 
 def test_honest_accounts_keep_their_order_from_level_1_to_level_5(judged) -> None:
     for profile, question in QUESTIONS:
-        honest = {a.levels[next(iter(a.levels))]: a for a in judged["answers"].values()
-                  if (a.profile, a.question, a.kind) == (profile, question, "honest") and "#" not in a.id}  # fmt: skip
+        honest = {
+            a.levels[next(iter(a.levels))]: a
+            for a in judged["answers"].values()
+            if (a.profile, a.question, a.kind) == (profile, question, "honest") and "#" not in a.id
+        }
         mean = {lv: sum(scores(judged, a.id).values()) / len(a.levels) for lv, a in honest.items()}
         assert mean[1] < mean[3] < mean[5], (question, mean)
         bad = next(
@@ -153,10 +171,16 @@ def test_the_judgement_is_the_same_every_time(judged) -> None:
 )
 def test_a_bad_story_told_well_scores_below_the_generic_answer_and_cannot_advance(judged) -> None:
     for profile, question in QUESTIONS:
-        generic = next(a for a in judged["answers"].values()
-                       if (a.profile, a.question, a.kind) == (profile, question, "generic"))  # fmt: skip
-        bad = next(a for a in judged["answers"].values()
-                   if (a.profile, a.question, a.kind) == (profile, question, "bad_story"))  # fmt: skip
+        generic = next(
+            a
+            for a in judged["answers"].values()
+            if (a.profile, a.question, a.kind) == (profile, question, "generic")
+        )
+        bad = next(
+            a
+            for a in judged["answers"].values()
+            if (a.profile, a.question, a.kind) == (profile, question, "bad_story")
+        )
         base, mine = scores(judged, generic.id), scores(judged, bad.id)
         assert all(mine[c] < base[c] for c in mine), (bad.id, mine, base)
         assert sum(mine.values()) / len(mine) < judged["profiles"][profile].thresholds.advance

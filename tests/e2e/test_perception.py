@@ -82,9 +82,16 @@ def test_one_video_with_a_question_timeline_gives_one_answer_per_question(cloud,
     )
     boundary = 9.7  # 8.7 s of speech + a 1 s pause
     repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
-    create_interview(repo, TENANT, "iv-timeline", "job-1", [
-        Question(question_id="project", start_s=0.0, end_s=boundary), Question(question_id="again", start_s=boundary),
-    ])  # fmt: skip
+    create_interview(
+        repo,
+        TENANT,
+        "iv-timeline",
+        "job-1",
+        [
+            Question(question_id="project", start_s=0.0, end_s=boundary),
+            Question(question_id="again", start_s=boundary),
+        ],
+    )
     # WHEN it is evaluated
     assert run_upload(cloud, video, TENANT, "iv-timeline").status == "SUCCEEDED"
     # THEN each question has its own transcript, signals and frame counts, with absolute timestamps

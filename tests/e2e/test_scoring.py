@@ -33,9 +33,13 @@ def test_a_profiled_interview_is_scored_with_evidence_and_published(cloud):
     )
     repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
     create_interview(
-        repo, TENANT, "iv-scored", profile.id, [Question(question_id="difficult_customer", media_id="q1_zh")],
+        repo,
+        TENANT,
+        "iv-scored",
+        profile.id,
+        [Question(question_id="difficult_customer", media_id="q1_zh")],
         profile.version,
-    )  # fmt: skip
+    )
     # WHEN the answer is uploaded
     result = run_upload(cloud, SAMPLE_MEDIA / "q1_zh.mp4", TENANT, "iv-scored")
     # THEN the execution scored the interview and published both events
@@ -109,11 +113,20 @@ def test_a_text_answer_of_the_same_words_scores_as_the_spoken_answer_did(cloud):
     spoken = json.loads(s3.get_object(Bucket=artifacts, Key=spoken_row.result_key)["Body"].read())
     words = spoken["questions"][0]["transcript"]["text"]
     repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
-    create_interview(repo, TENANT, "iv-written", "customer-service",
-                     [Question(question_id="difficult_customer")], 1)  # fmt: skip
+    create_interview(
+        repo, TENANT, "iv-written", "customer-service", [Question(question_id="difficult_customer")], 1
+    )
     # WHEN the candidate submits the same words as text (what the API does)
-    submit_text_answer(repo, S3ObjectStore(s3), cloud.uploads_bucket, TENANT, "iv-written", "difficult_customer",
-                       words, utcnow())  # fmt: skip
+    submit_text_answer(
+        repo,
+        S3ObjectStore(s3),
+        cloud.uploads_bucket,
+        TENANT,
+        "iv-written",
+        "difficult_customer",
+        words,
+        utcnow(),
+    )
     key = text_answer_key(TENANT, "iv-written", "difficult_customer")
     version = s3.head_object(Bucket=cloud.uploads_bucket, Key=key).get("VersionId")
     result = cloud.wait_for_execution(cloud.execution_arn(cloud.uploads_bucket, key, version), timeout=900)
@@ -138,8 +151,16 @@ def test_a_text_answer_of_the_same_words_scores_as_the_spoken_answer_did(cloud):
     }
     # and it is closed now: another answer is refused
     with pytest.raises(PortalError) as refused:
-        submit_text_answer(repo, S3ObjectStore(s3), cloud.uploads_bucket, TENANT, "iv-written",
-                           "difficult_customer", words + "再补充一句。", utcnow())  # fmt: skip
+        submit_text_answer(
+            repo,
+            S3ObjectStore(s3),
+            cloud.uploads_bucket,
+            TENANT,
+            "iv-written",
+            "difficult_customer",
+            words + "再补充一句。",
+            utcnow(),
+        )
     assert refused.value.code == "INTERVIEW_SCORED"
 
 
@@ -163,8 +184,16 @@ def test_the_report_renders_in_a_real_browser(cloud, tmp_path):
 def _chromium(profile_dir, *args: str) -> str:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     assert browser, "Chromium is needed for the report test: make setup installs it (Debian package chromium)"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile_dir / 'chrome'}"]  # fmt: skip
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile_dir / 'chrome'}",
+    ]
     proc = subprocess.run([browser, *flags, *args], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout

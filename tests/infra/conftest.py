@@ -15,7 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from aws_cdk.assertions import Template  # noqa: E402
+from aws_cdk.assertions import Template  # noqa: E402 - after the sys.path line above
 
 from infra import constants  # noqa: E402
 from infra.app import build_app  # noqa: E402

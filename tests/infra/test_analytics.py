@@ -69,8 +69,13 @@ def test_drift_is_checked_daily_and_alerts_go_to_the_alerts_topic(synth: Synth) 
     role = _role_of(synth, "ComputeMonitorDrift")
     demographics_id, _ = synth.resource("AWS::DynamoDB::Table", "StorageDemographicsTable")
     assert role not in _roles_granted(synth, demographics_id)
-    publishes = [s for p in synth.resources("AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
-                 for s in p["Properties"]["PolicyDocument"]["Statement"] if "sns:Publish" in json.dumps(s["Action"])]  # fmt: skip
+    publishes = [
+        s
+        for p in synth.resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "sns:Publish" in json.dumps(s["Action"])
+    ]
     assert [s["Resource"] for s in publishes] == [{"Ref": topic_id}]
 
 
@@ -79,9 +84,14 @@ def test_scoring_may_only_append_to_the_audit_log_which_expires_after_the_retent
     assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert synth.raw["Outputs"][constants.OUTPUT_AUDIT_TABLE]["Value"] == {"Ref": table_id}
     role = _role_of(synth, "ComputeScoreInterview")
-    actions = {a for p in synth.resources("AWS::IAM::Policy").values() if {"Ref": role} in p["Properties"]["Roles"]
-               for s in p["Properties"]["PolicyDocument"]["Statement"] if table_id in json.dumps(s["Resource"])
-               for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}  # fmt: skip
+    actions = {
+        a
+        for p in synth.resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if table_id in json.dumps(s["Resource"])
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
     assert actions == {"dynamodb:PutItem", "dynamodb:Query"}
     _, fn = synth.resource("AWS::Lambda::Function", "ComputeScoreInterview")
     env = fn["Properties"]["Environment"]["Variables"]

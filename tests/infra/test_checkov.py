@@ -28,10 +28,23 @@ def run_checkov(template: dict[str, Any], workdir: Path) -> set[Finding]:
     path = workdir / "template.json"
     path.write_text(json.dumps(template))
     run = subprocess.run(  # from workdir: no .checkov.yaml of ours or anyone's is picked up
-        [str(CHECKOV), "-f", str(path), "--framework", "cloudformation", "-o", "json", "--quiet",
-         "--skip-download"],
-        cwd=workdir, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        [
+            str(CHECKOV),
+            "-f",
+            str(path),
+            "--framework",
+            "cloudformation",
+            "-o",
+            "json",
+            "--quiet",
+            "--skip-download",
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert run.returncode in (0, 1), run.stderr  # 1: some check failed
     report = json.loads(run.stdout)
     assert "results" in report, f"checkov scanned nothing: {report}"

@@ -58,7 +58,7 @@ EXPECTED_ENV = {
         "JUDGE_THREADS",
         "AUDIT_TABLE",
         "AUDIT_RETENTION_DAYS",
-    },  # fmt: skip
+    },
     "TranscribeText": set(),
 }
 POWERTOOLS = {
@@ -153,9 +153,15 @@ def test_grants_follow_least_privilege(synth: Synth) -> None:
     assert {"s3:DeleteObjectVersion", "s3:ListBucketVersions"} <= actions("Api")  # erasure, versions included
     assert "secretsmanager:GetSecretValue" not in actions("Authorizer")
     assert {a for a in actions("Authorizer") if a.startswith("dynamodb:")} <= {
-        "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan",
-        "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-    }  # fmt: skip
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DescribeTable",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+    }
     assert "s3:PutObject" in actions(constants.TRANSCRIBE_FUNCTION)
     assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in actions("ProbeMedia"))
     assert not any(a.startswith("dynamodb:") for a in actions("ProbeMedia"))

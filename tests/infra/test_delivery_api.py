@@ -55,8 +55,11 @@ def test_api_routes_health_and_proxy_to_the_api_function_with_access_logs(synth:
 def test_webhook_queue_feeds_deliver_webhooks_with_partial_batch_failures(synth: Synth) -> None:
     fn_id, fn = synth.resource("AWS::Lambda::Function", "ComputeDeliverWebhooks")
     queue_id, queue = synth.resource("AWS::SQS::Queue", "DeliveryWebhookQueue43")
-    mappings = [m["Properties"] for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
-                if m["Properties"]["FunctionName"] == {"Ref": fn_id}]  # fmt: skip
+    mappings = [
+        m["Properties"]
+        for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": fn_id}
+    ]
     (mapping,) = mappings
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -94,8 +97,11 @@ def test_exhausted_deliveries_and_alerts_have_their_own_encrypted_destinations(s
         p["Properties"]["PolicyDocument"]["Statement"]
         for p in synth.resources("AWS::SNS::TopicPolicy").values()
     ]
-    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-               for statements in policies for s in statements)  # fmt: skip
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for statements in policies
+        for s in statements
+    )
     assert synth.raw["Outputs"][constants.OUTPUT_WEBHOOK_DLQ]["Value"] == {"Ref": dlq_id}
     assert synth.raw["Outputs"][constants.OUTPUT_ALERTS_TOPIC]["Value"] == {"Ref": topic_id}
 
@@ -103,8 +109,11 @@ def test_exhausted_deliveries_and_alerts_have_their_own_encrypted_destinations(s
 def test_the_wecom_notifier_reads_its_queue_and_only_its_secret(synth: Synth) -> None:
     fn_id, fn = synth.resource("AWS::Lambda::Function", "ComputeNotifyWecom")
     queue_id, queue = synth.resource("AWS::SQS::Queue", "DeliveryWecomQueue5")
-    (mapping,) = [m["Properties"] for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
-                  if m["Properties"]["FunctionName"] == {"Ref": fn_id}]  # fmt: skip
+    (mapping,) = [
+        m["Properties"]
+        for m in synth.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": fn_id}
+    ]
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert queue["Properties"]["VisibilityTimeout"] >= 6 * fn["Properties"]["Timeout"]
@@ -112,15 +121,23 @@ def test_the_wecom_notifier_reads_its_queue_and_only_its_secret(synth: Synth) ->
     assert "jiping/wecom" in json.dumps(env["WECOM_SECRET_ARN"])  # the operator's secret, by name
     assert not {"CORP_SECRET", "WECOM_CORP_SECRET", "WECOM_TOKEN"} & set(env)
     role = fn["Properties"]["Role"]["Fn::GetAtt"][0]
-    statements = [s for p in synth.resources("AWS::IAM::Policy").values()
-                  if {"Ref": role} in p["Properties"]["Roles"] for s in p["Properties"]["PolicyDocument"]["Statement"]]  # fmt: skip
+    statements = [
+        s
+        for p in synth.resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
     secret_reads = [s for s in statements if "secretsmanager:GetSecretValue" in json.dumps(s["Action"])]
     (read,) = secret_reads
     assert "jiping/wecom" in json.dumps(read["Resource"])
     # besides the notifier, only the API's role (the WeCom callback route) can read it
     api_role = synth.resource("AWS::Lambda::Function", "ComputeApi")[1]["Properties"]["Role"]["Fn::GetAtt"][0]
-    readers = {r["Ref"] for p in synth.resources("AWS::IAM::Policy").values()
-               if "secretsmanager:GetSecretValue" in json.dumps(p) for r in p["Properties"]["Roles"]}  # fmt: skip
+    readers = {
+        r["Ref"]
+        for p in synth.resources("AWS::IAM::Policy").values()
+        if "secretsmanager:GetSecretValue" in json.dumps(p)
+        for r in p["Properties"]["Roles"]
+    }
     assert readers == {role, api_role}
 
 

@@ -156,8 +156,21 @@ def test_every_log_group_is_encrypted_with_the_rotating_logs_key_usable_by_logs_
     assert len(groups) >= 20
     for logical_id, group in groups.items():
         assert group["Properties"].get("KmsKeyId") == {"Fn::GetAtt": [key_id, "Arn"]}, logical_id
-    (logs_statement,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"]
-                         if "Service" in s["Principal"]]  # fmt: skip
+    (logs_statement,) = [
+        s for s in key["Properties"]["KeyPolicy"]["Statement"] if "Service" in s["Principal"]
+    ]
     context = logs_statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
-    assert context == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:", {"Ref": "AWS::Region"}, ":",
-                                         {"Ref": "AWS::AccountId"}, ":*"]]}  # fmt: skip
+    assert context == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":logs:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":*",
+            ],
+        ]
+    }

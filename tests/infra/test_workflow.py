@@ -52,21 +52,46 @@ def branches(states: dict) -> list[dict[str, Any]]:
 
 def test_the_workflow_has_exactly_the_named_states(states: dict, branches: list) -> None:
     assert set(states) == {
-        "ProbeMedia", "Accepted?", "PlanAnswers", "Analyse",
-        "RecordTranscribed", "PublishTranscribed", "AllAnswered?", "Transcribed",
-        "PlanScoring", "AnalyseAnswers", "ScoreInterview", "PublishScored", "Scored",
-        "RecordRejected", "PublishRejected", "Rejected",
-        "RecordFailed", "PublishFailed", "Failed", "FailedUnrecorded",
-    }  # fmt: skip
+        "ProbeMedia",
+        "Accepted?",
+        "PlanAnswers",
+        "Analyse",
+        "RecordTranscribed",
+        "PublishTranscribed",
+        "AllAnswered?",
+        "Transcribed",
+        "PlanScoring",
+        "AnalyseAnswers",
+        "ScoreInterview",
+        "PublishScored",
+        "Scored",
+        "RecordRejected",
+        "PublishRejected",
+        "Rejected",
+        "RecordFailed",
+        "PublishFailed",
+        "Failed",
+        "FailedUnrecorded",
+    }
     speech, vision = branches
     assert set(speech["States"]) == {
-        "ChooseTranscriber", "TranscribeOnLambda", "TranscribeOnBatch", "AudioFeatures", "SpeechMeasured",
-        "TranscribeText", "TextRead",
-    }  # fmt: skip
+        "ChooseTranscriber",
+        "TranscribeOnLambda",
+        "TranscribeOnBatch",
+        "AudioFeatures",
+        "SpeechMeasured",
+        "TranscribeText",
+        "TextRead",
+    }
     assert set(vision["States"]) == {
-        "HasVideo?", "NoVideo", "NoVideoConsent", "ChooseVisionRunner", "VisionOnLambda", "VisionOnBatch",
+        "HasVideo?",
+        "NoVideo",
+        "NoVideoConsent",
+        "ChooseVisionRunner",
+        "VisionOnLambda",
+        "VisionOnBatch",
         "VisionMeasured",
-    }  # fmt: skip
+    }
 
 
 def test_happy_rejected_and_failed_paths_are_wired(states: dict) -> None:
@@ -114,8 +139,9 @@ def test_speech_branch_transcribes_then_measures_speech(branches: list) -> None:
     assert s["TranscribeText"]["ResultPath"] == "$.transcription"
     assert s["TranscribeText"]["Next"] == "TextRead"
     assert s["TextRead"]["Parameters"] == {
-        "transcription.$": "$.transcription", "audio": {"missing": "a text answer has no audio"},
-    }  # fmt: skip
+        "transcription.$": "$.transcription",
+        "audio": {"missing": "a text answer has no audio"},
+    }
     assert s["TextRead"]["End"] is True
     assert s["ChooseTranscriber"]["Default"] == "TranscribeOnLambda"
     assert s["TranscribeOnLambda"]["InputPath"] == "$.plan.transcribe_request"

@@ -49,7 +49,10 @@ def population(cloud, api, keys) -> Population:
     )
     seeded = seed_population(cloud, api, keys[TENANT], TENANT, profile, made)
     assert (seeded.interviews, seeded.outcomes, seeded.demographics) == (
-        N, len(made.outcomes), len(made.demographics))  # fmt: skip
+        N,
+        len(made.outcomes),
+        len(made.demographics),
+    )
     return made
 
 
@@ -93,8 +96,9 @@ def test_the_validity_report_recovers_the_planted_relation_corrected_for_range_r
 
 def test_small_samples_are_withheld(api, keys, population):
     report = call(api, keys[TENANT], "GET", "/v1/analytics/validity", query=f"job_id={JOB}&min_n=5000").json()
-    assert report["rows"] and all(r["correlation"]["withheld"] and r["correlation"]["pearson"] is None
-                                  for r in report["rows"])  # fmt: skip
+    assert report["rows"] and all(
+        r["correlation"]["withheld"] and r["correlation"]["pearson"] is None for r in report["rows"]
+    )
 
 
 def test_the_impact_report_recovers_the_planted_gap_and_flags_it(api, keys, population):
@@ -111,8 +115,11 @@ def test_the_impact_report_recovers_the_planted_gap_and_flags_it(api, keys, popu
     )
     without_sex = N - sum(1 for d in population.demographics if d.attributes.get("sex"))
     assert report["unknown"]["sex"] == without_sex
-    assert any(g["excluded"] and g["selection_impact_ratio"] is None for g in report["groups"]
-               if g["attribute"] == "region")  # fmt: skip
+    assert any(
+        g["excluded"] and g["selection_impact_ratio"] is None
+        for g in report["groups"]
+        if g["attribute"] == "region"
+    )
     assert any("×" in g["attribute"] for g in report["groups"])  # intersections
 
 
@@ -128,8 +135,12 @@ def test_drift_alerts_only_after_the_planted_shift_and_the_daily_check_alerts_on
     sqs, sns = cloud.client("sqs"), cloud.client("sns")
     queue = sqs.create_queue(QueueName="drift-alerts-subscriber")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=cloud.outputs[constants.OUTPUT_ALERTS_TOPIC], Protocol="sqs", Endpoint=arn,
-                  Attributes={"RawMessageDelivery": "true"})  # fmt: skip
+    sns.subscribe(
+        TopicArn=cloud.outputs[constants.OUTPUT_ALERTS_TOPIC],
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
     monitor = cloud.function("MonitorDrift").name
     runs = []
     for _ in range(2):  # the second run finds the same windows and raises nothing new
@@ -202,13 +213,31 @@ def test_a_rescore_is_explicit_and_keeps_the_earlier_result(cloud, api, keys, po
     v1 = profiles.get(TENANT, JOB, 1)
     assert v1 is not None
     result = {  # the shape jiping.workflow.score.result_document writes (no answers: a generated interview)
-        "status": "SCORED", "interview_id": target.interview_id, "tenant_id": TENANT, "job_id": JOB, "job_version": 1,
-        "overall_score": target.overall_score, "assessed_weight": 1.0, "recommendation": target.recommendation,
-        "review_reasons": [], "questions": [], "flags": [], "timings": {},
-        "competencies": [{"id": c.id, "name": c.name, "score": target.competencies[c.id], "level": 3,
-                          "reason": "generated", "question_ids": []} for c in v1.competencies],
+        "status": "SCORED",
+        "interview_id": target.interview_id,
+        "tenant_id": TENANT,
+        "job_id": JOB,
+        "job_version": 1,
+        "overall_score": target.overall_score,
+        "assessed_weight": 1.0,
+        "recommendation": target.recommendation,
+        "review_reasons": [],
+        "questions": [],
+        "flags": [],
+        "timings": {},
+        "competencies": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "score": target.competencies[c.id],
+                "level": 3,
+                "reason": "generated",
+                "question_ids": [],
+            }
+            for c in v1.competencies
+        ],
         "versions": {"rubric": f"{JOB}@v1", "scoring_model": "generated-population"},
-    }  # fmt: skip
+    }
     bootstrap.object_store().put_json(ObjectLocation(bucket=bucket, key=key), result)
 
     def point(current):
@@ -245,16 +274,23 @@ def test_a_rescore_is_explicit_and_keeps_the_earlier_result(cloud, api, keys, po
 def test_a_bad_outcome_batch_is_refused_whole_with_reasons_and_stores_nothing(cloud, api, keys, population):
     before = len(_outcomes(cloud).outcomes(TENANT))
     ids = [c.interview_id for c in population.candidates[:3]]
-    body = ("interview_id,kind,date,value\n"
-            f"{ids[0]},performance,2026-06-01,4.5\n"
-            f"{ids[1]},performance,2026-06-01,7\n"  # off the 1-5 scale
-            f"{ids[2]},probation,2099-01-01,passed\n")  # fmt: skip  # in the future
+    body = (
+        "interview_id,kind,date,value\n"
+        f"{ids[0]},performance,2026-06-01,4.5\n"
+        f"{ids[1]},performance,2026-06-01,7\n"  # off the 1-5 scale
+        f"{ids[2]},probation,2099-01-01,passed\n"
+    )  # in the future
     refused = call(api, keys[TENANT], "POST", "/v1/outcomes", body, content_type="text/csv")
     assert refused.status == 422
     error = refused.json()["error"]
     assert error["code"] == "INVALID_ROWS" and [r["row"] for r in error["rows"]] == [2, 3]
-    unknown = call(api, keys[TENANT], "POST", "/v1/outcomes",
-                   {"interview_id": "iv-nobody", "kind": "hire", "date": "2026-06-01", "value": True})  # fmt: skip
+    unknown = call(
+        api,
+        keys[TENANT],
+        "POST",
+        "/v1/outcomes",
+        {"interview_id": "iv-nobody", "kind": "hire", "date": "2026-06-01", "value": True},
+    )
     assert unknown.status == 422 and unknown.json()["error"]["code"] == "UNKNOWN_INTERVIEW"
     assert len(_outcomes(cloud).outcomes(TENANT)) == before
     # the same outcome twice is one outcome
@@ -267,10 +303,20 @@ def test_a_bad_outcome_batch_is_refused_whole_with_reasons_and_stores_nothing(cl
 def test_another_tenant_sees_none_of_it(api, keys, population):
     b = keys[OTHER]
     assert call(api, b, "GET", "/v1/analytics/validity", query=f"job_id={JOB}").json()["error"]["code"] == (
-        "PROFILE_NOT_FOUND")  # fmt: skip
-    theirs = call(api, b, "POST", "/v1/outcomes",
-                  {"interview_id": population.candidates[0].interview_id, "kind": "hire", "date": "2026-06-01",
-                   "value": "hired"})  # fmt: skip
+        "PROFILE_NOT_FOUND"
+    )
+    theirs = call(
+        api,
+        b,
+        "POST",
+        "/v1/outcomes",
+        {
+            "interview_id": population.candidates[0].interview_id,
+            "kind": "hire",
+            "date": "2026-06-01",
+            "value": "hired",
+        },
+    )
     assert theirs.json()["error"]["code"] == "UNKNOWN_INTERVIEW"
     proposals = call(api, b, "GET", "/v1/analytics/reweighting/rw_0000000000000000")
     assert proposals.status == 404

@@ -39,10 +39,17 @@ def call(api: LocalApi, key: str | None, method: str, path: str, body=None, quer
 
 
 def interview_body(interview_id: str, **extra) -> dict:
-    return {"interview_id": interview_id, "candidate_ref": "cand-001", "job_id": "customer-service",
-            "questions": [{"question_id": "difficult_customer"}, {"question_id": "q2", "content_type": "audio/mpeg",
-                                                                  "max_bytes": 10_000_000}],
-            "wecom": {"hr_user_ids": ["zhangsan"]}, "consent": CONSENT} | extra  # fmt: skip
+    return {
+        "interview_id": interview_id,
+        "candidate_ref": "cand-001",
+        "job_id": "customer-service",
+        "questions": [
+            {"question_id": "difficult_customer"},
+            {"question_id": "q2", "content_type": "audio/mpeg", "max_bytes": 10_000_000},
+        ],
+        "wecom": {"hr_user_ids": ["zhangsan"]},
+        "consent": CONSENT,
+    } | extra
 
 
 def test_health_is_open_and_everything_else_needs_a_valid_key(api, keys):
@@ -54,8 +61,13 @@ def test_health_is_open_and_everything_else_needs_a_valid_key(api, keys):
 
 
 def test_creating_an_interview_needs_consent_and_returns_bound_upload_forms(api, keys):
-    refused = call(api, keys["t-api-a"], "POST", "/v1/interviews",
-                   interview_body("iv-api-1", consent=CONSENT | {"biometric": False, "audio": False}))  # fmt: skip
+    refused = call(
+        api,
+        keys["t-api-a"],
+        "POST",
+        "/v1/interviews",
+        interview_body("iv-api-1", consent=CONSENT | {"biometric": False, "audio": False}),
+    )
     assert refused.status == 422 and refused.json()["error"]["code"] == "CONSENT_REQUIRED"
     made = call(api, keys["t-api-a"], "POST", "/v1/interviews", interview_body("iv-api-1"))
     assert made.status == 201, made.body
@@ -249,7 +261,7 @@ def test_webhook_endpoints_show_their_secret_once_rotate_and_log_deliveries(api,
                 interview_id="iv-api-1",
                 data={"overall_score": 80.0},
             )
-        ]  # fmt: skip
+        ]
     )
     cloud.drain()
     (delivery,) = call(api, keys["t-api-a"], "GET", "/v1/webhooks/ehr/deliveries").json()
@@ -257,9 +269,13 @@ def test_webhook_endpoints_show_their_secret_once_rotate_and_log_deliveries(api,
     replayed = call(api, keys["t-api-a"], "POST", f"/v1/deliveries/{delivery['delivery_id']}/replay").json()
     assert replayed["replays"] == 1 and cloud.ehr.accepted_ids == [delivery["delivery_id"]]
     # another tenant sees none of it
-    for method, path in (("GET", "/v1/webhooks/ehr"), ("GET", "/v1/webhooks/ehr/deliveries"),
-                         ("POST", f"/v1/deliveries/{delivery['delivery_id']}/replay"),
-                         ("POST", "/v1/webhooks/ehr/rotate-secret"), ("DELETE", "/v1/webhooks/ehr")):  # fmt: skip
+    for method, path in (
+        ("GET", "/v1/webhooks/ehr"),
+        ("GET", "/v1/webhooks/ehr/deliveries"),
+        ("POST", f"/v1/deliveries/{delivery['delivery_id']}/replay"),
+        ("POST", "/v1/webhooks/ehr/rotate-secret"),
+        ("DELETE", "/v1/webhooks/ehr"),
+    ):
         assert call(api, keys["t-api-b"], method, path).status == 404, (method, path)
     assert call(api, keys["t-api-b"], "GET", "/v1/interviews/iv-api-1").status == 404
     assert call(api, keys["t-api-b"], "GET", "/v1/interviews/iv-api-1/report").status == 404
@@ -270,8 +286,14 @@ def test_the_committed_openapi_document_is_the_generated_one():
     import subprocess
     import sys
 
-    generated = subprocess.run([sys.executable, "-c", "import functions.api.handler as a; print(a.openapi_document(), end='')"],
-                               capture_output=True, text=True, cwd=REPO, check=True, env={"PYTHONPATH": f"{REPO}:{REPO / 'functions'}", "PATH": ""}).stdout  # fmt: skip
+    generated = subprocess.run(
+        [sys.executable, "-c", "import functions.api.handler as a; print(a.openapi_document(), end='')"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+        env={"PYTHONPATH": f"{REPO}:{REPO / 'functions'}", "PATH": ""},
+    ).stdout
     committed = (REPO / "docs" / "openapi.json").read_text()
     assert json.loads(generated) == json.loads(committed), "run `make openapi` and commit docs/openapi.json"
 
@@ -290,8 +312,10 @@ def test_wecom_callbacks_are_verified_and_forged_ones_refused(api, cloud):
     forged = api.request("GET", "/v1/wecom/callback", query=query.replace(echo["MsgSignature"], "0" * 40))
     assert forged.status == 403 and forged.json()["error"]["code"] == "CALLBACK_REFUSED"
     # a message: decrypted and acknowledged; the same body with a forged signature refused
-    xml = ("<xml><ToUserName>x</ToUserName><FromUserName>zhangsan</FromUserName><CreateTime>1700000000</CreateTime>"
-           "<MsgType>text</MsgType><Content>人工复核</Content><MsgId>1</MsgId><AgentID>1000002</AgentID></xml>")  # fmt: skip
+    xml = (
+        "<xml><ToUserName>x</ToUserName><FromUserName>zhangsan</FromUserName><CreateTime>1700000000</CreateTime>"
+        "<MsgType>text</MsgType><Content>人工复核</Content><MsgId>1</MsgId><AgentID>1000002</AgentID></xml>"
+    )
     body = crypto.encrypt_message(xml, "n2", "1700000001")
     sig = xmltodict.parse(body)["xml"]["MsgSignature"]
     good = api.request(
@@ -333,18 +357,42 @@ def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, key
         )  # a marker
         s3.put_object(Bucket=artifacts, Key=f"{tenant}/iv-erase/result.json", Body=b"{}")
         now = datetime.now(UTC)
-        DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE]).put_delivery(Delivery(
-            tenant_id=tenant, delivery_id=delivery_id("evt_x", "ehr"), endpoint_id="ehr", event_id="evt_x",
-            event_type="interview.scored", interview_id="iv-erase", body='{"transcripts": "..."}', created_at=now))  # fmt: skip
-        DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE]).record(Notice(
-            tenant_id=tenant, interview_id="iv-erase", event_id="evt_x", channel="external", recipient="candidate",
-            status="sent", at=now))  # fmt: skip
+        DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE]).put_delivery(
+            Delivery(
+                tenant_id=tenant,
+                delivery_id=delivery_id("evt_x", "ehr"),
+                endpoint_id="ehr",
+                event_id="evt_x",
+                event_type="interview.scored",
+                interview_id="iv-erase",
+                body='{"transcripts": "..."}',
+                created_at=now,
+            )
+        )
+        DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE]).record(
+            Notice(
+                tenant_id=tenant,
+                interview_id="iv-erase",
+                event_id="evt_x",
+                channel="external",
+                recipient="candidate",
+                status="sent",
+                at=now,
+            )
+        )
         from jiping.adapters.dynamo.audit import DynamoAuditLog
         from jiping.portal.audit import AuditRecord
 
-        DynamoAuditLog(cloud.outputs[constants.OUTPUT_AUDIT_TABLE]).append(AuditRecord(
-            tenant_id=tenant, interview_id="iv-erase", at=now, kind="scored", actor="system",
-            details={"overall_score": 70.0}))  # fmt: skip
+        DynamoAuditLog(cloud.outputs[constants.OUTPUT_AUDIT_TABLE]).append(
+            AuditRecord(
+                tenant_id=tenant,
+                interview_id="iv-erase",
+                at=now,
+                kind="scored",
+                actor="system",
+                details={"overall_score": 70.0},
+            )
+        )
     # (the uploads started real executions, rejected as NOT_MEDIA: let them finish first)
     import time
 
@@ -366,8 +414,11 @@ def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, key
 
     assert versions(uploads, "uploads/t-api-a/iv-erase/") == versions(artifacts, "t-api-a/iv-erase/") == 0
     assert call(api, keys["t-api-a"], "GET", "/v1/interviews/iv-erase").status == 404
-    assert [d for d in DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE]).list_deliveries("t-api-a")
-            if d.interview_id == "iv-erase"] == []  # fmt: skip
+    assert [
+        d
+        for d in DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE]).list_deliveries("t-api-a")
+        if d.interview_id == "iv-erase"
+    ] == []
     assert (
         DynamoWecomStore(cloud.outputs[constants.OUTPUT_WECOM_STATE_TABLE]).for_interview(
             "t-api-a", "iv-erase"
@@ -378,12 +429,18 @@ def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, key
     ddb = cloud.client("dynamodb")
     pages = ddb.get_paginator("scan").paginate(TableName=cloud.outputs[constants.OUTPUT_AUDIT_TABLE])
     audit = [i for page in pages for i in page["Items"]]  # every page: the suite's tables outgrow one
-    mine = [json.loads(i["document"]["S"]) for i in audit if i["tenant_id"]["S"] == "t-api-a"
-            and i["sk"]["S"].startswith("iv-erase#")]  # fmt: skip
+    mine = [
+        json.loads(i["document"]["S"])
+        for i in audit
+        if i["tenant_id"]["S"] == "t-api-a" and i["sk"]["S"].startswith("iv-erase#")
+    ]
     assert [(r["kind"], r["details"]) for r in mine] == [("erased", {})]
     assert any(i["tenant_id"]["S"] == "t-api-b" for i in audit)  # tenant B's record is untouched
-    tombstone = ddb.get_item(TableName=cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE], ConsistentRead=True,
-                             Key={"tenant_id": {"S": "t-api-a"}, "interview_id": {"S": "iv-erase"}})["Item"]  # fmt: skip
+    tombstone = ddb.get_item(
+        TableName=cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE],
+        ConsistentRead=True,
+        Key={"tenant_id": {"S": "t-api-a"}, "interview_id": {"S": "iv-erase"}},
+    )["Item"]
     assert (
         tombstone["status"]["S"] == "ERASED" and "expires_at" in tombstone
     )  # the ids, ERASED, when: nothing else
@@ -414,16 +471,34 @@ def test_a_candidate_asks_for_review_a_reviewer_decides_and_the_audit_log_has_bo
     repo.update("t-api-a", "iv-review", scored)
     asked = call(api, a, "POST", "/v1/interviews/iv-review/review-request", {"reason": "camera failed"})
     assert asked.status == 200 and asked.json()["recommendation"] == "review"
-    refused = call(api, a, "POST", "/v1/interviews/iv-review/override", {"decision": "hire", "reviewer": "hr-1",
-                                                                          "reason": "x"})  # fmt: skip
+    refused = call(
+        api,
+        a,
+        "POST",
+        "/v1/interviews/iv-review/override",
+        {"decision": "hire", "reviewer": "hr-1", "reason": "x"},
+    )
     assert refused.status == 422
-    decided = call(api, a, "POST", "/v1/interviews/iv-review/override",
-                   {"decision": "advance", "reviewer": "hr-1", "reason": "strong answers, camera issue only"})  # fmt: skip
+    decided = call(
+        api,
+        a,
+        "POST",
+        "/v1/interviews/iv-review/override",
+        {"decision": "advance", "reviewer": "hr-1", "reason": "strong answers, camera issue only"},
+    )
     assert decided.status == 200 and decided.json()["human_review"]["decided_by"] == "hr-1"
     log = call(api, a, "GET", "/v1/interviews/iv-review/audit").json()
     assert [(r["kind"], r["actor"]) for r in log] == [("review_requested", "candidate"), ("override", "hr-1")]
     assert log[1]["details"]["recommendation_before"] == "review"
     for path in ("/v1/interviews/iv-review/audit",):  # another tenant sees nothing of it
         assert call(api, b, "GET", path).status == 404
-    assert call(api, b, "POST", "/v1/interviews/iv-review/override",
-                {"decision": "decline", "reviewer": "x", "reason": "y"}).status == 404  # fmt: skip
+    assert (
+        call(
+            api,
+            b,
+            "POST",
+            "/v1/interviews/iv-review/override",
+            {"decision": "decline", "reviewer": "x", "reason": "y"},
+        ).status
+        == 404
+    )

@@ -23,8 +23,13 @@ def test_no_request_gets_a_server_error(cloud):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
-                  derandomize=True, database=None)  # fmt: skip
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         def run(case) -> None:
             response = case.call(headers={"authorization": f"Bearer {key}"})
             seen.setdefault(case.operation.label, set()).add(response.status_code)

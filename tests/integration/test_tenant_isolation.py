@@ -42,25 +42,59 @@ def world(cloud) -> dict[str, Any]:
 
     def call(tenant: str, method: str, path: str, body: Any = None, query: str = "") -> Any:
         headers = {"authorization": f"Bearer {keys[tenant]}", "content-type": "application/json"}
-        return api.request(method, path, headers=headers, body=json.dumps(body) if body is not None else None,
-                           query=query)  # fmt: skip
+        return api.request(
+            method, path, headers=headers, body=json.dumps(body) if body is not None else None, query=query
+        )
 
     profile = yaml.safe_load((REPO / "profiles" / "customer-service.yaml").read_text(encoding="utf-8"))
     assert call(A, "POST", "/v1/profiles", profile).status == 201
-    made = call(A, "POST", "/v1/interviews", {"interview_id": IV, "candidate_ref": CAND, "job_id": "customer-service",
-                                              "questions": [{"question_id": "difficult_customer"}], "consent": CONSENT})  # fmt: skip
+    made = call(
+        A,
+        "POST",
+        "/v1/interviews",
+        {
+            "interview_id": IV,
+            "candidate_ref": CAND,
+            "job_id": "customer-service",
+            "questions": [{"question_id": "difficult_customer"}],
+            "consent": CONSENT,
+        },
+    )
     assert made.status == 201, made.body
     hook = call(A, "POST", "/v1/webhooks", {"endpoint_id": "ehr", "url": f"{cloud.ehr.url}/iso"})
     assert hook.status == 201, hook.body
     assert call(A, "POST", "/v1/interviews/iv-iso-1/review-request", {"reason": "please"}).status == 200
     now = datetime.now(UTC)
-    DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE]).put_delivery(Delivery(
-        tenant_id=A, delivery_id=DELIVERY, endpoint_id="ehr", event_id="evt_iso", event_type="interview.scored",
-        interview_id=IV, body="{}", created_at=now))  # fmt: skip
-    DynamoAnalyticsStore(cloud.outputs[constants.OUTPUT_ANALYTICS_TABLE]).save_proposal(A, ReweightingProposal(
-        proposal_id=PROPOSAL, job_id="customer-service", job_version=1, outcome="performance", n=100, folds=5,
-        alpha=1.0, current_weights={"a": 1.0}, proposed_weights={"a": 1.0}, cv_r_current=0.1, cv_r_proposed=0.2,
-        expected_gain=0.1, created_at=now))  # fmt: skip
+    DynamoWebhookStore(cloud.outputs[constants.OUTPUT_WEBHOOKS_TABLE]).put_delivery(
+        Delivery(
+            tenant_id=A,
+            delivery_id=DELIVERY,
+            endpoint_id="ehr",
+            event_id="evt_iso",
+            event_type="interview.scored",
+            interview_id=IV,
+            body="{}",
+            created_at=now,
+        )
+    )
+    DynamoAnalyticsStore(cloud.outputs[constants.OUTPUT_ANALYTICS_TABLE]).save_proposal(
+        A,
+        ReweightingProposal(
+            proposal_id=PROPOSAL,
+            job_id="customer-service",
+            job_version=1,
+            outcome="performance",
+            n=100,
+            folds=5,
+            alpha=1.0,
+            current_weights={"a": 1.0},
+            proposed_weights={"a": 1.0},
+            cv_r_current=0.1,
+            cv_r_proposed=0.2,
+            expected_gain=0.1,
+            created_at=now,
+        ),
+    )
     outcome = {"interview_id": IV, "kind": "hire", "value": True, "date": "2026-11-20"}
     assert call(A, "POST", "/v1/outcomes", outcome).status in (200, 201)
     return {"call": call, "cloud": cloud, "before": _snapshot(cloud, A)}
@@ -128,7 +162,9 @@ NOT_FOUND: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/v1/interviews/{interview_id}/override"): (f"/v1/interviews/{IV}/override", OVERRIDE),
     # a question B's own interview of the same id (made below) does not ask either: nothing is ever stored
     ("POST", "/v1/interviews/{interview_id}/answers/{question_id}"): (
-        f"/v1/interviews/{IV}/answers/explain_policy", {"text": "我先听客户说完，再解释规定的原因。"}),
+        f"/v1/interviews/{IV}/answers/explain_policy",
+        {"text": "我先听客户说完，再解释规定的原因。"},
+    ),
     ("GET", "/v1/profiles/{profile_id}"): ("/v1/profiles/customer-service", None),
     ("GET", "/v1/webhooks/{endpoint_id}"): ("/v1/webhooks/ehr", None),
     ("DELETE", "/v1/webhooks/{endpoint_id}"): ("/v1/webhooks/ehr", None),
@@ -138,8 +174,10 @@ NOT_FOUND: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/v1/deliveries/{delivery_id}/replay"): (f"/v1/deliveries/{DELIVERY}/replay", None),
     ("GET", "/v1/analytics/reweighting/{proposal_id}"): (f"/v1/analytics/reweighting/{PROPOSAL}", None),
     ("POST", "/v1/analytics/reweighting/{proposal_id}/accept"): (
-        f"/v1/analytics/reweighting/{PROPOSAL}/accept", None),
-}  # fmt: skip
+        f"/v1/analytics/reweighting/{PROPOSAL}/accept",
+        None,
+    ),
+}
 JOB = "job_id=customer-service"
 LIKE_EMPTY: dict[tuple[str, str], tuple[str, Any, str]] = {
     ("GET", "/v1/jobs/{job_id}/interviews"): ("/v1/jobs/customer-service/interviews", None, ""),
@@ -149,19 +187,33 @@ LIKE_EMPTY: dict[tuple[str, str], tuple[str, Any, str]] = {
     ("GET", "/v1/analytics/impact"): ("/v1/analytics/impact", None, JOB),
     ("GET", "/v1/analytics/drift"): ("/v1/analytics/drift", None, JOB),
     ("POST", "/v1/analytics/reweighting"): ("/v1/analytics/reweighting", {"job_id": "customer-service"}, ""),
-    ("POST", "/v1/outcomes"): ("/v1/outcomes", {"interview_id": IV, "kind": "hire", "value": False,
-                                                 "date": "2026-11-21"}, ""),
-    ("POST", "/v1/demographics"): ("/v1/demographics", {"interview_id": IV, "attributes": {"sex": "female"}}, ""),
+    ("POST", "/v1/outcomes"): (
+        "/v1/outcomes",
+        {"interview_id": IV, "kind": "hire", "value": False, "date": "2026-11-21"},
+        "",
+    ),
+    ("POST", "/v1/demographics"): (
+        "/v1/demographics",
+        {"interview_id": IV, "attributes": {"sex": "female"}},
+        "",
+    ),
     ("DELETE", "/v1/candidates/{candidate_ref}"): (f"/v1/candidates/{CAND}", None, ""),
-}  # fmt: skip
+}
 # B creates its own resources under A's identifiers: they are B's, A's stay as they were
 OWN: dict[tuple[str, str], tuple[str, Any]] = {
-    ("POST", "/v1/interviews"): ("/v1/interviews", {"interview_id": IV, "candidate_ref": "cand-iso-b",
-                                                    "job_id": "customer-service", "consent": CONSENT,
-                                                    "questions": [{"question_id": "difficult_customer"}]}),
+    ("POST", "/v1/interviews"): (
+        "/v1/interviews",
+        {
+            "interview_id": IV,
+            "candidate_ref": "cand-iso-b",
+            "job_id": "customer-service",
+            "consent": CONSENT,
+            "questions": [{"question_id": "difficult_customer"}],
+        },
+    ),
     ("POST", "/v1/profiles"): ("/v1/profiles", None),
     ("POST", "/v1/webhooks"): ("/v1/webhooks", {"endpoint_id": "ehr", "url": "EHR/b"}),
-}  # fmt: skip
+}
 
 
 def test_every_route_is_covered_here() -> None:

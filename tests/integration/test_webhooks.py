@@ -47,9 +47,13 @@ def _register(cloud, tenant: str, secret: str, **kw) -> None:
 
 def _event(tenant: str, interview: str, type_: str = "interview.scored") -> DomainEvent:
     return DomainEvent(
-        id=f"evt_{tenant}_{interview}", type=type_, time=datetime.now(UTC), tenant_id=tenant, interview_id=interview,
+        id=f"evt_{tenant}_{interview}",
+        type=type_,
+        time=datetime.now(UTC),
+        tenant_id=tenant,
+        interview_id=interview,
         data={"overall_score": 77.0, "recommendation": "review", "result": {"bucket": "b", "key": "k"}},
-    )  # fmt: skip
+    )
 
 
 def _service(cloud, clock) -> Webhooks:
@@ -137,16 +141,24 @@ def test_410_disables_the_endpoint_and_alerts_the_operators(cloud, ehr):
     sqs, sns = cloud.client("sqs"), cloud.client("sns")
     alerts = sqs.create_queue(QueueName="alerts-subscriber")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=alerts, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=cloud.outputs[constants.OUTPUT_ALERTS_TOPIC], Protocol="sqs", Endpoint=arn,
-                  Attributes={"RawMessageDelivery": "true"})  # fmt: skip
+    sns.subscribe(
+        TopicArn=cloud.outputs[constants.OUTPUT_ALERTS_TOPIC],
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
     _register(cloud, "t-wh-4", secret)
     receiver.gone()
     _service(cloud, Clock()).fan_out(_event("t-wh-4", "iv-wh-4"))
     assert _store(cloud).get_endpoint("t-wh-4", "ehr").status is EndpointStatus.DISABLED
     (msg,) = sqs.receive_message(QueueUrl=alerts, MaxNumberOfMessages=10)["Messages"]
     alert = json.loads(msg["Body"])
-    assert alert == {"alert": "webhook_endpoint_disabled", "tenant_id": "t-wh-4", "endpoint_id": "ehr",
-                     "reason": "the endpoint answered 410 Gone"}  # fmt: skip
+    assert alert == {
+        "alert": "webhook_endpoint_disabled",
+        "tenant_id": "t-wh-4",
+        "endpoint_id": "ehr",
+        "reason": "the endpoint answered 410 Gone",
+    }
 
 
 def test_exhausted_deliveries_land_in_the_dead_letter_queue_and_replay(cloud, ehr):
@@ -196,8 +208,16 @@ def test_the_local_ehr_refuses_forged_stale_and_unsigned_requests(cloud, ehr):
 
     receiver, secret = ehr
     now = datetime.now(UTC)
-    d = Delivery(tenant_id="t", delivery_id="msg_x", endpoint_id="e", event_id="evt", event_type="interview.scored",
-                 interview_id="iv-forged", body='{"data":{"interview_id":"iv-forged"}}', created_at=now)  # fmt: skip
+    d = Delivery(
+        tenant_id="t",
+        delivery_id="msg_x",
+        endpoint_id="e",
+        event_id="evt",
+        event_type="interview.scored",
+        interview_id="iv-forged",
+        body='{"data":{"interview_id":"iv-forged"}}',
+        created_at=now,
+    )
     cases = {
         "genuine": headers_for(d, [secret], now),
         "forged": headers_for(d, [new_secret()], now),

@@ -40,14 +40,27 @@ def _notifier(cloud, alerts: Alerts | None = None, clock=None, config: WecomConf
     store = _store(cloud)
     config = config or WecomConfig.model_validate(cloud.wecom.config())
     client = JipingWecomClient(config, DynamoSessionStorage(store), cloud.wecom.api_base)
-    return Notifier(client, config.agent_id, store, store, alerts or Alerts(),
-                    report_url=lambda e: f"http://api.local/v1/interviews/{e.interview_id}/report",
-                    clock=clock or (lambda: datetime.now(UTC)), sleep=lambda s: None)  # fmt: skip
+    return Notifier(
+        client,
+        config.agent_id,
+        store,
+        store,
+        alerts or Alerts(),
+        report_url=lambda e: f"http://api.local/v1/interviews/{e.interview_id}/report",
+        clock=clock or (lambda: datetime.now(UTC)),
+        sleep=lambda s: None,
+    )
 
 
 def _event(n: int, tenant: str = "t-wc", type_: str = "interview.scored") -> DomainEvent:
-    return DomainEvent(id=f"evt_wc_{tenant}_{n}", type=type_, time=datetime.now(UTC), tenant_id=tenant,
-                       interview_id=f"iv-wc-{n}", data={"overall_score": 70.0, "recommendation": "review"})  # fmt: skip
+    return DomainEvent(
+        id=f"evt_wc_{tenant}_{n}",
+        type=type_,
+        time=datetime.now(UTC),
+        tenant_id=tenant,
+        interview_id=f"iv-wc-{n}",
+        data={"overall_score": 70.0, "recommendation": "review"},
+    )
 
 
 def _interview(cloud, tenant: str, n: int, recipients: WecomRecipients | None):

@@ -46,13 +46,23 @@ def _corr(
 
 def validity_report(r_overall: float = 0.31, name: str = "沟通表达") -> ValidityReport:
     rows = [
-        ValidityRow(predictor="overall", name="综合得分 Overall", outcome="performance",
-                    correlation=_corr(r_overall, corrected=min(r_overall * 1.3, 0.99))),
+        ValidityRow(
+            predictor="overall",
+            name="综合得分 Overall",
+            outcome="performance",
+            correlation=_corr(r_overall, corrected=min(r_overall * 1.3, 0.99)),
+        ),
         ValidityRow(predictor="communication", name=name, outcome="performance", correlation=_corr(0.18)),
-        ValidityRow(predictor="teamwork", name="团队协作", outcome="performance", correlation=_corr(None, 12, True)),
-        ValidityRow(predictor="overall", name="综合得分 Overall", outcome="hire",
-                    correlation=_corr(-0.05, 140, corrected=-0.07)),
-    ]  # fmt: skip
+        ValidityRow(
+            predictor="teamwork", name="团队协作", outcome="performance", correlation=_corr(None, 12, True)
+        ),
+        ValidityRow(
+            predictor="overall",
+            name="综合得分 Overall",
+            outcome="hire",
+            correlation=_corr(-0.05, 140, corrected=-0.07),
+        ),
+    ]
     return ValidityReport(
         job_id="cs-agent",
         job_version=3,
@@ -87,8 +97,15 @@ def proposal() -> ReweightingProposal:
 
 def _group(attribute: str, group: str, sel: float | None, score: float | None, **kw: object) -> GroupImpact:
     flagged = any(r is not None and r < 0.8 for r in (sel, score)) and not kw.get("excluded", False)
-    values: dict = {"n": 50, "share": 0.4, "selected": 20, "selection_rate": 0.4, "above_median": 25,
-                    "scoring_rate": 0.5, "flagged": flagged} | kw  # fmt: skip
+    values: dict = {
+        "n": 50,
+        "share": 0.4,
+        "selected": 20,
+        "selection_rate": 0.4,
+        "above_median": 25,
+        "scoring_rate": 0.5,
+        "flagged": flagged,
+    } | kw
     return GroupImpact(
         attribute=attribute, group=group, selection_impact_ratio=sel, scoring_impact_ratio=score, **values
     )
@@ -131,13 +148,30 @@ def impact_report(flag: bool = True) -> ImpactReport:
 
 def _window(start: date, median: float | None, n: int = 40, drifted: bool = False) -> DriftWindow:
     if median is None:
-        return DriftWindow(start=start, end=start + timedelta(days=14), n=n, mean=None, p25=None, median=None,
-                           p75=None, advance_rate=None)  # fmt: skip
+        return DriftWindow(
+            start=start,
+            end=start + timedelta(days=14),
+            n=n,
+            mean=None,
+            p25=None,
+            median=None,
+            p75=None,
+            advance_rate=None,
+        )
     return DriftWindow(
-        start=start, end=start + timedelta(days=14), n=n, mean=median + 0.4, p25=median - 8, median=median,
-        p75=median + 7, advance_rate=0.35, psi=0.31 if drifted else 0.04, ks=0.2 if drifted else 0.05,
-        ks_p=0.001 if drifted else 0.6, drifted=drifted,
-    )  # fmt: skip
+        start=start,
+        end=start + timedelta(days=14),
+        n=n,
+        mean=median + 0.4,
+        p25=median - 8,
+        median=median,
+        p75=median + 7,
+        advance_rate=0.35,
+        psi=0.31 if drifted else 0.04,
+        ks=0.2 if drifted else 0.05,
+        ks_p=0.001 if drifted else 0.6,
+        drifted=drifted,
+    )
 
 
 def drift_report(drifted: tuple[int, ...] = (4, 5)) -> DriftReport:
@@ -147,8 +181,16 @@ def drift_report(drifted: tuple[int, ...] = (4, 5)) -> DriftReport:
         _window(first + timedelta(days=14 * i), m, n=12 if m is None else 40 + i, drifted=i in drifted)
         for i, m in enumerate(medians)
     ]
-    baseline = DriftWindow(start=date(2024, 9, 1), end=first, n=300, mean=61.2, p25=53.0, median=61.0, p75=68.0,
-                           advance_rate=0.33)  # fmt: skip
+    baseline = DriftWindow(
+        start=date(2024, 9, 1),
+        end=first,
+        n=300,
+        mean=61.2,
+        p25=53.0,
+        median=61.0,
+        p75=68.0,
+        advance_rate=0.33,
+    )
     return DriftReport(
         job_id="cs-agent",
         job_version=3,

@@ -64,7 +64,7 @@ def _rows(tenant: str, shift: float) -> list[Interview]:
             recommendation=c.recommendation,
             competency_scores=c.competencies,
             scored_at=c.scored_at,
-        )  # fmt: skip
+        )
         for c in made.candidates
     ]
 
@@ -102,6 +102,11 @@ def test_one_tenants_failure_does_not_stop_the_others_and_the_run_fails_for_a_re
     rows = Flaky({"shifted": _rows("shifted", 10.0)})
     alerts = Alerts()
     with pytest.raises(TransientError):
-        check_drift([("broken", profile), ("shifted", profile)], interviews=rows, claims=Claims(), alerts=alerts,
-                    now=START)  # fmt: skip
+        check_drift(
+            [("broken", profile), ("shifted", profile)],
+            interviews=rows,
+            claims=Claims(),
+            alerts=alerts,
+            now=START,
+        )
     assert alerts.sent and {a["tenant_id"] for a in alerts.sent} == {"shifted"}

@@ -19,8 +19,12 @@ AT = datetime(2026, 11, 1, tzinfo=UTC)
 
 class Rows:
     def __init__(self, *ids: str, tenant: str = "t") -> None:
-        self.rows = {i: Interview(tenant_id=tenant, interview_id=i, status=InterviewStatus.SCORED, created_at=AT,
-                                  updated_at=AT) for i in ids}  # fmt: skip
+        self.rows = {
+            i: Interview(
+                tenant_id=tenant, interview_id=i, status=InterviewStatus.SCORED, created_at=AT, updated_at=AT
+            )
+            for i in ids
+        }
         self.lookups = 0
 
     def existing(self, tenant_id: str, interview_ids: Iterable[str]) -> set[str]:
@@ -53,13 +57,21 @@ def test_outcomes_arrive_as_an_object_an_array_items_or_csv_and_are_normalised()
     assert record_outcomes("t", json.dumps(one), "application/json", interviews=rows, store=store) == 1
     many = [{"interview_id": "iv-2", "kind": "performance", "date": "2026-09-01", "value": 4, "scale_max": 5}]
     assert record_outcomes("t", json.dumps(many), None, interviews=rows, store=store) == 1
-    assert record_outcomes("t", json.dumps({"items": many}), "application/json; charset=utf-8",
-                           interviews=rows, store=store) == 1  # fmt: skip
+    assert (
+        record_outcomes(
+            "t", json.dumps({"items": many}), "application/json; charset=utf-8", interviews=rows, store=store
+        )
+        == 1
+    )
     csv = "\ufeffinterview_id,kind,date,value\r\niv-2,probation,2026-08-01,passed\r\n"
     assert record_outcomes("t", csv, "text/csv", interviews=rows, store=store) == 1
     values = [(o.kind, o.value, o.raw) for o in store.outcomes_]
-    assert values == [("hire", 1.0, "hired"), ("performance", 0.75, "4.0"), ("performance", 0.75, "4.0"),
-                      ("probation", 1.0, "passed")]  # fmt: skip
+    assert values == [
+        ("hire", 1.0, "hired"),
+        ("performance", 0.75, "4.0"),
+        ("performance", 0.75, "4.0"),
+        ("probation", 1.0, "passed"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -102,8 +114,12 @@ def test_a_large_batch_checks_its_interviews_in_one_lookup() -> None:
 
 def test_bodies_that_are_not_json_or_csv_get_their_own_codes() -> None:
     rows, store = Rows("iv-1"), Store()
-    for body, kind, code in (("{", None, "INVALID_JSON"), ("x", "text/plain", "UNSUPPORTED_MEDIA_TYPE"),
-                             ("a,b\n1,2\n", "text/csv", "INVALID_CSV"), ("[]", None, "EMPTY_BATCH")):  # fmt: skip
+    for body, kind, code in (
+        ("{", None, "INVALID_JSON"),
+        ("x", "text/plain", "UNSUPPORTED_MEDIA_TYPE"),
+        ("a,b\n1,2\n", "text/csv", "INVALID_CSV"),
+        ("[]", None, "EMPTY_BATCH"),
+    ):
         with pytest.raises(AnalyticsError) as refused:
             record_outcomes("t", body, kind, interviews=rows, store=store)
         assert refused.value.code == code
@@ -135,13 +151,38 @@ def test_demographics_from_csv_columns_with_empty_values_as_unknown() -> None:
 
 
 def test_scored_candidates_count_a_rescored_interview_for_its_first_version_too() -> None:
-    first = ScoreSnapshot(job_version=1, overall_score=60.0, recommendation="review", competency_scores={"a": 60.0},
-                          score_versions={}, result_key="k1", scored_at=AT)  # fmt: skip
-    row = Interview(tenant_id="t", interview_id="iv-1", job_id="job", job_version=2, status=InterviewStatus.SCORED,
-                    created_at=AT, updated_at=AT, overall_score=80.0, recommendation="advance",
-                    competency_scores={"a": 60.0}, scored_at=AT, score_history=[first])  # fmt: skip
-    pending = Interview(tenant_id="t", interview_id="iv-2", job_id="job", job_version=1,
-                        status=InterviewStatus.PROCESSING, created_at=AT, updated_at=AT)  # fmt: skip
+    first = ScoreSnapshot(
+        job_version=1,
+        overall_score=60.0,
+        recommendation="review",
+        competency_scores={"a": 60.0},
+        score_versions={},
+        result_key="k1",
+        scored_at=AT,
+    )
+    row = Interview(
+        tenant_id="t",
+        interview_id="iv-1",
+        job_id="job",
+        job_version=2,
+        status=InterviewStatus.SCORED,
+        created_at=AT,
+        updated_at=AT,
+        overall_score=80.0,
+        recommendation="advance",
+        competency_scores={"a": 60.0},
+        scored_at=AT,
+        score_history=[first],
+    )
+    pending = Interview(
+        tenant_id="t",
+        interview_id="iv-2",
+        job_id="job",
+        job_version=1,
+        status=InterviewStatus.PROCESSING,
+        created_at=AT,
+        updated_at=AT,
+    )
     (v1,) = scored_candidates([row, pending], "job", 1)
     (v2,) = scored_candidates([row, pending], "job", 2)
     assert (v1.overall_score, v1.recommendation) == (60.0, "review")

@@ -24,9 +24,16 @@ class Log:
 
 
 def _scored(repo) -> None:
-    repo.rows[("t", "iv-1")] = Interview(tenant_id="t", interview_id="iv-1", status=InterviewStatus.SCORED,
-                                         created_at=AT, updated_at=AT, overall_score=81.0, recommendation="advance",
-                                         score_versions={"composite_model": "m+weights:abc"})  # fmt: skip
+    repo.rows[("t", "iv-1")] = Interview(
+        tenant_id="t",
+        interview_id="iv-1",
+        status=InterviewStatus.SCORED,
+        created_at=AT,
+        updated_at=AT,
+        overall_score=81.0,
+        recommendation="advance",
+        score_versions={"composite_model": "m+weights:abc"},
+    )
 
 
 def test_a_review_request_holds_the_result_at_review_and_is_logged_once(repo) -> None:
@@ -45,8 +52,16 @@ def test_a_reviewers_decision_replaces_the_recommendation_and_the_log_keeps_the_
     _scored(repo)
     log = Log()
     request_review(repo, log, "t", "iv-1", reason=None, retention_days=365)
-    decided = override(repo, log, "t", "iv-1", decision="decline", reviewer="hr-042", reason="answers off-topic",
-                       retention_days=365)  # fmt: skip
+    decided = override(
+        repo,
+        log,
+        "t",
+        "iv-1",
+        decision="decline",
+        reviewer="hr-042",
+        reason="answers off-topic",
+        retention_days=365,
+    )
     assert decided.recommendation == "decline" and decided.overall_score == 81.0
     assert decided.human_review["decided_by"] == "hr-042" and decided.human_review["decision"] == "decline"
     last = log.rows[-1]
@@ -55,8 +70,9 @@ def test_a_reviewers_decision_replaces_the_recommendation_and_the_log_keeps_the_
 
 
 def test_a_decision_needs_a_result_and_a_known_decision(repo) -> None:
-    repo.rows[("t", "iv-2")] = Interview(tenant_id="t", interview_id="iv-2", status=InterviewStatus.PROCESSING,
-                                         created_at=AT, updated_at=AT)  # fmt: skip
+    repo.rows[("t", "iv-2")] = Interview(
+        tenant_id="t", interview_id="iv-2", status=InterviewStatus.PROCESSING, created_at=AT, updated_at=AT
+    )
     log = Log()
     with pytest.raises(ReviewError) as refused:
         override(repo, log, "t", "iv-2", decision="advance", reviewer="hr", reason="x", retention_days=365)

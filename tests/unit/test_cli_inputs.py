@@ -63,8 +63,11 @@ def test_text_answers_mix_with_clips_and_become_questions_of_the_interview(tmp_p
     )
     assert videos == [Path("/x/a.mp4")] and texts == [("explain_policy", written)]
     assert [q["question_id"] for q in questions] == ["difficult_customer", "explain_policy"]
-    assert questions[1] == {"question_id": "explain_policy", "text": job.questions["explain_policy"],
-                            "media_id": "explain_policy"}  # fmt: skip
+    assert questions[1] == {
+        "question_id": "explain_policy",
+        "text": job.questions["explain_policy"],
+        "media_id": "explain_policy",
+    }
 
 
 @pytest.mark.parametrize(
@@ -132,10 +135,11 @@ def test_api_key_mints_a_key_that_authenticates_its_tenant(
 
     with mock_aws():
         boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName="keys", BillingMode="PAY_PER_REQUEST",
+            TableName="keys",
+            BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "key_id", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "key_id", "AttributeType": "S"}],
-        )  # fmt: skip
+        )
         monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
         monkeypatch.delenv("AWS_REGION", raising=False)
         assert main(["api-key", "--tenant", "acme", "--table", "keys", "--region", "us-east-1"]) == 0

@@ -21,11 +21,15 @@ class Presigner:
 
 
 def request(**consent: object) -> CreateInterview:
-    return CreateInterview.model_validate({
-        "interview_id": "iv-c", "candidate_ref": "cand-c", "job_id": "customer-service",
-        "questions": [{"question_id": "q1"}],
-        "consent": {"version": "2026-11", "given_at": NOW.isoformat()} | consent,
-    })  # fmt: skip
+    return CreateInterview.model_validate(
+        {
+            "interview_id": "iv-c",
+            "candidate_ref": "cand-c",
+            "job_id": "customer-service",
+            "questions": [{"question_id": "q1"}],
+            "consent": {"version": "2026-11", "given_at": NOW.isoformat()} | consent,
+        }
+    )
 
 
 def test_no_consent_at_all_is_refused_and_nothing_is_stored(repo) -> None:
@@ -56,8 +60,14 @@ def test_video_consent_keeps_vision(repo) -> None:
     ],
 )
 def test_video_is_analysed_only_with_a_recorded_versioned_consent_to_it(consent) -> None:
-    row = Interview(tenant_id="t", interview_id="iv-c", status=InterviewStatus.CREATED, created_at=NOW,
-                    updated_at=NOW, consent=consent)  # fmt: skip
+    row = Interview(
+        tenant_id="t",
+        interview_id="iv-c",
+        status=InterviewStatus.CREATED,
+        created_at=NOW,
+        updated_at=NOW,
+        consent=consent,
+    )
     assert plan_analysis(_execution(), row, "artifacts").vision_allowed is False
     assert plan_analysis(_execution(), None, "artifacts").vision_allowed is False  # no row at all
     row.consent = {"biometric": True, "version": "2026-11", "given_at": NOW.isoformat()}
@@ -66,5 +76,11 @@ def test_video_is_analysed_only_with_a_recorded_versioned_consent_to_it(consent)
 
 def _execution() -> ExecutionInput:
     upload = UploadRef(bucket="uploads", key="uploads/t/iv-c/q1.mp4", size=10)
-    return ExecutionInput(upload=upload, tenant_id="t", interview_id="iv-c", media_id="q1",
-                          artifact_prefix="t/iv-c/q1", received_at=NOW)  # fmt: skip
+    return ExecutionInput(
+        upload=upload,
+        tenant_id="t",
+        interview_id="iv-c",
+        media_id="q1",
+        artifact_prefix="t/iv-c/q1",
+        received_at=NOW,
+    )

@@ -13,12 +13,17 @@ from jiping.scoring.judge.kinds import AnswerKind, GamingCode
 from jiping.scoring.judge.reasons import compose
 
 COMPETENCY = Competency(
-    id="customer_focus", name="客户导向", weight=1, description="以客户满意为目标。",
+    id="customer_focus",
+    name="客户导向",
+    weight=1,
+    description="以客户满意为目标。",
     indicators={"zh": ["客户满意", "回访"], "en": ["customer satisfaction"]},
-    anchors={1: "只按流程机械回复，不关心客户的真实诉求，问题解决后不做任何跟进。",
-             3: "能理解客户的主要诉求并给出解决方案，必要时会跟进结果。",
-             5: "主动挖掘客户未说出的需求，超出预期地解决问题，并通过回访确认客户满意。"},
-)  # fmt: skip
+    anchors={
+        1: "只按流程机械回复，不关心客户的真实诉求，问题解决后不做任何跟进。",
+        3: "能理解客户的主要诉求并给出解决方案，必要时会跟进结果。",
+        5: "主动挖掘客户未说出的需求，超出预期地解决问题，并通过回访确认客户满意。",
+    },
+)
 QUESTION = "请讲一次你处理难缠客户的经历。"
 STORY = (
     "上个月有位老客户因为订单延迟在电话里很生气。我先让他把话说完，然后查了物流记录，发现包裹卡在中转站。"
@@ -33,10 +38,20 @@ BAD = (
 def calibration() -> Calibration:
     """level = 3 + the model's reading (a hand-made card: the shipped one is tested on the corpus)."""
     zero = {name: 0.0 for name in FEATURES}
-    return Calibration({"features": list(FEATURES), "weights": [zero[n] + (1.0 if n == "anchor_fit_5_1" else 0.0) for n in FEATURES],
-                        "bias": 3.0, "start": 1.0, "knots": [1.0], "slopes": [1.0],
-                        "layers": {"model": {"feature": "anchor_fit_5_1", "a": 3.0, "b": 1.0},
-                                   "grounding": {"feature": "support_5_1", "a": 3.0, "b": 0.0}}})  # fmt: skip
+    return Calibration(
+        {
+            "features": list(FEATURES),
+            "weights": [zero[n] + (1.0 if n == "anchor_fit_5_1" else 0.0) for n in FEATURES],
+            "bias": 3.0,
+            "start": 1.0,
+            "knots": [1.0],
+            "slopes": [1.0],
+            "layers": {
+                "model": {"feature": "anchor_fit_5_1", "a": 3.0, "b": 1.0},
+                "grounding": {"feature": "support_5_1", "a": 3.0, "b": 0.0},
+            },
+        }
+    )
 
 
 class FakeModel:
@@ -56,8 +71,16 @@ class FakeModel:
 
 
 def judge(text: str, model: FakeModel, profile_language: str = "zh"):
-    return judge_answer("q1", QUESTION, text, [COMPETENCY], profile_language=profile_language, model=model,
-                        encoder=None, calibration=calibration())  # fmt: skip
+    return judge_answer(
+        "q1",
+        QUESTION,
+        text,
+        [COMPETENCY],
+        profile_language=profile_language,
+        model=model,
+        encoder=None,
+        calibration=calibration(),
+    )
 
 
 def test_a_keyword_list_is_never_read_by_the_model_and_stays_at_level_1() -> None:
@@ -71,8 +94,10 @@ def test_a_keyword_list_is_never_read_by_the_model_and_stays_at_level_1() -> Non
 
 def test_a_generic_answer_is_held_at_level_3_however_well_the_model_reads_it() -> None:
     for model in (FakeModel(good=2.0), FakeModel(good=-2.0, bad=2.0)):
-        judged = judge("遇到难缠的客户，我一般会先让他把火发完，然后查清楚问题，能当场解决就当场解决，之后再回访确认。",
-                       model)  # fmt: skip
+        judged = judge(
+            "遇到难缠的客户，我一般会先让他把火发完，然后查清楚问题，能当场解决就当场解决，之后再回访确认。",
+            model,
+        )
         c = judged.competency("customer_focus")
         assert c.level == 3.0 and c.cap == 3.0 and judged.checks.kind is AnswerKind.GENERIC
         assert model.stories  # read (for the layers' disagreement), but the reading does not move it
@@ -111,8 +136,11 @@ def test_when_the_model_and_the_answers_own_sentences_disagree_by_two_levels_the
 
 
 def test_an_answer_in_the_wrong_language_for_the_profile_is_flagged_and_still_judged() -> None:
-    judged = judge("Last month a customer shouted at me about a late order. I let him finish, checked the "
-                   "tracking, re-shipped it that day and called him three days later to confirm.", FakeModel(0.5))  # fmt: skip
+    judged = judge(
+        "Last month a customer shouted at me about a late order. I let him finish, checked the "
+        "tracking, re-shipped it that day and called him three days later to confirm.",
+        FakeModel(0.5),
+    )
     assert GamingCode.LANGUAGE_MISMATCH in [f.code for f in judged.flags]
     assert judged.competency("customer_focus").level == 3.5
 
@@ -132,8 +160,9 @@ def test_anchors_are_cut_into_the_behaviours_they_name() -> None:
         "超出预期地解决问题",
         "通过回访确认客户满意",
     ]
-    assert elements("Spots risks early; gives each an owner and a trigger, and acts when it fires.", "en") == [
-        "Spots risks early", "gives each an owner and a trigger", "acts when it fires"]  # fmt: skip
+    assert elements(
+        "Spots risks early; gives each an owner and a trigger, and acts when it fires.", "en"
+    ) == ["Spots risks early", "gives each an owner and a trigger", "acts when it fires"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -141,8 +170,9 @@ def test_a_reason_names_the_level_quotes_whole_sentences_and_says_what_the_next_
     lang: str,
 ) -> None:
     quote = "我当天安排了补发，还想到他说过周末要送礼，就加急改成了次日达。"
-    reason = compose(lang, "客户导向", 3, COMPETENCY.anchors[3], [quote], [AnswerKind.GENERIC],
-                     ["通过回访确认客户满意"], 5)  # fmt: skip
+    reason = compose(
+        lang, "客户导向", 3, COMPETENCY.anchors[3], [quote], [AnswerKind.GENERIC], ["通过回访确认客户满意"], 5
+    )
     assert quote in reason and "通过回访确认客户满意" in reason
     if lang == "zh":
         assert reason.startswith("客户导向 3 级") and "未体现（5 级）" in reason and "最高评 3 级" in reason

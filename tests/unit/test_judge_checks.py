@@ -34,23 +34,58 @@ def test_an_account_of_a_lived_episode_is_a_narrative_that_can_reach_level_5() -
 @pytest.mark.parametrize(
     ("text", "q", "kind", "code"),
     [
-        ("成本对比、价值沟通、双赢、长期合作、客户满意、情境、任务、行动、结果", Q_ZH, AnswerKind.KEYWORD_LIST, GamingCode.KEYWORD_LIST),
-        ("cost transparency; value selling; win-win; long-term partnership; situation, task, action, result", Q_EN,
-         AnswerKind.KEYWORD_LIST, GamingCode.KEYWORD_LIST),
-        ("我是一个沟通能力很强、以客户为中心的人，擅长用价值说服客户，追求双赢。", Q_ZH, AnswerKind.SELF_DESCRIPTION,
-         GamingCode.NO_NARRATIVE),
-        ("I'm a results-driven, customer-focused negotiator. I'm known for turning price objections into long-term "
-         "partnerships.", Q_EN, AnswerKind.SELF_DESCRIPTION, GamingCode.NO_NARRATIVE),
-        ("说服客户接受涨价的经历，就是客户不接受涨价，我去说服客户接受涨价，最后客户接受了涨价。", Q_ZH, AnswerKind.ECHO,
-         GamingCode.ECHOED_QUESTION),
-        ("A time I had to persuade a customer to accept a price increase. I persuaded the customer to accept the "
-         "price increase.", Q_EN, AnswerKind.ECHO, GamingCode.ECHOED_QUESTION),
-        ("续约率 96%，涨价接受率 88%，客单价提升 23%，流失率 2%，年度销冠三次。", Q_ZH, AnswerKind.NUMBERS,
-         GamingCode.NUMBERS_WITHOUT_STORY),
-        ("Renewal rate 96%. Price acceptance 88%. Average deal size up 23%. Churn 2%.", Q_EN, AnswerKind.NUMBERS,
-         GamingCode.NUMBERS_WITHOUT_STORY),
+        (
+            "成本对比、价值沟通、双赢、长期合作、客户满意、情境、任务、行动、结果",
+            Q_ZH,
+            AnswerKind.KEYWORD_LIST,
+            GamingCode.KEYWORD_LIST,
+        ),
+        (
+            "cost transparency; value selling; win-win; long-term partnership; situation, task, action, result",
+            Q_EN,
+            AnswerKind.KEYWORD_LIST,
+            GamingCode.KEYWORD_LIST,
+        ),
+        (
+            "我是一个沟通能力很强、以客户为中心的人，擅长用价值说服客户，追求双赢。",
+            Q_ZH,
+            AnswerKind.SELF_DESCRIPTION,
+            GamingCode.NO_NARRATIVE,
+        ),
+        (
+            "I'm a results-driven, customer-focused negotiator. I'm known for turning price objections into long-term "
+            "partnerships.",
+            Q_EN,
+            AnswerKind.SELF_DESCRIPTION,
+            GamingCode.NO_NARRATIVE,
+        ),
+        (
+            "说服客户接受涨价的经历，就是客户不接受涨价，我去说服客户接受涨价，最后客户接受了涨价。",
+            Q_ZH,
+            AnswerKind.ECHO,
+            GamingCode.ECHOED_QUESTION,
+        ),
+        (
+            "A time I had to persuade a customer to accept a price increase. I persuaded the customer to accept the "
+            "price increase.",
+            Q_EN,
+            AnswerKind.ECHO,
+            GamingCode.ECHOED_QUESTION,
+        ),
+        (
+            "续约率 96%，涨价接受率 88%，客单价提升 23%，流失率 2%，年度销冠三次。",
+            Q_ZH,
+            AnswerKind.NUMBERS,
+            GamingCode.NUMBERS_WITHOUT_STORY,
+        ),
+        (
+            "Renewal rate 96%. Price acceptance 88%. Average deal size up 23%. Churn 2%.",
+            Q_EN,
+            AnswerKind.NUMBERS,
+            GamingCode.NUMBERS_WITHOUT_STORY,
+        ),
     ],
-)  # fmt: skip
+)
 def test_text_that_shows_no_behaviour_is_held_at_level_1_and_flagged(
     text: str, q: str, kind: AnswerKind, code: GamingCode
 ) -> None:
@@ -81,10 +116,16 @@ def test_instructions_to_the_scorer_are_flagged_and_left_out_of_what_the_model_r
 
 def test_a_statement_of_how_one_usually_works_is_generic_and_held_at_level_3_without_a_flag() -> None:
     for text, q in (
-        ("遇到客户不接受涨价，我一般会先把成本变化讲清楚，再看能不能在账期或服务上给一些补偿，尽量找到双方都能接受的方案。", Q_ZH),
-        ("When a customer pushes back on a price increase, I usually explain the cost change openly, and I try to "
-         "find something we can give in return, like longer payment terms.", Q_EN),
-    ):  # fmt: skip
+        (
+            "遇到客户不接受涨价，我一般会先把成本变化讲清楚，再看能不能在账期或服务上给一些补偿，尽量找到双方都能接受的方案。",
+            Q_ZH,
+        ),
+        (
+            "When a customer pushes back on a price increase, I usually explain the cost change openly, and I try to "
+            "find something we can give in return, like longer payment terms.",
+            Q_EN,
+        ),
+    ):
         checks = check_answer(text, q)
         assert checks.kind is AnswerKind.GENERIC and checks.cap == 3.0 and checks.flags == []
 

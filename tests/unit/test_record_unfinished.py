@@ -17,14 +17,24 @@ T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 ARN = "arn:aws:states:us-east-1:123456789012:execution:Workflow:upload-abc"
 INPUT = {
     "upload": {"bucket": "b", "key": "uploads/t-1/iv-1/q1.mp4", "version_id": "v1", "size": 10, "etag": "e"},
-    "tenant_id": "t-1", "interview_id": "iv-1", "media_id": "q1", "artifact_prefix": "t-1/iv-1/q1",
+    "tenant_id": "t-1",
+    "interview_id": "iv-1",
+    "media_id": "q1",
+    "artifact_prefix": "t-1/iv-1/q1",
     "received_at": T0.isoformat(),
-}  # fmt: skip
+}
 
 
 def ended(status: str = "FAILED", arn: str = ARN, start: datetime = T0, **kw: str) -> ExecutionEnded:
-    detail = {"executionArn": arn, "stateMachineArn": "arn:sm", "name": arn.rsplit(":", 1)[-1], "status": status,
-              "startDate": int(start.timestamp() * 1000), "input": json.dumps(INPUT), **kw}  # fmt: skip
+    detail = {
+        "executionArn": arn,
+        "stateMachineArn": "arn:sm",
+        "name": arn.rsplit(":", 1)[-1],
+        "status": status,
+        "startDate": int(start.timestamp() * 1000),
+        "input": json.dumps(INPUT),
+        **kw,
+    }
     return ExecutionEnded.model_validate(detail)
 
 
@@ -43,12 +53,16 @@ def recorded(repo: FakeInterviewRepository, arn: str, status: InterviewStatus, a
 @pytest.mark.parametrize(
     ("status", "error", "cause", "text"),
     [
-        ("FAILED", "States.Runtime", "An error occurred while executing the state 'Accepted?'",
-         "States.Runtime: An error occurred while executing the state 'Accepted?'"),
+        (
+            "FAILED",
+            "States.Runtime",
+            "An error occurred while executing the state 'Accepted?'",
+            "States.Runtime: An error occurred while executing the state 'Accepted?'",
+        ),
         ("TIMED_OUT", None, None, "ExecutionTimedOut (execution TIMED_OUT)"),
         ("ABORTED", "Operator.Stopped", "on-call", "Operator.Stopped: on-call (execution ABORTED)"),
     ],
-)  # fmt: skip
+)
 def test_an_execution_that_recorded_nothing_is_recorded_failed_with_why(status, error, cause, text) -> None:
     repo = FakeInterviewRepository()
     kw = {k: v for k, v in {"error": error, "cause": cause}.items() if v}
@@ -57,8 +71,11 @@ def test_an_execution_that_recorded_nothing_is_recorded_failed_with_why(status, 
     assert row is not None and row.status is InterviewStatus.FAILED
     media = row.media["q1"]
     assert (media.status, media.error, media.recorded_by, media.execution_id) == (
-        InterviewStatus.FAILED, text, "watchdog", ARN,
-    )  # fmt: skip
+        InterviewStatus.FAILED,
+        text,
+        "watchdog",
+        ARN,
+    )
     assert [h.status for h in row.status_history] == [InterviewStatus.FAILED]
     assert isinstance(event, DomainEvent) and event.type == "interview.failed"
     assert event.id == DomainEvent.stable_id(ARN, "FAILED")  # the id the workflow itself would have used

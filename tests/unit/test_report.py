@@ -15,17 +15,32 @@ def _doc(text: str = "我先耐心听他说完，然后查了物流记录。") -
         "recommendation": "review",
         "review_reasons": ["q2: no answer to a probed question"],
         "competencies": [
-            {"id": c, "name": n, "score": s, "level": 4, "reason": f"评估理由：{n}",
-             "evidence": [{"question_id": "q1", "text": quote, "start": 1.0, "end": 2.5}]}
+            {
+                "id": c,
+                "name": n,
+                "score": s,
+                "level": 4,
+                "reason": f"评估理由：{n}",
+                "evidence": [{"question_id": "q1", "text": quote, "start": 1.0, "end": 2.5}],
+            }
             for c, n, s in (("a", "客户导向", 90.0), ("b", "沟通表达", 70.0), ("c", "问题解决", 60.0))
         ],
-        "questions": [{"question_id": "q1", "start": 0.0, "end": 5.0, "transcript": {"text": text},
-                       "signals": {"speech": {"speaking_rate": {"value": 250.0, "n": 40, "unit": "chars/min"}},
-                                   "vision": {"face_present": {"value": None, "n": 0, "missing": "no video stream"}}},
-                       "timeline": [{"face_present": True, "looking": 1.0}, {"face_present": False, "looking": 0.0}]}],
+        "questions": [
+            {
+                "question_id": "q1",
+                "start": 0.0,
+                "end": 5.0,
+                "transcript": {"text": text},
+                "signals": {
+                    "speech": {"speaking_rate": {"value": 250.0, "n": 40, "unit": "chars/min"}},
+                    "vision": {"face_present": {"value": None, "n": 0, "missing": "no video stream"}},
+                },
+                "timeline": [{"face_present": True, "looking": 1.0}, {"face_present": False, "looking": 0.0}],
+            }
+        ],
         "flags": [{"code": "NO_FACE", "detail": "no face for 3 s", "start": 1.0, "end": 4.0}],
         "versions": {"rubric": "customer-service@v1", "scoring_model": "scoring-v1@sha256:abc"},
-    }  # fmt: skip
+    }
 
 
 class _Collect(HTMLParser):
@@ -78,8 +93,15 @@ def test_radar_points_put_full_scores_on_the_radius():
 
 def test_a_competency_not_assessed_shows_as_such_and_stays_off_the_radar():
     doc = _doc()
-    extra = {"id": "d", "name": "团队协作", "score": None, "level": None, "assessed": False,
-             "reason": "评估理由：本次面试没有考察“团队协作”的问题，未评估，不计入总分。", "evidence": []}  # fmt: skip
+    extra = {
+        "id": "d",
+        "name": "团队协作",
+        "score": None,
+        "level": None,
+        "assessed": False,
+        "reason": "评估理由：本次面试没有考察“团队协作”的问题，未评估，不计入总分。",
+        "evidence": [],
+    }
     doc["competencies"].append(extra)
     html = render_report(doc, title="客服专员", language="zh")
     assert "未评估" in html and "团队协作" in html

@@ -30,10 +30,19 @@ def reweighted(profile: JobProfile, weights: dict[str, float], version: int = 2)
 def scored(
     profile: JobProfile, scores: dict[str, float | None], reasons: list[str] | None = None
 ) -> ScoreResult:
-    competencies = [CompetencyScore(id=c.id, name=c.name, score=scores[c.id], assessed=scores[c.id] is not None,
-                                    reason="r") for c in profile.competencies]  # fmt: skip
-    return ScoreResult(overall_score=None, recommendation=Recommendation.REVIEW, review_reasons=reasons or [],
-                       competencies=competencies, versions=ScoreVersions(rubric=f"{profile.id}@v1", scoring_model="m"))  # fmt: skip
+    competencies = [
+        CompetencyScore(
+            id=c.id, name=c.name, score=scores[c.id], assessed=scores[c.id] is not None, reason="r"
+        )
+        for c in profile.competencies
+    ]
+    return ScoreResult(
+        overall_score=None,
+        recommendation=Recommendation.REVIEW,
+        review_reasons=reasons or [],
+        competencies=competencies,
+        versions=ScoreVersions(rubric=f"{profile.id}@v1", scoring_model="m"),
+    )
 
 
 def test_rescore_combines_the_same_competency_scores_under_the_new_weights() -> None:
@@ -73,11 +82,21 @@ def test_a_scoring_v2_result_keeps_its_review_codes_and_judgement_through_a_resc
     ids = [c.id for c in v1.competencies]
     before = scored(v1, dict(zip(ids, [90.0, 90.0, 90.0, 90.0], strict=True)))
     flag = ReviewFlag(code="KEYWORD_LIST", question_id="difficult_customer", detail="a list of words")
-    before = before.model_copy(update={
-        "review_flags": [flag], "review_reasons": ["difficult_customer: KEYWORD_LIST (a list of words)"],
-        "competencies": [c.model_copy(update={"gaps": [ReasonItem(level=5, text="通过回访确认客户满意")],
-                                              "judgement": {"difficult_customer": {"kind": "narrative"}}})
-                         for c in before.competencies]})  # fmt: skip
+    before = before.model_copy(
+        update={
+            "review_flags": [flag],
+            "review_reasons": ["difficult_customer: KEYWORD_LIST (a list of words)"],
+            "competencies": [
+                c.model_copy(
+                    update={
+                        "gaps": [ReasonItem(level=5, text="通过回访确认客户满意")],
+                        "judgement": {"difficult_customer": {"kind": "narrative"}},
+                    }
+                )
+                for c in before.competencies
+            ],
+        }
+    )
     after = rescore(before, reweighted(v1, dict(zip(ids, [1.0, 1.0, 1.0, 2.0], strict=True))))
     assert after.review_flags == [flag] and after.recommendation is Recommendation.REVIEW  # 90 would advance
     assert after.competencies[0].gaps == before.competencies[0].gaps
@@ -87,11 +106,18 @@ def test_a_scoring_v2_result_keeps_its_review_codes_and_judgement_through_a_resc
 def test_a_scoring_v1_result_still_reads_and_rescores() -> None:
     v1 = base()
     stored = {  # a result document written before scoring-v2: no review codes, no strengths, timed evidence
-        "id": "customer_focus", "name": "客户导向", "score": 81.5, "level": 5, "reason": "评估理由：…",
+        "id": "customer_focus",
+        "name": "客户导向",
+        "score": 81.5,
+        "level": 5,
+        "reason": "评估理由：…",
         "evidence": [{"question_id": "q1", "text": "最后客户很满意。", "start": 8.1, "end": 9.9}],
-        "contributions": {"baseline": 50.0}, "missing": {}, "question_ids": ["q1"], "assessed": True,
+        "contributions": {"baseline": 50.0},
+        "missing": {},
+        "question_ids": ["q1"],
+        "assessed": True,
         "anchor": "a",
-    }  # fmt: skip
+    }
     competency = CompetencyScore.model_validate(stored)
     assert competency.strengths == [] and competency.judgement is None and competency.evidence[0].start == 8.1
     result = scored(v1, {c.id: 81.5 for c in v1.competencies})
@@ -116,16 +142,35 @@ class Profiles:
 def _scored_interview(repo, store, v1: JobProfile, scores: dict[str, float | None]) -> None:
     key = "t/iv-1/result.json"
     result = scored(v1, scores)
-    store.put_json(ObjectLocation(bucket=BUCKET, key=key), {
-        "job_id": v1.id, "job_version": 1, "overall_score": 65.0, "assessed_weight": 1.0, "recommendation": "review",
-        "review_reasons": [], "competencies": [c.model_dump(mode="json") for c in result.competencies],
-        "versions": result.versions.model_dump(mode="json"), "questions": [],
-    })  # fmt: skip
+    store.put_json(
+        ObjectLocation(bucket=BUCKET, key=key),
+        {
+            "job_id": v1.id,
+            "job_version": 1,
+            "overall_score": 65.0,
+            "assessed_weight": 1.0,
+            "recommendation": "review",
+            "review_reasons": [],
+            "competencies": [c.model_dump(mode="json") for c in result.competencies],
+            "versions": result.versions.model_dump(mode="json"),
+            "questions": [],
+        },
+    )
     repo.rows[("t", "iv-1")] = Interview(
-        tenant_id="t", interview_id="iv-1", job_id=v1.id, job_version=1, status=InterviewStatus.SCORED,
-        created_at=AT, updated_at=AT, overall_score=65.0, recommendation="review", result_key=key,
-        competency_scores=scores, scored_at=AT, score_versions={"rubric": "customer-service@v1"},
-    )  # fmt: skip
+        tenant_id="t",
+        interview_id="iv-1",
+        job_id=v1.id,
+        job_version=1,
+        status=InterviewStatus.SCORED,
+        created_at=AT,
+        updated_at=AT,
+        overall_score=65.0,
+        recommendation="review",
+        result_key=key,
+        competency_scores=scores,
+        scored_at=AT,
+        score_versions={"rubric": "customer-service@v1"},
+    )
 
 
 def test_rescore_interview_writes_a_new_result_and_keeps_the_old_one_in_history(repo, store) -> None:
@@ -153,8 +198,15 @@ def test_rescore_interview_writes_a_new_result_and_keeps_the_old_one_in_history(
 
 def test_rescore_interview_needs_a_result_and_the_version(repo, store) -> None:
     v1 = base()
-    repo.rows[("t", "iv-2")] = Interview(tenant_id="t", interview_id="iv-2", job_id=v1.id, job_version=1,
-                                         status=InterviewStatus.PROCESSING, created_at=AT, updated_at=AT)  # fmt: skip
+    repo.rows[("t", "iv-2")] = Interview(
+        tenant_id="t",
+        interview_id="iv-2",
+        job_id=v1.id,
+        job_version=1,
+        status=InterviewStatus.PROCESSING,
+        created_at=AT,
+        updated_at=AT,
+    )
     with pytest.raises(NotScored):
         rescore_interview(
             "t", "iv-2", 2, repo=repo, profiles=Profiles(v1), store=store, artifacts_bucket=BUCKET

@@ -93,16 +93,28 @@ def answer(question_id: str, text: str, language: str, asr: float = 0.95) -> Ans
         t += 1.3 if piece.rstrip().endswith(tuple("。！？.!?")) else 0.3
     seg_text = "".join(w.word for w in words).strip()
     segment = Segment(
-        id=0, start=words[0].start, end=words[-1].end, text=seg_text, avg_logprob=-0.1,
-        no_speech_prob=0.0, compression_ratio=1.2, words=words,
-    )  # fmt: skip
-    speech = {"question_id": question_id, "language": language,
-              "asr_confidence": {"value": asr, "n": len(words), "unit": "probability"}}  # fmt: skip
+        id=0,
+        start=words[0].start,
+        end=words[-1].end,
+        text=seg_text,
+        avg_logprob=-0.1,
+        no_speech_prob=0.0,
+        compression_ratio=1.2,
+        words=words,
+    )
+    speech = {
+        "question_id": question_id,
+        "language": language,
+        "asr_confidence": {"value": asr, "n": len(words), "unit": "probability"},
+    }
     return AnswerAnalysis(
-        question_id=question_id, media_id="m", start=0.0, end=t,
+        question_id=question_id,
+        media_id="m",
+        start=0.0,
+        end=t,
         transcript=AnswerTranscript(language=language, text=seg_text, segments=[segment]),
         speech=speech,
-    )  # fmt: skip
+    )
 
 
 def score(profile: JobProfile, answers: list[AnswerAnalysis], encoder) -> ScoreResult:
@@ -281,8 +293,11 @@ def test_an_interview_assessing_under_half_the_weight_is_sent_to_review(encoder)
     text: Tell us how you found the cause of a recurring problem.
     competencies: [fixing]
 """
-    profile = profile_from_text(text.replace("thresholds: {advance: 70, review: 50}\n", "") +
-                                "thresholds: {advance: 70, review: 50}\n", "yaml")  # fmt: skip
+    profile = profile_from_text(
+        text.replace("thresholds: {advance: 70, review: 50}\n", "")
+        + "thresholds: {advance: 70, review: 50}\n",
+        "yaml",
+    )
     answers = [answer("angry", EN_ANGRY, "en")]
     result = score_interview(
         profile, answers, answer_features_for(profile, answers, encoder), asked=["angry"], encoder=encoder

@@ -37,9 +37,12 @@ class Profiles:
 @pytest.fixture
 def settings() -> ScoreSettings:
     return ScoreSettings(
-        interviews_table="i", profiles_table="p", artifacts_bucket=BUCKET,
-        model_cache_dir=str(ROOT / ".cache" / "models"), model_fetch=False,
-    )  # fmt: skip
+        interviews_table="i",
+        profiles_table="p",
+        artifacts_bucket=BUCKET,
+        model_cache_dir=str(ROOT / ".cache" / "models"),
+        model_fetch=False,
+    )
 
 
 @pytest.fixture
@@ -59,13 +62,27 @@ def interview(repo, store) -> Interview:
         key = f"t1/iv/{media_id}/analysis.json"
         a = answer(qid, text, "zh").model_copy(update={"media_id": media_id})
         store.put_json(ObjectLocation(bucket=BUCKET, key=key), {"answers": [a.model_dump(mode="json")]})
-        media[media_id] = MediaRecord(media_id=media_id, status=InterviewStatus.TRANSCRIBED, key=f"u/{media_id}",
-                                      analysis_key=key, questions=[qid], updated_at=now)  # fmt: skip
+        media[media_id] = MediaRecord(
+            media_id=media_id,
+            status=InterviewStatus.TRANSCRIBED,
+            key=f"u/{media_id}",
+            analysis_key=key,
+            questions=[qid],
+            updated_at=now,
+        )
     row = Interview(
-        tenant_id="t1", interview_id="iv", job_id="customer-service", job_version=1,
-        questions=[Question(question_id=q) for q in ("difficult_customer", "explain_policy", "not_in_profile")],
-        status=InterviewStatus.TRANSCRIBED, created_at=now, updated_at=now, media=media,
-    )  # fmt: skip
+        tenant_id="t1",
+        interview_id="iv",
+        job_id="customer-service",
+        job_version=1,
+        questions=[
+            Question(question_id=q) for q in ("difficult_customer", "explain_policy", "not_in_profile")
+        ],
+        status=InterviewStatus.TRANSCRIBED,
+        created_at=now,
+        updated_at=now,
+        media=media,
+    )
     repo.rows[("t1", "iv")] = row
     return row
 
@@ -95,8 +112,10 @@ def test_scoring_from_the_maps_features_equals_scoring_in_one_step(
     plan = plan_scoring(
         PlanScoringRequest(tenant_id="t1", interview_id="iv", execution_id="e"), repo, profiles
     )
-    refs = [analyse_answer(AnalyseAnswerRequest.model_validate(i), settings, repo, profiles, store, judge_model)
-            for i in plan["answers"]]  # fmt: skip
+    refs = [
+        analyse_answer(AnalyseAnswerRequest.model_validate(i), settings, repo, profiles, store, judge_model)
+        for i in plan["answers"]
+    ]
     assert [r["features_key"] for r in refs] == [
         "t1/iv/features/difficult_customer.json",
         "t1/iv/features/explain_policy.json",
@@ -106,10 +125,18 @@ def test_scoring_from_the_maps_features_equals_scoring_in_one_step(
         "t1/iv/judgement/explain_policy.json",
     ]
     mapped = score_stage(
-        ScoreRequest(tenant_id="t1", interview_id="iv", execution_id="e",
-                     features=[FeaturesRef.model_validate(r) for r in refs]),
-        settings, repo, profiles, store, model=judge_model,
-    )  # fmt: skip
+        ScoreRequest(
+            tenant_id="t1",
+            interview_id="iv",
+            execution_id="e",
+            features=[FeaturesRef.model_validate(r) for r in refs],
+        ),
+        settings,
+        repo,
+        profiles,
+        store,
+        model=judge_model,
+    )
     calls = judge_model.calls
     mapped_doc = store.get_json(ObjectLocation(bucket=BUCKET, key="t1/iv/result.json"))
     assert (
@@ -131,8 +158,9 @@ def test_scoring_from_the_maps_features_equals_scoring_in_one_step(
 
 
 def test_an_analysis_without_the_question_is_refused(interview, repo, store, profiles, settings) -> None:
-    request = AnalyseAnswerRequest(tenant_id="t1", interview_id="iv", question_id="explain_policy",
-                                   analysis_key="t1/iv/m1/analysis.json")  # fmt: skip
+    request = AnalyseAnswerRequest(
+        tenant_id="t1", interview_id="iv", question_id="explain_policy", analysis_key="t1/iv/m1/analysis.json"
+    )
     with pytest.raises(InvalidInput, match="0 answers to question explain_policy"):
         analyse_answer(request, settings, repo, profiles, store)
     assert not any(k.endswith("explain_policy.json") for _, k in store.objects)
@@ -144,10 +172,15 @@ def test_english_answers_are_analysed_in_english(repo, store, settings, judge_mo
     a = answer("measurable_impact", EN["strong"], "en")
     store.put_json(ObjectLocation(bucket=BUCKET, key="k"), {"answers": [a.model_dump(mode="json")]})
     repo.rows[("t1", "iv2")] = Interview(
-        tenant_id="t1", interview_id="iv2", job_id=profile.id, job_version=profile.version,
-        questions=[Question(question_id="measurable_impact")], status=InterviewStatus.TRANSCRIBED,
-        created_at=now, updated_at=now,
-    )  # fmt: skip
+        tenant_id="t1",
+        interview_id="iv2",
+        job_id=profile.id,
+        job_version=profile.version,
+        questions=[Question(question_id="measurable_impact")],
+        status=InterviewStatus.TRANSCRIBED,
+        created_at=now,
+        updated_at=now,
+    )
     request = AnalyseAnswerRequest(
         tenant_id="t1", interview_id="iv2", question_id="measurable_impact", analysis_key="k"
     )

@@ -113,20 +113,38 @@ def test_failure_stores_the_lambda_error_message_not_the_stack(repo, store):
 
 def _transcript_doc(words: list[tuple[str, float, float]]) -> dict:
     return {
-        "language": "en", "language_probability": 0.99, "duration_s": 10.0,
+        "language": "en",
+        "language_probability": 0.99,
+        "duration_s": 10.0,
         "text": "".join(w for w, _, _ in words).strip(),
-        "segments": [{"id": 0, "start": words[0][1], "end": words[-1][2], "text": "".join(w for w, _, _ in words),
-                      "avg_logprob": -0.2, "no_speech_prob": 0.01, "compression_ratio": 1.2,
-                      "words": [{"word": w, "start": a, "end": b, "probability": 0.9} for w, a, b in words]}],
+        "segments": [
+            {
+                "id": 0,
+                "start": words[0][1],
+                "end": words[-1][2],
+                "text": "".join(w for w, _, _ in words),
+                "avg_logprob": -0.2,
+                "no_speech_prob": 0.01,
+                "compression_ratio": 1.2,
+                "words": [{"word": w, "start": a, "end": b, "probability": 0.9} for w, a, b in words],
+            }
+        ],
         "model": {"name": "whisper-base", "device": "cpu", "compute_type": "int8"},
-    }  # fmt: skip
+    }
 
 
 def test_transcribed_cuts_the_answers_along_the_question_timeline(repo, store):
     # GIVEN one video answering two questions, as the interview's timeline says
-    create_interview(repo, "acme", "iv-1", "job-7", [
-        Question(question_id="intro", start_s=0.0, end_s=5.0), Question(question_id="project", start_s=5.0),
-    ])  # fmt: skip
+    create_interview(
+        repo,
+        "acme",
+        "iv-1",
+        "job-7",
+        [
+            Question(question_id="intro", start_s=0.0, end_s=5.0),
+            Question(question_id="project", start_s=5.0),
+        ],
+    )
     plan = plan_answers(execution_input_for(_upload(), NOW, PREFIX), repo, "art")
     assert [(w.question_id, w.start, w.end) for w in plan.windows] == [
         ("intro", 0.0, 5.0),

@@ -112,16 +112,31 @@ def test_no_test_mixes_a_hard_coded_date_with_the_real_clock() -> None:
 def test_the_date_sensitive_tests_pass_with_the_clock_moved_forward(offset: str) -> None:
     # the run starts from the real clock, even when this suite's clock is moved itself (--clock-offset): its
     # Python and node processes must be moved by the one offset, not by ours and theirs
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST_", "FAKETIME")) and k != "JIPING_CLOCK_OFFSET_S"}  # fmt: skip
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_", "FAKETIME")) and k != "JIPING_CLOCK_OFFSET_S"
+    }
     site = str(TESTS / "support" / "clock_site")
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != site
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--clock-offset={offset}",
-         *DATE_SENSITIVE],
-        cwd=REPO, capture_output=True, text=True, env=env, timeout=600, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            f"--clock-offset={offset}",
+            *DATE_SENSITIVE,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert f"clock moved forward by {offset}" in proc.stdout

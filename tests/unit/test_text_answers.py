@@ -27,8 +27,14 @@ ANSWER = "上个月有位客户因为订单延迟很生气。我先听他说完�
 
 
 def interview(status: InterviewStatus = InterviewStatus.CREATED) -> Interview:
-    return Interview(tenant_id="acme", interview_id="iv-1", status=status, created_at=NOW, updated_at=NOW,
-                     questions=[Question(question_id="q1"), Question(question_id="q2")])  # fmt: skip
+    return Interview(
+        tenant_id="acme",
+        interview_id="iv-1",
+        status=status,
+        created_at=NOW,
+        updated_at=NOW,
+        questions=[Question(question_id="q1"), Question(question_id="q2")],
+    )
 
 
 def setup(
@@ -43,8 +49,9 @@ def submit(
     repo: FakeInterviewRepository, store: FakeObjectStore, text: str = ANSWER, **kw: str
 ) -> TextAnswerReceipt:
     args = {"tenant_id": "acme", "interview_id": "iv-1", "question_id": "q1"} | kw
-    return submit_text_answer(repo, store, BUCKET, args["tenant_id"], args["interview_id"], args["question_id"],
-                              text, NOW)  # fmt: skip
+    return submit_text_answer(
+        repo, store, BUCKET, args["tenant_id"], args["interview_id"], args["question_id"], text, NOW
+    )
 
 
 def test_a_written_answer_is_stored_where_the_workflow_picks_up_uploads() -> None:
@@ -121,7 +128,7 @@ def test_an_erased_interview_takes_no_answer() -> None:
                 "sha256": "x",
                 "submitted_at": NOW.isoformat(),
             }
-        ).encode(),  # fmt: skip
+        ).encode(),
         b"{not json",
     ],
 )
@@ -150,8 +157,11 @@ def test_a_text_answer_becomes_a_transcript_without_a_clock() -> None:
 def test_transcribing_an_object_that_is_not_a_text_answer_fails_clearly() -> None:
     store = FakeObjectStore({(BUCKET, "uploads/acme/iv-1/q1.json"): b'{"type": "x"}'})
     with pytest.raises(Exception, match="not a valid text answer"):
-        transcribe_text(ObjectLocation(bucket=BUCKET, key="uploads/acme/iv-1/q1.json"),
-                        ObjectLocation(bucket="a", key="t.json"), store)  # fmt: skip
+        transcribe_text(
+            ObjectLocation(bucket=BUCKET, key="uploads/acme/iv-1/q1.json"),
+            ObjectLocation(bucket="a", key="t.json"),
+            store,
+        )
     with pytest.raises(NotFound):
         transcribe_text(
             ObjectLocation(bucket=BUCKET, key="missing.json"), ObjectLocation(bucket="a", key="t.json"), store

@@ -130,20 +130,42 @@ def event(
     n: int = 1, type_: str = "interview.scored", tenant: str = "acme", time: datetime = T0
 ) -> DomainEvent:
     return DomainEvent(
-        id=f"evt_{n}", type=type_, time=time, tenant_id=tenant, interview_id=f"iv-{n}",
-        data={"overall_score": 81.5, "recommendation": "advance", "transcripts": [{"question_id": "q1", "text": "我…"}],
-              "result": {"bucket": "b", "key": "acme/iv-1/result.json"}},
-    )  # fmt: skip
+        id=f"evt_{n}",
+        type=type_,
+        time=time,
+        tenant_id=tenant,
+        interview_id=f"iv-{n}",
+        data={
+            "overall_score": 81.5,
+            "recommendation": "advance",
+            "transcripts": [{"question_id": "q1", "text": "我…"}],
+            "result": {"bucket": "b", "key": "acme/iv-1/result.json"},
+        },
+    )
 
 
 def setup(*script: Response, include_transcripts: bool = False, rng: float = 0.5, start: datetime = T0):
     """A registered endpoint and the webhook service on a clock that starts at ``start`` (T0 unless a test
     talks to a library that checks timestamps against the real clock)."""
     store, receiver, clock, dlq, alerts = Store(), Receiver(*script), Clock(start), Recorder(), Recorder()
-    endpoint = register_endpoint(store, "acme", "ehr", "https://ehr.example.com/hooks", validate_url=lambda u: u,
-                                 include_transcripts=include_transcripts, now=start)  # fmt: skip
-    hooks = Webhooks(store, receiver, dlq, alerts, clock=clock, rng=lambda: rng,
-                     links=lambda e: {"interview": f"https://api.example.com/v1/interviews/{e.interview_id}"})  # fmt: skip
+    endpoint = register_endpoint(
+        store,
+        "acme",
+        "ehr",
+        "https://ehr.example.com/hooks",
+        validate_url=lambda u: u,
+        include_transcripts=include_transcripts,
+        now=start,
+    )
+    hooks = Webhooks(
+        store,
+        receiver,
+        dlq,
+        alerts,
+        clock=clock,
+        rng=lambda: rng,
+        links=lambda e: {"interview": f"https://api.example.com/v1/interviews/{e.interview_id}"},
+    )
     return hooks, store, receiver, clock, dlq, alerts, endpoint
 
 
@@ -231,8 +253,15 @@ def test_deliveries_verify_with_the_typescript_reference_library() -> None:
         {"secret": rotated.secrets[-1].secret, "body": tampered, "headers": headers},
         {"secret": new_secret(), "body": delivery.body, "headers": headers},
     ]
-    proc = subprocess.run([node, "-e", NODE_VERIFY], input=json.dumps({"cases": cases}), capture_output=True,
-                          text=True, env=native_env(NODE_PATH=str(root / "node_modules")), timeout=60, check=True)  # fmt: skip
+    proc = subprocess.run(
+        [node, "-e", NODE_VERIFY],
+        input=json.dumps({"cases": cases}),
+        capture_output=True,
+        text=True,
+        env=native_env(NODE_PATH=str(root / "node_modules")),
+        timeout=60,
+        check=True,
+    )
     assert json.loads(proc.stdout) == [
         "ok",
         "ok",
@@ -401,8 +430,15 @@ def test_the_body_carries_the_summary_and_links_and_transcripts_only_on_opt_in(o
 
 def test_endpoints_subscribe_to_event_types() -> None:
     hooks, store, receiver, *_ = setup()
-    register_endpoint(store, "acme", "ehr", "https://e.example.com", validate_url=lambda u: u,
-                      event_types=["interview.rejected"], now=T0)  # fmt: skip
+    register_endpoint(
+        store,
+        "acme",
+        "ehr",
+        "https://e.example.com",
+        validate_url=lambda u: u,
+        event_types=["interview.rejected"],
+        now=T0,
+    )
     hooks.fan_out(event(1, "interview.scored"))
     hooks.fan_out(event(2, "interview.rejected"))
     assert [json.loads(b)["type"] for _, _, b in receiver.requests] == ["interview.rejected"]
@@ -456,8 +492,15 @@ def test_transcripts_are_read_only_for_endpoints_that_opted_in() -> None:
     store, receiver, dlq, alerts = Store(), Receiver(), Recorder(), Recorder()
     register_endpoint(store, "acme", "plain", "https://a.example.com", validate_url=lambda u: u, now=T0)
     for name in ("full", "full2"):
-        register_endpoint(store, "acme", name, f"https://{name}.example.com", validate_url=lambda u: u,
-                          include_transcripts=True, now=T0)  # fmt: skip
+        register_endpoint(
+            store,
+            "acme",
+            name,
+            f"https://{name}.example.com",
+            validate_url=lambda u: u,
+            include_transcripts=True,
+            now=T0,
+        )
     reads: list[str] = []
 
     def transcripts(e: DomainEvent) -> list[dict]:

@@ -166,19 +166,38 @@ class Alerts:
 
 
 def scored(recipients: WecomRecipients | None) -> tuple[DomainEvent, Interview]:
-    event = DomainEvent(id="evt_1", type="interview.scored", time=T0, tenant_id="acme", interview_id="iv-1",
-                        data={"overall_score": 81.25, "recommendation": "review"})  # fmt: skip
-    interview = Interview(tenant_id="acme", interview_id="iv-1", status=InterviewStatus.SCORED, created_at=T0,
-                          updated_at=T0, wecom=recipients)  # fmt: skip
+    event = DomainEvent(
+        id="evt_1",
+        type="interview.scored",
+        time=T0,
+        tenant_id="acme",
+        interview_id="iv-1",
+        data={"overall_score": 81.25, "recommendation": "review"},
+    )
+    interview = Interview(
+        tenant_id="acme",
+        interview_id="iv-1",
+        status=InterviewStatus.SCORED,
+        created_at=T0,
+        updated_at=T0,
+        wecom=recipients,
+    )
     return event, interview
 
 
 def notifier(
     client: FakeClient, log: Log, limiter: Limiter | None = None, alerts: Alerts | None = None
 ) -> Notifier:
-    return Notifier(client, 1000002, log, limiter or Limiter(), alerts or Alerts(),  # type: ignore[arg-type]
-                    report_url=lambda e: f"https://api.example.com/v1/interviews/{e.interview_id}/report",
-                    clock=lambda: T0, sleep=lambda s: None)  # fmt: skip
+    return Notifier(
+        client,
+        1000002,
+        log,
+        limiter or Limiter(),
+        alerts or Alerts(),  # type: ignore[arg-type]
+        report_url=lambda e: f"https://api.example.com/v1/interviews/{e.interview_id}/report",
+        clock=lambda: T0,
+        sleep=lambda s: None,
+    )
 
 
 def test_hr_get_a_textcard_with_the_summary_and_the_candidate_no_score() -> None:
@@ -188,8 +207,10 @@ def test_hr_get_a_textcard_with_the_summary_and_the_candidate_no_score() -> None
     )
     out = notifier(client, log).notify(event, interview, "客服专员")
     assert [(n.channel, n.recipient, n.status) for n in out] == [
-        ("app", "zhangsan", "sent"), ("app", "lisi", "sent"), ("external", "candidate", "sent"),
-    ]  # fmt: skip
+        ("app", "zhangsan", "sent"),
+        ("app", "lisi", "sent"),
+        ("external", "candidate", "sent"),
+    ]
     (user, msg), _, (_, template) = client.sent
     card = msg["textcard"]
     assert user == "zhangsan" and msg["msgtype"] == "textcard" and msg["enable_duplicate_check"] == 1
@@ -263,8 +284,13 @@ def test_a_bad_secret_is_recorded_as_failed_and_alerts_once_per_send() -> None:
 # --- callbacks ------------------------------------------------------------------------------------
 
 # The example app of WeCom's callback documentation (published values, not a secret of ours).
-CONFIG = WecomConfig(corp_id="wx5823bf96d3bd56c7", corp_secret="s", agent_id=1, callback_token="QDG6eK",  # noqa: S106
-                     encoding_aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C")  # fmt: skip
+CONFIG = WecomConfig(
+    corp_id="wx5823bf96d3bd56c7",
+    corp_secret="s",  # noqa: S106 - WeCom's published example
+    agent_id=1,
+    callback_token="QDG6eK",  # noqa: S106 - WeCom's published example
+    encoding_aes_key="jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+)
 
 
 def test_a_genuine_callback_decrypts_and_a_forged_one_is_refused() -> None:
@@ -272,9 +298,11 @@ def test_a_genuine_callback_decrypts_and_a_forged_one_is_refused() -> None:
     from wechatpy.enterprise.crypto import WeChatCrypto
 
     crypto = WeChatCrypto(CONFIG.callback_token, CONFIG.encoding_aes_key, CONFIG.corp_id)
-    xml = ("<xml><ToUserName>wx5823bf96d3bd56c7</ToUserName><FromUserName>zhangsan</FromUserName>"
-           "<CreateTime>1409659813</CreateTime><MsgType>text</MsgType><Content>复核</Content>"
-           "<MsgId>4561255354251345929</MsgId><AgentID>218</AgentID></xml>")  # fmt: skip
+    xml = (
+        "<xml><ToUserName>wx5823bf96d3bd56c7</ToUserName><FromUserName>zhangsan</FromUserName>"
+        "<CreateTime>1409659813</CreateTime><MsgType>text</MsgType><Content>复核</Content>"
+        "<MsgId>4561255354251345929</MsgId><AgentID>218</AgentID></xml>"
+    )
     encrypted = crypto.encrypt_message(xml, "nonce1", "1409659813")
     import xmltodict
 

@@ -60,15 +60,22 @@ def _batch(route: str, idempotency_key: str | None, record: Callable[..., int]) 
     return idempotent(event, idempotency_key, route, {"body": body, "type": content_type}, make)
 
 
-@router.post("/v1/outcomes", responses=STORED,
-             description="Outcomes from the EHR: hire, probation, performance ratings. " + BATCH)  # fmt: skip
+@router.post(
+    "/v1/outcomes",
+    responses=STORED,
+    description="Outcomes from the EHR: hire, probation, performance ratings. " + BATCH,
+)
 def post_outcomes(idempotency_key: IdempotencyKey = None) -> Response[Any]:
     store = analytics_bootstrap.analytics_store(settings().analytics_table)
     return _batch("outcomes", idempotency_key, lambda *a, **k: record_outcomes(*a, **k, store=store))
 
 
-@router.post("/v1/demographics", responses=STORED, description="Optional demographic attributes per interview, "
-             "stored apart and used only by the impact report. " + BATCH)  # fmt: skip
+@router.post(
+    "/v1/demographics",
+    responses=STORED,
+    description="Optional demographic attributes per interview, "
+    "stored apart and used only by the impact report. " + BATCH,
+)
 def post_demographics(idempotency_key: IdempotencyKey = None) -> Response[Any]:
     store = analytics_bootstrap.demographics_store(settings().demographics_table)
     return _batch("demographics", idempotency_key, lambda *a, **k: record_demographics(*a, **k, store=store))
@@ -84,8 +91,13 @@ def _page(report: BaseModel, fmt: str, render: Callable[[Any], str]) -> Response
 
 
 @router.get("/v1/analytics/validity", responses=_report(ValidityReport))
-def get_validity(job_id: JobId, version: Version = None, min_n: Annotated[int, Query(ge=10, le=10_000)] = 30,
-                 proposal_id: Annotated[str | None, Query(max_length=64)] = None, format: Format = "json") -> Response[Any]:  # fmt: skip
+def get_validity(
+    job_id: JobId,
+    version: Version = None,
+    min_n: Annotated[int, Query(ge=10, le=10_000)] = 30,
+    proposal_id: Annotated[str | None, Query(max_length=64)] = None,
+    format: Format = "json",
+) -> Response[Any]:
     """Predictive validity (绩效联动): each competency and the overall score against each outcome."""
     service = analytics()
     report = service.validity(job_id, version, min_n=min_n)
@@ -94,23 +106,34 @@ def get_validity(job_id: JobId, version: Version = None, min_n: Annotated[int, Q
 
 
 @router.get("/v1/analytics/impact", responses=_report(ImpactReport))
-def get_impact(job_id: JobId, version: Version = None,
-               attributes: Annotated[str | None, Query(max_length=500, description="comma-separated")] = None,
-               format: Format = "json") -> Response[Any]:  # fmt: skip
+def get_impact(
+    job_id: JobId,
+    version: Version = None,
+    attributes: Annotated[str | None, Query(max_length=500, description="comma-separated")] = None,
+    format: Format = "json",
+) -> Response[Any]:
     """Adverse impact (NYC LL144 definitions): selection and scoring rates and impact ratios per group."""
     chosen = [a.strip() for a in attributes.split(",") if a.strip()] if attributes else None
     return _page(analytics().impact(job_id, version, attributes=chosen), format, render_impact)
 
 
 @router.get("/v1/analytics/drift", responses=_report(DriftReport))
-def get_drift(job_id: JobId, version: Version = None, window_days: Annotated[int, Query(ge=1, le=92)] = 7,
-              format: Format = "json") -> Response[Any]:  # fmt: skip
+def get_drift(
+    job_id: JobId,
+    version: Version = None,
+    window_days: Annotated[int, Query(ge=1, le=92)] = 7,
+    format: Format = "json",
+) -> Response[Any]:
     """Score drift over time against the first weeks of the version."""
     return _page(analytics().drift(job_id, version, window_days=window_days), format, render_drift)
 
 
-@router.post("/v1/analytics/reweighting",
-             responses={201: {"description": "proposed", "content": {"application/json": {"model": ReweightingProposal}}}})  # fmt: skip
+@router.post(
+    "/v1/analytics/reweighting",
+    responses={
+        201: {"description": "proposed", "content": {"application/json": {"model": ReweightingProposal}}}
+    },
+)
 def propose(
     request: Annotated[ReweightingIn, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[Any]:
@@ -134,8 +157,12 @@ def get_proposal(proposal_id: str) -> ReweightingProposal:
 def accept(proposal_id: str) -> Accepted:
     """A new profile version with the proposed weights. Nothing is re-scored: see /rescore."""
     proposal, profile = analytics().accept(proposal_id)
-    return Accepted(proposal=proposal, profile_id=profile.id, profile_version=profile.version,
-                    composite_model=composite_label(profile))  # fmt: skip
+    return Accepted(
+        proposal=proposal,
+        profile_id=profile.id,
+        profile_version=profile.version,
+        composite_model=composite_label(profile),
+    )
 
 
 @router.post("/v1/interviews/<interview_id>/rescore")
@@ -145,12 +172,16 @@ def rescore(interview_id: str, request: Annotated[RescoreIn, Body()]) -> Intervi
     interview(event, interview_id)
     try:
         done = rescore_interview(
-            tenant(event), interview_id, request.version,
+            tenant(event),
+            interview_id,
+            request.version,
             repo=bootstrap.interview_repository(s.interviews_table),
-            profiles=bootstrap.profile_repository(s.profiles_table), store=bootstrap.object_store(),
-            artifacts_bucket=s.artifacts_bucket, audit=bootstrap.audit_log(s.audit_table),
+            profiles=bootstrap.profile_repository(s.profiles_table),
+            store=bootstrap.object_store(),
+            artifacts_bucket=s.artifacts_bucket,
+            audit=bootstrap.audit_log(s.audit_table),
             audit_retention_days=s.audit_retention_days,
-        )  # fmt: skip
+        )
     except NotScored:
         raise PortalError("NOT_SCORED", "the interview has no result to re-score", 409) from None
     except NotFound:

@@ -48,8 +48,14 @@ def create(
         if request.job_version is not None:
             profiles = bootstrap.profile_repository(s.profiles_table)
             known = profiles.get(t, request.job_id, request.job_version) is not None
-        created = start_interview(request, t, bootstrap.interview_repository(s.interviews_table),
-                                  bootstrap.presigner(), s.uploads_bucket, known)  # fmt: skip
+        created = start_interview(
+            request,
+            t,
+            bootstrap.interview_repository(s.interviews_table),
+            bootstrap.presigner(),
+            s.uploads_bucket,
+            known,
+        )
         return 201, created.model_dump(mode="json")
 
     body = request.model_dump(mode="json")
@@ -77,19 +83,32 @@ def get_interview(interview_id: str) -> InterviewView:
             "content": {"application/json": {"model": TextAnswerReceipt}},
         },
     },
-)  # fmt: skip - the OpenAPI responses read best one per line
+)
 def post_text_answer(
     interview_id: str, question_id: str, request: Annotated[TextAnswerBody, Body()]
 ) -> Response[Any]:
     s = settings()
     receipt = submit_text_answer(
-        bootstrap.interview_repository(s.interviews_table), bootstrap.object_store(), s.uploads_bucket,
-        tenant(router.current_event), interview_id, question_id, request.text, utcnow(),
-    )  # fmt: skip
-    logger.info("text answer received", question_id=question_id, characters=receipt.characters,
-                replayed=receipt.replayed)  # fmt: skip
-    return Response(status_code=200 if receipt.replayed else 202, content_type=content_types.APPLICATION_JSON,
-                    body=receipt.model_dump_json())  # fmt: skip
+        bootstrap.interview_repository(s.interviews_table),
+        bootstrap.object_store(),
+        s.uploads_bucket,
+        tenant(router.current_event),
+        interview_id,
+        question_id,
+        request.text,
+        utcnow(),
+    )
+    logger.info(
+        "text answer received",
+        question_id=question_id,
+        characters=receipt.characters,
+        replayed=receipt.replayed,
+    )
+    return Response(
+        status_code=200 if receipt.replayed else 202,
+        content_type=content_types.APPLICATION_JSON,
+        body=receipt.model_dump_json(),
+    )
 
 
 @router.get("/v1/interviews/<interview_id>/report")

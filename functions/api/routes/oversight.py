@@ -25,9 +25,13 @@ def review_request(interview_id: str, request: Annotated[ReviewRequestIn, Body()
     s, event = settings(), router.current_event
     interview(event, interview_id)
     done = request_review(
-        bootstrap.interview_repository(s.interviews_table), bootstrap.audit_log(s.audit_table), tenant(event),
-        interview_id, reason=request.reason, retention_days=s.audit_retention_days,
-    )  # fmt: skip
+        bootstrap.interview_repository(s.interviews_table),
+        bootstrap.audit_log(s.audit_table),
+        tenant(event),
+        interview_id,
+        reason=request.reason,
+        retention_days=s.audit_retention_days,
+    )
     return view(done)
 
 
@@ -37,10 +41,15 @@ def override_decision(interview_id: str, request: Annotated[OverrideIn, Body()])
     s, event = settings(), router.current_event
     interview(event, interview_id)
     done = override(
-        bootstrap.interview_repository(s.interviews_table), bootstrap.audit_log(s.audit_table), tenant(event),
-        interview_id, decision=request.decision, reviewer=request.reviewer, reason=request.reason,
+        bootstrap.interview_repository(s.interviews_table),
+        bootstrap.audit_log(s.audit_table),
+        tenant(event),
+        interview_id,
+        decision=request.decision,
+        reviewer=request.reviewer,
+        reason=request.reason,
         retention_days=s.audit_retention_days,
-    )  # fmt: skip
+    )
     return view(done)
 
 
@@ -59,13 +68,20 @@ def erase(candidate_ref: str) -> Any:
     notices, rows) and publish ``interview.erased`` for each."""
     s = settings()
     report = erase_candidate(
-        tenant(router.current_event), candidate_ref, interviews=bootstrap.interview_repository(s.interviews_table),
-        objects=bootstrap.object_store(), uploads_bucket=s.uploads_bucket, artifacts_bucket=s.artifacts_bucket,
-        deliveries=bootstrap.webhook_store(s.webhooks_table), notices=bootstrap.wecom_store(s.wecom_state_table),
+        tenant(router.current_event),
+        candidate_ref,
+        interviews=bootstrap.interview_repository(s.interviews_table),
+        objects=bootstrap.object_store(),
+        uploads_bucket=s.uploads_bucket,
+        artifacts_bucket=s.artifacts_bucket,
+        deliveries=bootstrap.webhook_store(s.webhooks_table),
+        notices=bootstrap.wecom_store(s.wecom_state_table),
         outcomes=analytics_bootstrap.analytics_store(s.analytics_table),
-        demographics=analytics_bootstrap.demographics_store(s.demographics_table), audit=bootstrap.audit_log(s.audit_table),
-        audit_retention_days=s.audit_retention_days, publisher=bootstrap.event_publisher(s.publish_settings()),
-    )  # fmt: skip
+        demographics=analytics_bootstrap.demographics_store(s.demographics_table),
+        audit=bootstrap.audit_log(s.audit_table),
+        audit_retention_days=s.audit_retention_days,
+        publisher=bootstrap.event_publisher(s.publish_settings()),
+    )
     if not report.interviews:
         raise PortalError(
             "CANDIDATE_NOT_FOUND", "no interview of this tenant has this candidate reference", 404

@@ -44,8 +44,14 @@ def list_profiles() -> list[ProfileSummary]:
     summaries = []
     for pid, versions in sorted(grouped.items()):
         latest = max(versions, key=lambda v: v.version)
-        summaries.append(ProfileSummary(id=pid, title=latest.title, language=latest.language,
-                                        versions=sorted(v.version for v in versions)))  # fmt: skip
+        summaries.append(
+            ProfileSummary(
+                id=pid,
+                title=latest.title,
+                language=latest.language,
+                versions=sorted(v.version for v in versions),
+            )
+        )
     return summaries
 
 

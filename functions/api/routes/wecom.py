@@ -27,8 +27,12 @@ def wecom_config() -> WecomConfig:
 
 
 @router.get("/v1/wecom/callback", security=[])
-def wecom_verify(msg_signature: Sig, timestamp: Stamp, nonce: Nonce,
-                 echostr: Annotated[str, Query(min_length=1, max_length=4096)]) -> Response[Any]:  # fmt: skip
+def wecom_verify(
+    msg_signature: Sig,
+    timestamp: Stamp,
+    nonce: Nonce,
+    echostr: Annotated[str, Query(min_length=1, max_length=4096)],
+) -> Response[Any]:
     """WeCom's URL check: the decrypted echostr, as plain text."""
     plain = verify_callback_url(wecom_config(), msg_signature, timestamp, nonce, echostr)
     return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body=plain)

@@ -19,9 +19,13 @@ class SqsDeadLetters:
         self._sqs, self._url = client, queue_url
 
     def send(self, delivery: Delivery) -> None:
-        message = {"tenant_id": delivery.tenant_id, "endpoint_id": delivery.endpoint_id,
-                   "delivery_id": delivery.delivery_id, "event_type": delivery.event_type,
-                   "attempts": len(delivery.attempts)}  # fmt: skip
+        message = {
+            "tenant_id": delivery.tenant_id,
+            "endpoint_id": delivery.endpoint_id,
+            "delivery_id": delivery.delivery_id,
+            "event_type": delivery.event_type,
+            "attempts": len(delivery.attempts),
+        }
         try:
             self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps(message))
         except (BotoCoreError, ClientError) as exc:
@@ -48,11 +52,16 @@ class SnsAlerts:
             raise TransientError(f"alerts topic: {type(exc).__name__}") from exc
 
     def endpoint_disabled(self, endpoint: WebhookEndpoint) -> None:
-        message = {"alert": "webhook_endpoint_disabled", "tenant_id": endpoint.tenant_id,
-                   "endpoint_id": endpoint.endpoint_id, "reason": endpoint.disabled_reason}  # fmt: skip
+        message = {
+            "alert": "webhook_endpoint_disabled",
+            "tenant_id": endpoint.tenant_id,
+            "endpoint_id": endpoint.endpoint_id,
+            "reason": endpoint.disabled_reason,
+        }
         try:
-            self._sns.publish(TopicArn=self._arn, Subject="Jiping: webhook endpoint disabled",
-                              Message=json.dumps(message))  # fmt: skip
+            self._sns.publish(
+                TopicArn=self._arn, Subject="Jiping: webhook endpoint disabled", Message=json.dumps(message)
+            )
         except (BotoCoreError, ClientError) as exc:
             raise TransientError(f"alerts topic: {type(exc).__name__}") from exc
 

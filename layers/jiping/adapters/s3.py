@@ -67,8 +67,10 @@ class S3ObjectStore:
         try:
             pages = self._s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
             for page in pages:
-                batch = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                         for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]]  # fmt: skip
+                batch = [
+                    {"Key": v["Key"], "VersionId": v["VersionId"]}
+                    for v in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+                ]
                 for start in range(0, len(batch), 1000):
                     chunk = batch[start : start + 1000]
                     out = self._s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
@@ -91,18 +93,24 @@ class S3Presigner:
     ) -> dict[str, Any]:
         """A browser upload form bound to one key, one content type and a size range."""
         try:
-            return dict(self._s3.generate_presigned_post(
-                Bucket=bucket, Key=key, Fields={"Content-Type": content_type},
-                Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
-                ExpiresIn=expires_in,
-            ))  # fmt: skip
+            return dict(
+                self._s3.generate_presigned_post(
+                    Bucket=bucket,
+                    Key=key,
+                    Fields={"Content-Type": content_type},
+                    Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+                    ExpiresIn=expires_in,
+                )
+            )
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"S3 presign: {type(exc).__name__}") from exc
 
     def get_url(self, bucket: str, key: str, expires_in: int) -> str:
         try:
-            return str(self._s3.generate_presigned_url(
-                "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
-            ))  # fmt: skip
+            return str(
+                self._s3.generate_presigned_url(
+                    "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
+                )
+            )
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"S3 presign: {type(exc).__name__}") from exc

@@ -26,9 +26,13 @@ class AlertSink(Protocol):
 
 
 def check_drift(
-    profiles: Iterable[tuple[str, JobProfile]], *, interviews: Interviews, claims: AlertClaims, alerts: AlertSink,
+    profiles: Iterable[tuple[str, JobProfile]],
+    *,
+    interviews: Interviews,
+    claims: AlertClaims,
+    alerts: AlertSink,
     now: datetime | None = None,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     """Run the drift report for every profile version; publish and return the new alerts."""
     at = now or utcnow()
     by_tenant: dict[str, list[JobProfile]] = {}
@@ -69,11 +73,20 @@ def _check(
         key = f"drift#{profile.id}#{profile.version}#{window.start.isoformat()}"
         if not claims.claim_alert(tenant_id, key, at):
             continue
-        alert = {"alert": "score_drift", "tenant_id": tenant_id, "job_id": profile.id,
-                 "job_version": profile.version, "window_start": window.start.isoformat(),
-                 "window_end": window.end.isoformat(), "n": window.n, "psi": window.psi,
-                 "ks": window.ks, "ks_p": window.ks_p, "median": window.median,
-                 "baseline_median": report.baseline.median}  # fmt: skip
+        alert = {
+            "alert": "score_drift",
+            "tenant_id": tenant_id,
+            "job_id": profile.id,
+            "job_version": profile.version,
+            "window_start": window.start.isoformat(),
+            "window_end": window.end.isoformat(),
+            "n": window.n,
+            "psi": window.psi,
+            "ks": window.ks,
+            "ks_p": window.ks_p,
+            "median": window.median,
+            "baseline_median": report.baseline.median,
+        }
         alerts.publish(f"Jiping: score drift in {profile.id} v{profile.version}", alert)
         raised.append(alert)
     return raised

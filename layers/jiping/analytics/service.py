@@ -138,8 +138,10 @@ def _demographics_row(row: Any) -> Any:
         raise TypeError("a row is an object")
     if "attributes" in row:
         return row
-    return {"interview_id": row.get("interview_id"),
-            "attributes": {k: v for k, v in row.items() if k != "interview_id" and k}}  # fmt: skip
+    return {
+        "interview_id": row.get("interview_id"),
+        "attributes": {k: v for k, v in row.items() if k != "interview_id" and k},
+    }
 
 
 def _check_interviews(tenant_id: str, ids: list[str], interviews: Interviews) -> None:
@@ -155,9 +157,14 @@ def _check_interviews(tenant_id: str, ids: list[str], interviews: Interviews) ->
 
 
 def record_outcomes(
-    tenant_id: str, body: str, content_type: str | None, *, interviews: Interviews, store: OutcomeStore,
+    tenant_id: str,
+    body: str,
+    content_type: str | None,
+    *,
+    interviews: Interviews,
+    store: OutcomeStore,
     now: datetime | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Validate and store a batch of outcomes; returns how many were stored."""
     parsed = _parse(_rows(body, content_type), OutcomeIn, _outcome_row)
     _check_interviews(tenant_id, [o.interview_id for o in parsed], interviews)
@@ -171,23 +178,28 @@ def record_outcomes(
             value=o.normalised(),
             raw=str(o.value),
             received_at=at,
-        )  # fmt: skip
+        )
         for o in parsed
     }  # a repeated (interview, kind, date) in one batch: the last row wins, as a later request would
     return store.put_outcomes(records.values())
 
 
 def record_demographics(
-    tenant_id: str, body: str, content_type: str | None, *, interviews: Interviews, store: DemographicsStore,
+    tenant_id: str,
+    body: str,
+    content_type: str | None,
+    *,
+    interviews: Interviews,
+    store: DemographicsStore,
     now: datetime | None = None,
-) -> int:  # fmt: skip
+) -> int:
     parsed = _parse(_rows(body, content_type), DemographicsIn, _demographics_row)
     _check_interviews(tenant_id, [d.interview_id for d in parsed], interviews)
     at = now or utcnow()
     records = {
         d.interview_id: DemographicRecord(
             tenant_id=tenant_id, interview_id=d.interview_id, attributes=d.attributes, received_at=at
-        )  # fmt: skip
+        )
         for d in parsed
     }
     return store.put_demographics(records.values())
@@ -205,10 +217,15 @@ def scored_candidates(interviews: Iterable[Interview], job_id: str, version: int
     for i in interviews:
         if i.status is not InterviewStatus.SCORED or i.job_id != job_id:
             continue
-        current = ScoreSnapshot(job_version=i.job_version, overall_score=i.overall_score,
-                                recommendation=i.recommendation, competency_scores=i.competency_scores,
-                                score_versions=i.score_versions, result_key=i.result_key,
-                                scored_at=i.scored_at or i.updated_at)  # fmt: skip
+        current = ScoreSnapshot(
+            job_version=i.job_version,
+            overall_score=i.overall_score,
+            recommendation=i.recommendation,
+            competency_scores=i.competency_scores,
+            score_versions=i.score_versions,
+            result_key=i.result_key,
+            scored_at=i.scored_at or i.updated_at,
+        )
         match = next((s for s in [current, *reversed(i.score_history)] if s.job_version == version), None)
         if match is None:
             continue
@@ -221,7 +238,7 @@ def scored_candidates(interviews: Iterable[Interview], job_id: str, version: int
                 recommendation=match.recommendation,
                 competencies=match.competency_scores,
                 scored_at=match.scored_at or i.updated_at,
-            )  # fmt: skip
+            )
         )
     return found
 
@@ -230,9 +247,14 @@ class Analytics:
     """The reports of one tenant, over its stores."""
 
     def __init__(
-        self, tenant_id: str, *, interviews: Interviews, outcomes: OutcomeStore, profiles: Profiles,
+        self,
+        tenant_id: str,
+        *,
+        interviews: Interviews,
+        outcomes: OutcomeStore,
+        profiles: Profiles,
         demographics: DemographicsStore | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.tenant_id = tenant_id
         self._interviews, self._outcomes, self._profiles = interviews, outcomes, profiles
         self._demographics = demographics
@@ -244,22 +266,35 @@ class Analytics:
         return found
 
     def candidates(self, profile: JobProfile) -> list[ScoredCandidate]:
-        return scored_candidates(self._interviews.list_scored(self.tenant_id, profile.id), profile.id,
-                                 profile.version)  # fmt: skip
+        return scored_candidates(
+            self._interviews.list_scored(self.tenant_id, profile.id), profile.id, profile.version
+        )
 
     def validity(self, job_id: str, version: int | None, *, min_n: int = 30) -> ValidityReport:
         profile = self.profile(job_id, version)
-        return validity_report(profile, self.candidates(profile), self._outcomes.outcomes(self.tenant_id),
-                               min_n=min_n)  # fmt: skip
+        return validity_report(
+            profile, self.candidates(profile), self._outcomes.outcomes(self.tenant_id), min_n=min_n
+        )
 
-    def impact(self, job_id: str, version: int | None, *, attributes: list[str] | None = None,
-               intersections: list[tuple[str, str]] | None = None) -> ImpactReport:  # fmt: skip
+    def impact(
+        self,
+        job_id: str,
+        version: int | None,
+        *,
+        attributes: list[str] | None = None,
+        intersections: list[tuple[str, str]] | None = None,
+    ) -> ImpactReport:
         if self._demographics is None:
             raise AnalyticsError("NOT_CONFIGURED", "no demographics store", 500)
         profile = self.profile(job_id, version)
-        return impact_report(profile.id, profile.version, self.candidates(profile),
-                             self._demographics.demographics(self.tenant_id), attributes=attributes,
-                             intersections=intersections)  # fmt: skip
+        return impact_report(
+            profile.id,
+            profile.version,
+            self.candidates(profile),
+            self._demographics.demographics(self.tenant_id),
+            attributes=attributes,
+            intersections=intersections,
+        )
 
     def drift(self, job_id: str, version: int | None, *, window_days: int = 7) -> DriftReport:
         profile = self.profile(job_id, version)
@@ -271,9 +306,13 @@ class Analytics:
         """Fit weights to an outcome and keep the proposal; nothing else changes until it is accepted."""
         profile = self.profile(job_id, version)
         try:
-            proposal = propose_reweighting(profile, self.candidates(profile),
-                                           self._outcomes.outcomes(self.tenant_id), outcome,
-                                           proposal_id="rw_" + secrets.token_hex(8))  # fmt: skip
+            proposal = propose_reweighting(
+                profile,
+                self.candidates(profile),
+                self._outcomes.outcomes(self.tenant_id),
+                outcome,
+                proposal_id="rw_" + secrets.token_hex(8),
+            )
         except ValueError as exc:
             raise AnalyticsError("NOT_ENOUGH_OUTCOMES", str(exc)) from None
         self._outcomes.save_proposal(self.tenant_id, proposal)
@@ -305,7 +344,7 @@ class Analytics:
                     cv_r_proposed=proposal.cv_r_proposed,
                     accepted_at=at,
                 )
-            }  # fmt: skip
+            }
         )
         made = JobProfile.model_validate(made.model_dump())  # validated like any posted profile
         self._profiles.put(self.tenant_id, made)

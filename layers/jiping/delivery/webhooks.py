@@ -399,9 +399,13 @@ def register_endpoint(
 
 
 def rotate_secret(
-    store: WebhookStore, tenant_id: str, endpoint_id: str, *, now: datetime | None = None,
+    store: WebhookStore,
+    tenant_id: str,
+    endpoint_id: str,
+    *,
+    now: datetime | None = None,
     overlap: timedelta = ROTATION_OVERLAP,
-) -> WebhookEndpoint:  # fmt: skip
+) -> WebhookEndpoint:
     """A new secret signs from now on; the current ones keep signing for ``overlap``, then expire."""
     now = now or utcnow()
     endpoint = store.get_endpoint(tenant_id, endpoint_id)

@@ -115,8 +115,13 @@ class Alerts(Protocol):
 class JipingWecomClient(WeChatClient):  # type: ignore[misc]
     """wechatpy's enterprise client with a settable API base (gettoken included) and no auto-retry."""
 
-    def __init__(self, config: WecomConfig, session: SessionStorage, api_base: str = OFFICIAL_API_BASE,
-                 timeout: float = 10.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        config: WecomConfig,
+        session: SessionStorage,
+        api_base: str = OFFICIAL_API_BASE,
+        timeout: float = 10.0,
+    ) -> None:
         self.API_BASE_URL = api_base if api_base.endswith("/") else api_base + "/"
         super().__init__(
             config.corp_id, config.corp_secret, session=session, timeout=timeout, auto_retry=False
@@ -195,12 +200,22 @@ def call(client: JipingWecomClient, send: Callable[[], T], sleep: Callable[[floa
 
 
 REVIEW_LABELS = {  # the review codes HR sees on the card (the report and the webhook carry every one)
-    "KEYWORD_LIST": "关键词堆砌", "NO_NARRATIVE": "未讲述亲身经历", "ECHOED_QUESTION": "复述问题",
-    "REUSED_ANSWER": "多题回答雷同", "LANGUAGE_MISMATCH": "作答语言与岗位不符", "SCORER_INSTRUCTION": "含针对评分的指令",
-    "NUMBERS_WITHOUT_STORY": "只有数字没有经过", "JUDGE_DISAGREEMENT": "评估结论不一致", "EMPTY_ANSWER": "未作答",
-    "SHORT_ANSWER": "回答过短", "NO_ANSWER": "有题目未作答", "LOW_ASR_CONFIDENCE": "语音识别不确定",
-    "NO_FACE": "画面中无人脸", "MULTIPLE_FACES": "画面中多人", "LOOKING_AWAY": "长时间未看镜头",
-}  # fmt: skip
+    "KEYWORD_LIST": "关键词堆砌",
+    "NO_NARRATIVE": "未讲述亲身经历",
+    "ECHOED_QUESTION": "复述问题",
+    "REUSED_ANSWER": "多题回答雷同",
+    "LANGUAGE_MISMATCH": "作答语言与岗位不符",
+    "SCORER_INSTRUCTION": "含针对评分的指令",
+    "NUMBERS_WITHOUT_STORY": "只有数字没有经过",
+    "JUDGE_DISAGREEMENT": "评估结论不一致",
+    "EMPTY_ANSWER": "未作答",
+    "SHORT_ANSWER": "回答过短",
+    "NO_ANSWER": "有题目未作答",
+    "LOW_ASR_CONFIDENCE": "语音识别不确定",
+    "NO_FACE": "画面中无人脸",
+    "MULTIPLE_FACES": "画面中多人",
+    "LOOKING_AWAY": "长时间未看镜头",
+}
 
 
 def _review_line(data: dict) -> str:
@@ -219,9 +234,11 @@ def _hr_card(event: DomainEvent, job_title: str, report_url: str) -> dict[str, s
         verdict = {"advance": "建议进入下一轮", "review": "建议人工复核", "decline": "建议不予通过"}
         score = data.get("overall_score")
         score_text = f"{score:.1f}" if isinstance(score, int | float) else "—"
-        desc = (f'<div class="normal">综合得分 {score_text} · {verdict.get(str(data.get("recommendation")), "")}</div>'
-                f"{_review_line(data)}"
-                f'<div class="gray">面试编号 {event.interview_id}</div>')  # fmt: skip
+        desc = (
+            f'<div class="normal">综合得分 {score_text} · {verdict.get(str(data.get("recommendation")), "")}</div>'
+            f"{_review_line(data)}"
+            f'<div class="gray">面试编号 {event.interview_id}</div>'
+        )
         return {
             "title": f"AI面试评估完成：{job_title}",
             "description": desc,
@@ -229,16 +246,20 @@ def _hr_card(event: DomainEvent, job_title: str, report_url: str) -> dict[str, s
             "btntxt": "查看报告",
         }
     if event.type == "interview.rejected":
-        desc = (f'<div class="normal">上传的视频无法评估（{data.get("reason_code")}），请候选人重新上传。</div>'
-                f'<div class="gray">面试编号 {event.interview_id}</div>')  # fmt: skip
+        desc = (
+            f'<div class="normal">上传的视频无法评估（{data.get("reason_code")}），请候选人重新上传。</div>'
+            f'<div class="gray">面试编号 {event.interview_id}</div>'
+        )
         return {
             "title": f"面试视频未通过检查：{job_title}",
             "description": desc,
             "url": report_url,
             "btntxt": "详情",
         }
-    desc = (f'<div class="normal">评估未能完成，已记录错误，系统将重试或由运维处理。</div>'
-            f'<div class="gray">面试编号 {event.interview_id}</div>')  # fmt: skip
+    desc = (
+        f'<div class="normal">评估未能完成，已记录错误，系统将重试或由运维处理。</div>'
+        f'<div class="gray">面试编号 {event.interview_id}</div>'
+    )
     return {"title": f"面试评估失败：{job_title}", "description": desc, "url": report_url, "btntxt": "详情"}
 
 
@@ -298,8 +319,11 @@ class Notifier:
                 self._skip(event, "external", "candidate", "no member to send to the external contact")
             )
         else:
-            outcomes.append(self._send(event, "external", "candidate",
-                                       lambda: self._send_external(event, sender, candidate)))  # fmt: skip
+            outcomes.append(
+                self._send(
+                    event, "external", "candidate", lambda: self._send_external(event, sender, candidate)
+                )
+            )
         return outcomes
 
     # -- sending -----------------------------------------------------------------------------------
@@ -307,8 +331,16 @@ class Notifier:
     def _notice(
         self, event: DomainEvent, channel: str, recipient: str, status: str, reason: str | None = None
     ) -> Notice:
-        return Notice(tenant_id=event.tenant_id, interview_id=event.interview_id, event_id=event.id, channel=channel,
-                      recipient=recipient, status=status, reason=reason, at=self.clock())  # fmt: skip
+        return Notice(
+            tenant_id=event.tenant_id,
+            interview_id=event.interview_id,
+            event_id=event.id,
+            channel=channel,
+            recipient=recipient,
+            status=status,
+            reason=reason,
+            at=self.clock(),
+        )
 
     def _skip(self, event: DomainEvent, channel: str, recipient: str, reason: str) -> Notice:
         notice = self._notice(event, channel, recipient, "skipped", reason)
@@ -340,10 +372,15 @@ class Notifier:
     def _send_card(self, event: DomainEvent, user: str, job_title: str) -> Any:
         card = _hr_card(event, job_title, self.report_url(event))
         return self.client.message.send(
-            self.agent_id, user,
-            msg={"msgtype": "textcard", "textcard": card, "enable_duplicate_check": 1,
-                 "duplicate_check_interval": DUPLICATE_CHECK_INTERVAL_S},
-        )  # fmt: skip
+            self.agent_id,
+            user,
+            msg={
+                "msgtype": "textcard",
+                "textcard": card,
+                "enable_duplicate_check": 1,
+                "duplicate_check_interval": DUPLICATE_CHECK_INTERVAL_S,
+            },
+        )
 
     def _send_external(self, event: DomainEvent, sender: str, candidate: str) -> Any:
         result = self.client.external_contact.add_msg_template(
@@ -394,5 +431,9 @@ def decrypt_callback(
     except Exception:  # noqa: BLE001 - malformed XML or ciphertext: refused, never a crash
         raise CallbackRefused("the callback cannot be decrypted") from None
     message = parse_message(xml)
-    return {"type": message.type, "source": message.source, "id": getattr(message, "id", None),
-            "event": getattr(message, "event", None)}  # fmt: skip
+    return {
+        "type": message.type,
+        "source": message.source,
+        "id": getattr(message, "id", None),
+        "event": getattr(message, "event", None),
+    }

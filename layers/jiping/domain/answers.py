@@ -138,7 +138,7 @@ def cut_transcript(transcript: Transcript, window: Window) -> AnswerTranscript:
                     "end": words[-1].end if words else seg.end,
                     "text": text,
                 }
-            )  # fmt: skip
+            )
         )
     joiner = "" if transcript.language in {"zh", "yue", "ja"} else " "
     return AnswerTranscript(

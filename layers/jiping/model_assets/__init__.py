@@ -44,7 +44,7 @@ __all__ = [
     "resolve",
     "sha256_of",
     "spec",
-]  # fmt: skip - the public surface, in one line
+]
 
 _LOCK = threading.Lock()
 

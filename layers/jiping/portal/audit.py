@@ -54,12 +54,25 @@ def input_digest(keys: Iterable[str]) -> str:
 
 
 def record(
-    log: AuditSink, interview: Interview, kind: AuditKind, *, actor: str = SYSTEM, retention_days: int,
-    at: datetime | None = None, **details: Any,
-) -> AuditRecord:  # fmt: skip
+    log: AuditSink,
+    interview: Interview,
+    kind: AuditKind,
+    *,
+    actor: str = SYSTEM,
+    retention_days: int,
+    at: datetime | None = None,
+    **details: Any,
+) -> AuditRecord:
     when = at or utcnow()
-    made = AuditRecord(tenant_id=interview.tenant_id, interview_id=interview.interview_id, at=when, kind=kind,
-                       actor=actor, details=details, expires_at=when + timedelta(days=retention_days))  # fmt: skip
+    made = AuditRecord(
+        tenant_id=interview.tenant_id,
+        interview_id=interview.interview_id,
+        at=when,
+        kind=kind,
+        actor=actor,
+        details=details,
+        expires_at=when + timedelta(days=retention_days),
+    )
     log.append(made)
     return made
 
@@ -71,9 +84,14 @@ class ReviewError(ValueError):
 
 
 def request_review(
-    repo: InterviewRepository, log: AuditLog, tenant_id: str, interview_id: str, *, reason: str | None,
+    repo: InterviewRepository,
+    log: AuditLog,
+    tenant_id: str,
+    interview_id: str,
+    *,
+    reason: str | None,
     retention_days: int,
-) -> Interview:  # fmt: skip
+) -> Interview:
     """The candidate asks for a human to review the result: it stays ``review`` until someone decides."""
 
     def apply(current: Interview | None) -> Interview:
@@ -83,8 +101,11 @@ def request_review(
         if review.get("requested_at") and not review.get("decided_at"):
             return current  # already waiting for a reviewer
         now = utcnow()
-        current.human_review = {"requested_at": now.isoformat(), "reason": reason,
-                                "recommendation_before": current.recommendation}  # fmt: skip
+        current.human_review = {
+            "requested_at": now.isoformat(),
+            "reason": reason,
+            "recommendation_before": current.recommendation,
+        }
         current.recommendation = "review" if current.recommendation else None
         current.updated_at = now
         return current
@@ -95,9 +116,16 @@ def request_review(
 
 
 def override(
-    repo: InterviewRepository, log: AuditLog, tenant_id: str, interview_id: str, *, decision: str, reviewer: str,
-    reason: str, retention_days: int,
-) -> Interview:  # fmt: skip
+    repo: InterviewRepository,
+    log: AuditLog,
+    tenant_id: str,
+    interview_id: str,
+    *,
+    decision: str,
+    reviewer: str,
+    reason: str,
+    retention_days: int,
+) -> Interview:
     """A reviewer's decision replaces the recommendation; the model's own stays in the audit log."""
     if decision not in DECISIONS:
         raise ReviewError("INVALID_DECISION", f"decision is one of {DECISIONS}", 422)
@@ -111,13 +139,26 @@ def override(
         now = utcnow()
         before["recommendation"] = current.recommendation
         current.human_review = dict(current.human_review or {}) | {
-            "decided_at": now.isoformat(), "decided_by": reviewer, "decision": decision, "decision_reason": reason}  # fmt: skip
+            "decided_at": now.isoformat(),
+            "decided_by": reviewer,
+            "decision": decision,
+            "decision_reason": reason,
+        }
         current.recommendation = decision
         current.updated_at = now
         return current
 
     updated = repo.update(tenant_id, interview_id, apply)
-    record(log, updated, "override", actor=reviewer, retention_days=retention_days, decision=decision,
-           reason=reason, recommendation_before=before.get("recommendation"),
-           overall_score=updated.overall_score, versions=updated.score_versions)  # fmt: skip
+    record(
+        log,
+        updated,
+        "override",
+        actor=reviewer,
+        retention_days=retention_days,
+        decision=decision,
+        reason=reason,
+        recommendation_before=before.get("recommendation"),
+        overall_score=updated.overall_score,
+        versions=updated.score_versions,
+    )
     return updated

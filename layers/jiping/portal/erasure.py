@@ -66,10 +66,21 @@ class Audit(Protocol):
 
 
 def erase_candidate(
-    tenant_id: str, candidate_ref: str, *, interviews: Interviews, objects: Objects, uploads_bucket: str,
-    artifacts_bucket: str, deliveries: Deliveries, notices: Notices, outcomes: Outcomes,
-    demographics: Demographics, audit: Audit, audit_retention_days: int, publisher: EventPublisher,
-) -> ErasureReport:  # fmt: skip
+    tenant_id: str,
+    candidate_ref: str,
+    *,
+    interviews: Interviews,
+    objects: Objects,
+    uploads_bucket: str,
+    artifacts_bucket: str,
+    deliveries: Deliveries,
+    notices: Notices,
+    outcomes: Outcomes,
+    demographics: Demographics,
+    audit: Audit,
+    audit_retention_days: int,
+    publisher: EventPublisher,
+) -> ErasureReport:
     found = [
         i for i in interviews.list_for_tenant(tenant_id, limit=100_000) if i.candidate_ref == candidate_ref
     ]
@@ -87,17 +98,32 @@ def erase_candidate(
             audit, interview, "erased", retention_days=audit_retention_days
         )  # ... and the erasure is logged
         interviews.erase(tenant_id, iv)  # a tombstone: an execution still running cannot write it again
-        publisher.publish([DomainEvent(
-            id=DomainEvent.stable_id(f"erase|{tenant_id}|{iv}", "ERASED"), type="interview.erased", time=utcnow(),
-            tenant_id=tenant_id, interview_id=iv, data={"candidate_ref": candidate_ref},
-        )])  # fmt: skip
-    return ErasureReport(candidate_ref=candidate_ref, interviews=[i.interview_id for i in found],
-                         object_versions=versions, deliveries=sent, notices=told, outcomes=results,
-                         demographics=attributes)  # fmt: skip
+        publisher.publish(
+            [
+                DomainEvent(
+                    id=DomainEvent.stable_id(f"erase|{tenant_id}|{iv}", "ERASED"),
+                    type="interview.erased",
+                    time=utcnow(),
+                    tenant_id=tenant_id,
+                    interview_id=iv,
+                    data={"candidate_ref": candidate_ref},
+                )
+            ]
+        )
+    return ErasureReport(
+        candidate_ref=candidate_ref,
+        interviews=[i.interview_id for i in found],
+        object_versions=versions,
+        deliveries=sent,
+        notices=told,
+        outcomes=results,
+        demographics=attributes,
+    )
 
 
-def erase_leftovers(tenant_id: str, interview_id: str, *, objects: Objects, uploads_bucket: str,
-                    artifacts_bucket: str) -> int:  # fmt: skip
+def erase_leftovers(
+    tenant_id: str, interview_id: str, *, objects: Objects, uploads_bucket: str, artifacts_bucket: str
+) -> int:
     """Delete what an execution running at an erasure wrote afterwards (every version); how many."""
     return objects.delete_prefix(
         uploads_bucket, f"uploads/{tenant_id}/{interview_id}/"

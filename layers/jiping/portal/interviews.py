@@ -40,8 +40,15 @@ UPLOAD_TYPES = (
     "audio/wav",
     "audio/webm",
 )
-_SUFFIX = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm", "audio/mp4": "m4a",
-           "audio/mpeg": "mp3", "audio/wav": "wav", "audio/webm": "weba"}  # fmt: skip
+_SUFFIX = {
+    "video/mp4": "mp4",
+    "video/quicktime": "mov",
+    "video/webm": "webm",
+    "audio/mp4": "m4a",
+    "audio/mpeg": "mp3",
+    "audio/wav": "wav",
+    "audio/webm": "weba",
+}
 UPLOAD_FORM_TTL_S = 3600
 LINK_TTL_S = 300
 
@@ -67,8 +74,14 @@ def mint_key(store: ApiKeyStore, tenant_id: str) -> str:
     """A new API key for the tenant; the token is returned once and never stored."""
     check_id(tenant_id, "tenant_id")
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-    store.put(ApiKeyRecord(key_id=key_id, tenant_id=tenant_id, created_at=utcnow(),
-                           secret_sha256=hashlib.sha256(secret.encode()).hexdigest()))  # fmt: skip
+    store.put(
+        ApiKeyRecord(
+            key_id=key_id,
+            tenant_id=tenant_id,
+            created_at=utcnow(),
+            secret_sha256=hashlib.sha256(secret.encode()).hexdigest(),
+        )
+    )
     return f"{KEY_PREFIX}{key_id}_{secret}"
 
 
@@ -154,9 +167,13 @@ class Presigner(Protocol):
 
 
 def start_interview(
-    request: CreateInterview, tenant_id: str, repo: InterviewRepository, presigner: Presigner, uploads_bucket: str,
+    request: CreateInterview,
+    tenant_id: str,
+    repo: InterviewRepository,
+    presigner: Presigner,
+    uploads_bucket: str,
     profile_known: bool | None = None,
-) -> InterviewCreated:  # fmt: skip
+) -> InterviewCreated:
     """Register the interview and hand out one upload form per question (content type and size bound)."""
     if not (request.consent.biometric or request.consent.audio):
         raise PortalError(
@@ -190,8 +207,16 @@ def start_interview(
     for q in request.questions:
         key = f"uploads/{tenant_id}/{interview_id}/{q.question_id}.{_SUFFIX[q.content_type]}"
         form = presigner.post_form(uploads_bucket, key, q.content_type, q.max_bytes, UPLOAD_FORM_TTL_S)
-        forms.append(UploadForm(question_id=q.question_id, url=form["url"], fields=form["fields"],
-                                content_type=q.content_type, max_bytes=q.max_bytes, expires_in=UPLOAD_FORM_TTL_S))  # fmt: skip
+        forms.append(
+            UploadForm(
+                question_id=q.question_id,
+                url=form["url"],
+                fields=form["fields"],
+                content_type=q.content_type,
+                max_bytes=q.max_bytes,
+                expires_in=UPLOAD_FORM_TTL_S,
+            )
+        )
     return InterviewCreated(interview_id=interview_id, status=InterviewStatus.CREATED.value, uploads=forms)
 
 
@@ -259,17 +284,23 @@ class PoolEntry(Model):
 
 
 def talent_pool(
-    interviews: list[Interview], job_id: str, *, status: str | None = None, recommendation: str | None = None,
-    min_score: float | None = None, limit: int = 50,
-) -> list[PoolEntry]:  # fmt: skip
+    interviews: list[Interview],
+    job_id: str,
+    *,
+    status: str | None = None,
+    recommendation: str | None = None,
+    min_score: float | None = None,
+    limit: int = 50,
+) -> list[PoolEntry]:
     """A job's interviews, best score first (unscored last), filtered (人才库)."""
     chosen = [
-        i for i in interviews
+        i
+        for i in interviews
         if i.job_id == job_id
         and (status is None or i.status.value == status)
         and (recommendation is None or i.recommendation == recommendation)
         and (min_score is None or (i.overall_score is not None and i.overall_score >= min_score))
-    ]  # fmt: skip
+    ]
     chosen.sort(key=lambda i: (i.overall_score is None, -(i.overall_score or 0.0), i.created_at))
     return [
         PoolEntry(
@@ -280,6 +311,6 @@ def talent_pool(
             recommendation=i.recommendation,
             status=i.status.value,
             job_version=i.job_version,
-        )  # fmt: skip
+        )
         for n, i in enumerate(chosen[:limit])
     ]

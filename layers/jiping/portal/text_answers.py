@@ -130,12 +130,23 @@ def submit_text_answer(
     if stored is not None:
         if stored.sha256 != digest:
             raise PortalError(EXISTS, "the question already has a different answer", 409)
-        return TextAnswerReceipt(interview_id=interview_id, question_id=question_id, characters=len(stored.text),
-                                 sha256=digest, submitted_at=stored.submitted_at, replayed=True)  # fmt: skip
+        return TextAnswerReceipt(
+            interview_id=interview_id,
+            question_id=question_id,
+            characters=len(stored.text),
+            sha256=digest,
+            submitted_at=stored.submitted_at,
+            replayed=True,
+        )
     document = TextAnswer(question_id=question_id, text=cleaned, sha256=digest, submitted_at=now)
     objects.put_bytes(location, document.model_dump_json().encode(), "application/json")
-    return TextAnswerReceipt(interview_id=interview_id, question_id=question_id, characters=len(cleaned),
-                             sha256=digest, submitted_at=now)  # fmt: skip
+    return TextAnswerReceipt(
+        interview_id=interview_id,
+        question_id=question_id,
+        characters=len(cleaned),
+        sha256=digest,
+        submitted_at=now,
+    )
 
 
 def parse_text_answer(data: bytes) -> TextAnswer | None:
@@ -164,10 +175,24 @@ def text_language(text: str) -> str:
 
 def text_transcript(answer: TextAnswer) -> Transcript:
     """A transcript made of the written words: one segment, no word timings, no clock."""
-    segment = Segment(id=0, start=0.0, end=0.0, text=answer.text, avg_logprob=0.0, no_speech_prob=0.0,
-                      compression_ratio=1.0, words=[])  # fmt: skip
-    return Transcript(language=text_language(answer.text), language_probability=1.0, duration_s=0.0,
-                      text=answer.text, segments=[segment], model=TEXT_MODEL)  # fmt: skip
+    segment = Segment(
+        id=0,
+        start=0.0,
+        end=0.0,
+        text=answer.text,
+        avg_logprob=0.0,
+        no_speech_prob=0.0,
+        compression_ratio=1.0,
+        words=[],
+    )
+    return Transcript(
+        language=text_language(answer.text),
+        language_probability=1.0,
+        duration_s=0.0,
+        text=answer.text,
+        segments=[segment],
+        model=TEXT_MODEL,
+    )
 
 
 def transcribe_text(

@@ -24,10 +24,18 @@ class NotScored(NotFound):
 
 
 def rescore_interview(
-    tenant_id: str, interview_id: str, version: int, *, repo: InterviewRepository, profiles: ProfileSource,
-    store: ObjectStore, artifacts_bucket: str, audit: AuditLog | None = None, audit_retention_days: int = 1095,
+    tenant_id: str,
+    interview_id: str,
+    version: int,
+    *,
+    repo: InterviewRepository,
+    profiles: ProfileSource,
+    store: ObjectStore,
+    artifacts_bucket: str,
+    audit: AuditLog | None = None,
+    audit_retention_days: int = 1095,
     actor: str = SYSTEM,
-) -> Interview:  # fmt: skip
+) -> Interview:
     interview = repo.get(tenant_id, interview_id)
     if interview is None:
         raise NotFound(f"interview {interview_id}")
@@ -61,7 +69,7 @@ def rescore_interview(
             "job_version": interview.job_version,
             "result_key": interview.result_key,
             "overall_score": interview.overall_score,
-        },  # fmt: skip
+        },
     }
     prefix = f"{tenant_id}/{interview_id}/rescores/{profile_version_id(profile)}"
     location = ObjectLocation(bucket=artifacts_bucket, key=f"{prefix}/result.json")
@@ -69,8 +77,11 @@ def rescore_interview(
     languages = {q["transcript"]["language"] for q in document.get("questions", []) if q.get("transcript")}
     language = profile.language if profile.language != "auto" else ("en" if languages == {"en"} else "zh")
     html = render_report(rescored, title=profile.title, language=language)
-    store.put_bytes(location.model_copy(update={"key": f"{prefix}/report.html"}), html.encode(),
-                    "text/html; charset=utf-8")  # fmt: skip
+    store.put_bytes(
+        location.model_copy(update={"key": f"{prefix}/report.html"}),
+        html.encode(),
+        "text/html; charset=utf-8",
+    )
 
     def apply(current: Interview | None) -> Interview:
         if current is None:
@@ -87,7 +98,7 @@ def rescore_interview(
                 score_versions=current.score_versions,
                 result_key=current.result_key,
                 scored_at=current.scored_at,
-            )  # fmt: skip
+            )
         )
         current.job_version = profile.version
         current.overall_score = after.overall_score
@@ -100,7 +111,16 @@ def rescore_interview(
 
     done = repo.update(tenant_id, interview_id, apply)
     if audit is not None:
-        record(audit, done, "rescored", actor=actor, retention_days=audit_retention_days,
-               from_version=interview.job_version, to_version=profile.version, overall_score=after.overall_score,
-               recommendation=after.recommendation.value, versions=done.score_versions)  # fmt: skip
+        record(
+            audit,
+            done,
+            "rescored",
+            actor=actor,
+            retention_days=audit_retention_days,
+            from_version=interview.job_version,
+            to_version=profile.version,
+            overall_score=after.overall_score,
+            recommendation=after.recommendation.value,
+            versions=done.score_versions,
+        )
     return done

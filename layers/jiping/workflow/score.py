@@ -247,8 +247,10 @@ def score_stage(
     def apply(current: Interview | None) -> Interview:
         assert current is not None
         now = utcnow()
-        if not any(h.execution_id == request.execution_id and h.status is InterviewStatus.SCORED
-                   for h in current.status_history):  # fmt: skip
+        if not any(
+            h.execution_id == request.execution_id and h.status is InterviewStatus.SCORED
+            for h in current.status_history
+        ):
             current.status_history.append(
                 StatusChange(status=InterviewStatus.SCORED, at=now, execution_id=request.execution_id)
             )
@@ -266,12 +268,22 @@ def score_stage(
     digest = hashlib.sha256("|".join([interview.interview_id, result.versions.scoring_model, *keys]).encode())
     if audit is not None:  # once per execution: a retried step writes no second record for the same result
         inputs = [*keys, *(ref.features_key for ref in request.features)]
-        if not any(r.kind == "scored" and r.details.get("execution_id") == request.execution_id
-                   for r in audit.records(interview.tenant_id, interview.interview_id)):  # fmt: skip
-            record(audit, scored, "scored", retention_days=settings.audit_retention_days,
-                   execution_id=request.execution_id, overall_score=result.overall_score,
-                   recommendation=result.recommendation.value, review_reasons=len(result.review_reasons),
-                   versions=document["versions"], input_sha256=input_digest(inputs))  # fmt: skip
+        if not any(
+            r.kind == "scored" and r.details.get("execution_id") == request.execution_id
+            for r in audit.records(interview.tenant_id, interview.interview_id)
+        ):
+            record(
+                audit,
+                scored,
+                "scored",
+                retention_days=settings.audit_retention_days,
+                execution_id=request.execution_id,
+                overall_score=result.overall_score,
+                recommendation=result.recommendation.value,
+                review_reasons=len(result.review_reasons),
+                versions=document["versions"],
+                input_sha256=input_digest(inputs),
+            )
     return DomainEvent(
         id="evt_" + digest.hexdigest()[:32],
         type="interview.scored",

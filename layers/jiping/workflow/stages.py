@@ -220,8 +220,13 @@ def _analysis(
 
 def _processing_row(state: ExecutionInput, now: datetime) -> Interview:
     """The row of an interview whose media arrived without a registration (no portal interview)."""
-    return Interview(tenant_id=state.tenant_id, interview_id=state.interview_id, status=InterviewStatus.PROCESSING,
-                     created_at=now, updated_at=now)  # fmt: skip
+    return Interview(
+        tenant_id=state.tenant_id,
+        interview_id=state.interview_id,
+        status=InterviewStatus.PROCESSING,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def record_outcome(request: PersistRequest, repo: InterviewRepository, store: ObjectStore) -> DomainEvent:
@@ -348,7 +353,7 @@ def record_unfinished(
                 media_id=state.media_id,
                 error=record.error,
                 execution_id=ended.execution_arn,
-            )  # fmt: skip
+            )
         )
         interview.status = _overall_status(interview)
         interview.updated_at = now
@@ -362,9 +367,12 @@ def record_unfinished(
     stored = interview.media.get(state.media_id)
     # RecordFailed stored it but PublishFailed failed: publish it now (the same id, so at most once downstream)
     unpublished = (
-        ended.error == STAGE_FAILED_ERROR and ended.cause == UNRECORDED_CAUSE and stored is not None
-        and stored.execution_id == ended.execution_arn and stored.status is InterviewStatus.FAILED
-    )  # fmt: skip
+        ended.error == STAGE_FAILED_ERROR
+        and ended.cause == UNRECORDED_CAUSE
+        and stored is not None
+        and stored.execution_id == ended.execution_arn
+        and stored.status is InterviewStatus.FAILED
+    )
     if not (ours(stored) or unpublished):
         return None
     assert stored is not None

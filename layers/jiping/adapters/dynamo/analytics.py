@@ -63,8 +63,14 @@ class DynamoAnalyticsStore:
         try:
             with self._item.batch_write() as batch:
                 for record in records:
-                    batch.save(self._item(record.tenant_id, _outcome_sk(record),
-                                          document=record.model_dump_json(), updated_at=record.received_at))  # fmt: skip
+                    batch.save(
+                        self._item(
+                            record.tenant_id,
+                            _outcome_sk(record),
+                            document=record.model_dump_json(),
+                            updated_at=record.received_at,
+                        )
+                    )
                     written += 1
         except _STORAGE_ERRORS as exc:
             raise storage_error(exc, "analytics") from exc
@@ -85,8 +91,12 @@ class DynamoAnalyticsStore:
 
     def save_proposal(self, tenant_id: str, proposal: ReweightingProposal) -> None:
         try:
-            self._item(tenant_id, f"proposal#{proposal.proposal_id}", document=proposal.model_dump_json(),
-                       updated_at=proposal.accepted_at or proposal.created_at).save()  # fmt: skip
+            self._item(
+                tenant_id,
+                f"proposal#{proposal.proposal_id}",
+                document=proposal.model_dump_json(),
+                updated_at=proposal.accepted_at or proposal.created_at,
+            ).save()
         except _STORAGE_ERRORS as exc:
             raise storage_error(exc, "analytics") from exc
 
@@ -122,9 +132,14 @@ class DynamoDemographicsStore:
         try:
             with self._item.batch_write() as batch:
                 for record in records:
-                    batch.save(self._item(record.tenant_id, record.interview_id,
-                                          attributes=json.dumps(record.attributes, ensure_ascii=False),
-                                          received_at=record.received_at))  # fmt: skip
+                    batch.save(
+                        self._item(
+                            record.tenant_id,
+                            record.interview_id,
+                            attributes=json.dumps(record.attributes, ensure_ascii=False),
+                            received_at=record.received_at,
+                        )
+                    )
                     written += 1
         except _STORAGE_ERRORS as exc:
             raise storage_error(exc, "demographics") from exc
@@ -138,7 +153,7 @@ class DynamoDemographicsStore:
                     interview_id=i.interview_id,
                     attributes=json.loads(i.attributes),
                     received_at=i.received_at,
-                )  # fmt: skip
+                )
                 for i in self._item.query(tenant_id)
             ]
         except _STORAGE_ERRORS as exc:

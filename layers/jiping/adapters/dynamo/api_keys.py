@@ -41,5 +41,10 @@ class DynamoApiKeyStore:
             return None
         except (GetError, PynamoDBConnectionError) as exc:
             raise TransientError("DynamoDB on the API keys table") from exc
-        return ApiKeyRecord(key_id=item.key_id, tenant_id=item.tenant_id, secret_sha256=item.secret_sha256,
-                            created_at=item.created_at, revoked=bool(item.revoked))  # fmt: skip
+        return ApiKeyRecord(
+            key_id=item.key_id,
+            tenant_id=item.tenant_id,
+            secret_sha256=item.secret_sha256,
+            created_at=item.created_at,
+            revoked=bool(item.revoked),
+        )

@@ -40,11 +40,15 @@ def _remember(
     try:
         ddb.put_item(
             TableName=table,
-            Item={"id": {"S": item_id}, "status": {"S": "in_progress"}, "digest": {"S": digest},
-                  "expiration": {"N": str(now + ttl_s)}},
+            Item={
+                "id": {"S": item_id},
+                "status": {"S": "in_progress"},
+                "digest": {"S": digest},
+                "expiration": {"N": str(now + ttl_s)},
+            },
             ConditionExpression="attribute_not_exists(id) OR expiration < :now",
             ExpressionAttributeValues={":now": {"N": str(now)}},
-        )  # fmt: skip
+        )
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise TransientError(
@@ -69,7 +73,9 @@ def _remember(
         Key={"id": {"S": item_id}},
         UpdateExpression="SET #s = :done, #r = :response",
         ExpressionAttributeNames={"#s": "status", "#r": "response"},
-        ExpressionAttributeValues={":done": {"S": "done"},
-                                   ":response": {"S": json.dumps({"status": status, "body": body})}},
-    )  # fmt: skip
+        ExpressionAttributeValues={
+            ":done": {"S": "done"},
+            ":response": {"S": json.dumps({"status": status, "body": body})},
+        },
+    )
     return status, body

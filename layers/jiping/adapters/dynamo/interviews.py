@@ -42,8 +42,17 @@ ERASED = "ERASED"  # the status of a tombstone row (never a domain Interview)
 TOMBSTONE_DAYS = 15
 SCORED_INDEX = "ScoredByJob"
 # What the ScoredByJob index carries: what analytics reads of a scored interview, nothing about the person.
-SCORED_PROJECTION = ("status", "created_at", "updated_at", "job_id", "job_version", "overall_score",
-                     "recommendation", "competency_scores", "score_history")  # fmt: skip
+SCORED_PROJECTION = (
+    "status",
+    "created_at",
+    "updated_at",
+    "job_id",
+    "job_version",
+    "overall_score",
+    "recommendation",
+    "competency_scores",
+    "score_history",
+)
 
 
 class StatusChangeMap(MapAttribute[str, Any]):
@@ -233,8 +242,14 @@ class DynamoInterviewRepository:
         expires (longer than Step Functions' 14-day redrive window) no execution still running, or
         redriven, can write the interview again: ``update`` raises ``InterviewErased``."""
         now = utcnow()
-        tombstone = self._item(tenant_id, interview_id, status=ERASED, created_at=now, updated_at=now,
-                               expires_at=int(now.timestamp()) + keep_days * 86400)  # fmt: skip
+        tombstone = self._item(
+            tenant_id,
+            interview_id,
+            status=ERASED,
+            created_at=now,
+            updated_at=now,
+            expires_at=int(now.timestamp()) + keep_days * 86400,
+        )
         try:
             tombstone.save(add_version_condition=False)  # erasure wins over any writer
         except (PutError, PynamoDBConnectionError) as exc:

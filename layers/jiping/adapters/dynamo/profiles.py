@@ -78,8 +78,12 @@ class DynamoProfileRepository:
 
     def list(self, tenant_id: str) -> list[JobProfile]:
         """Every version of every profile of the tenant, by id then version."""
-        items = self._pages("query", TableName=self._table, KeyConditionExpression="tenant_id = :t",
-                            ExpressionAttributeValues={":t": {"S": tenant_id}})  # fmt: skip
+        items = self._pages(
+            "query",
+            TableName=self._table,
+            KeyConditionExpression="tenant_id = :t",
+            ExpressionAttributeValues={":t": {"S": tenant_id}},
+        )
         return [JobProfile.model_validate_json(i["document"]["S"]) for i in items]
 
     def _pages(self, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:

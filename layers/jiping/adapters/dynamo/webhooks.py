@@ -72,8 +72,12 @@ class DynamoWebhookStore:
     # -- endpoints ---------------------------------------------------------------------------------
 
     def put_endpoint(self, endpoint: WebhookEndpoint) -> None:
-        item = self._item(endpoint.tenant_id, f"endpoint#{endpoint.endpoint_id}", endpoint_id=endpoint.endpoint_id,
-                          document=endpoint.model_dump_json())  # fmt: skip
+        item = self._item(
+            endpoint.tenant_id,
+            f"endpoint#{endpoint.endpoint_id}",
+            endpoint_id=endpoint.endpoint_id,
+            document=endpoint.model_dump_json(),
+        )
         try:
             item.save()
         except (PutError, PynamoDBConnectionError) as exc:

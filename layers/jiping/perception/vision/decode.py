@@ -243,7 +243,7 @@ def _run_pipeline(
                 result = pose.detect_for_video(item[1], item[0])
                 spent["pose_s"] += time.perf_counter() - t0
                 pose_out[item[0]] = _observe_pose(result)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which re-raises it
             errors.append(exc)
             stop.set()
 

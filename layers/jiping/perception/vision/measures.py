@@ -90,9 +90,17 @@ def summarize(track: VisionTrack, window: Window) -> VisionSummary:
     aspect = (track.height / track.width) if track.width and track.height else 1.0
     fields: dict[str, Measure] = {}
     face_names = (
-        "head_yaw_mean", "head_pitch_mean", "head_roll_mean", "head_yaw_sd", "looking_at_camera",
-        "blinks", "blinks_per_min", "smile_activity", "brow_raise_activity", "head_motion",
-    )  # fmt: skip
+        "head_yaw_mean",
+        "head_pitch_mean",
+        "head_roll_mean",
+        "head_yaw_sd",
+        "looking_at_camera",
+        "blinks",
+        "blinks_per_min",
+        "smile_activity",
+        "brow_raise_activity",
+        "head_motion",
+    )
     pose_names = ("upper_body_motion", "hand_motion")
 
     if track.face_missing:
@@ -123,11 +131,13 @@ def summarize(track: VisionTrack, window: Window) -> VisionSummary:
             else Measure.absent("shoulders not visible on consecutive pose frames", n=len(posed))
         )
         wrist_speeds = [
-            m for m in (
+            m
+            for m in (
                 _motion(posed, lambda f: f.left_wrist, aspect),
                 _motion(posed, lambda f: f.right_wrist, aspect),
-            ) if m
-        ]  # fmt: skip
+            )
+            if m
+        ]
         fields["hand_motion"] = (
             Measure.of(fmean(m[0] for m in wrist_speeds), max(m[1] for m in wrist_speeds), "frame widths/s")
             if wrist_speeds

@@ -27,26 +27,111 @@ _EN_CUT = re.compile(r"[;.]+\s*|,\s+(?=and\b|so\b|then\b)")
 # grounding matches is the same whichever gender a story names: swapping 他/她, he/she, 先生/女士 or
 # mother/father in an answer cannot move a score.
 _ZH_GENDERED = [
-    ("她们", "他们"), ("女士", "先生"), ("小姐", "先生"), ("太太", "先生"), ("夫人", "先生"), ("女同事", "同事"),
-    ("男同事", "同事"), ("女生", "同学"), ("男生", "同学"), ("大姐", "大哥"), ("阿姨", "叔叔"), ("妈妈", "家长"),
-    ("爸爸", "家长"), ("母亲", "家长"), ("父亲", "家长"), ("老太太", "老人家"), ("老大爷", "老人家"),
-    ("女儿", "孩子"), ("儿子", "孩子"), ("妻子", "爱人"), ("丈夫", "爱人"), ("老婆", "爱人"), ("老公", "爱人"),
-    ("姐姐", "哥哥"), ("妹妹", "弟弟"), ("她", "他"), ("它", "他"),
-]  # fmt: skip
+    ("她们", "他们"),
+    ("女士", "先生"),
+    ("小姐", "先生"),
+    ("太太", "先生"),
+    ("夫人", "先生"),
+    ("女同事", "同事"),
+    ("男同事", "同事"),
+    ("女生", "同学"),
+    ("男生", "同学"),
+    ("大姐", "大哥"),
+    ("阿姨", "叔叔"),
+    ("妈妈", "家长"),
+    ("爸爸", "家长"),
+    ("母亲", "家长"),
+    ("父亲", "家长"),
+    ("老太太", "老人家"),
+    ("老大爷", "老人家"),
+    ("女儿", "孩子"),
+    ("儿子", "孩子"),
+    ("妻子", "爱人"),
+    ("丈夫", "爱人"),
+    ("老婆", "爱人"),
+    ("老公", "爱人"),
+    ("姐姐", "哥哥"),
+    ("妹妹", "弟弟"),
+    ("她", "他"),
+    ("它", "他"),
+]
 _EN_GENDERED = {
-    "she": "they", "he": "they", "him": "them", "his": "their", "hers": "theirs", "herself": "themselves",
-    "himself": "themselves", "woman": "person", "man": "person", "women": "people", "men": "people",
-    "mr": "", "mrs": "", "ms": "", "miss": "", "sir": "", "madam": "", "lady": "person", "gentleman": "person",
-    "mother": "parent", "father": "parent", "mom": "parent", "mum": "parent", "dad": "parent",
-    "wife": "partner", "husband": "partner", "girlfriend": "partner", "boyfriend": "partner",
-    "daughter": "child", "son": "child", "girl": "child", "boy": "child", "sister": "sibling",
-    "brother": "sibling", "aunt": "relative", "uncle": "relative", "actress": "actor", "waitress": "server",
-    "waiter": "server", "chairman": "chair", "chairwoman": "chair", "businessman": "businessperson",
-    "businesswoman": "businessperson", "salesman": "salesperson", "saleswoman": "salesperson",
-}  # fmt: skip
+    "she": "they",
+    "he": "they",
+    "him": "them",
+    "his": "their",
+    "hers": "theirs",
+    "herself": "themselves",
+    "himself": "themselves",
+    "woman": "person",
+    "man": "person",
+    "women": "people",
+    "men": "people",
+    "mr": "",
+    "mrs": "",
+    "ms": "",
+    "miss": "",
+    "sir": "",
+    "madam": "",
+    "lady": "person",
+    "gentleman": "person",
+    "mother": "parent",
+    "father": "parent",
+    "mom": "parent",
+    "mum": "parent",
+    "dad": "parent",
+    "wife": "partner",
+    "husband": "partner",
+    "girlfriend": "partner",
+    "boyfriend": "partner",
+    "daughter": "child",
+    "son": "child",
+    "girl": "child",
+    "boy": "child",
+    "sister": "sibling",
+    "brother": "sibling",
+    "aunt": "relative",
+    "uncle": "relative",
+    "actress": "actor",
+    "waitress": "server",
+    "waiter": "server",
+    "chairman": "chair",
+    "chairwoman": "chair",
+    "businessman": "businessperson",
+    "businesswoman": "businessperson",
+    "salesman": "salesperson",
+    "saleswoman": "salesperson",
+}
 _EN_WORD = re.compile(r"[A-Za-z]+")
-_NOT_A_NOUN = frozenset({"to", "for", "with", "at", "on", "in", "about", "that", "the", "a", "an", "and", "but",
-                         "so", "if", "when", "as", "from", "back", "up", "down", "off", "out", "again", "too"})  # fmt: skip
+_NOT_A_NOUN = frozenset(
+    {
+        "to",
+        "for",
+        "with",
+        "at",
+        "on",
+        "in",
+        "about",
+        "that",
+        "the",
+        "a",
+        "an",
+        "and",
+        "but",
+        "so",
+        "if",
+        "when",
+        "as",
+        "from",
+        "back",
+        "up",
+        "down",
+        "off",
+        "out",
+        "again",
+        "too",
+    }
+)
 
 
 def elements(anchor: str, language: str) -> list[str]:
@@ -102,8 +187,12 @@ def support(
     if not sentences or not targets:
         return np.zeros((len(sentences), len(targets)))
     ns, nt = [neutral(s).lower() for s in sentences], [neutral(t).lower() for t in targets]
-    lexical = np.array([[fuzz.partial_ratio(t, s) / 100.0 if len(t) <= len(s) else fuzz.ratio(t, s) / 100.0
-                         for t in nt] for s in ns])  # fmt: skip
+    lexical = np.array(
+        [
+            [fuzz.partial_ratio(t, s) / 100.0 if len(t) <= len(s) else fuzz.ratio(t, s) / 100.0 for t in nt]
+            for s in ns
+        ]
+    )
     if encoder is None:
         return lexical
     vectors = encoder.encode([*ns, *nt])

@@ -59,9 +59,20 @@ class Calibration:
     def neutral(cls) -> Calibration:
         """Level 3 for everything: used only to collect features before a fit."""
         zero = [0.0] * len(FEATURES)
-        return cls({"features": list(FEATURES), "weights": zero, "bias": 0.0, "start": 3.0, "knots": [0.0],
-                    "slopes": [0.0], "layers": {"model": {"feature": "anchor_fit_5_1", "a": 3.0, "b": 0.0},
-                                                "grounding": {"feature": "support_5_1", "a": 3.0, "b": 0.0}}})  # fmt: skip
+        return cls(
+            {
+                "features": list(FEATURES),
+                "weights": zero,
+                "bias": 0.0,
+                "start": 3.0,
+                "knots": [0.0],
+                "slopes": [0.0],
+                "layers": {
+                    "model": {"feature": "anchor_fit_5_1", "a": 3.0, "b": 0.0},
+                    "grounding": {"feature": "support_5_1", "a": 3.0, "b": 0.0},
+                },
+            }
+        )
 
     @property
     def label(self) -> str:

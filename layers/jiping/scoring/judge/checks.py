@@ -106,8 +106,12 @@ def check_answer(text: str, question: str, *, language: str | None = None) -> Te
     lang = language if language in ("zh", "en") else text_language(text)
     spans = split_sentences(text)
     if not spans:
-        return TextChecks(language=lang, kind=AnswerKind.EMPTY, cap=1.0,
-                          flags=[GamingFlag(code=GamingCode.NO_NARRATIVE, detail="nothing was answered")])  # fmt: skip
+        return TextChecks(
+            language=lang,
+            kind=AnswerKind.EMPTY,
+            cap=1.0,
+            flags=[GamingFlag(code=GamingCode.NO_NARRATIVE, detail="nothing was answered")],
+        )
     lex = lexicon()
     qwords = _question_words(simplified(question), lang)
     whole = list_kind(text, lang)
@@ -156,10 +160,12 @@ def _classify(index: int, s: str, start: int, end: int, lang: str, qwords: set[s
         tokens = tagged(s)
         verbs = [w for w, f in tokens if f.startswith("v") and w not in lex.stative["zh"]]
         past = (
-            any(w in _ZH_PAST_PARTICLES or (f.startswith("v") and len(w) > 1 and w[-1] in _ZH_PAST_PARTICLES)
-                for w, f in tokens)
+            any(
+                w in _ZH_PAST_PARTICLES or (f.startswith("v") and len(w) > 1 and w[-1] in _ZH_PAST_PARTICLES)
+                for w, f in tokens
+            )
             or marker
-        )  # fmt: skip
+        )
         weak = not past and any(w in _ZH_SEQUENCE for w, _ in tokens)
         person = _person_zh(s)
         words = _content_words(s, "zh")
@@ -248,26 +254,45 @@ def _summarise(text: str, lang: str, sentences: list[Sentence], scene: bool, qwo
     flags: list[GamingFlag] = []
     n_instr = len(sentences) - len(judged)
     if n_instr:
-        flags.append(GamingFlag(code=GamingCode.SCORER_INSTRUCTION,
-                                detail=f"{n_instr} sentence(s) address the scorer; they are not evidence"))  # fmt: skip
+        flags.append(
+            GamingFlag(
+                code=GamingCode.SCORER_INSTRUCTION,
+                detail=f"{n_instr} sentence(s) address the scorer; they are not evidence",
+            )
+        )
     if kind is AnswerKind.KEYWORD_LIST or list_share >= LIST_FLAG_SHARE:
-        flags.append(GamingFlag(code=GamingCode.KEYWORD_LIST,
-                                detail=f"{list_share:.0%} of the answer is a list of words, not an account"))  # fmt: skip
+        flags.append(
+            GamingFlag(
+                code=GamingCode.KEYWORD_LIST,
+                detail=f"{list_share:.0%} of the answer is a list of words, not an account",
+            )
+        )
     if kind is AnswerKind.ECHO:
-        flags.append(GamingFlag(code=GamingCode.ECHOED_QUESTION,
-                                detail=f"{echo_share:.0%} of the answer's words are the question's own"))  # fmt: skip
+        flags.append(
+            GamingFlag(
+                code=GamingCode.ECHOED_QUESTION,
+                detail=f"{echo_share:.0%} of the answer's words are the question's own",
+            )
+        )
     if kind is AnswerKind.NUMBERS:
-        flags.append(GamingFlag(code=GamingCode.NUMBERS_WITHOUT_STORY,
-                                detail=f"{numbers} figures and no account of what was done"))  # fmt: skip
+        flags.append(
+            GamingFlag(
+                code=GamingCode.NUMBERS_WITHOUT_STORY,
+                detail=f"{numbers} figures and no account of what was done",
+            )
+        )
     if kind in (
         AnswerKind.SELF_DESCRIPTION,
         AnswerKind.THIN_CLAIM,
         AnswerKind.NO_NARRATIVE,
         AnswerKind.EMPTY,
     ):
-        what = {AnswerKind.SELF_DESCRIPTION: "describes the candidate instead of an episode",
-                AnswerKind.THIN_CLAIM: "claims results in general terms, with no particular episode",
-                AnswerKind.NO_NARRATIVE: "reports no action", AnswerKind.EMPTY: "nothing was answered"}[kind]  # fmt: skip
+        what = {
+            AnswerKind.SELF_DESCRIPTION: "describes the candidate instead of an episode",
+            AnswerKind.THIN_CLAIM: "claims results in general terms, with no particular episode",
+            AnswerKind.NO_NARRATIVE: "reports no action",
+            AnswerKind.EMPTY: "nothing was answered",
+        }[kind]
         flags.append(GamingFlag(code=GamingCode.NO_NARRATIVE, detail=f"no narrative: the answer {what}"))
     return TextChecks(
         language=lang,
@@ -295,8 +320,10 @@ def language_mismatch(profile_language: str, checks: TextChecks) -> GamingFlag |
         and checks.language != profile_language
     ):
         names = {"zh": "Chinese", "en": "English"}
-        return GamingFlag(code=GamingCode.LANGUAGE_MISMATCH,
-                          detail=f"answered in {names[checks.language]}; the job profile is in {names[profile_language]}")  # fmt: skip
+        return GamingFlag(
+            code=GamingCode.LANGUAGE_MISMATCH,
+            detail=f"answered in {names[checks.language]}; the job profile is in {names[profile_language]}",
+        )
     return None
 
 

@@ -182,9 +182,13 @@ def judge_answer(
             predicted = 1.0
         level = min(predicted, checks.cap)
         judgement = CompetencyJudgement(
-            competency_id=competency.id, level=round(level, 3), predicted=round(predicted, 3), cap=checks.cap,
-            features=features, anchor_fit=fit,
-        )  # fmt: skip
+            competency_id=competency.id,
+            level=round(level, 3),
+            predicted=round(predicted, 3),
+            cap=checks.cap,
+            features=features,
+            anchor_fit=fit,
+        )
         _ground(judgement, flat, grid, told, checks)
         if read:
             layers = {k: min(v, checks.cap) for k, v in calibration.layer_levels(features).items()}
@@ -218,9 +222,12 @@ def _read(model: JudgeModel | None, story: str, plans: list) -> dict[str, list[t
 
 def _held(competency_id: str, checks: TextChecks, features: dict[str, float]) -> CompetencyJudgement:
     return CompetencyJudgement(
-        competency_id=competency_id, level=1.0, predicted=1.0, cap=checks.cap,
+        competency_id=competency_id,
+        level=1.0,
+        predicted=1.0,
+        cap=checks.cap,
         features={name: features.get(name, 0.0) for name in FEATURES},
-    )  # fmt: skip
+    )
 
 
 def _ground(

@@ -82,8 +82,15 @@ class LlamaJudgeModel:
         from llama_cpp._internals import LlamaContext
 
         self._lib: Any = llama_cpp
-        self._llm: Any = Llama(model_path=str(model_path), n_ctx=256, n_batch=N_BATCH, n_threads=threads,
-                               n_threads_batch=threads, seed=0, verbose=False)  # the tokenizer and the weights  # fmt: skip
+        self._llm: Any = Llama(
+            model_path=str(model_path),
+            n_ctx=256,
+            n_batch=N_BATCH,
+            n_threads=threads,
+            n_threads_batch=threads,
+            seed=0,
+            verbose=False,
+        )  # the tokenizer and the weights
         params = llama_cpp.llama_context_default_params()
         params.n_ctx = N_CTX
         params.n_batch = params.n_ubatch = N_BATCH
@@ -123,10 +130,15 @@ class LlamaJudgeModel:
         w = wording(language)
         answer = self._plain(story)[:MAX_STORY_TOKENS]
         return (
-            self._special(SYSTEM_OPEN) + self._plain(w.system) + self._special(TURN_END + USER_OPEN)
-            + self._plain(w.story) + answer + self._plain(w.ask)
-            + self._special(TURN_END + ASSISTANT_OPEN) + self._plain(w.lead)
-        )  # fmt: skip
+            self._special(SYSTEM_OPEN)
+            + self._plain(w.system)
+            + self._special(TURN_END + USER_OPEN)
+            + self._plain(w.story)
+            + answer
+            + self._plain(w.ask)
+            + self._special(TURN_END + ASSISTANT_OPEN)
+            + self._plain(w.lead)
+        )
 
     # -- evaluation -------------------------------------------------------------------------------
 
@@ -148,8 +160,9 @@ class LlamaJudgeModel:
                 raise RuntimeError("llama_decode failed")
             self.tokens_evaluated += len(chunk)
             for i in flagged:
-                logits = np.ctypeslib.as_array(self._lib.llama_get_logits_ith(self._ctx.ctx, i),
-                                               shape=(self._n_vocab,)).astype(np.float64)  # fmt: skip
+                logits = np.ctypeslib.as_array(
+                    self._lib.llama_get_logits_ith(self._ctx.ctx, i), shape=(self._n_vocab,)
+                ).astype(np.float64)
                 top = logits.max()
                 rows.append(logits - (top + np.log(np.exp(logits - top).sum())))
         return rows

@@ -31,14 +31,14 @@ HELD = {
         AnswerKind.NO_NARRATIVE: "the answer reports nothing the candidate did: level 1",
         AnswerKind.EMPTY: "nothing was answered: level 1",
     },
-}  # fmt: skip
+}
 
 
 NEAREST = {"zh": "最接近这一级的一句：", "en": "Closest to this level: "}
 UNGROUNDED = {
     "zh": "回答中没有哪一句直接体现这一级的行为，等级来自对整段回答的阅读",
     "en": "no one sentence of the answer shows this level's behaviour; the level comes from reading the answer as a whole",
-}  # fmt: skip
+}
 
 
 def _quote(text: str, lang: str) -> str:

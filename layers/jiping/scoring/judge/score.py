@@ -102,16 +102,26 @@ def review_flags(
             flags.append(ReviewFlag(code=f.code.value, question_id=qid, detail=f.detail))
         asr, _ = _measure(answer.speech, "asr_confidence")
         if asr is not None and asr < ASR_CONFIDENCE_MIN:
-            flags.append(ReviewFlag(code="LOW_ASR_CONFIDENCE", question_id=qid,
-                                    detail=f"ASR confidence {asr:.2f} < {ASR_CONFIDENCE_MIN}"))  # fmt: skip
+            flags.append(
+                ReviewFlag(
+                    code="LOW_ASR_CONFIDENCE",
+                    question_id=qid,
+                    detail=f"ASR confidence {asr:.2f} < {ASR_CONFIDENCE_MIN}",
+                )
+            )
         for code in INTEGRITY_FLAGS:
             flagged = [f for f in answer.flags if f.code == code]
             if flagged:
                 flags.append(ReviewFlag(code=code.value, question_id=qid, detail=flagged[0].detail))
     reused = reused_answers({q: answers[q].transcript.text for q in asked if q in answers})
     for qid, others in sorted(reused.items()):
-        flags.append(ReviewFlag(code="REUSED_ANSWER", question_id=qid,
-                                detail=f"the same text answers {', '.join(sorted(others))}"))  # fmt: skip
+        flags.append(
+            ReviewFlag(
+                code="REUSED_ANSWER",
+                question_id=qid,
+                detail=f"the same text answers {', '.join(sorted(others))}",
+            )
+        )
     return flags
 
 
@@ -141,13 +151,27 @@ def score_judged(
             (q, judgements[q].competency(competency.id)) for q in qids if q in judgements and q in by_question
         ]
         if competency.id not in probed:
-            competencies.append(CompetencyScore(id=competency.id, name=competency.name, assessed=False,
-                                                reason=not_assessed(lang, competency.name)))  # fmt: skip
+            competencies.append(
+                CompetencyScore(
+                    id=competency.id,
+                    name=competency.name,
+                    assessed=False,
+                    reason=not_assessed(lang, competency.name),
+                )
+            )
             continue
         if not judged:
-            competencies.append(CompetencyScore(id=competency.id, name=competency.name, score=0.0, level=1,
-                                                anchor=anchor_of(competency, 1), question_ids=qids,
-                                                reason=no_answer(lang, competency.name)))  # fmt: skip
+            competencies.append(
+                CompetencyScore(
+                    id=competency.id,
+                    name=competency.name,
+                    score=0.0,
+                    level=1,
+                    anchor=anchor_of(competency, 1),
+                    question_ids=qids,
+                    reason=no_answer(lang, competency.name),
+                )
+            )
             continue
         score = round(sum(score_of(c.level) for _, c in judged) / len(judged), 1)
         level = level_of(score)
@@ -191,8 +215,9 @@ def _competency_score(
                 quotes.append(EvidenceQuote(question_id=qid, text=text, start=start, end=end))
         for e in c.strengths:
             if e.sentence is not None and all(s.text != e.text for s in strengths):
-                strengths.append(ReasonItem(level=e.level, text=e.text, quote=sentences[e.sentence].text,
-                                            question_id=qid))  # fmt: skip
+                strengths.append(
+                    ReasonItem(level=e.level, text=e.text, quote=sentences[e.sentence].text, question_id=qid)
+                )
     best_q, best = ranked[0]
     defined = sorted(competency.anchors)
     next_level = next((lv for lv in defined if lv > level), None)
@@ -201,17 +226,25 @@ def _competency_score(
         next_level and not gaps
     ):  # the decision stopped short of a level whose behaviours all appear: say which
         gaps = [ReasonItem(level=next_level, text=competency.anchors[next_level].rstrip("。."))]
-    held = list(dict.fromkeys(
-        judgements[q].checks.kind for q, c in judged if c.cap < 5 and c.predicted > c.cap - 1e-9
-    ))  # fmt: skip
+    held = list(
+        dict.fromkeys(
+            judgements[q].checks.kind for q, c in judged if c.cap < 5 and c.predicted > c.cap - 1e-9
+        )
+    )
     held += [
         judgements[q].checks.kind for q, c in judged if c.cap <= 1 and judgements[q].checks.kind not in held
     ]
     reason = compose(
-        lang, competency.name, level, anchor_of(competency, level), [q.text for q in quotes],
-        [k for k in held if k is not AnswerKind.NARRATIVE], [g.text for g in gaps[:3]], next_level,
+        lang,
+        competency.name,
+        level,
+        anchor_of(competency, level),
+        [q.text for q in quotes],
+        [k for k in held if k is not AnswerKind.NARRATIVE],
+        [g.text for g in gaps[:3]],
+        next_level,
         nearest=bool(quotes) and all(c.evidence_near for _, c in judged if c.evidence),
-    )  # fmt: skip
+    )
     return CompetencyScore(
         id=competency.id,
         name=competency.name,

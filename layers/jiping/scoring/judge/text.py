@@ -63,9 +63,42 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n]+?(?:[。！？；!?;\n]+|\.(?=\s|$
 _ITEM_SEPARATORS = re.compile(r"[、，,;；/|·•。！？!?\n]+|\s+-\s+|^\s*-\s*|(?<=\s)-\s", re.M)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*\s*[%％]?|百分之[一二三四五六七八九十几]+")
 _EN_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
-_BE = frozenset({"am", "is", "are", "was", "were", "be", "been", "being", "'m", "very", "highly", "so", "more",
-                 "most", "really", "extremely", "get", "got", "feel", "felt", "i'm", "we're", "you're", "it's",
-                 "that's", "what's", "something's", "everything's", "nothing's", "who's", "he's", "she's"})  # fmt: skip
+_BE = frozenset(
+    {
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "'m",
+        "very",
+        "highly",
+        "so",
+        "more",
+        "most",
+        "really",
+        "extremely",
+        "get",
+        "got",
+        "feel",
+        "felt",
+        "i'm",
+        "we're",
+        "you're",
+        "it's",
+        "that's",
+        "what's",
+        "something's",
+        "everything's",
+        "nothing's",
+        "who's",
+        "he's",
+        "she's",
+    }
+)
 _ZH_PAST_PARTICLES = frozenset({"了", "过"})
 _ZH_I = ("我",)
 _ZH_WE = ("我们", "咱们", "我们组", "我们团队")
@@ -133,8 +166,28 @@ def _person_en(words: list[str]) -> str:
     return "other" if any(w in _EN_OTHER for w in words) else "none"
 
 
-_EN_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "my", "our", "their", "his", "her", "its", "your",
-                             "well", "fully", "over", "under", "un", "non"})  # fmt: skip
+_EN_DETERMINERS = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "my",
+        "our",
+        "their",
+        "his",
+        "her",
+        "its",
+        "your",
+        "well",
+        "fully",
+        "over",
+        "under",
+        "un",
+        "non",
+    }
+)
 
 _SUBJECTS = {"zh": ("我", "他", "她", "他们", "她们"), "en": frozenset({"i", "we", "he", "she", "they"})}
 
