@@ -86,7 +86,7 @@ class Template:
 
     # --- naming -------------------------------------------------------------------------------
 
-    def _names(self, lid: str, rtype: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    def _names(self, lid: str, rtype: str, props: dict[str, Any]) -> tuple[str, dict[str, str]]:  # noqa: C901 - one branch per resource type, read as a table
         arn = f"arn:{PARTITION}"
         stack = self.stack_name
         if rtype == "AWS::S3::Bucket":

@@ -15,7 +15,7 @@ from jiping.domain.errors import UNRECORDED_CAUSE
 from jiping.domain.models import InterviewStatus, MediaRecord
 
 from infra import constants
-from infra.cli import redrive_cli
+from infra.cli.redrive import redrive_cli
 from infra.localcloud.cloud import Delays, LambdaServiceError, Returns
 from tests import media_factory as mf
 from tests.e2e.conftest import delivered_events, interview_row

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.cli import Job, UsageError, plan_inputs, resolve_job
+from infra.cli.inputs import Job, UsageError, plan_inputs, resolve_job
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -96,7 +96,7 @@ def test_nothing_to_evaluate_is_refused():
 def test_webhook_options_are_checked_before_anything_runs() -> None:
     from jiping.delivery.webhooks import new_secret
 
-    from infra.cli import Notify, UsageError, notify_from
+    from infra.cli.inputs import Notify, UsageError, notify_from
 
     secret = new_secret()
     assert notify_from("https://ehr.example.com/hooks", secret) == Notify(
@@ -113,7 +113,7 @@ def test_webhook_options_are_checked_before_anything_runs() -> None:
 
 
 def test_wecom_options_are_checked_before_anything_runs() -> None:
-    from infra.cli import notify_from
+    from infra.cli.inputs import notify_from
 
     notify = notify_from(None, None, ["zhangsan", "lisi"], "wmCand", "http://127.0.0.1:9/cgi-bin/")
     assert notify.hr_wecom_users == ("zhangsan", "lisi") and notify.candidate_wecom_id == "wmCand"

@@ -1,40 +1,6 @@
-"""Speech features: how a candidate spoke in one answer, from the audio and the transcript's word timings.
-
-Observable behaviour only (rate, pauses, fillers, pitch and loudness variability, recogniser
-confidence); nothing here infers emotion or personality. A value that cannot be measured is a
-``Measure.absent(reason)``, never a default number.
-
-Which words belong to an answer: those whose midpoint lies in the window. All times are seconds on the
-media's clock; sample 0 of the decoded audio is time 0 (as faster-whisper counts it).
-
-Rules (the numbers a reviewer will ask about):
-
-* ``speaking_rate``: hanzi per minute for Chinese, words (``jiping.perception.text.segment`` tokens) per minute
-  otherwise, over the speaking span: from the start of the first word to the end of the last one, so
-  pauses between words count and the silence before the first and after the last word does not.
-  Fillers are counted like any other word or character.
-* pauses: a gap between consecutive words of at least ``min_pause_s``; a long pause is one of at least
-  ``long_pause_s``. Silence before the first and after the last word is not a pause (it is latency or
-  the end of the recording). Whisper's word timings stretch words over short gaps, so short pauses
-  are undercounted; the counts are comparable between answers, not exact.
-* ``speech_s``: total time inside words (overlaps merged); ``speech_to_silence`` = speech_s /
-  (window length - speech_s).
-* ``filler_rate``: fillers per 100 hanzi for Chinese, per 100 words otherwise (``jiping.perception.text`` documents
-  which tokens are fillers). Every pause of at least ``min_pause_s`` counts as a break for the
-  context-dependent fillers (那个, 就是, 然后, like, you know).
-* pitch: Praat's autocorrelation pitch (``to_pitch_ac``, floor and ceiling from the settings) over the
-  window; ``pitch_mean_hz`` is the mean f0 of the voiced frames, ``pitch_sd_semitones`` the standard
-  deviation of f0 in semitones (re 100 Hz; a standard deviation does not depend on the reference, so it
-  equals the one re the speaker's mean). Both need ``MIN_VOICED_FRAMES`` voiced frames.
-* ``loudness_sd_db``: standard deviation of Praat's intensity (dB, mean not subtracted) at the voiced
-  frames. The recording is not calibrated, so only the variability is reported, not a level.
-* ``asr_confidence``: mean word probability of the answer's words.
-
-Flags: ``NO_SPEECH`` when the window has no words or no voiced frames; ``SHORT_ANSWER`` when there are
-words but ``speech_s < MIN_SPEECH_S``; ``LOW_ASR_CONFIDENCE`` for each run of consecutive words with
-probability below ``LOW_CONFIDENCE_PROBABILITY`` lasting at least ``LOW_CONFIDENCE_MIN_S``;
-``SIGNAL_MISSING`` when Praat could not analyse the audio.
-"""
+"""Speech features: how a candidate spoke in one answer (rate, pauses, fillers, pitch and loudness variability,
+recogniser confidence), from the audio and the word timings. Observable behaviour only; a value that cannot be
+measured is absent with its reason. Every rule and flag: docs/speech.md."""
 
 from __future__ import annotations
 
@@ -242,6 +208,47 @@ def _low_confidence_flags(words: list[Word], question_id: str) -> list[Flag]:
 # --- Analysis -------------------------------------------------------------------------------------
 
 
+def _voice_measures(
+    audio: np.ndarray,
+    sample_rate: int,
+    start: float,
+    end: float,
+    settings: SpeechSettings,
+    qid: str | None,
+    flags: list[Flag],
+) -> tuple[Measure, Measure, Measure]:
+    """Pitch mean, pitch spread and loudness spread of the window (a Praat failure is flagged in ``flags``)."""
+    voice = _voice(audio, sample_rate, start, end, settings)
+    if isinstance(voice, str):
+        pitch_mean = Measure.absent(voice, unit="Hz")
+        pitch_sd = Measure.absent(voice, unit="st")
+        loudness_sd = Measure.absent(voice, unit="dB")
+        if voice.startswith("praat"):
+            flags.append(
+                Flag(
+                    code=FlagCode.SIGNAL_MISSING,
+                    detail=voice,
+                    start=round(start, 3),
+                    end=round(end, 3),
+                    question_id=qid,
+                )
+            )
+    else:
+        f0, db = voice
+        n = int(f0.size)
+        if n < MIN_VOICED_FRAMES:
+            reason = f"too few voiced frames ({n} < {MIN_VOICED_FRAMES})"
+            pitch_mean = Measure.absent(reason, n=n, unit="Hz")
+            pitch_sd = Measure.absent(reason, n=n, unit="st")
+            loudness_sd = Measure.absent(reason, n=n, unit="dB")
+        else:
+            semitones = 12.0 * np.log2(f0 / 100.0)
+            pitch_mean = Measure.of(float(np.mean(f0)), n=n, unit="Hz")
+            pitch_sd = Measure.of(float(np.std(semitones)), n=n, unit="st")
+            loudness_sd = Measure.of(float(np.std(db)), n=n, unit="dB")
+    return pitch_mean, pitch_sd, loudness_sd
+
+
 def analyze(
     audio: np.ndarray,
     sample_rate: int,
@@ -335,34 +342,7 @@ def analyze(
         asr_confidence = Measure.absent(NO_WORDS, unit="probability")
 
     # Voice
-    voice = _voice(audio, sample_rate, start, end, settings)
-    if isinstance(voice, str):
-        pitch_mean = Measure.absent(voice, unit="Hz")
-        pitch_sd = Measure.absent(voice, unit="st")
-        loudness_sd = Measure.absent(voice, unit="dB")
-        if voice.startswith("praat"):
-            flags.append(
-                Flag(
-                    code=FlagCode.SIGNAL_MISSING,
-                    detail=voice,
-                    start=round(start, 3),
-                    end=round(end, 3),
-                    question_id=qid,
-                )
-            )
-    else:
-        f0, db = voice
-        n = int(f0.size)
-        if n < MIN_VOICED_FRAMES:
-            reason = f"too few voiced frames ({n} < {MIN_VOICED_FRAMES})"
-            pitch_mean = Measure.absent(reason, n=n, unit="Hz")
-            pitch_sd = Measure.absent(reason, n=n, unit="st")
-            loudness_sd = Measure.absent(reason, n=n, unit="dB")
-        else:
-            semitones = 12.0 * np.log2(f0 / 100.0)
-            pitch_mean = Measure.of(float(np.mean(f0)), n=n, unit="Hz")
-            pitch_sd = Measure.of(float(np.std(semitones)), n=n, unit="st")
-            loudness_sd = Measure.of(float(np.std(db)), n=n, unit="dB")
+    pitch_mean, pitch_sd, loudness_sd = _voice_measures(audio, sample_rate, start, end, settings, qid, flags)
 
     silent = [r for r in (None if words else NO_WORDS, pitch_mean.missing) if r in SILENT]
     if silent:

@@ -130,31 +130,52 @@ def compose_reason(
     ranked = sorted(((k, v) for k, v in contributions.items() if k != "baseline"), key=lambda kv: kv[1])
     plus = [labels[k] for k, v in reversed(ranked) if v >= 0.5][:2]
     minus = [labels[k] for k, v in ranked if v <= -0.5][:1]
-    if lang == "zh":
-        if not evidence:
-            return f"评估理由：没有回答考察“{competency.name}”的问题，无法依据回答评估。"
-        parts = []
-        if star is not None:
-            present = [_STAR_LABELS["zh"][c] for c, ok in star.items() if ok]
-            k = len(present)
-            parts.append(
-                f"回答包含{'、'.join(present)}（STAR {k}/4）" if k else "回答没有讲出具体经过（STAR 0/4）"
-            )
-        quote = _fragment(evidence[0].text)
-        tail = "…" if len(quote) < len(evidence[0].text) else ""
-        said = f"提到“{quote}”{tail}"
-        if hits:
-            said += f"，与“{competency.name}”的行为指标（{'、'.join(hits)}）相符"
-        else:
-            said += f"，但未出现“{competency.name}”的行为指标"
-        parts.append(said)
-        text = "评估理由：" + "，".join(parts)
-        moves = []
-        if plus:
-            moves.append("主要加分：" + "、".join(plus))
-        if minus:
-            moves.append("主要减分：" + "、".join(minus))
-        return text + ("；" + "，".join(moves) if moves else "") + "。"
+    reason = _reason_zh if lang == "zh" else _reason_en
+    return reason(competency, evidence, hits, star, plus, minus)
+
+
+def _reason_zh(
+    competency: Competency,
+    evidence: list[EvidenceQuote],
+    hits: list[str],
+    star: dict[str, bool] | None,
+    plus: list[str],
+    minus: list[str],
+) -> str:
+    if not evidence:
+        return f"评估理由：没有回答考察“{competency.name}”的问题，无法依据回答评估。"
+    parts = []
+    if star is not None:
+        present = [_STAR_LABELS["zh"][c] for c, ok in star.items() if ok]
+        k = len(present)
+        parts.append(
+            f"回答包含{'、'.join(present)}（STAR {k}/4）" if k else "回答没有讲出具体经过（STAR 0/4）"
+        )
+    quote = _fragment(evidence[0].text)
+    tail = "…" if len(quote) < len(evidence[0].text) else ""
+    said = f"提到“{quote}”{tail}"
+    if hits:
+        said += f"，与“{competency.name}”的行为指标（{'、'.join(hits)}）相符"
+    else:
+        said += f"，但未出现“{competency.name}”的行为指标"
+    parts.append(said)
+    text = "评估理由：" + "，".join(parts)
+    moves = []
+    if plus:
+        moves.append("主要加分：" + "、".join(plus))
+    if minus:
+        moves.append("主要减分：" + "、".join(minus))
+    return text + ("；" + "，".join(moves) if moves else "") + "。"
+
+
+def _reason_en(
+    competency: Competency,
+    evidence: list[EvidenceQuote],
+    hits: list[str],
+    star: dict[str, bool] | None,
+    plus: list[str],
+    minus: list[str],
+) -> str:
     if not evidence:
         return f'Reason: no answered question probes "{competency.name}", so it could not be assessed.'
     parts = []

@@ -323,8 +323,33 @@ def analyze_answer(
     n = len(words)
     sentences = max(1, len([s for s in _SENTENCE_END.split(text_norm) if _HAS_WORD.search(s)]))
 
-    # Indicator coverage, negation-aware.
     keyed = tokens if lang == "zh" else [t if t == BREAK else stem(t) for t in tokens]
+    coverage, hits, negated = _coverage(keyed, competencies, lang)
+    rel_q, rel_comp = _relevance(encoder, raw, question, competencies, lang, n)
+    off_topic, off_reason = _off_topic(rel_q, any(hits.values()))
+
+    return AnswerFeatures(
+        language=language,
+        tokens=Measure.of(n, n, "tokens"),
+        characters=Measure.of(chars, chars, "characters"),
+        sentences=sentences,
+        relevance_to_question=rel_q,
+        relevance_to_competency=rel_comp,
+        indicator_coverage=coverage,
+        indicator_hits=hits,
+        negated_indicators=negated,
+        star=_star(text_norm, lang, sentences),
+        specificity=_specificity(text_norm, words, lang),
+        is_off_topic=off_topic,
+        off_topic_reason=off_reason,
+        encoder=encoder.info.label if encoder is not None else None,
+    )
+
+
+def _coverage(
+    keyed: Sequence[str], competencies: dict[str, list[str]], lang: str
+) -> tuple[dict[str, Measure], dict[str, list[str]], dict[str, list[str]]]:
+    """Indicator coverage per competency, negation-aware: (coverage, phrases found, phrases only negated)."""
     coverage: dict[str, Measure] = {}
     hits: dict[str, list[str]] = {}
     negated: dict[str, list[str]] = {}
@@ -345,58 +370,44 @@ def analyze_answer(
             if phrases
             else Measure.absent("the competency has no indicator phrases")
         )
-    any_hit = any(hits.values())
+    return coverage, hits, negated
 
-    # Relevance.
-    rel_comp: dict[str, Measure] = {}
-    encoder_label = None
+
+def _relevance(
+    encoder: SentenceEncoder | None,
+    raw: str,
+    question: str,
+    competencies: dict[str, list[str]],
+    lang: str,
+    n: int,
+) -> tuple[Measure, dict[str, Measure]]:
+    """Relevance to the question and to each competency's joined indicator phrases (absent without an encoder)."""
     if encoder is None:
-        rel_q = Measure.absent("no sentence encoder", n)
-        rel_comp = {cid: Measure.absent("no sentence encoder", n) for cid in competencies}
-    else:
-        encoder_label = encoder.info.label
-        comp_ids = [cid for cid, phrases in competencies.items() if phrases]
-        vectors = encoder.encode(
-            [raw, question or ""] + [joined(competencies[cid], lang) for cid in comp_ids]
-        )
-        answer_vec = vectors[0]
-        rel_q = (
-            Measure.of(_clip01(float(answer_vec @ vectors[1])), n, "cosine")
-            if (question or "").strip()
-            else Measure.absent("no question text", n)
-        )
-        for k, cid in enumerate(comp_ids):
-            rel_comp[cid] = Measure.of(_clip01(float(answer_vec @ vectors[2 + k])), n, "cosine")
-        for cid in competencies:
-            rel_comp.setdefault(cid, Measure.absent("the competency has no indicator phrases", n))
-
-    # Off-topic.
-    if rel_q.value is None:
-        off_topic, off_reason = False, f"not judged: {rel_q.missing}"
-    elif rel_q.value < OFF_TOPIC_THRESHOLD and not any_hit:
-        off_topic = True
-        off_reason = (
-            f"relevance to the question {rel_q.value:.2f} < {OFF_TOPIC_THRESHOLD} "
-            "and no indicator phrase found"
-        )
-    elif rel_q.value < OFF_TOPIC_THRESHOLD:
-        off_topic, off_reason = False, f"low relevance {rel_q.value:.2f}, but indicator phrases found"
-    else:
-        off_topic, off_reason = False, None
-
-    return AnswerFeatures(
-        language=language,
-        tokens=Measure.of(n, n, "tokens"),
-        characters=Measure.of(chars, chars, "characters"),
-        sentences=sentences,
-        relevance_to_question=rel_q,
-        relevance_to_competency=rel_comp,
-        indicator_coverage=coverage,
-        indicator_hits=hits,
-        negated_indicators=negated,
-        star=_star(text_norm, lang, sentences),
-        specificity=_specificity(text_norm, words, lang),
-        is_off_topic=off_topic,
-        off_topic_reason=off_reason,
-        encoder=encoder_label,
+        absent = {cid: Measure.absent("no sentence encoder", n) for cid in competencies}
+        return Measure.absent("no sentence encoder", n), absent
+    comp_ids = [cid for cid, phrases in competencies.items() if phrases]
+    vectors = encoder.encode([raw, question or ""] + [joined(competencies[cid], lang) for cid in comp_ids])
+    answer_vec = vectors[0]
+    rel_q = (
+        Measure.of(_clip01(float(answer_vec @ vectors[1])), n, "cosine")
+        if (question or "").strip()
+        else Measure.absent("no question text", n)
     )
+    rel_comp: dict[str, Measure] = {}
+    for k, cid in enumerate(comp_ids):
+        rel_comp[cid] = Measure.of(_clip01(float(answer_vec @ vectors[2 + k])), n, "cosine")
+    for cid in competencies:
+        rel_comp.setdefault(cid, Measure.absent("the competency has no indicator phrases", n))
+    return rel_q, rel_comp
+
+
+def _off_topic(rel_q: Measure, any_hit: bool) -> tuple[bool, str | None]:
+    """Off-topic: relevance to the question under the threshold and no indicator phrase found."""
+    if rel_q.value is None:
+        return False, f"not judged: {rel_q.missing}"
+    if rel_q.value < OFF_TOPIC_THRESHOLD and not any_hit:
+        reason = f"relevance to the question {rel_q.value:.2f} < {OFF_TOPIC_THRESHOLD} and no indicator phrase found"
+        return True, reason
+    if rel_q.value < OFF_TOPIC_THRESHOLD:
+        return False, f"low relevance {rel_q.value:.2f}, but indicator phrases found"
+    return False, None

@@ -204,19 +204,31 @@ def analyze(path: Path, settings: VisionSettings) -> VisionTrack:
     )
 
 
-def _run_pipeline(
-    container: Any, info: _StreamInfo, sample_fps: float, pose_fps: float, face: Any, pose: Any, mp: Any
-) -> tuple[list[FrameObservation], dict[str, float]]:
-    """Decoder thread -> face (this thread) and pose (its own thread); each landmarker sees one thread."""
-    decoded: queue.Queue[Any] = queue.Queue(maxsize=8)
-    pose_in: queue.Queue[Any] = queue.Queue(maxsize=8)
-    pose_out: dict[int, dict[str, Any]] = {}
-    errors: list[BaseException] = []
-    spent = {"face_s": 0.0, "pose_s": 0.0}
-    stop = threading.Event()
+class _Pipeline:
+    """Decoder thread -> face (the calling thread) and pose (its own thread); each landmarker sees one thread.
 
-    def put(q: queue.Queue[Any], item: Any) -> bool:
-        while not stop.is_set():
+    A failure in any thread stops the others; the first error is raised in the caller's thread.
+    """
+
+    def __init__(
+        self, container: Any, info: _StreamInfo, sample_fps: float, pose_fps: float, pose: Any
+    ) -> None:
+        self.container, self.info, self.sample_fps, self.pose_fps, self.pose = (
+            container,
+            info,
+            sample_fps,
+            pose_fps,
+            pose,
+        )
+        self.decoded: queue.Queue[Any] = queue.Queue(maxsize=8)
+        self.pose_in: queue.Queue[Any] = queue.Queue(maxsize=8)
+        self.pose_out: dict[int, dict[str, Any]] = {}
+        self.errors: list[BaseException] = []
+        self.spent = {"face_s": 0.0, "pose_s": 0.0}
+        self.stop = threading.Event()
+
+    def put(self, q: queue.Queue[Any], item: Any) -> bool:
+        while not self.stop.is_set():
             try:
                 q.put(item, timeout=0.1)
                 return True
@@ -224,76 +236,88 @@ def _run_pipeline(
                 continue
         return False
 
-    def produce() -> None:
+    def produce(self) -> None:
         try:
-            for sampled in _sample_frames(container, info, sample_fps, pose_fps):
-                if not put(decoded, sampled):
+            for sampled in _sample_frames(self.container, self.info, self.sample_fps, self.pose_fps):
+                if not self.put(self.decoded, sampled):
                     return
         except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
-            errors.append(exc)
+            self.errors.append(exc)
         finally:
-            decoded.put(_DONE)  # the consumer drains until it sees this, even after a failure
+            self.decoded.put(_DONE)  # the consumer drains until it sees this, even after a failure
 
-    def pose_worker() -> None:
+    def pose_worker(self) -> None:
         try:
-            while (item := pose_in.get()) is not _DONE:
-                if stop.is_set():
+            while (item := self.pose_in.get()) is not _DONE:
+                if self.stop.is_set():
                     continue
                 t0 = time.perf_counter()
-                result = pose.detect_for_video(item[1], item[0])
-                spent["pose_s"] += time.perf_counter() - t0
-                pose_out[item[0]] = _observe_pose(result)
+                result = self.pose.detect_for_video(item[1], item[0])
+                self.spent["pose_s"] += time.perf_counter() - t0
+                self.pose_out[item[0]] = _observe_pose(result)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which re-raises it
-            errors.append(exc)
-            stop.set()
+            self.errors.append(exc)
+            self.stop.set()
 
-    producer = threading.Thread(target=produce, name="vision-decode", daemon=True)
-    pose_thread = threading.Thread(target=pose_worker, name="vision-pose", daemon=True) if pose else None
-    producer.start()
-    if pose_thread:
-        pose_thread.start()
-    observations: list[tuple[int, FrameObservation]] = []
-    try:
-        while (sampled := decoded.get()) is not _DONE:
-            if stop.is_set():
+    def consume(self, face: Any, mp: Any, with_pose: bool) -> list[tuple[int, FrameObservation]]:
+        observations: list[tuple[int, FrameObservation]] = []
+        while (sampled := self.decoded.get()) is not _DONE:
+            if self.stop.is_set():
                 continue
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=sampled.rgb)
-            if pose_thread and sampled.pose:  # its own Image: the two landmarkers run at the same time
-                put(
-                    pose_in,
+            if with_pose and sampled.pose:  # its own Image: the two landmarkers run at the same time
+                self.put(
+                    self.pose_in,
                     (sampled.timestamp_ms, mp.Image(image_format=mp.ImageFormat.SRGB, data=sampled.rgb)),
                 )
             if face is not None:
                 t0 = time.perf_counter()
                 result = face.detect_for_video(image, sampled.timestamp_ms)
-                spent["face_s"] += time.perf_counter() - t0
+                self.spent["face_s"] += time.perf_counter() - t0
                 observation = _observe_face(result, sampled.t)
             else:
                 observation = FrameObservation(t=round(sampled.t, 3), faces=0)
             observations.append((sampled.timestamp_ms, observation))
+        return observations
+
+    def drain(self, producer: threading.Thread, pose_thread: threading.Thread | None) -> None:
+        if pose_thread:
+            self.pose_in.put(_DONE)  # the pose worker drains its queue (skipping work once stopped)
+            pose_thread.join()
+        self.stop.set()
+        while producer.is_alive() or not self.decoded.empty():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                self.decoded.get(timeout=0.05)
+        producer.join()
+
+
+def _run_pipeline(
+    container: Any, info: _StreamInfo, sample_fps: float, pose_fps: float, face: Any, pose: Any, mp: Any
+) -> tuple[list[FrameObservation], dict[str, float]]:
+    """The sampled frames' observations (face, and pose where sampled) and the time each part took."""
+    run = _Pipeline(container, info, sample_fps, pose_fps, pose)
+    producer = threading.Thread(target=run.produce, name="vision-decode", daemon=True)
+    pose_thread = threading.Thread(target=run.pose_worker, name="vision-pose", daemon=True) if pose else None
+    producer.start()
+    if pose_thread:
+        pose_thread.start()
+    try:
+        observations = run.consume(face, mp, with_pose=pose_thread is not None)
     except BaseException:
-        stop.set()
+        run.stop.set()
         raise
     finally:
-        if pose_thread:
-            pose_in.put(_DONE)  # the pose worker drains its queue (skipping work once stopped)
-            pose_thread.join()
-        stop.set()
-        while producer.is_alive() or not decoded.empty():  # unblock a producer waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                decoded.get(timeout=0.05)
-        producer.join()
-    if errors:
-        raise errors[0]
-    frames = []
-    for timestamp_ms, observation in observations:
-        if timestamp_ms in pose_out:
-            observation = observation.model_copy(update=pose_out[timestamp_ms])
-        frames.append(observation)
+        run.drain(producer, pose_thread)
+    if run.errors:
+        raise run.errors[0]
+    frames = [
+        observation.model_copy(update=run.pose_out[ts]) if ts in run.pose_out else observation
+        for ts, observation in observations
+    ]
     timings = {
         "decode_s": round(info.decode_s, 3),
         "convert_s": round(info.convert_s, 3),
-        "face_s": round(spent["face_s"], 3),
-        "pose_s": round(spent["pose_s"], 3),
+        "face_s": round(run.spent["face_s"], 3),
+        "pose_s": round(run.spent["pose_s"], 3),
     }
     return frames, timings

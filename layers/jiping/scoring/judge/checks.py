@@ -251,8 +251,36 @@ def _summarise(text: str, lang: str, sentences: list[Sentence], scene: bool, qwo
         kind = AnswerKind.GENERIC
     else:
         kind = AnswerKind.NO_NARRATIVE
-    flags: list[GamingFlag] = []
     n_instr = len(sentences) - len(judged)
+    flags = _gaming_flags(kind, n_instr, list_share, echo_share, numbers)
+    return TextChecks(
+        language=lang,
+        sentences=sentences,
+        kind=kind,
+        episode=episode,
+        events=len(events),
+        own_events=sum(1 for s in events if s.person in ("i", "we")),
+        list_share=round(list_share, 3),
+        echo_share=round(echo_share, 3),
+        numbers=numbers,
+        cap=1.0 if n_instr else CAPS.get(kind.value, 1.0),  # an answer addressed to the scorer is held at 1
+        flags=flags,
+    )
+
+
+_NO_NARRATIVE = {
+    AnswerKind.SELF_DESCRIPTION: "describes the candidate instead of an episode",
+    AnswerKind.THIN_CLAIM: "claims results in general terms, with no particular episode",
+    AnswerKind.NO_NARRATIVE: "reports no action",
+    AnswerKind.EMPTY: "nothing was answered",
+}
+
+
+def _gaming_flags(
+    kind: AnswerKind, n_instr: int, list_share: float, echo_share: float, numbers: int
+) -> list[GamingFlag]:
+    """The gaming flags an answer of this kind and these shares carries, each with its detail."""
+    flags: list[GamingFlag] = []
     if n_instr:
         flags.append(
             GamingFlag(
@@ -281,32 +309,11 @@ def _summarise(text: str, lang: str, sentences: list[Sentence], scene: bool, qwo
                 detail=f"{numbers} figures and no account of what was done",
             )
         )
-    if kind in (
-        AnswerKind.SELF_DESCRIPTION,
-        AnswerKind.THIN_CLAIM,
-        AnswerKind.NO_NARRATIVE,
-        AnswerKind.EMPTY,
-    ):
-        what = {
-            AnswerKind.SELF_DESCRIPTION: "describes the candidate instead of an episode",
-            AnswerKind.THIN_CLAIM: "claims results in general terms, with no particular episode",
-            AnswerKind.NO_NARRATIVE: "reports no action",
-            AnswerKind.EMPTY: "nothing was answered",
-        }[kind]
-        flags.append(GamingFlag(code=GamingCode.NO_NARRATIVE, detail=f"no narrative: the answer {what}"))
-    return TextChecks(
-        language=lang,
-        sentences=sentences,
-        kind=kind,
-        episode=episode,
-        events=len(events),
-        own_events=sum(1 for s in events if s.person in ("i", "we")),
-        list_share=round(list_share, 3),
-        echo_share=round(echo_share, 3),
-        numbers=numbers,
-        cap=1.0 if n_instr else CAPS.get(kind.value, 1.0),  # an answer addressed to the scorer is held at 1
-        flags=flags,
-    )
+    if kind in _NO_NARRATIVE:
+        flags.append(
+            GamingFlag(code=GamingCode.NO_NARRATIVE, detail=f"no narrative: the answer {_NO_NARRATIVE[kind]}")
+        )
+    return flags
 
 
 # --- across answers -------------------------------------------------------------------------------
