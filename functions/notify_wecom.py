@@ -9,18 +9,14 @@ sent again.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
 from jiping.delivery.wecom import NOTIFY_EVENTS, Notifier
 from jiping.domain.events import DomainEventRecord
-from jiping.observability import logger, metrics, tracer
+from jiping.handlers import sqs_batch_handler
+from jiping.observability import logger, metrics
 from jiping.settings import WecomSettings, load
-
-processor = BatchProcessor(event_type=EventType.SQS, model=DomainEventRecord)
 
 
 @lru_cache(maxsize=1)
@@ -53,11 +49,4 @@ def record_handler(record: DomainEventRecord) -> None:
     metrics.add_metric(name="WecomNotices", unit=MetricUnit.Count, value=counts.get("sent", 0))
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+handler = sqs_batch_handler(DomainEventRecord, record_handler)

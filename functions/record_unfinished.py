@@ -9,15 +9,13 @@ publishes ``interview.failed``, so no upload is left PROCESSING without a record
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
 from jiping.domain.models import ExecutionEnded
-from jiping.observability import logger, metrics, tracer
+from jiping.handlers import sqs_batch_handler
+from jiping.observability import logger, metrics
 from jiping.settings import RecordUnfinishedSettings, load
 from jiping.workflow import stages
 from pydantic import BaseModel, Json
@@ -32,9 +30,6 @@ class StatusChange(BaseModel):
 
 class StatusChangeRecord(SqsRecordModel):
     body: Json[StatusChange]  # type: ignore[assignment]
-
-
-processor = BatchProcessor(event_type=EventType.SQS, model=StatusChangeRecord)
 
 
 @lru_cache(maxsize=1)
@@ -74,11 +69,4 @@ def record_handler(record: StatusChangeRecord) -> None:
         metrics.add_metric(name="UnfinishedExecutionsRecorded", unit=MetricUnit.Count, value=1)
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+handler = sqs_batch_handler(StatusChangeRecord, record_handler)

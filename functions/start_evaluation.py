@@ -8,15 +8,13 @@ receive limit, lands in its dead-letter queue: nothing is dropped.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel, SqsRecordModel
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
 from jiping.domain.models import UploadRef
-from jiping.observability import logger, metrics, tracer
+from jiping.handlers import sqs_batch_handler
+from jiping.observability import logger, metrics
 from jiping.settings import StarterSettings, load
 from jiping.workflow import stages
 from pydantic import Json
@@ -24,9 +22,6 @@ from pydantic import Json
 
 class UploadEventRecord(SqsRecordModel):
     body: Json[S3EventNotificationEventBridgeModel]  # type: ignore[assignment]
-
-
-processor = BatchProcessor(event_type=EventType.SQS, model=UploadEventRecord)
 
 
 @lru_cache(maxsize=1)
@@ -53,11 +48,4 @@ def record_handler(record: UploadEventRecord) -> None:
     )
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+handler = sqs_batch_handler(UploadEventRecord, record_handler)

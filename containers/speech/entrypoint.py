@@ -5,7 +5,7 @@
   summary is printed as JSON on stdout and the features land at the request's output location.
 
 A container image, not a zip Lambda on the shared layer: praat-parselmouth publishes no arm64 (aarch64)
-Linux wheels, so it cannot go into the arm64 layer. Both paths call ``jiping.perception.speech.run_audio_features``.
+Linux wheels, so it cannot go into the arm64 layer. Both paths call ``jiping.workflow.speech.run_audio_features``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from functools import lru_cache
 from typing import Any
 
 from jiping import bootstrap
-from jiping.perception.speech import AudioFeaturesRequest, run_audio_features
+from jiping.perception.speech import AudioFeaturesRequest
 from jiping.settings import SpeechSettings, load
+from jiping.workflow.speech import run_audio_features
 from jiping.workflow.tasks import task_main
 
 

@@ -135,7 +135,7 @@ def _create(
     console: Console,
 ) -> None:
     from jiping.domain.models import Question, WecomRecipients
-    from jiping.workflow.stages import create_interview
+    from jiping.portal.interviews import create_interview
 
     recipients = WecomRecipients(
         hr_user_ids=list(notify.hr_wecom_users), candidate_external_userid=notify.candidate_wecom_id

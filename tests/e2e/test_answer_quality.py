@@ -12,7 +12,7 @@ from jiping.adapters.dynamo.profiles import DynamoProfileRepository
 from jiping.domain.errors import ProfileVersionExists
 from jiping.domain.models import Question
 from jiping.domain.profiles import load_profile
-from jiping.workflow.stages import create_interview
+from jiping.portal.interviews import create_interview
 
 from infra import constants
 from tests.conftest import REPO, SAMPLE_MEDIA

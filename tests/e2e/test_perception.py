@@ -7,7 +7,7 @@ import json
 import pytest
 from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
 from jiping.domain.models import InterviewStatus, Question
-from jiping.workflow.stages import create_interview
+from jiping.portal.interviews import create_interview
 
 from bench.media import compose
 from infra import constants

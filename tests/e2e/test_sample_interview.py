@@ -9,7 +9,7 @@ import pytest
 from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
 from jiping.domain.models import InterviewStatus
 from jiping.perception.transcription import to_simplified
-from jiping.workflow.stages import create_interview
+from jiping.portal.interviews import create_interview
 
 from infra import constants
 from tests.conftest import SAMPLE_MEDIA

@@ -13,8 +13,8 @@ from jiping.adapters.s3 import S3ObjectStore
 from jiping.domain.errors import PortalError
 from jiping.domain.models import InterviewStatus, Question, utcnow
 from jiping.domain.profiles import load_profile
+from jiping.portal.interviews import create_interview
 from jiping.portal.text_answers import submit_text_answer, text_answer_key
-from jiping.workflow.stages import create_interview
 
 from infra import constants
 from tests.conftest import REPO, SAMPLE_MEDIA, delivered_events

@@ -12,7 +12,7 @@ from jiping.adapters.eventbridge import EventBridgePublisher
 from jiping.delivery.wecom import DynamoSessionStorage, JipingWecomClient, Notifier, WecomConfig
 from jiping.domain.errors import TransientError
 from jiping.domain.models import DomainEvent, WecomRecipients
-from jiping.workflow.stages import create_interview
+from jiping.portal.interviews import create_interview
 
 from infra import constants
 

@@ -10,8 +10,9 @@ import pytest
 from jiping import bootstrap  # noqa: F401  (urllib3 probes IPv6 with a socket at import: import before sockets are off)
 from jiping.domain.measures import FlagCode, Window
 from jiping.domain.models import AsrModelInfo, ObjectLocation, Segment, Transcript, Word
-from jiping.perception.speech import AudioFeaturesRequest, analyze, load_audio, run_audio_features
+from jiping.perception.speech import AudioFeaturesRequest, analyze, load_audio
 from jiping.settings import SpeechSettings
+from jiping.workflow.speech import run_audio_features
 
 SR = 16000
 SETTINGS = SpeechSettings()  # min pause 0.3 s, long pause 1.5 s, pitch 75-500 Hz

@@ -15,8 +15,8 @@ from jiping.domain.models import (
     ReasonCode,
     UploadRef,
 )
+from jiping.portal.interviews import create_interview
 from jiping.workflow.stages import (
-    create_interview,
     execution_input_for,
     plan_answers,
     record_outcome,

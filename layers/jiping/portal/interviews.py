@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -23,12 +24,12 @@ from jiping.domain.models import (
     InterviewStatus,
     Model,
     Question,
+    StatusChange,
     WecomRecipients,
     check_id,
     utcnow,
 )
 from jiping.ports import InterviewRepository
-from jiping.workflow.stages import create_interview
 
 KEY_PREFIX = "jp_"
 UPLOAD_TYPES = (
@@ -314,3 +315,44 @@ def talent_pool(
         )
         for n, i in enumerate(chosen[:limit])
     ]
+
+
+# --- registering an interview ---------------------------------------------------------------------------------
+
+
+def create_interview(
+    repo: InterviewRepository,
+    tenant_id: str,
+    interview_id: str,
+    job_id: str,
+    questions: Sequence[Question] = (),
+    job_version: int | None = None,
+    wecom: WecomRecipients | None = None,
+    consent: dict[str, Any] | None = None,
+) -> Interview:
+    """Register an interview before its media arrive (what the portal API does on POST /v1/interviews).
+
+    Idempotent: an existing interview is returned unchanged.
+    """
+    check_id(tenant_id, "tenant_id")
+    check_id(interview_id, "interview_id")
+
+    def apply(current: Interview | None) -> Interview:
+        if current is not None:
+            return current
+        now = utcnow()
+        return Interview(
+            tenant_id=tenant_id,
+            interview_id=interview_id,
+            job_id=job_id,
+            job_version=job_version,
+            questions=list(questions),
+            wecom=wecom,
+            consent=consent,
+            status=InterviewStatus.CREATED,
+            created_at=now,
+            updated_at=now,
+            status_history=[StatusChange(status=InterviewStatus.CREATED, at=now)],
+        )
+
+    return repo.update(tenant_id, interview_id, apply)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -33,13 +33,11 @@ from jiping.domain.models import (
     ObjectLocation,
     PersistRequest,
     ProbeResult,
-    Question,
     StatusChange,
     TranscribeRequest,
     Transcript,
     TranscriptionSummary,
     UploadRef,
-    WecomRecipients,
     check_id,
     utcnow,
 )
@@ -410,44 +408,3 @@ def _overall_status(interview: Interview) -> InterviewStatus:
 
 def publish_event(event: DomainEvent, publisher: EventPublisher) -> None:
     publisher.publish([event])
-
-
-# --- Interviews ---------------------------------------------------------------------------------
-
-
-def create_interview(
-    repo: InterviewRepository,
-    tenant_id: str,
-    interview_id: str,
-    job_id: str,
-    questions: Sequence[Question] = (),
-    job_version: int | None = None,
-    wecom: WecomRecipients | None = None,
-    consent: dict[str, Any] | None = None,
-) -> Interview:
-    """Register an interview before its media arrive (what the portal API does on POST /v1/interviews).
-
-    Idempotent: an existing interview is returned unchanged.
-    """
-    check_id(tenant_id, "tenant_id")
-    check_id(interview_id, "interview_id")
-
-    def apply(current: Interview | None) -> Interview:
-        if current is not None:
-            return current
-        now = utcnow()
-        return Interview(
-            tenant_id=tenant_id,
-            interview_id=interview_id,
-            job_id=job_id,
-            job_version=job_version,
-            questions=list(questions),
-            wecom=wecom,
-            consent=consent,
-            status=InterviewStatus.CREATED,
-            created_at=now,
-            updated_at=now,
-            status_history=[StatusChange(status=InterviewStatus.CREATED, at=now)],
-        )
-
-    return repo.update(tenant_id, interview_id, apply)
