@@ -57,5 +57,5 @@ def test_zip_functions_share_one_code_asset_with_every_handler(synth: Synth) -> 
     }
     (path,) = paths
     for handler in constants.ZIP_FUNCTIONS.values():
-        module = handler.split(".")[0]
+        module = handler.rsplit(".", 1)[0].replace(".", "/")  # api.handler.handler -> api/handler.py
         assert (synth.outdir / path / f"{module}.py").is_file(), module
