@@ -93,7 +93,7 @@ synth: setup ## write cdk.out/ offline (cdk-nag runs on every synth)
 lint: setup ## ruff check, ruff format --check and mypy (CI runs it before the suite)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/jiping infra functions
+	$(VENV)/bin/mypy layers/jiping infra functions tests
 	@# each container's entrypoint.py is a top-level module of its own image: checked one at a time
 	@for entrypoint in containers/*/entrypoint.py; do $(VENV)/bin/mypy $$entrypoint || exit 1; done
 

@@ -7,6 +7,7 @@ caught in every window after it, no window before it alerted, and stable populat
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ def profile() -> JobProfile:
     return bundled_profiles()["customer-service"]
 
 
-def _report(profile: JobProfile, seed: int, **kwargs: object) -> DriftReport:
+def _report(profile: JobProfile, seed: int, **kwargs: Any) -> DriftReport:
     population = generate_population(profile, 2000, seed=seed, **kwargs)
     return drift_report(profile.id, profile.version, population.candidates, now=NOW)
 

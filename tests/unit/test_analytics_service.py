@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pytest
-from jiping.analytics.models import DemographicRecord, OutcomeRecord
+from jiping.analytics.models import DemographicRecord, OutcomeRecord, ReweightingProposal
 from jiping.analytics.service import AnalyticsError, record_demographics, record_outcomes, scored_candidates
 from jiping.domain.models import Interview, InterviewStatus, ScoreSnapshot
 
@@ -49,6 +49,18 @@ class Store:
         got = list(records)
         self.demographics_ += got
         return len(got)
+
+    def outcomes(self, tenant_id: str) -> list[OutcomeRecord]:
+        return [o for o in self.outcomes_ if o.tenant_id == tenant_id]
+
+    def demographics(self, tenant_id: str) -> list[DemographicRecord]:
+        return [d for d in self.demographics_ if d.tenant_id == tenant_id]
+
+    def save_proposal(self, tenant_id: str, proposal: ReweightingProposal) -> None:
+        raise AssertionError("parsing stores no proposal")
+
+    def proposal(self, tenant_id: str, proposal_id: str) -> ReweightingProposal | None:
+        raise AssertionError("parsing reads no proposal")
 
 
 def test_outcomes_arrive_as_an_object_an_array_items_or_csv_and_are_normalised() -> None:

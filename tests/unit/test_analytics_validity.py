@@ -133,7 +133,7 @@ def test_overall_row_uses_case_two_and_the_sd_ratio_of_the_hired(
     planted: tuple[Population, ValidityReport],
 ) -> None:
     population, report = planted
-    overall = {c.interview_id: c.overall_score for c in population.candidates}
+    overall = {c.interview_id: c.overall_score or 0.0 for c in population.candidates}  # all scored
     hired = [overall[o.interview_id] for o in population.outcomes if o.kind == "performance"]
     u = float(np.std(hired, ddof=1) / np.std(list(overall.values()), ddof=1))
     assert report.selection_sd_ratio["performance"] == pytest.approx(u, abs=1e-4)
@@ -270,6 +270,7 @@ def test_without_bootstrap_the_competency_intervals_are_the_corrected_fisher_bou
     r_xz, r_yz = pearson(x, z), pearson(list(y.values()), z)
     u = 1.0 / (report.selection_sd_ratio["performance"] or 1.0)
     row = _rows(report, "performance")["customer_focus"]
+    assert row.pearson_ci is not None and r_xz is not None and r_yz is not None
     low, high = row.pearson_ci
     expected = (thorndike_case3(low, r_xz, r_yz, u), thorndike_case3(high, r_xz, r_yz, u))
     assert row.corrected_ci == pytest.approx(expected, abs=1e-3)

@@ -48,7 +48,7 @@ def scored(
 def test_rescore_combines_the_same_competency_scores_under_the_new_weights() -> None:
     v1 = base()
     ids = [c.id for c in v1.competencies]
-    scores = dict(zip(ids, [90.0, 40.0, 40.0, 90.0], strict=True))
+    scores: dict[str, float | None] = dict(zip(ids, [90.0, 40.0, 40.0, 90.0], strict=True))
     v2 = reweighted(v1, dict(zip(ids, [1.0, 0.0, 0.0, 1.0], strict=True)))
     after = rescore(scored(v1, scores), v2)
     assert after.overall_score == 90.0 and after.recommendation is Recommendation.ADVANCE
@@ -176,7 +176,7 @@ def _scored_interview(repo, store, v1: JobProfile, scores: dict[str, float | Non
 def test_rescore_interview_writes_a_new_result_and_keeps_the_old_one_in_history(repo, store) -> None:
     v1 = base()
     ids = [c.id for c in v1.competencies]
-    scores = dict(zip(ids, [90.0, 40.0, 40.0, 90.0], strict=True))
+    scores: dict[str, float | None] = dict(zip(ids, [90.0, 40.0, 40.0, 90.0], strict=True))
     _scored_interview(repo, store, v1, scores)
     v2 = reweighted(v1, dict(zip(ids, [1.0, 0.0, 0.0, 1.0], strict=True)))
     done = rescore_interview(

@@ -128,7 +128,7 @@ def only(profile: JobProfile, question_id: str) -> JobProfile:
     return profile.model_copy(update={"questions": [question], "competencies": comps})
 
 
-def by_id(result: ScoreResult) -> dict[str, float]:
+def by_id(result: ScoreResult) -> dict[str, float | None]:
     return {c.id: c.score for c in result.competencies}
 
 
@@ -230,6 +230,7 @@ def test_a_clean_strong_answer_is_not_sent_to_review(profiles, encoder) -> None:
     profile = only(profiles["customer-service"], "difficult_customer")
     result = score(profile, [answer("difficult_customer", ZH["strong"], "zh")], encoder)
     assert result.review_reasons == []
+    assert result.overall_score is not None
     assert result.recommendation == profile.thresholds.recommend(result.overall_score)
 
 

@@ -79,7 +79,7 @@ class Store:
             for d in out
             if d.status is DeliveryStatus.PENDING and d.next_attempt_at and d.next_attempt_at <= now
         ]
-        return sorted(due, key=lambda d: d.next_attempt_at)[:limit]
+        return sorted(due, key=lambda d: d.next_attempt_at or now)[:limit]
 
     def claim_delivery(self, d: Delivery, until: datetime) -> bool:
         stored = self.get_delivery(d.tenant_id, d.delivery_id)

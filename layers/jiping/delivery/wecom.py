@@ -112,6 +112,17 @@ class Alerts(Protocol):
 # --- wechatpy plumbing ----------------------------------------------------------------------------
 
 
+class WecomClient(Protocol):
+    """What the notifier uses of wechatpy's enterprise client (``JipingWecomClient``; tests use a fake)."""
+
+    message: Any  # wechatpy's message API: send(agent_id, user, msg)
+    external_contact: Any  # wechatpy's external-contact API: add_msg_template(template)
+
+    def drop_token(self) -> None: ...
+
+    def fetch_access_token(self) -> Any: ...
+
+
 class JipingWecomClient(WeChatClient):  # type: ignore[misc]
     """wechatpy's enterprise client with a settable API base (gettoken included) and no auto-retry."""
 
@@ -170,7 +181,7 @@ class DynamoSessionStorage(SessionStorage):  # type: ignore[misc]
         self.store.delete_value(storage_key(key))
 
 
-def call(client: JipingWecomClient, send: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:
+def call(client: WecomClient, send: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:
     """One WeCom call with our bounded retry policy (see the module doc)."""
     refreshed = False
     backoffs = list(BACKOFF_S)
@@ -274,7 +285,7 @@ def _candidate_text(event: DomainEvent) -> str:
 class Notifier:
     def __init__(
         self,
-        client: JipingWecomClient,
+        client: WecomClient,
         agent_id: int,
         log: NoticeLog,
         limiter: RateLimiter,
