@@ -1,28 +1,21 @@
-"""ScoreInterview: the container-image Lambda that scores an interview once all its answers are analysed.
+"""The scoring states (PlanScoring, AnalyseAnswer in the Map, ScoreInterview) as one container-image Lambda.
 
-A container image, not a zip on the layer: the sentence encoder (72 MB) and onnxruntime with its
-extensions do not fit the layer next to the rest. ``entrypoint.handler`` serves the three scoring
-states by the request's ``step`` (``jiping.workflow.score``): ``plan`` (PlanScoring, the Map's items),
-``analyse`` (AnalyseAnswer, one answer's features, inside the Map) and ``score`` (ScoreInterview,
-returns the ``interview.scored`` event for the workflow to publish).
+One warm function with one loaded judge model serves the three states by ``step`` (``SCORING_STEP``): a Map of
+answers pays no model load per state. An image: llama.cpp, the encoder and onnxruntime do not fit the layer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
+from jiping.handlers import powertools_handler
+from jiping.observability import logger
 from jiping.settings import ScoreSettings, load
-from jiping.workflow.score import (
-    AnalyseAnswerRequest,
-    PlanScoringRequest,
-    ScoreRequest,
-    analyse_answer,
-    plan_scoring,
-    score_stage,
-)
+from jiping.workflow import score as stage
 from jiping.workflow.tasks import task_main
 
 
@@ -31,44 +24,56 @@ def settings() -> ScoreSettings:
     return load(ScoreSettings)
 
 
-def run(request: ScoreRequest) -> dict[str, Any]:
+def _stores() -> tuple[ScoreSettings, Any, Any]:
     s = settings()
-    event = score_stage(
-        request,
+    return (
         s,
         bootstrap.interview_repository(s.interviews_table),
         bootstrap.profile_repository(s.profiles_table),
-        bootstrap.object_store(),
-        bootstrap.audit_log(s.audit_table) if s.audit_table else None,
     )
+
+
+def run(request: stage.ScoreRequest) -> dict[str, Any]:
+    s, repo, profiles = _stores()
+    audit = bootstrap.audit_log(s.audit_table) if s.audit_table else None
+    event = stage.score_stage(request, s, repo, profiles, bootstrap.object_store(), audit)
     return event.model_dump(mode="json")
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from jiping.observability import logger
+def plan(request: stage.PlanScoringRequest) -> dict[str, Any]:
+    _, repo, profiles = _stores()
+    items = stage.plan_scoring(request, repo, profiles)
+    logger.info("scoring planned", answers=len(items["answers"]))
+    return items
 
-    s = settings()
-    repo = bootstrap.interview_repository(s.interviews_table)
-    profiles = bootstrap.profile_repository(s.profiles_table)
-    step = event.get("step", "score")
-    if step == "plan":
-        items = plan_scoring(PlanScoringRequest.model_validate(event), repo, profiles)
-        logger.info("scoring planned", answers=len(items["answers"]))
-        return items
-    if step == "analyse":
-        ref = analyse_answer(
-            AnalyseAnswerRequest.model_validate(event), s, repo, profiles, bootstrap.object_store()
-        )
-        logger.info("answer analysed")
-        return ref
-    result = run(ScoreRequest.model_validate(event))
+
+def analyse(request: stage.AnalyseAnswerRequest) -> dict[str, Any]:
+    s, repo, profiles = _stores()
+    ref = stage.analyse_answer(request, s, repo, profiles, bootstrap.object_store())
+    logger.info("answer analysed")
+    return ref
+
+
+def score(request: stage.ScoreRequest) -> dict[str, Any]:
+    result = run(request)
     # A candidate's scores are personal data: counts only in the logs, the scores stay in the result.
     logger.info("scored", competencies=len(result["data"]["competencies"]), event_id=result["id"])
     return result
 
 
+STATES: dict[str, Callable[[Any], dict[str, Any]]] = {"plan": plan, "analyse": analyse, "score": score}
+
+
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = stage.SCORING_STEP.validate_python({"step": "score", **event})
+    return STATES[request.step](request)
+
+
+handler = powertools_handler(_handle)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return task_main(argv, description="Score one interview", request=ScoreRequest, run=run)
+    return task_main(argv, description="Score one interview", request=stage.ScoreRequest, run=run)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
+from jiping.handlers import powertools_handler
+from jiping.observability import logger, metrics
 from jiping.perception.speech import AudioFeaturesRequest
 from jiping.settings import SpeechSettings, load
 from jiping.workflow.speech import run_audio_features
@@ -30,10 +34,7 @@ def run(request: AudioFeaturesRequest) -> dict[str, Any]:
     return run_audio_features(request, settings(), bootstrap.object_store())
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from aws_lambda_powertools.metrics import MetricUnit
-    from jiping.observability import logger, metrics
-
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = run(AudioFeaturesRequest.model_validate(event))
     # Counts and timings only: never the transcript text.
     logger.info(
@@ -44,10 +45,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         answers_flagged=result["answers_flagged"],
         analyze_s=result["timings"].get("analyze_s"),
     )
-    # No decorators (the handler also runs outside Lambda, as transcribe's does): flush the metric here.
     metrics.add_metric(name="AnswersAnalysed", unit=MetricUnit.Count, value=result["answers"])
-    metrics.flush_metrics()
     return result
+
+
+handler = powertools_handler(_handle)  # the metrics are flushed by its log_metrics
 
 
 def main(argv: Sequence[str] | None = None) -> int:

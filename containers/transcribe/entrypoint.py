@@ -13,8 +13,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
 from jiping.domain.models import TranscribeRequest
+from jiping.handlers import powertools_handler
+from jiping.observability import logger
 from jiping.settings import TranscribeSettings, load
 from jiping.workflow import stages
 from jiping.workflow.tasks import task_main
@@ -30,9 +33,7 @@ def run(request: TranscribeRequest) -> dict[str, Any]:
     return summary.model_dump(mode="json")
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from jiping.observability import logger
-
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = run(TranscribeRequest.model_validate(event))
     logger.info(
         "transcribed",
@@ -42,6 +43,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         transcribe_s=result["timings"].get("transcribe_s"),
     )
     return result
+
+
+handler = powertools_handler(_handle)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

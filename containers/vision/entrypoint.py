@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
+from jiping.handlers import powertools_handler
+from jiping.observability import logger
 from jiping.perception import vision
 from jiping.settings import VisionSettings, load
 from jiping.workflow.tasks import task_main
@@ -30,9 +33,7 @@ def run(request: vision.VisionRequest) -> dict[str, Any]:
     return summary.model_dump(mode="json")
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from jiping.observability import logger
-
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = run(vision.VisionRequest.model_validate(event))
     logger.info(
         "vision analysed",
@@ -44,6 +45,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         total_s=result["timings"].get("total_s"),
     )
     return result
+
+
+handler = powertools_handler(_handle)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,43 @@ def test_container_entrypoints_serve_lambda_and_the_command_line(task):
     assert callable(module.handler) and callable(module.main)
     with pytest.raises(SystemExit):  # --request is required
         module.main([])
+
+
+def test_the_speech_container_runs_the_stage_under_powertools_and_logs_no_transcript_text(
+    monkeypatch, capsys
+):
+    import logging
+
+    from jiping.domain.models import ObjectLocation
+
+    from infra.localcloud.runtime import LambdaContext
+    from tests.unit.conftest import FakeObjectStore
+    from tests.unit.test_speech import MEDIA, _q2_transcript
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("jiping").addHandler(handler)
+    entrypoint = _load(REPO / "containers" / "speech" / "entrypoint.py")
+    store = FakeObjectStore({("media", "q2_en.mp4"): (MEDIA / "q2_en.mp4").read_bytes()})
+    store.put_json(ObjectLocation(bucket="art", key="t.json"), _q2_transcript().model_dump(mode="json"))
+    monkeypatch.setattr(entrypoint.bootstrap, "object_store", lambda: store)
+    event = {
+        "source": {"bucket": "media", "key": "q2_en.mp4"},
+        "transcript": {"bucket": "art", "key": "t.json"},
+        "windows": [{"question_id": "q2", "media_id": "m1", "start": 0}],
+        "output": {"bucket": "art", "key": "speech.json"},
+    }
+    try:
+        result = entrypoint.handler(event, LambdaContext("AudioFeatures", 3008, 300))
+    finally:
+        logging.getLogger("jiping").removeHandler(handler)
+
+    assert result["answers"] == 1 and ("art", "speech.json") in store.objects
+    lines = [entrypoint.logger.registered_formatter.format(r) for r in records]  # as Powertools writes them
+    logged = [json.loads(line) for line in lines if '"speech_features"' in line]
+    assert len(logged) == 1 and logged[0]["function_name"] == "AudioFeatures"  # with the Lambda context
+    assert logged[0]["answers"] == 1 and "text" not in logged[0]
+    emitted = capsys.readouterr().out  # Powertools' log_metrics flushes the metric as EMF on stdout
+    assert '"AnswersAnalysed"' in emitted
+    assert "engineers" not in "".join(lines) + emitted  # no transcript text anywhere

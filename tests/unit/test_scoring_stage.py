@@ -189,3 +189,24 @@ def test_english_answers_are_analysed_in_english(repo, store, settings, judge_mo
     judged = store.get_json(ObjectLocation(bucket=BUCKET, key=ref["judgement_key"]))
     assert judged["language"] == "en" and judged["model"] == judge_model.label
     assert features["language"] == "en" and "cut" in features["indicator_hits"]["impact"]
+
+
+def test_the_scoring_container_tells_its_three_states_apart_by_step() -> None:
+    from jiping.workflow.score import SCORING_STEP, AnalyseAnswerRequest, PlanScoringRequest, ScoreRequest
+    from pydantic import ValidationError
+
+    ref = {"tenant_id": "t", "interview_id": "iv-1", "execution_id": "x"}
+    assert isinstance(SCORING_STEP.validate_python({"step": "plan", **ref}), PlanScoringRequest)
+    answer = {
+        "step": "analyse",
+        "tenant_id": "t",
+        "interview_id": "iv-1",
+        "question_id": "q1",
+        "analysis_key": "k",
+    }
+    assert isinstance(SCORING_STEP.validate_python(answer), AnalyseAnswerRequest)
+    assert isinstance(SCORING_STEP.validate_python({"step": "score", **ref}), ScoreRequest)
+    with pytest.raises(ValidationError):
+        SCORING_STEP.validate_python({"step": "publish", **ref})
+    with pytest.raises(ValidationError):  # an analyse request without its answer is refused, not scored
+        SCORING_STEP.validate_python({"step": "analyse", **ref})

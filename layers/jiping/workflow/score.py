@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter
 
 from jiping.domain.answers import AnswerAnalysis
 from jiping.domain.errors import InvalidInput, NotFound
@@ -73,6 +75,12 @@ class ScoreRequest(Model):
     interview_id: str
     execution_id: str
     features: list[FeaturesRef] = []  # from AnalyseAnswers; empty: computed here
+
+
+# The three scoring states' requests, told apart by ``step`` (a request without one is ScoreInterview's).
+SCORING_STEP: TypeAdapter[PlanScoringRequest | AnalyseAnswerRequest | ScoreRequest] = TypeAdapter(
+    Annotated[PlanScoringRequest | AnalyseAnswerRequest | ScoreRequest, Field(discriminator="step")]
+)
 
 
 def result_key(tenant_id: str, interview_id: str) -> str:
