@@ -22,7 +22,7 @@ def settings() -> AuthorizerSettings:
     return load(AuthorizerSettings)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     tenant_id = authenticate(bootstrap.api_key_store(settings().api_keys_table), headers.get("authorization"))

@@ -19,7 +19,7 @@ def settings() -> DriftMonitorSettings:
     return load(DriftMonitorSettings)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

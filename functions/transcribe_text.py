@@ -12,7 +12,7 @@ from jiping.observability import logger, metrics, tracer
 from jiping.portal.text_answers import transcribe_text
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -20,33 +20,29 @@ are not enforced; function timeouts are not enforced.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
 import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from jiping import bootstrap
 
 from infra import constants
 from infra.localcloud import moto_patches
 from infra.localcloud.deploy import Deployment
+from infra.localcloud.harness import Delays, Harness, LambdaServiceError, Returns
 from infra.localcloud.receivers import EhrReceiver, WecomStandIn
 from infra.localcloud.runtime import LocalContainer, LocalFunction
+from infra.localcloud.synth import LOCAL_API_URL, REPO, local_overrides, synthesize
 from infra.localcloud.template import REGION, Template
 
-REPO = Path(__file__).resolve().parents[2]
-_SYNTH_SOURCES = ("infra", "functions", "containers", "layers", "cdk.json", "pyproject.toml", ".dockerignore")
 _MOTO_CONFIG = {
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},
@@ -64,145 +60,11 @@ _PROCESS_ENV = {
     "GLOG_minloglevel": "2",  # MediaPipe / TFLite: warnings and info off the console (as in the images)
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }
-TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-LOCAL_API_URL = "http://127.0.0.1:8787"  # where `jiping serve` listens by default
 EVENT_TAP_QUEUE = "localcloud-event-tap"
 LOCAL_WECOM_SECRET = "localcloud/wecom"  # noqa: S105 - a secret's name, holding the stand-in's test app
 
 
-def local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
-    """Per-function settings that differ locally: models on the CPU, from the local cache (the images
-    bake them in at fixed paths)."""
-    asr = {
-        "WHISPER_MODEL": "base",
-        "WHISPER_MODEL_DIR": "",
-        "WHISPER_DEVICE": "cpu",
-        "WHISPER_COMPUTE_TYPE": "int8",
-        "MODEL_CACHE_DIR": str(model_cache),
-    }
-    vision = {"FACE_MODEL_DIR": "", "POSE_MODEL_DIR": "", "MODEL_CACHE_DIR": str(model_cache)}
-    score = {
-        "ENCODER_MODEL_DIR": "",
-        "JUDGE_MODEL_DIR": "",
-        "JUDGE_THREADS": "2",
-        "MODEL_CACHE_DIR": str(model_cache),
-    }
-    # Local receivers listen on http://127.0.0.1: allowed here only (AWS refuses both, see jiping.adapters.http).
-    webhooks = {"WEBHOOK_ALLOW_HTTP": "true", "WEBHOOK_ALLOW_PRIVATE": "true", "API_BASE_URL": LOCAL_API_URL}
-    return {
-        constants.TRANSCRIBE_FUNCTION: asr,
-        constants.VISION_FUNCTION: vision,
-        constants.SCORE_FUNCTION: score,
-        "DeliverWebhooks": webhooks,
-        "RetryWebhooks": webhooks,
-        "Api": webhooks,
-        "batch:*": asr | vision,
-    }
-
-
-def quiet_jsii() -> None:
-    """jsii warns at length that this machine's Node 20 is past its end of life; say it once, in the README."""
-    for var in (
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
-        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION",
-    ):
-        os.environ.setdefault(var, "20")
-
-
-def sources_digest(root: Path = REPO) -> str:
-    """A digest of every source that shapes the synthesized template and its assets."""
-    digest = hashlib.sha256()
-    for name in _SYNTH_SOURCES:
-        path = root / name
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-        for f in files:
-            if "__pycache__" in f.parts or f.suffix == ".pyc":
-                continue
-            digest.update(str(f.relative_to(root)).encode())
-            digest.update(f.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def synthesize(
-    cache_root: Path | None = None, context: Mapping[str, Any] | None = None
-) -> tuple[dict[str, Any], Path]:
-    """Synthesize the app once per source digest; return (template, assembly directory)."""
-    quiet_jsii()
-    from infra.app import build_app
-
-    ctx = {"jiping:bundleLayerDependencies": False, **dict(context or {})}
-    key = sources_digest() + "-" + hashlib.sha256(json.dumps(ctx, sort_keys=True).encode()).hexdigest()[:8]
-    root = cache_root or (REPO / ".build" / "synth")
-    outdir = root / key
-    template_file = outdir / f"{constants.STACK_NAME}.template.json"
-    if not template_file.is_file():
-        tmp = root / f".{key}.{os.getpid()}.{threading.get_ident()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        app, _stack = build_app(outdir=str(tmp), context=ctx)
-        app.synth()
-        if outdir.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            tmp.rename(outdir)
-        for stale in root.iterdir():  # keep the cache small: the newest synthesis only
-            if stale.name != outdir.name and not stale.name.startswith("."):
-                shutil.rmtree(stale, ignore_errors=True)
-    return json.loads(template_file.read_text()), outdir
-
-
-@dataclass
-class ExecutionResult:
-    arn: str
-    name: str
-    status: str
-    output: dict[str, Any] | None
-    error: str | None
-    cause: str | None
-    history: list[dict[str, Any]]
-
-    def states(self) -> list[dict[str, Any]]:
-        """The states entered, in order, with their durations in seconds (from the history)."""
-        out: list[dict[str, Any]] = []
-        open_: dict[str, dict[str, Any]] = {}
-        for ev in self.history:
-            details = ev.get("stateEnteredEventDetails") or ev.get("stateExitedEventDetails")
-            if not details:
-                continue
-            name = details["name"]
-            if ev["type"].endswith("StateEntered"):
-                entry = {"name": name, "type": ev["type"][: -len("StateEntered")], "started": ev["timestamp"]}
-                open_[name] = entry
-                out.append(entry)
-            elif name in open_:
-                entry = open_.pop(name)
-                entry["seconds"] = round((ev["timestamp"] - entry["started"]).total_seconds(), 3)
-        return out
-
-
-@dataclass(frozen=True)
-class Returns:
-    """A fault: the function runs (its writes happen) and then answers with this payload (garbage)."""
-
-    payload: Any
-
-
-@dataclass(frozen=True)
-class Delays:
-    """A fault: the function starts this many seconds late (a slow stage), then runs."""
-
-    seconds: float
-
-
-@dataclass(frozen=True)
-class LambdaServiceError:
-    """A fault raised by the Lambda service itself rather than the code, e.g. a timeout
-    (``Sandbox.Timedout``) or running out of memory (``Runtime.OutOfMemory``)."""
-
-    error_type: str
-    message: str
-
-
-class LocalCloud:
+class LocalCloud(Harness):
     """The stack on moto, in this process. Use as a context manager."""
 
     def __init__(
@@ -548,190 +410,3 @@ class LocalCloud:
             job.status_reason = f"{type(exc).__name__}: {exc}"[:250]
             return False
         return True
-
-    # --- operating it -------------------------------------------------------------------------
-
-    @contextmanager
-    def function_overrides(self, construct_id: str, env: Mapping[str, str]) -> Iterator[None]:
-        """Run with extra environment for one function (by construct id, e.g. ``ProbeMedia``) or for
-        every Batch job (``batch:*``), each starting cold so that settings are read again."""
-        previous = self.overrides.get(construct_id)
-        self.overrides[construct_id] = {**(previous or {}), **env}
-        self._reset()
-        try:
-            yield
-        finally:
-            if previous is None:
-                self.overrides.pop(construct_id, None)
-            else:
-                self.overrides[construct_id] = previous
-            self._reset()
-
-    def inject_faults(
-        self, construct_id: str, *faults: BaseException | Returns | Delays | LambdaServiceError
-    ) -> None:
-        """Make the next invokes of a function, one each, raise these errors, fail as the Lambda service
-        does (``LambdaServiceError``: a timeout, out of memory), return garbage (``Returns``) or start
-        late (``Delays``)."""
-        with self._faults_lock:
-            self.faults.setdefault(construct_id, []).extend(faults)
-
-    def throttle_table(self, output: str, writes: int) -> None:
-        """Refuse the next ``writes`` writes to the table named by a stack output as throttled."""
-        moto_patches.throttle(self.outputs[output], writes)
-
-    def throttles_left(self, output: str) -> int:
-        return moto_patches.throttles_left(self.outputs[output])
-
-    def function(self, construct_id: str) -> LocalFunction:
-        return next(f for f in self.functions.values() if f.construct_id == construct_id)
-
-    def _reset(self) -> None:
-        for fn in self.functions.values():
-            fn.reset()
-        for container in self.containers.values():
-            container.reset()
-
-    @property
-    def uploads_bucket(self) -> str:
-        return self.outputs[constants.OUTPUT_UPLOADS_BUCKET]
-
-    @property
-    def state_machine_arn(self) -> str:
-        return self.outputs[constants.OUTPUT_STATE_MACHINE]
-
-    def upload(
-        self, path: Path, tenant_id: str, interview_id: str, filename: str | None = None
-    ) -> dict[str, Any]:
-        """PUT a file to the uploads bucket as a portal would; return bucket, key and version id."""
-        key = f"{constants.UPLOADS_PREFIX}{tenant_id}/{interview_id}/{filename or path.name}"
-        resp = self.client("s3").put_object(Bucket=self.uploads_bucket, Key=key, Body=path.read_bytes())
-        return {"bucket": self.uploads_bucket, "key": key, "version_id": resp.get("VersionId")}
-
-    def register_consent(
-        self, tenant_id: str, interview_id: str, consent: Mapping[str, Any] | None = None
-    ) -> None:
-        """Record the candidate's consent on the interview row, as the portal API does when it creates the
-        interview (video analysis needs it). Default: biometric and audio, version ``local``."""
-        from jiping.domain.models import Interview, InterviewStatus, utcnow
-
-        record = dict(
-            consent
-            or {"biometric": True, "audio": True, "version": "local", "given_at": utcnow().isoformat()}
-        )
-
-        def apply(current: Interview | None) -> Interview:
-            now = utcnow()
-            row = current or Interview(
-                tenant_id=tenant_id,
-                interview_id=interview_id,
-                status=InterviewStatus.CREATED,
-                created_at=now,
-                updated_at=now,
-            )
-            row.consent = record
-            return row
-
-        bootstrap.interview_repository(self.outputs[constants.OUTPUT_INTERVIEWS_TABLE]).update(
-            tenant_id, interview_id, apply
-        )
-
-    def execution_arn(self, bucket: str, key: str, version_id: str | None) -> str:
-        from jiping.domain.models import ExecutionInput, ObjectLocation
-
-        name = ExecutionInput.execution_name(ObjectLocation(bucket=bucket, key=key, version_id=version_id))
-        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-
-    def wait_for_start(self, execution_arn: str, timeout: float = 30) -> None:
-        sfn = self.client("stepfunctions")
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                sfn.describe_execution(executionArn=execution_arn)
-                return
-            except sfn.exceptions.ExecutionDoesNotExist:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"no execution started within {timeout} s: {execution_arn}") from None
-                time.sleep(0.05)
-
-    def wait_for_execution(
-        self, execution_arn: str, timeout: float = 600, on_state: Any = None
-    ) -> ExecutionResult:
-        """Follow an execution to its end; ``on_state(name)`` is called as each state is entered."""
-        self.wait_for_start(execution_arn, timeout=min(timeout, 60))
-        sfn = self.client("stepfunctions")
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while True:
-            desc = sfn.describe_execution(executionArn=execution_arn)
-            if on_state is not None:
-                events = self.history(execution_arn)
-                entered = [
-                    e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
-                ]
-                for name in entered[seen:]:
-                    on_state(name)
-                seen = len(entered)
-            if desc["status"] in TERMINAL:
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"execution still {desc['status']} after {timeout} s: {execution_arn}")
-            time.sleep(0.1)
-        return ExecutionResult(
-            arn=execution_arn,
-            name=desc["name"],
-            status=desc["status"],
-            output=json.loads(desc["output"]) if desc.get("output") else None,
-            error=desc.get("error"),
-            cause=desc.get("cause"),
-            history=self.history(execution_arn),
-        )
-
-    def history(self, execution_arn: str) -> list[dict[str, Any]]:
-        sfn = self.client("stepfunctions")
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-        while True:
-            page = sfn.get_execution_history(**kwargs)
-            events.extend(page["events"])
-            if not page.get("nextToken"):
-                return events
-            kwargs["nextToken"] = page["nextToken"]
-
-    def executions(self) -> list[dict[str, Any]]:
-        sfn = self.client("stepfunctions")
-        return sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]
-
-    def drain(self, timeout: float = 30) -> None:
-        """Wait until the queues with consumers (uploads, webhooks, WeCom, unfinished executions) are empty and
-        no poller is delivering nor execution ending."""
-        sqs = self.client("sqs")
-        deadline = time.monotonic() + timeout
-        urls = [
-            self.outputs[k]
-            for k in (
-                constants.OUTPUT_BUFFER_QUEUE,
-                constants.OUTPUT_WEBHOOK_QUEUE,
-                constants.OUTPUT_WECOM_QUEUE,
-                constants.OUTPUT_UNFINISHED_QUEUE,
-            )
-        ]
-        while time.monotonic() < deadline:
-            counts = [
-                sqs.get_queue_attributes(
-                    QueueUrl=u,
-                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-                )["Attributes"]
-                for u in urls
-            ]
-            if (
-                all(
-                    int(c["ApproximateNumberOfMessages"]) + int(c["ApproximateNumberOfMessagesNotVisible"])
-                    == 0
-                    for c in counts
-                )
-                and self._busy == 0
-            ):
-                return
-            time.sleep(0.05)
-        raise TimeoutError("queues did not drain")

@@ -24,7 +24,10 @@ def powertools_handler(handler: Handler, correlation_id_path: str | None = None)
     """The logger (with the Lambda context and a correlation id), metrics and tracer around ``handler``."""
     traced = tracer.capture_lambda_handler(capture_response=False)(handler)
     measured = metrics.log_metrics(raise_on_empty_metrics=False)(traced)
-    logged: Handler = logger.inject_lambda_context(correlation_id_path=correlation_id_path)(measured)
+    # clear_state: keys a previous invocation appended (tenant, interview) never reach this one's logs
+    logged: Handler = logger.inject_lambda_context(correlation_id_path=correlation_id_path, clear_state=True)(
+        measured
+    )
     return logged
 
 

@@ -43,6 +43,7 @@ def test_the_speech_container_runs_the_stage_under_powertools_and_logs_no_transc
     from tests.unit.conftest import FakeObjectStore
     from tests.unit.test_speech import MEDIA, _q2_transcript
 
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")  # the local cloud, if started, turned them off
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]
@@ -67,6 +68,7 @@ def test_the_speech_container_runs_the_stage_under_powertools_and_logs_no_transc
     logged = [json.loads(line) for line in lines if '"speech_features"' in line]
     assert len(logged) == 1 and logged[0]["function_name"] == "AudioFeatures"  # with the Lambda context
     assert logged[0]["answers"] == 1 and "text" not in logged[0]
+    assert "tenant_id" not in logged[0]  # no key left over from another invocation (clear_state)
     emitted = capsys.readouterr().out  # Powertools' log_metrics flushes the metric as EMF on stdout
     assert '"AnswersAnalysed"' in emitted
     assert "engineers" not in "".join(lines) + emitted  # no transcript text anywhere
