@@ -24,6 +24,21 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
+from jiping.settings import (
+    ApiSettings,
+    AuthorizerSettings,
+    DriftMonitorSettings,
+    PersistSettings,
+    PlanSettings,
+    ProbeSettings,
+    PublishSettings,
+    RecordUnfinishedSettings,
+    ScoreSettings,
+    StarterSettings,
+    TranscribeSettings,
+    VisionSettings,
+    environment,
+)
 
 from infra import constants
 from infra.constructs import log_group as encrypted_log_group
@@ -177,11 +192,12 @@ class Compute(Construct):
             timeout_s=constants.PROBE_TIMEOUT_S,
             # ProbeMedia downloads the whole upload to /tmp: room for the largest one allowed.
             ephemeral_mib=min(10240, max(512, int(max_media_bytes) // 2**20 + 512)),
-            environment={
-                "MAX_MEDIA_SECONDS": str(max_media_seconds),
-                "MAX_MEDIA_BYTES": str(max_media_bytes),
-                "SHORT_CLIP_MAX_SECONDS": str(short_clip_max_seconds),
-            },
+            environment=environment(
+                ProbeSettings,
+                max_media_seconds=max_media_seconds,
+                max_media_bytes=max_media_bytes,
+                short_clip_max_seconds=short_clip_max_seconds,
+            ),
         )
         storage.uploads.grant_read(self.probe_media)
 
@@ -191,26 +207,30 @@ class Compute(Construct):
         storage.artifacts.grant_put(self.transcribe_text)
 
         self.persist = self.zip_function(
-            "Persist", environment={"INTERVIEWS_TABLE": storage.interviews.table_name}
+            "Persist",
+            environment=environment(PersistSettings, interviews_table=storage.interviews.table_name),
         )
         storage.interviews.grant_read_write_data(self.persist)
 
         self.publish = self.zip_function(
             "Publish",
-            environment={"EVENT_BUS_NAME": event_bus.event_bus_name, "EVENT_SOURCE": constants.EVENT_SOURCE},
+            environment=environment(
+                PublishSettings, event_bus_name=event_bus.event_bus_name, event_source=constants.EVENT_SOURCE
+            ),
         )
         event_bus.grant_put_events_to(self.publish)
 
         # Records executions that ended without recording themselves (fed by the Trigger's watchdog rule).
         self.record_unfinished = self.zip_function(
             "RecordUnfinished",
-            environment={
-                "INTERVIEWS_TABLE": storage.interviews.table_name,
-                "EVENT_BUS_NAME": event_bus.event_bus_name,
-                "EVENT_SOURCE": constants.EVENT_SOURCE,
-                "UPLOADS_BUCKET": storage.uploads.bucket_name,
-                "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
-            },
+            environment=environment(
+                RecordUnfinishedSettings,
+                interviews_table=storage.interviews.table_name,
+                event_bus_name=event_bus.event_bus_name,
+                event_source=constants.EVENT_SOURCE,
+                uploads_bucket=storage.uploads.bucket_name,
+                artifacts_bucket=storage.artifacts.bucket_name,
+            ),
         )
         storage.interviews.grant_read_write_data(self.record_unfinished)
         event_bus.grant_put_events_to(self.record_unfinished)
@@ -218,7 +238,8 @@ class Compute(Construct):
 
         # STATE_MACHINE_ARN and the StartExecution grant are added by the Trigger construct.
         self.start_evaluation = self.zip_function(
-            "StartEvaluation", environment={"UPLOADS_PREFIX": constants.UPLOADS_PREFIX}
+            "StartEvaluation",
+            environment=environment(StarterSettings, uploads_prefix=constants.UPLOADS_PREFIX),
         )
 
         # The portal API; the webhook settings (its replay route) are added by Delivery.connect_api.
@@ -226,17 +247,18 @@ class Compute(Construct):
             "Api",
             memory_mb=constants.API_MEMORY_MB,  # the analytics routes fit models on thousands of rows
             timeout_s=constants.API_TIMEOUT_S,
-            environment={
-                "INTERVIEWS_TABLE": storage.interviews.table_name,
-                "PROFILES_TABLE": storage.profiles.table_name,
-                "UPLOADS_BUCKET": storage.uploads.bucket_name,
-                "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
-                "IDEMPOTENCY_TABLE": storage.idempotency.table_name,
-                "ANALYTICS_TABLE": storage.analytics.table_name,
-                "DEMOGRAPHICS_TABLE": storage.demographics.table_name,
-                "AUDIT_TABLE": storage.audit.table_name,
-                "AUDIT_RETENTION_DAYS": str(audit_retention_days),
-            },
+            environment=environment(
+                ApiSettings,
+                interviews_table=storage.interviews.table_name,
+                profiles_table=storage.profiles.table_name,
+                uploads_bucket=storage.uploads.bucket_name,
+                artifacts_bucket=storage.artifacts.bucket_name,
+                idempotency_table=storage.idempotency.table_name,
+                analytics_table=storage.analytics.table_name,
+                demographics_table=storage.demographics.table_name,
+                audit_table=storage.audit.table_name,
+                audit_retention_days=audit_retention_days,
+            ),
         )
         for table in (
             storage.interviews,
@@ -254,7 +276,8 @@ class Compute(Construct):
         storage.artifacts.grant_put(self.api)  # re-scores write a new result under the interview
         _grant_erasure(self.api, storage)
         self.authorizer = self.zip_function(
-            "Authorizer", environment={"API_KEYS_TABLE": storage.api_keys.table_name}
+            "Authorizer",
+            environment=environment(AuthorizerSettings, api_keys_table=storage.api_keys.table_name),
         )
         storage.api_keys.grant_read_data(self.authorizer)
 
@@ -263,11 +286,12 @@ class Compute(Construct):
             "MonitorDrift",
             memory_mb=constants.API_MEMORY_MB,
             timeout_s=constants.DRIFT_MONITOR_TIMEOUT_S,
-            environment={
-                "INTERVIEWS_TABLE": storage.interviews.table_name,
-                "PROFILES_TABLE": storage.profiles.table_name,
-                "ANALYTICS_TABLE": storage.analytics.table_name,
-            },
+            environment=environment(
+                DriftMonitorSettings,
+                interviews_table=storage.interviews.table_name,
+                profiles_table=storage.profiles.table_name,
+                analytics_table=storage.analytics.table_name,
+            ),
         )
         storage.interviews.grant_read_data(self.monitor_drift)
         storage.profiles.grant_read_data(self.monitor_drift)
@@ -286,23 +310,25 @@ class Compute(Construct):
 
         self.plan_answers = self.zip_function(
             "PlanAnswers",
-            environment={
-                "INTERVIEWS_TABLE": storage.interviews.table_name,
-                "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
-            },
+            environment=environment(
+                PlanSettings,
+                interviews_table=storage.interviews.table_name,
+                artifacts_bucket=storage.artifacts.bucket_name,
+            ),
         )
         storage.interviews.grant_read_data(self.plan_answers)
 
         self.transcribe_cpu = self.image_function(
             constants.TRANSCRIBE_FUNCTION,
             "transcribe",
-            environment={
-                "WHISPER_MODEL": whisper_model,
-                "WHISPER_DEVICE": "cpu",
-                "WHISPER_COMPUTE_TYPE": "int8",
-                "WHISPER_BATCH_SIZE": "8",
-                "WHISPER_MODEL_DIR": f"/opt/models/whisper-{whisper_model}",
-            },
+            environment=environment(
+                TranscribeSettings,
+                whisper_model=whisper_model,
+                whisper_device="cpu",
+                whisper_compute_type="int8",
+                whisper_batch_size="8",
+                whisper_model_dir=f"/opt/models/whisper-{whisper_model}",
+            ),
             memory_mb=constants.TRANSCRIBE_LAMBDA_MEMORY_MB,
             timeout_s=constants.TRANSCRIBE_LAMBDA_TIMEOUT_S,
             build_args={"WHISPER_MODEL": whisper_model},
@@ -310,12 +336,13 @@ class Compute(Construct):
         self.vision_cpu = self.image_function(
             constants.VISION_FUNCTION,
             "vision",
-            environment={
-                "VISION_SAMPLE_FPS": str(vision_sample_fps),
-                "POSE_SAMPLE_FPS": str(pose_sample_fps),
-                "FACE_MODEL_DIR": "/opt/models/face-landmarker",
-                "POSE_MODEL_DIR": "/opt/models/pose-landmarker",
-            },
+            environment=environment(
+                VisionSettings,
+                vision_sample_fps=vision_sample_fps,
+                pose_sample_fps=pose_sample_fps,
+                face_model_dir="/opt/models/face-landmarker",
+                pose_model_dir="/opt/models/pose-landmarker",
+            ),
             memory_mb=constants.VISION_LAMBDA_MEMORY_MB,
             timeout_s=constants.VISION_LAMBDA_TIMEOUT_S,
         )
@@ -329,16 +356,17 @@ class Compute(Construct):
         self.score = self.image_function(
             constants.SCORE_FUNCTION,
             "scoring",
-            environment={
-                "INTERVIEWS_TABLE": storage.interviews.table_name,
-                "PROFILES_TABLE": storage.profiles.table_name,
-                "ARTIFACTS_BUCKET": storage.artifacts.bucket_name,
-                "ENCODER_MODEL_DIR": "/opt/models/sentence-encoder",
-                "JUDGE_MODEL_DIR": "/opt/models/judge-llm",
-                "JUDGE_THREADS": str(constants.SCORE_JUDGE_THREADS),
-                "AUDIT_TABLE": storage.audit.table_name,
-                "AUDIT_RETENTION_DAYS": str(audit_retention_days),
-            },
+            environment=environment(
+                ScoreSettings,
+                interviews_table=storage.interviews.table_name,
+                profiles_table=storage.profiles.table_name,
+                artifacts_bucket=storage.artifacts.bucket_name,
+                encoder_model_dir="/opt/models/sentence-encoder",
+                judge_model_dir="/opt/models/judge-llm",
+                judge_threads=constants.SCORE_JUDGE_THREADS,
+                audit_table=storage.audit.table_name,
+                audit_retention_days=audit_retention_days,
+            ),
             memory_mb=constants.SCORE_MEMORY_MB,
             timeout_s=constants.SCORE_TIMEOUT_S,
         )

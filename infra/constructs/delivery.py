@@ -18,6 +18,8 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from jiping.settings import ApiSettings, DriftMonitorSettings, WebhookSettings, WecomSettings
+from jiping.settings import environment as settings_env
 
 from infra import constants
 from infra.nag import acknowledge, acknowledge_grants
@@ -147,13 +149,14 @@ class Delivery(Construct):
         """The webhook queue feeds ``deliver`` (which reads result documents for the endpoints that opted in
         to transcripts); ``retry`` sweeps due deliveries every minute."""
         artifacts.grant_read(deliver)
-        environment = {
-            "WEBHOOKS_TABLE": table.table_name,
-            "WEBHOOK_DEAD_LETTER_QUEUE_URL": self.webhook_dead_letters.queue_url,
-            "ALERTS_TOPIC_ARN": self.alerts.topic_arn,
-            "API_BASE_URL": api_base_url,
-            "WEBHOOK_TIMEOUT_S": str(constants.WEBHOOK_TIMEOUT_S),
-        }
+        environment = settings_env(
+            WebhookSettings,
+            webhooks_table=table.table_name,
+            webhook_dead_letter_queue_url=self.webhook_dead_letters.queue_url,
+            alerts_topic_arn=self.alerts.topic_arn,
+            api_base_url=api_base_url,
+            webhook_timeout_s=constants.WEBHOOK_TIMEOUT_S,
+        )
         for fn in (deliver, retry):
             for key, value in environment.items():
                 fn.add_environment(key, value)
@@ -178,7 +181,8 @@ class Delivery(Construct):
 
     def connect_drift_monitor(self, *, monitor: lambda_.Function) -> None:
         """Once a day, ``monitor`` checks every profile version's score drift and alerts on this topic."""
-        monitor.add_environment("ALERTS_TOPIC_ARN", self.alerts.topic_arn)
+        for key, value in settings_env(DriftMonitorSettings, alerts_topic_arn=self.alerts.topic_arn).items():
+            monitor.add_environment(key, value)
         self.alerts.grant_publish(monitor)
         events.Rule(
             self,
@@ -197,14 +201,15 @@ class Delivery(Construct):
         api_base_url: str,
     ) -> None:
         """The WeCom queue feeds ``notify``, which reads the app's secret and keeps its state in ``state``."""
-        environment = {
-            "WECOM_SECRET_ARN": self.wecom_secret.secret_arn,
-            "WECOM_STATE_TABLE": state.table_name,
-            "INTERVIEWS_TABLE": interviews.table_name,
-            "PROFILES_TABLE": profiles.table_name,
-            "ALERTS_TOPIC_ARN": self.alerts.topic_arn,
-            "API_BASE_URL": api_base_url,
-        }
+        environment = settings_env(
+            WecomSettings,
+            wecom_secret_arn=self.wecom_secret.secret_arn,
+            wecom_state_table=state.table_name,
+            interviews_table=interviews.table_name,
+            profiles_table=profiles.table_name,
+            alerts_topic_arn=self.alerts.topic_arn,
+            api_base_url=api_base_url,
+        )
         for key, value in environment.items():
             notify.add_environment(key, value)
         self.wecom_secret.grant_read(notify)
@@ -234,15 +239,16 @@ class Delivery(Construct):
         WeCom callbacks, and erases candidates (deliveries and notices included, then an event)."""
         wecom_state.grant_read_write_data(api)
         self.bus.grant_put_events_to(api)
-        for key, value in {
-            "WECOM_STATE_TABLE": wecom_state.table_name,
-            "EVENT_BUS_NAME": self.bus.event_bus_name,
-            "WEBHOOKS_TABLE": table.table_name,
-            "WEBHOOK_DEAD_LETTER_QUEUE_URL": self.webhook_dead_letters.queue_url,
-            "ALERTS_TOPIC_ARN": self.alerts.topic_arn,
-            "API_BASE_URL": api_base_url,
-            "WECOM_SECRET_ARN": self.wecom_secret.secret_arn,
-        }.items():
+        for key, value in settings_env(
+            ApiSettings,
+            wecom_state_table=wecom_state.table_name,
+            event_bus_name=self.bus.event_bus_name,
+            webhooks_table=table.table_name,
+            webhook_dead_letter_queue_url=self.webhook_dead_letters.queue_url,
+            alerts_topic_arn=self.alerts.topic_arn,
+            api_base_url=api_base_url,
+            wecom_secret_arn=self.wecom_secret.secret_arn,
+        ).items():
             api.add_environment(key, value)
         self.wecom_secret.grant_read(api)  # the WeCom callback route verifies with the app's token and key
         table.grant_read_write_data(api)

@@ -20,6 +20,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+from jiping.settings import TranscribeSettings, VisionSettings, environment
 
 from infra import constants
 from infra.constructs import log_group as encrypted_log_group
@@ -124,11 +125,14 @@ class GpuBatch(Construct):
                 gpu=JOB_GPUS,
                 command=TRANSCRIBE_COMMAND,
                 environment={
-                    "WHISPER_MODEL": whisper_model,
-                    "WHISPER_DEVICE": "cuda",
-                    "WHISPER_COMPUTE_TYPE": "float16",
-                    "WHISPER_BATCH_SIZE": str(GPU_BATCH_SIZE),
-                    "WHISPER_MODEL_DIR": f"/opt/models/whisper-{whisper_model}",
+                    **environment(
+                        TranscribeSettings,
+                        whisper_model=whisper_model,
+                        whisper_device="cuda",
+                        whisper_compute_type="float16",
+                        whisper_batch_size=GPU_BATCH_SIZE,
+                        whisper_model_dir=f"/opt/models/whisper-{whisper_model}",
+                    ),
                     "POWERTOOLS_SERVICE_NAME": constants.SERVICE_NAME,
                     "LOG_LEVEL": "INFO",
                 },
@@ -214,10 +218,13 @@ class GpuBatch(Construct):
                 command=VISION_COMMAND,
                 assign_public_ip=True,  # public subnets without NAT: the task pulls its image over its own IP
                 environment={
-                    "VISION_SAMPLE_FPS": str(vision_sample_fps),
-                    "POSE_SAMPLE_FPS": str(pose_sample_fps),
-                    "FACE_MODEL_DIR": "/opt/models/face-landmarker",
-                    "POSE_MODEL_DIR": "/opt/models/pose-landmarker",
+                    **environment(
+                        VisionSettings,
+                        vision_sample_fps=vision_sample_fps,
+                        pose_sample_fps=pose_sample_fps,
+                        face_model_dir="/opt/models/face-landmarker",
+                        pose_model_dir="/opt/models/pose-landmarker",
+                    ),
                     "POWERTOOLS_SERVICE_NAME": constants.SERVICE_NAME,
                     "LOG_LEVEL": "INFO",
                 },

@@ -18,6 +18,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from jiping.domain.models import UNSUCCESSFUL_EXECUTION_STATUSES
+from jiping.settings import StarterSettings, environment
 
 from infra import constants
 from infra.constructs.delivery import queue_with_dlq, target_dlq
@@ -61,7 +62,10 @@ class Trigger(Construct):
             ],
         )
 
-        starter.add_environment("STATE_MACHINE_ARN", state_machine.state_machine_arn)
+        for key, value in environment(
+            StarterSettings, state_machine_arn=state_machine.state_machine_arn
+        ).items():
+            starter.add_environment(key, value)
         state_machine.grant_start_execution(starter)
         starter.add_event_source(
             sources.SqsEventSource(

@@ -178,6 +178,15 @@ def load(model: type[S]) -> S:
     return model.model_validate({k.lower(): v for k, v in env.items() if k.lower() in fields})
 
 
+def environment(model: type[BaseSettings], **values: object) -> dict[str, str]:
+    """A function's environment for ``model``, written by the CDK: every key a field of the settings the
+    function validates at cold start (a misspelt or foreign key fails the synth, not the first invocation)."""
+    unknown = sorted(set(values) - set(model.model_fields))
+    if unknown:
+        raise ValueError(f"{model.__name__} has no setting {', '.join(unknown)}")
+    return {name.upper(): str(value) for name, value in values.items()}
+
+
 @contextlib.contextmanager
 def function_environment(env: Mapping[str, str]) -> Iterator[None]:
     """Run the enclosed code with ``env`` as the environment ``load`` reads (thread- and task-local)."""

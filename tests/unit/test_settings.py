@@ -34,3 +34,14 @@ def test_function_environment_is_per_thread():
 def test_invalid_values_are_refused():
     with function_environment({"MAX_MEDIA_SECONDS": "-1"}), pytest.raises(ValidationError):
         load(ProbeSettings)
+
+
+def test_a_function_environment_names_only_fields_of_its_settings() -> None:
+    from jiping.settings import ProbeSettings, environment
+
+    assert environment(ProbeSettings, max_media_seconds=600.0, short_clip_max_seconds=90) == {
+        "MAX_MEDIA_SECONDS": "600.0",
+        "SHORT_CLIP_MAX_SECONDS": "90",
+    }
+    with pytest.raises(ValueError, match="ProbeSettings has no setting max_media_secs"):
+        environment(ProbeSettings, max_media_secs=600)
