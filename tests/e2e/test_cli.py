@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tests import media_factory as mf
 from tests.conftest import REPO, SAMPLE_MEDIA
+from tests.support import media_factory as mf
 
 pytestmark = pytest.mark.slow
 

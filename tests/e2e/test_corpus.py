@@ -1,4 +1,4 @@
-"""The hostile and broken uploads corpus (tests/corpus.py) through the whole workflow: every case ends
+"""The hostile and broken uploads corpus (tests/support/corpus.py) through the whole workflow: every case ends
 REJECTED with its reason or analysed with the flags its content calls for, with a stored record and a
 published event; none is left running or crashes without a record."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from jiping.domain.models import InterviewStatus
 
-from tests.corpus import CASES, Case, Rejected
 from tests.e2e.conftest import delivered_events, interview_row
+from tests.support.corpus import CASES, Case, Rejected
 
 pytestmark = pytest.mark.slow
 TENANT = "t-corpus"

@@ -17,8 +17,8 @@ from jiping.domain.models import InterviewStatus, MediaRecord
 from infra import constants
 from infra.cli.redrive import redrive_cli
 from infra.localcloud.cloud import Delays, LambdaServiceError, Returns
-from tests import media_factory as mf
 from tests.e2e.conftest import delivered_events, interview_row
+from tests.support import media_factory as mf
 
 pytestmark = pytest.mark.slow
 TENANT = "t-faults"

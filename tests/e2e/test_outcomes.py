@@ -6,9 +6,9 @@ import pytest
 from jiping.domain.models import InterviewStatus, ReasonCode
 
 from infra import constants
-from tests import media_factory as mf
 from tests.conftest import SAMPLE_MEDIA
 from tests.e2e.conftest import delivered_events, edit_distance, interview_row, run_upload, words
+from tests.support import media_factory as mf
 
 pytestmark = pytest.mark.slow
 TENANT = "t-outcomes"

@@ -11,9 +11,9 @@ from jiping.portal.interviews import create_interview
 
 from bench.media import compose
 from infra import constants
-from tests import media_factory as mf
 from tests.conftest import SAMPLE_MEDIA
 from tests.e2e.conftest import interview_row, run_upload
+from tests.support import media_factory as mf
 
 pytestmark = pytest.mark.slow
 TENANT = "t-perception"

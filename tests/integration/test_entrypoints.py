@@ -41,7 +41,7 @@ def test_the_speech_container_runs_the_stage_under_powertools_and_logs_no_transc
 
     from infra.localcloud.runtime import LambdaContext
     from tests.unit.conftest import FakeObjectStore
-    from tests.unit.test_speech import MEDIA, _q2_transcript
+    from tests.unit.perception.test_speech import MEDIA, _q2_transcript
 
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")  # the local cloud, if started, turned them off
     records: list[logging.LogRecord] = []

@@ -28,11 +28,11 @@ OFFSETS = ["+1d", "+31d", "+366d", "+4y"]
 # Tests whose outcome depends on how far "now" is from the times they store: rotation overlaps, the
 # reference libraries' timestamp tolerance, TTLs and retention, consent and tombstones, token expiry.
 DATE_SENSITIVE = [
-    "tests/unit/test_webhooks.py",
-    "tests/unit/test_audit.py",
-    "tests/unit/test_consent.py",
-    "tests/unit/test_record_unfinished.py",
-    "tests/unit/test_wecom.py",
+    "tests/unit/delivery/test_webhooks.py",
+    "tests/unit/portal/test_audit.py",
+    "tests/unit/portal/test_consent.py",
+    "tests/unit/workflow/test_record_unfinished.py",
+    "tests/unit/delivery/test_wecom.py",
 ]
 
 _REAL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}

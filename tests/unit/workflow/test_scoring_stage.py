@@ -19,9 +19,9 @@ from jiping.workflow.score import (
     score_stage,
 )
 
-from tests.unit.test_scoring import EN, ZH, answer
+from tests.unit.scoring.test_scoring import EN, ZH, answer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BUCKET = "artifacts"
 
 

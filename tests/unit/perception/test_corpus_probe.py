@@ -7,7 +7,7 @@ import pytest
 from jiping.perception.probe import probe
 from jiping.settings import ProbeSettings
 
-from tests.corpus import CASES, Case, Rejected
+from tests.support.corpus import CASES, Case, Rejected
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

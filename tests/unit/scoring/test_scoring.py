@@ -18,7 +18,7 @@ from jiping.scoring.answers import answer_features_for
 from jiping.scoring.results import MODEL_DIR, SCORING_MODEL_VERSION, ScoreResult
 from jiping.scoring.v1 import load_scoring_model, score_interview
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CACHE = ROOT / ".cache" / "models"
 SAMPLE = {c["id"]: c for c in json.loads((ROOT / "events/media/sample_interview.json").read_text())}
 

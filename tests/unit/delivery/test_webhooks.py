@@ -233,7 +233,7 @@ def test_deliveries_verify_with_the_typescript_reference_library() -> None:
 
     from jiping.delivery.webhooks import headers_for
 
-    root = Path(__file__).resolve().parents[2] / ".cache" / "node"
+    root = Path(__file__).resolve().parents[3] / ".cache" / "node"
     node = shutil.which("node")
     assert node and (root / "node_modules" / "standardwebhooks").is_dir(), (
         "run `make node-tools` (part of make setup)"

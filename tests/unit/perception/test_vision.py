@@ -18,9 +18,9 @@ from jiping.perception import vision
 from jiping.settings import VisionSettings
 from jiping.workflow.vision import run_vision
 
-from tests.media_factory import make_clip, make_face_clip
+from tests.support.media_factory import make_clip, make_face_clip
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO / "events" / "media" / "q2_en.mp4"
 FACE_MEASURES = (
     "head_yaw_mean",

@@ -12,12 +12,12 @@ import pytest
 
 # `tests` is importable when pytest puts the repo root on sys.path (tests/unit/__init__.py or
 # `pythonpath = ["."]`); without either, add the root so this file also runs on its own.
-if "tests.media_factory" not in sys.modules:
-    _root = str(Path(__file__).resolve().parents[2])
+if "tests.support.media_factory" not in sys.modules:
+    _root = str(Path(__file__).resolve().parents[3])
     if _root not in sys.path:
         sys.path.insert(0, _root)
 
-from tests.media_factory import (
+from tests.support.media_factory import (
     make_clip,
     make_corrupt_audio,
     make_not_media,

@@ -10,7 +10,7 @@ from jiping.perception.probe import probe
 from jiping.settings import ProbeSettings
 from jiping.workflow.stages import probe_upload
 
-from tests import media_factory as mf
+from tests.support import media_factory as mf
 
 SETTINGS = ProbeSettings(max_media_seconds=60, max_media_bytes=50_000_000, short_clip_max_seconds=30)
 

@@ -21,7 +21,7 @@ from jiping.domain.profiles import (
     profile_version_id,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SAMPLE_INTERVIEW = REPO / "events" / "media" / "sample_interview.json"
 
 # A company's own profile, written without code: new competencies and questions.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from jiping.scoring.features import OFF_TOPIC_THRESHOLD, AnswerFeatures, analyze_answer, stem
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CACHE = ROOT / ".cache" / "models"
 SAMPLE = {c["id"]: c for c in json.loads((ROOT / "events/media/sample_interview.json").read_text())}
 

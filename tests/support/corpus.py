@@ -1,6 +1,6 @@
 """The hostile and broken uploads corpus: each case builds its file (small: generated at test time, not
 committed) and says how it must end. ``tests/e2e/test_corpus.py`` runs every case through the whole
-workflow on the local cloud; ``tests/unit/test_corpus_probe.py`` runs the probe on them.
+workflow on the local cloud; ``tests/unit/perception/test_corpus_probe.py`` runs the probe on them.
 
 An ending is ``Rejected(reason)`` (the interview ends REJECTED with that reason code) or
 ``Transcribed(flags)`` (the answer is analysed; ``flags`` must be among the flags raised).
@@ -20,8 +20,8 @@ import av
 import numpy as np
 from jiping.domain.models import ReasonCode
 
-from tests import media_factory as mf
 from tests.conftest import SAMPLE_MEDIA
+from tests.support import media_factory as mf
 
 
 @dataclass(frozen=True)

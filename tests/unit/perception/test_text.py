@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jiping.perception.text import BREAK, count_fillers, hanzi_count, segment, simplified
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_jieba_cuts_chinese_into_words():

@@ -16,7 +16,7 @@ from jiping.workflow.speech import run_audio_features
 
 SR = 16000
 SETTINGS = SpeechSettings()  # min pause 0.3 s, long pause 1.5 s, pitch 75-500 Hz
-MEDIA = Path(__file__).resolve().parents[2] / "events" / "media"
+MEDIA = Path(__file__).resolve().parents[3] / "events" / "media"
 Q2_TEXT = (
     "In my last project I led a team of four engineers. "
     "We cut the release time from two weeks to three days by automating our tests."

@@ -3,7 +3,7 @@
 Each helper writes one file and returns its path. All of them use PyAV + numpy only, take well
 under a second and write well under 200 KB.
 
-What each broken file does under PyAV (checked by tests/unit/test_media_factory.py):
+What each broken file does under PyAV (checked by tests/unit/perception/test_media_factory.py):
 
 =======================  =====================================================================
 helper                   behaviour
@@ -244,7 +244,7 @@ def make_wrong_extension(path: str | Path, **clip_kwargs) -> Path:
 
 # --- clips with a real face (vision tests) ----------------------------------------------------------
 
-FACE_PHOTO = Path(__file__).resolve().parent / "fixtures" / "face.jpg"
+FACE_PHOTO = Path(__file__).resolve().parents[1] / "fixtures" / "face.jpg"
 
 
 def load_face_photo(path: str | Path = FACE_PHOTO) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 from jiping.model_assets import ASSETS
 from jiping.scoring.encoder import ENCODER_DIM, SentenceEncoder, load_encoder
 
-CACHE = Path(__file__).resolve().parents[2] / ".cache" / "models"
+CACHE = Path(__file__).resolve().parents[3] / ".cache" / "models"
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""Unit tests of analytics: statistics, validity, fairness, drift, re-weighting."""

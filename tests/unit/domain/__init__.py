@@ -1,0 +1,1 @@
+"""Unit tests of the domain's models, profiles and settings."""

@@ -1,0 +1,1 @@
+"""Unit tests of perception: probe, text, speech, vision, the media factory."""

@@ -1,0 +1,1 @@
+"""Unit tests of the portal: interviews, keys, consent, text answers, audit."""

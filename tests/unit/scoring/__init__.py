@@ -1,0 +1,1 @@
+"""Unit tests of scoring: features, the encoder, the judge, scoring-v1, re-scoring."""

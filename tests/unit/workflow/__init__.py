@@ -1,0 +1,1 @@
+"""Unit tests of the workflow's stages on fakes."""
