@@ -9,7 +9,8 @@ import pytest
 from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
 from jiping.adapters.dynamo.wecom import DynamoWecomStore
 from jiping.adapters.eventbridge import EventBridgePublisher
-from jiping.delivery.wecom import DynamoSessionStorage, JipingWecomClient, Notifier, WecomConfig
+from jiping.adapters.wechat import DynamoSessionStorage, JipingWecomClient
+from jiping.delivery.wecom import Notifier, WecomConfig
 from jiping.domain.errors import TransientError
 from jiping.domain.models import DomainEvent, WecomRecipients
 from jiping.portal.interviews import create_interview

@@ -175,7 +175,8 @@ def wecom_config(secret_arn: str) -> WecomConfig:
 
 def wecom_notifier(settings: WecomSettings) -> Notifier:
     """The WeCom notifier: credentials from Secrets Manager, the token cache, log and limits on DynamoDB."""
-    from jiping.delivery.wecom import DynamoSessionStorage, JipingWecomClient, Notifier
+    from jiping.adapters.wechat import DynamoSessionStorage, JipingWecomClient
+    from jiping.delivery.wecom import Notifier
 
     config = wecom_config(settings.wecom_secret_arn)
     store = wecom_store(settings.wecom_state_table)

@@ -22,7 +22,7 @@ Calls: wechatpy's ``auto_retry`` is off (it retries without limit); ``call`` ret
 - 40001 / 60020 (bad secret, caller IP not trusted) and anything else: ``WecomError`` (permanent):
   recorded, not retried; 40001/60020 also alert the operators, since every send will fail until fixed.
 
-The access token is cached centrally (``DynamoSessionStorage``, a wechatpy ``SessionStorage``): the
+The access token is cached centrally (``jiping.adapters.wechat.DynamoSessionStorage``, a wechatpy ``SessionStorage``): the
 storage key is a SHA-256 of wechatpy's key (which embeds 10 characters of the secret), and ``get``
 enforces the expiry itself (DynamoDB's TTL deletes late; wechatpy trusts whatever a fresh client reads).
 """
@@ -30,15 +30,12 @@ enforces the expiry itself (DynamoDB's TTL deletes late; wechatpy trusts whateve
 from __future__ import annotations
 
 import functools
-import hashlib
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
-from wechatpy.session import SessionStorage
 
 from jiping.domain.errors import JipingError, TransientError
 from jiping.domain.models import DomainEvent, Interview, Model, utcnow
@@ -123,36 +120,6 @@ class WecomClient(Protocol):
     def fetch_access_token(self) -> Any: ...
 
 
-class JipingWecomClient(WeChatClient):  # type: ignore[misc]
-    """wechatpy's enterprise client with a settable API base (gettoken included) and no auto-retry."""
-
-    def __init__(
-        self,
-        config: WecomConfig,
-        session: SessionStorage,
-        api_base: str = OFFICIAL_API_BASE,
-        timeout: float = 10.0,
-    ) -> None:
-        self.API_BASE_URL = api_base if api_base.endswith("/") else api_base + "/"
-        super().__init__(
-            config.corp_id, config.corp_secret, session=session, timeout=timeout, auto_retry=False
-        )
-
-    def fetch_access_token(self) -> Any:
-        return self._fetch_access_token(
-            url=f"{self.API_BASE_URL}gettoken", params={"corpid": self.corp_id, "corpsecret": self.secret}
-        )
-
-    def drop_token(self) -> None:
-        self.session.delete(self.access_token_key)
-        self.expires_at = None
-
-
-def storage_key(key: str) -> str:
-    """wechatpy's session key embeds part of the secret: store under its hash."""
-    return "token#" + hashlib.sha256(key.encode()).hexdigest()
-
-
 class KeyValueStore(Protocol):
     def get_value(self, key: str, now: float) -> str | None:
         """The value, or None when missing or expired at ``now`` (epoch seconds)."""
@@ -160,25 +127,6 @@ class KeyValueStore(Protocol):
     def put_value(self, key: str, value: str, expires_at: float | None) -> None: ...
 
     def delete_value(self, key: str) -> None: ...
-
-
-class DynamoSessionStorage(SessionStorage):  # type: ignore[misc]
-    """wechatpy's token cache on a key-value table: hashed keys, expiry enforced on read."""
-
-    def __init__(self, store: KeyValueStore, clock: Callable[[], float] = time.time) -> None:
-        self.store, self.clock = store, clock
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self.store.get_value(storage_key(key), self.clock())
-        return default if value is None else value
-
-    def set(self, key: str, value: Any, ttl: int | None = None) -> None:
-        # a minute of margin: a token is refreshed before WeCom expires it
-        expires = self.clock() + max(0, int(ttl) - 60) if ttl else None
-        self.store.put_value(storage_key(key), str(value), expires)
-
-    def delete(self, key: str) -> None:
-        self.store.delete_value(storage_key(key))
 
 
 def call(client: WecomClient, send: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from jiping.adapters.wechat import DynamoSessionStorage, storage_key
 from jiping.delivery.wecom import (
-    DynamoSessionStorage,
     Notice,
     Notifier,
     WecomConfig,
     WecomError,
     call,
-    storage_key,
 )
 from jiping.domain.errors import TransientError
 from jiping.domain.models import DomainEvent, Interview, InterviewStatus, WecomRecipients
