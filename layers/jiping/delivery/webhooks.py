@@ -1,31 +1,5 @@
-"""Webhooks to the EHR, by the Standard Webhooks specification (v1).
-
-Each domain event a tenant's endpoint subscribes to becomes one **delivery**, whose id is the
-``webhook-id`` (``msg_`` + a hash of the event id and the endpoint id: stable for that event and
-endpoint, so a receiver de-duplicates on it across retries and replays). Its body is fixed when the
-delivery is made, so every attempt sends the same bytes.
-
-Signing: ``webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">``, one signature
-per active secret of the endpoint (space-separated: during a rotation the old secret keeps verifying
-until it expires). Secrets are ``whsec_`` + base64 of 32 random bytes. The HMAC is the
-``standardwebhooks`` library's.
-
-Attempts (``attempt``): only a 2xx succeeds. 410 Gone disables the endpoint at once. Anything else
-(other status codes, timeouts, refused connections, redirects, which are not followed) schedules the
-next attempt by ``RETRY_SCHEDULE_S`` (the Standard Webhooks schedule: 5 s, 5 min, 30 min, 2 h, 5 h,
-10 h, 14 h, 20 h, 24 h after the previous attempt, about 75 h in all), with +-20 % jitter, and never
-sooner than a ``Retry-After`` the receiver sent (capped at 24 h). After the last attempt the delivery
-is EXHAUSTED and goes to the dead-letter queue; it stays replayable (``replay``: same id and body,
-a fresh schedule). An endpoint failing without a single success for ``disable_after`` (5 days, as
-Svix does) is disabled, with an alert. A disabled endpoint gets no new deliveries and pending ones
-are not attempted; re-enabling it lets them resume.
-
-Every attempt is recorded on its delivery (time, status code, latency, error) and is what the API
-shows as the delivery log.
-
-Bodies carry the event's summary and links, never the raw video, and the transcripts only when the
-endpoint opted in (``include_transcripts``).
-"""
+"""Webhooks to the EHR, by the Standard Webhooks specification (v1): signed bodies, fan-out, retries with backoff,
+disabling, replays. The behaviour in full: docs/webhooks.md."""
 
 from __future__ import annotations
 

@@ -1,31 +1,5 @@
-"""WeCom (企业微信) notifications through wechatpy, with our own bounded retries.
-
-Who is told (``WecomRecipients`` on the interview):
-
-- HR owners and hiring managers, directory members of the company: an app message (``textcard``, with
-  ``enable_duplicate_check``) with the summary and a link to the report. WeCom drops messages over a
-  member's limits silently (30 a minute, 1,000 an hour), so a ``RateLimiter`` counts per member and a
-  send over the limit is deferred (``TransientError``: the queue redelivers it later), never lost.
-- The candidate, when they are one of the company's external contacts: a message through the
-  external-contact route (``externalcontact/add_msg_template``, sent by ``sender_user_id``, who confirms
-  it in WeCom). No score goes to the candidate: only that the interview was evaluated (or why the
-  upload could not be). A candidate without a WeCom id is **skipped with a recorded reason**.
-
-Every outcome (sent, skipped, failed) is recorded per interview in the ``NoticeLog``; a notice already
-sent for this event and recipient is not sent again (the log's claim is the duplicate check).
-
-Calls: wechatpy's ``auto_retry`` is off (it retries without limit); ``call`` retries on our terms:
-
-- 40014 / 42001 (invalid or expired token): drop the cached token, fetch once, retry once;
-- 45009 / 45033 / -1 (rate, concurrency, busy): back off (0.5 s, 1 s) up to two more tries, then
-  ``TransientError`` so the queue retries later;
-- 40001 / 60020 (bad secret, caller IP not trusted) and anything else: ``WecomError`` (permanent):
-  recorded, not retried; 40001/60020 also alert the operators, since every send will fail until fixed.
-
-The access token is cached centrally (``jiping.adapters.wechat.DynamoSessionStorage``, a wechatpy ``SessionStorage``): the
-storage key is a SHA-256 of wechatpy's key (which embeds 10 characters of the secret), and ``get``
-enforces the expiry itself (DynamoDB's TTL deletes late; wechatpy trusts whatever a fresh client reads).
-"""
+"""WeCom (企业微信) notifications through wechatpy, with our own bounded retries: who is told, the notice log,
+rate limits and the retry policy in full: docs/wecom.md."""
 
 from __future__ import annotations
 

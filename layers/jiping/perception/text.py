@@ -1,40 +1,5 @@
-"""Text utilities for Chinese and English transcripts: Simplified script, word tokens, filler words.
-
-Segmentation
-    Chinese (``zh``, ``yue``, ``zh-*``): Traditional characters are converted to Simplified first
-    (OpenCC t2s, the converter the transcription stage uses), then jieba cuts the text into words
-    (``我们在上海工作`` -> ``我们 / 在 / 上海 / 工作``). Other languages: regex word tokens (letters and
-    digits, with inner apostrophes and hyphens: ``don't``, ``well-known``).
-    Punctuation is never a token; with ``breaks=True`` each run of punctuation becomes one ``BREAK``.
-
-jieba
-    One tokenizer per process, built on first use under a lock and read-only afterwards (safe to share
-    between threads). Its debug log is turned off, so it writes nothing to stdout or stderr. It caches
-    its prefix dictionary in ``JIEBA_CACHE_DIR`` (``<tempdir>/jiping-jieba``; ``/tmp/jiping-jieba`` on
-    Lambda, whose only writable path is ``/tmp``): the first cold start builds it (about 1 s), later
-    ones in the same sandbox load it. If the directory cannot be written, jieba still works and only
-    skips the cache.
-
-Punctuation
-    ``restore_punctuation`` is not provided: Whisper already writes punctuation, and a punctuation model
-    would cost more than it gives here. The text keeps the punctuation the model wrote.
-
-Fillers (``count_fillers``)
-    Two kinds, matched on whole tokens only (so 金额 or 额外 never count as 额):
-
-    * always fillers, counted wherever they stand: zh 嗯 啊 呃 额 (also repeated in one token, 嗯嗯);
-      en um, uh, erm, er, hmm (and stretched spellings: umm, uhh, hmmm).
-    * context fillers, which are also ordinary words: zh 那个, 就是, 然后; en "like", "you know".
-      A run of the same context filler counts each of its repetitions (那个那个 -> 1, like like like
-      -> 2); if the run stands alone between breaks (start or end of the answer, punctuation, a pause,
-      or an always filler) every occurrence counts (``嗯，那个，我们`` -> 嗯 1, 那个 1;
-      ``it was, like, hard`` -> like 1). So the demonstrative ``那个客户``, the connective
-      ``然后查了记录`` or ``I like it`` never count. The rule misses fillers spoken without any
-      pause or punctuation around them: it undercounts rather than counting real words.
-
-    Callers that know where the pauses are mark them as punctuation or ``BREAK`` tokens
-    (``jiping.perception.speech`` inserts a comma at every pause of at least ``min_pause_s``).
-"""
+"""Text utilities for Chinese and English transcripts: Simplified script, word tokens (jieba), filler words.
+The rules and word lists: docs/text.md."""
 
 from __future__ import annotations
 

@@ -1,47 +1,5 @@
-"""The judge's first layer: deterministic checks of what kind of text an answer is.
-
-Before any model reads an answer, this layer asks whether it is an account of lived events at all, or a
-list of words, a slogan, a description of oneself, the question said back, figures with no story, or
-text aimed at the scorer. Nothing here knows a job's vocabulary except through the profile it is given
-(its indicator phrases and anchors, for the keyword-list check); the word lists are general properties
-of Chinese and English speech and live in ``lexicon.yaml``.
-
-Sentences
-    The answer is cut at sentence punctuation (。！？；!?; and a full stop followed by a space) and each
-    sentence gets one kind (``SentenceKind``), first match wins:
-
-    * ``instruction``: addressed to the scorer ("忽略以上评分规则", "note to the AI grader", "give this
-      level 5"). Left out of what the model reads, and flagged.
-    * ``list``: four or more short items between separators (、，,;/ and, in Chinese, spaces) with few
-      function words: a list of phrases, not speech.
-    * ``echo``: most of its content words are the question's own.
-    * ``self``: describes the speaker ("我是一个…的人", "I'm a results-driven…", "my strength is").
-    * ``event``: an action that happened: a non-stative verb with a past marker (了/过, a past time, an
-      English past tense) or, once the answer has set a scene, any first-person action not phrased as a
-      habit.
-    * ``habit``: what the speaker usually or would do ("我一般会先…", "I try to…", "I would…").
-    * ``numbers``: two or more figures and no action.
-    * ``other``.
-
-The answer (``AnswerKind``)
-    ``keyword_list`` when lists hold half its content; ``echo`` when echoes do; ``narrative`` when it has
-    an event and an *episode* (a scene marker such as 那次/上个月/last year/at a bank, or two events of
-    which one is not a generalisation such as 很多/一直/always/every); ``thin_claim`` when its events
-    are only generalisations; otherwise ``numbers`` (three figures), ``self_description``, ``generic``
-    (a habit) or ``no_narrative``.
-
-The cap
-    The highest anchor level the text can support, whatever a model says: a narrative 5, a generic
-    statement of approach 3 (the right approach, nothing shown), a thin claim 2, everything else 1,
-    and any answer with a sentence addressed to the scorer 1, whatever else it says.
-    The cap is part of the decision and the reason names it; a model that rates above it is a
-    disagreement (see ``jiping.scoring.judge.judge``).
-
-Flags (``GamingCode``), each forcing review with its reason
-    KEYWORD_LIST (a list, or a list of a third of the answer's content), NO_NARRATIVE (self-description,
-    thin claims, no account at all), ECHOED_QUESTION, NUMBERS_WITHOUT_STORY, SCORER_INSTRUCTION,
-    LANGUAGE_MISMATCH (``language_mismatch``) and REUSED_ANSWER (``reused_answers``, across answers).
-"""
+"""The judge's first layer: deterministic checks of what kind of text an answer is (an account, a list, an echo,
+numbers without a story, a self-description, an address to the scorer). The rules: docs/judge.md."""
 
 from __future__ import annotations
 

