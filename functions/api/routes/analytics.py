@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -67,7 +68,7 @@ def _batch(route: str, idempotency_key: str | None, record: Callable[..., int]) 
 )
 def post_outcomes(idempotency_key: IdempotencyKey = None) -> Response[Any]:
     store = analytics_bootstrap.analytics_store(settings().analytics_table)
-    return _batch("outcomes", idempotency_key, lambda *a, **k: record_outcomes(*a, **k, store=store))
+    return _batch("outcomes", idempotency_key, partial(record_outcomes, store=store))
 
 
 @router.post(
@@ -78,7 +79,7 @@ def post_outcomes(idempotency_key: IdempotencyKey = None) -> Response[Any]:
 )
 def post_demographics(idempotency_key: IdempotencyKey = None) -> Response[Any]:
     store = analytics_bootstrap.demographics_store(settings().demographics_table)
-    return _batch("demographics", idempotency_key, lambda *a, **k: record_demographics(*a, **k, store=store))
+    return _batch("demographics", idempotency_key, partial(record_demographics, store=store))
 
 
 def _page(report: BaseModel, fmt: str, render: Callable[[Any], str]) -> Response[Any]:

@@ -29,53 +29,47 @@ class DynamoIdempotency:
         self, key: str, digest: str, make: Callable[[], tuple[int, Any]], ttl_s: int
     ) -> tuple[int, Any]:
         """(status, body) of ``make()``, or of the first run under ``key`` when its body had ``digest``."""
-        return _remember(self._ddb, self._table, key, digest, make, ttl_s)
-
-
-def _remember(
-    ddb: Any, table: str, key: str, digest: str, make: Callable[[], tuple[int, Any]], ttl_s: int
-) -> tuple[int, Any]:
-    item_id = "api#" + hashlib.sha256(key.encode()).hexdigest()
-    now = int(time.time())
-    try:
-        ddb.put_item(
-            TableName=table,
-            Item={
-                "id": {"S": item_id},
-                "status": {"S": "in_progress"},
-                "digest": {"S": digest},
-                "expiration": {"N": str(now + ttl_s)},
+        item_id = "api#" + hashlib.sha256(key.encode()).hexdigest()
+        now = int(time.time())
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item={
+                    "id": {"S": item_id},
+                    "status": {"S": "in_progress"},
+                    "digest": {"S": digest},
+                    "expiration": {"N": str(now + ttl_s)},
+                },
+                ConditionExpression="attribute_not_exists(id) OR expiration < :now",
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise TransientError(
+                    f"DynamoDB {exc.response['Error']['Code']} on the idempotency table"
+                ) from exc
+            stored = self._ddb.get_item(
+                TableName=self._table, Key={"id": {"S": item_id}}, ConsistentRead=True
+            ).get("Item", {})
+            if stored.get("digest", {}).get("S") != digest:
+                raise IdempotencyConflict("Idempotency-Key reused with another body") from None
+            if stored.get("status", {}).get("S") != "done":
+                raise IdempotencyInProgress("the first request with this key is still running") from None
+            response = json.loads(stored["response"]["S"])
+            return int(response["status"]), response["body"]
+        try:
+            status, body = make()
+        except BaseException:
+            self._ddb.delete_item(TableName=self._table, Key={"id": {"S": item_id}})
+            raise
+        self._ddb.update_item(
+            TableName=self._table,
+            Key={"id": {"S": item_id}},
+            UpdateExpression="SET #s = :done, #r = :response",
+            ExpressionAttributeNames={"#s": "status", "#r": "response"},
+            ExpressionAttributeValues={
+                ":done": {"S": "done"},
+                ":response": {"S": json.dumps({"status": status, "body": body})},
             },
-            ConditionExpression="attribute_not_exists(id) OR expiration < :now",
-            ExpressionAttributeValues={":now": {"N": str(now)}},
         )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise TransientError(
-                f"DynamoDB {exc.response['Error']['Code']} on the idempotency table"
-            ) from exc
-        stored = ddb.get_item(TableName=table, Key={"id": {"S": item_id}}, ConsistentRead=True).get(
-            "Item", {}
-        )
-        if stored.get("digest", {}).get("S") != digest:
-            raise IdempotencyConflict("Idempotency-Key reused with another body") from None
-        if stored.get("status", {}).get("S") != "done":
-            raise IdempotencyInProgress("the first request with this key is still running") from None
-        response = json.loads(stored["response"]["S"])
-        return int(response["status"]), response["body"]
-    try:
-        status, body = make()
-    except BaseException:
-        ddb.delete_item(TableName=table, Key={"id": {"S": item_id}})
-        raise
-    ddb.update_item(
-        TableName=table,
-        Key={"id": {"S": item_id}},
-        UpdateExpression="SET #s = :done, #r = :response",
-        ExpressionAttributeNames={"#s": "status", "#r": "response"},
-        ExpressionAttributeValues={
-            ":done": {"S": "done"},
-            ":response": {"S": json.dumps({"status": status, "body": body})},
-        },
-    )
-    return status, body
+        return status, body
