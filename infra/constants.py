@@ -67,10 +67,33 @@ DRIFT_MONITOR_HOURS = 24  # score drift is checked once a day
 DRIFT_MONITOR_TIMEOUT_S = 300
 API_MEMORY_MB = 2048
 API_TIMEOUT_S = 29  # API Gateway's integration limit; the analytics routes compute within it
-GPU_JOB_VCPUS = 4  # one transcription job takes a whole g5/g6.xlarge (its GPU)
-VISION_JOB_VCPUS = 2.0  # vision of a long video: one Fargate task
+# Warm worker pools: ECS services that keep their model loaded and drain an SQS queue; the workflow
+# hands each clip over with sqs:sendMessage.waitForTaskToken and waits (infra/constructs/pools.py).
+ASR_TIERS = ("cpu", "gpu")  # cpu: whisper base on Fargate (Spot); gpu: large-v3-turbo on EC2 GPU instances
+POOL_HEARTBEAT_S = 120  # a task with no heartbeat for this long times out (States.HeartbeatTimeout)
+POOL_HEARTBEAT_EVERY_S = 20  # how often a working worker sends SendTaskHeartbeat
+POOL_TASK_TIMEOUT_S = 3600  # a clip waits at most this long for a worker, queueing included
+POOL_VISIBILITY_TIMEOUT_S = 180  # extended by the worker while it works on a message
+POOL_MAX_RECEIVE_COUNT = 3  # a message received this often without being finished goes to the DLQ
+POOL_CLIPS_PER_PASS = 8  # clips a worker takes from the queue at once and batches across
+POOL_BACKLOG_PER_WORKER = 16  # target tracking: clips waiting per running worker
+POOL_SCALE_IN_COOLDOWN_S = 300
+POOL_SCALE_OUT_COOLDOWN_S = 60
+ASR_CPU_WORKER_VCPUS = 2  # a Fargate task: whisper base int8, batched, 2 threads
+ASR_CPU_WORKER_MEMORY_MIB = 4096
+ASR_CPU_MAX_WORKERS = 200
+ASR_GPU_WORKER_VCPUS = 4  # a whole g6/g5.xlarge (its GPU)
+ASR_GPU_WORKER_MEMORY_MIB = 15_000  # fits what ECS registers on a 16 GiB xlarge GPU instance
+ASR_GPU_MAX_WORKERS = 16
+ASR_GPU_BATCH_SIZE = 16  # batched inference over VAD chunks of several clips; fits a 24 GB L4/A10G
+VISION_WORKER_VCPUS = 2  # vision of a long video: MediaPipe on the CPU (its Python GPU path needs EGL)
+VISION_WORKER_MEMORY_MIB = 4096
+VISION_MAX_WORKERS = 100
+# The Batch design being replaced (read by gpu_batch.py and capacity.py until they move to the pools).
+GPU_JOB_VCPUS = 4
+VISION_JOB_VCPUS = 2.0
 VISION_JOB_MEMORY_MIB = 4096
-VISION_MAX_VCPUS = 256  # the vision Fargate compute environment
+VISION_MAX_VCPUS = 256
 ANSWER_MAP_CONCURRENCY = 8  # answers of one interview analysed at once (AnalyseAnswers Map)
 STARTER_BATCH_SIZE = 10
 BUFFER_VISIBILITY_TIMEOUT_S = 6 * LAMBDA_TIMEOUT_S
