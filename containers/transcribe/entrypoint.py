@@ -18,8 +18,9 @@ from jiping import bootstrap
 from jiping.domain.models import TranscribeRequest
 from jiping.handlers import powertools_handler
 from jiping.observability import logger
-from jiping.settings import TranscribeSettings, load
+from jiping.settings import PoolSettings, TranscribeSettings, load
 from jiping.workflow import stages
+from jiping.workflow.pool import PoolWorker, each
 from jiping.workflow.tasks import task_main
 
 
@@ -48,12 +49,18 @@ def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 handler = powertools_handler(_handle)
 
 
+def worker() -> PoolWorker[TranscribeRequest]:
+    """A warm worker of the asr pool (the ECS service runs ``entrypoint.py --pool``)."""
+    return bootstrap.pool_worker(load(PoolSettings), TranscribeRequest, each(run), name="asr")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     return task_main(
         argv,
         description="Transcribe one media object (Batch job entrypoint)",
         request=TranscribeRequest,
         run=run,
+        worker=worker,
     )
 
 

@@ -18,7 +18,8 @@ from jiping import bootstrap
 from jiping.handlers import powertools_handler
 from jiping.observability import logger
 from jiping.perception import vision
-from jiping.settings import VisionSettings, load
+from jiping.settings import PoolSettings, VisionSettings, load
+from jiping.workflow.pool import PoolWorker, each
 from jiping.workflow.tasks import task_main
 from jiping.workflow.vision import run_vision
 
@@ -50,12 +51,18 @@ def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 handler = powertools_handler(_handle)
 
 
+def worker() -> PoolWorker[vision.VisionRequest]:
+    """A warm worker of the vision pool (the ECS service runs ``entrypoint.py --pool``)."""
+    return bootstrap.pool_worker(load(PoolSettings), vision.VisionRequest, each(run), name="vision")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     return task_main(
         argv,
         description="Analyse the video of one media object (Batch job entrypoint)",
         request=vision.VisionRequest,
         run=run,
+        worker=worker,
     )
 
 

@@ -7,6 +7,7 @@ depends on these only, and the composition root (``jiping.bootstrap``) picks the
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -98,3 +99,38 @@ class DeadLetters(Protocol):
 
 class WebhookAlerts(Protocol):
     def endpoint_disabled(self, endpoint: WebhookEndpoint) -> None: ...
+
+
+# --- warm worker pools --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message taken from a work queue: hidden from other workers until deleted or its time runs out."""
+
+    message_id: str
+    receipt: str
+    body: str
+    receive_count: int
+
+
+class WorkQueue(Protocol):
+    def receive(self, max_messages: int, wait_s: int, visibility_s: int) -> list[QueuedMessage]:
+        """Take up to ``max_messages`` (long polling for ``wait_s``), hidden for ``visibility_s``."""
+        ...
+
+    def delete(self, receipt: str) -> None: ...
+
+    def extend(self, receipt: str, visibility_s: int) -> None:
+        """Keep a message hidden for ``visibility_s`` more seconds (the worker is still on it)."""
+        ...
+
+
+class TaskCallbacks(Protocol):
+    """Step Functions' answer channel for a waiting task; each call says whether the task still waits."""
+
+    def heartbeat(self, token: str) -> bool: ...
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool: ...
+
+    def fail(self, token: str, error: str, cause: str) -> bool: ...

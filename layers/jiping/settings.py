@@ -195,3 +195,13 @@ def function_environment(env: Mapping[str, str]) -> Iterator[None]:
         yield
     finally:
         _ENVIRONMENT.reset(token)
+
+
+class PoolSettings(_Settings):
+    """A warm worker of a pool (``jiping.workflow.pool``): its queue and its rhythm."""
+
+    pool_queue_url: str
+    pool_clips_per_pass: int = Field(default=8, ge=1, le=10)  # SQS hands out at most 10 at once
+    pool_wait_s: int = Field(default=20, ge=0, le=20)  # long polling
+    pool_visibility_timeout_s: int = Field(default=180, ge=10)
+    pool_heartbeat_every_s: float = Field(default=20, gt=0)

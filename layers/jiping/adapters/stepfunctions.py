@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -28,3 +29,33 @@ class StepFunctionsStarter:
                 raise TransientError(f"StartExecution {code}") from exc
             raise
         return True
+
+
+# The task no longer waits for this token: it timed out (heartbeat or overall), was answered already,
+# or its execution ended. Anything else (throttling, a network error) is raised for the caller's retry.
+_GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
+
+
+class StepFunctionsCallbacks:
+    """``SendTaskHeartbeat`` / ``SendTaskSuccess`` / ``SendTaskFailure`` for the pools' workers."""
+
+    def __init__(self, client: Any) -> None:
+        self._sfn = client
+
+    def _send(self, action: str, **kwargs: Any) -> bool:
+        try:
+            getattr(self._sfn, action)(**kwargs)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in _GONE:
+                return False
+            raise
+        return True
+
+    def heartbeat(self, token: str) -> bool:
+        return self._send("send_task_heartbeat", taskToken=token)
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool:
+        return self._send("send_task_success", taskToken=token, output=json.dumps(output))
+
+    def fail(self, token: str, error: str, cause: str) -> bool:
+        return self._send("send_task_failure", taskToken=token, error=error[:256], cause=cause)

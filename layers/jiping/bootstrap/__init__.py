@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from jiping.settings import PublishSettings, StarterSettings, WebhookSettings, WecomSettings
+from jiping.settings import PoolSettings, PublishSettings, StarterSettings, WebhookSettings, WecomSettings
 
 if TYPE_CHECKING:
     from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from jiping.adapters.stepfunctions import StepFunctionsStarter
     from jiping.delivery.webhooks import Webhooks
     from jiping.delivery.wecom import Notifier, WecomConfig
+    from jiping.workflow.pool import PoolWorker, Process, R
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
 
@@ -58,6 +59,24 @@ def presigner() -> S3Presigner:
     from jiping.adapters.s3 import S3Presigner
 
     return S3Presigner(client("s3"))
+
+
+def pool_worker(
+    settings: PoolSettings, request_model: type[R], process: Process[R], name: str
+) -> PoolWorker[R]:
+    """A warm worker draining its pool's SQS queue and answering Step Functions by task token."""
+    from jiping.adapters.sqs import SqsWorkQueue
+    from jiping.adapters.stepfunctions import StepFunctionsCallbacks
+    from jiping.workflow.pool import PoolWorker
+
+    return PoolWorker(
+        queue=SqsWorkQueue(client("sqs"), settings.pool_queue_url),
+        callbacks=StepFunctionsCallbacks(client("stepfunctions")),
+        request_model=request_model,
+        process=process,
+        settings=settings,
+        name=name,
+    )
 
 
 def event_publisher(settings: PublishSettings) -> EventBridgePublisher:
