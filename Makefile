@@ -114,4 +114,4 @@ bench: setup ## end-to-end time against bare faster-whisper; the judge's speed; 
 	$(PY) -m bench.run
 	$(PY) -m bench.judge_speed
 	$(PY) -m bench.load --interviews 200
-	$(VENV)/bin/jiping capacity --interviews 12000 --minutes 15 --gpu g6.xlarge | tee bench/results/capacity.txt
+	$(VENV)/bin/jiping capacity --interviews 12000 --minutes 15 --answers 6 --window-hours 10 --tier both | tee bench/results/capacity.txt
