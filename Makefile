@@ -19,7 +19,7 @@ WHEELS ?= $(HOME)/.cache/jiping/wheels
 LLAMA_CPP_VERSION := 0.3.36
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
-.PHONY: setup models browser faketime node-tools checkov openapi demo test unit integration e2e infra-tests synth lint format bench eval deploy clean
+.PHONY: setup models browser faketime node-tools checkov openapi demo test unit integration e2e infra-tests synth lint format bench eval deploy clean images images-test
 
 setup: $(STAMP) models browser faketime node-tools ## build .venv from nothing, fetch the verified model assets, Chromium (idempotent)
 
@@ -109,6 +109,19 @@ eval: setup ## the scoring judge on the whole graded corpus (eval/): agreement, 
 
 clean:
 	rm -rf cdk.out .build out .pytest_cache
+
+images: ## every container image, built here with buildah on a debootstrapped Debian base (no Docker daemon, no registry; docs/images.md)
+	@{ command -v buildah >/dev/null && command -v debootstrap >/dev/null; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah debootstrap) >/dev/null; \
+	  else echo "Please install buildah and debootstrap (Debian: apt-get install buildah debootstrap), as root"; exit 1; fi; }
+	WHEELS="$(WHEELS)" scripts/images.sh
+
+images-test: $(STAMP) ## run each image's entrypoint on a sample clip against a local S3 (moto's server) and a fake Lambda Runtime API
+	@# moto's server (flask) for the containers to reach: the same moto, with its "server" extra
+	@$(PY) -c 'import flask, flask_cors' 2>/dev/null || $(PY) -m pip install --quiet --disable-pip-version-check \
+	  "moto[server]==$$($(PY) -c 'import moto; print(moto.__version__)')"
+	$(VENV)/bin/pytest tests/images
 
 bench: setup ## end-to-end time against bare faster-whisper; the judge's speed; a 200-interview load test; the campus-peak capacity model
 	$(PY) -m bench.run
