@@ -18,7 +18,10 @@ from typing import Any
 from pydantic import Field, field_validator
 from standardwebhooks.webhooks import Webhook
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from jiping.domain.models import DomainEvent, Model, check_id, utcnow
+from jiping.observability import metrics
 from jiping.ports import DeadLetters, WebhookAlerts, WebhookSender, WebhookStore
 
 RETRY_SCHEDULE_S = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
@@ -35,6 +38,8 @@ MAX_BODY_BYTES = 256 * 1024
 ALL_EVENTS = ("interview.scored", "interview.rejected", "interview.failed", "interview.erased")
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 ROTATION_OVERLAP = timedelta(hours=24)
+# A count per endpoint disabled (the operations alarm watches it): no dimension but Powertools' "service".
+ENDPOINT_DISABLED_METRIC = "WebhookEndpointDisabled"
 
 
 class EndpointStatus(StrEnum):
@@ -337,6 +342,7 @@ class Webhooks:
         endpoint.status, endpoint.disabled_reason, endpoint.updated_at = EndpointStatus.DISABLED, reason, now
         self.store.put_endpoint(endpoint)
         self.alerts.endpoint_disabled(endpoint)
+        metrics.add_metric(name=ENDPOINT_DISABLED_METRIC, unit=MetricUnit.Count, value=1)
 
 
 def register_endpoint(

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from aws_lambda_powertools.metrics import MetricUnit
 from wechatpy.exceptions import WeChatClientException
 
 from jiping.domain.errors import JipingError, TransientError
 from jiping.domain.models import DomainEvent, Interview, Model, utcnow
+from jiping.observability import metrics
 
 OFFICIAL_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
 REFRESH_CODES = {40014, 42001}
@@ -22,6 +24,9 @@ BACKOFF_S = (0.5, 1.0)
 PER_MINUTE, PER_HOUR = 30, 1000
 DUPLICATE_CHECK_INTERVAL_S = 1800
 NOTIFY_EVENTS = ("interview.scored", "interview.rejected", "interview.failed")
+# A count per message WeCom refused with an errcode (the operations alarm watches it); the errcode goes in the
+# metric's metadata, never a dimension, and nothing about the tenant or the recipient does.
+REFUSED_METRIC = "WecomRefused"
 
 T = TypeVar("T")
 
@@ -293,6 +298,8 @@ class Notifier:
             self.log.release(claim)
             raise
         except WecomError as exc:
+            metrics.add_metric(name=REFUSED_METRIC, unit=MetricUnit.Count, value=1)
+            metrics.add_metadata(key="wecom_errcode", value=exc.errcode)
             if exc.errcode in STOP_CODES:
                 self.alerts.wecom_stopped(event.tenant_id, exc.errcode, str(exc))
             failed = self._notice(event, channel, recipient, "failed", str(exc))

@@ -517,3 +517,21 @@ def test_transcripts_are_read_only_for_endpoints_that_opted_in() -> None:
     for url in ("https://full.example.com", "https://full2.example.com"):
         assert bodies[url]["transcripts"] == [{"question_id": "q1", "text": "我先耐心听他说完。"}]
     assert "transcripts" not in bodies["https://a.example.com"] and reads == ["evt_1"]  # one read for both
+
+
+def test_a_disabled_endpoint_is_counted_once_with_no_tenant_or_url_in_a_dimension() -> None:
+    from jiping.delivery.webhooks import ENDPOINT_DISABLED_METRIC
+    from jiping.observability import metrics
+
+    metrics.clear_metrics()
+    hooks, *_ = setup(Response(status_code=410))
+    hooks.fan_out(event(1))
+    try:
+        doc = metrics.serialize_metric_set()
+    finally:
+        metrics.clear_metrics()
+    (directive,) = doc["_aws"]["CloudWatchMetrics"]
+    assert [m["Name"] for m in directive["Metrics"]] == [ENDPOINT_DISABLED_METRIC]
+    assert directive["Dimensions"] == [["service"]] and doc["service"] == "jiping"
+    assert doc[ENDPOINT_DISABLED_METRIC] in (1.0, [1.0])
+    assert not any("acme" in str(v) or "http" in str(v) for k, v in doc.items() if k != "_aws")
