@@ -3,6 +3,7 @@
 #
 #   scripts/images.sh            all images (idempotent: buildah's layer cache makes a rebuild cheap)
 #   scripts/images.sh vision     only the images named
+#   NO_CACHE=1 scripts/images.sh every layer built anew (how docs/images.md measured the build times)
 #
 # 1. A Debian bookworm root file system from Debian's own mirror (debootstrap --variant=minbase), made once
 #    and kept under .cache/images/, is imported as localhost/jiping/base:bookworm.
@@ -95,6 +96,7 @@ build() {
   local cmd=(buildah bud --isolation chroot --layers --format docker -f "$file" -t "localhost/jiping/$name:latest"
     --build-arg "BASE=$BASE_IMAGE" "${BUILD_MOUNTS[@]}")
   [ -n "$target" ] && cmd+=(--target "$target")
+  [ -n "${NO_CACHE:-}" ] && cmd+=(--no-cache)
   local arg
   for arg in $args; do cmd+=(--build-arg "$arg"); done
   log "building $name ($file${target:+, target $target}${args:+, $args})"
@@ -105,13 +107,13 @@ build() {
   local size
   size=$(buildah inspect --type image --format '{{.Docker.Size}}' "localhost/jiping/$name:latest" 2>/dev/null || true)
   [ -n "$size" ] && [ "$size" != 0 ] || size=$(podman image inspect --format '{{.Size}}' "localhost/jiping/$name:latest" 2>/dev/null || echo "?")
-  printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$((end - start))" "$size" "$file${target:+#$target}" >>"$CACHE/builds.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$((end - start))" "$size" "$file${target:+#$target}${NO_CACHE:+ (no cache)}" >>"$CACHE/builds.tsv"
   log "$name built in $((end - start)) s"
 }
 
 main() {
   command -v buildah >/dev/null && command -v debootstrap >/dev/null || {
-    log "buildah and debootstrap are required (Debian: apt-get install buildah debootstrap podman)"
+    log "buildah and debootstrap are required (Debian: apt-get install buildah debootstrap)"
     exit 1
   }
   mkdir -p "$CACHE"
