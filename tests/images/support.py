@@ -10,17 +10,25 @@ import signal
 import subprocess
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 REGISTRY = "localhost/jiping"
-IMAGES = ("asr-cpu", "asr-gpu", "vision", "vision-lambda", "speech-lambda", "scoring-lambda", "transcribe-lambda")
+IMAGES = (
+    "asr-cpu",
+    "asr-gpu",
+    "vision",
+    "vision-lambda",
+    "speech-lambda",
+    "scoring-lambda",
+    "transcribe-lambda",
+)
 USER = "10001"  # the images' non-root user
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+    "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
@@ -38,7 +46,10 @@ def image_config(name: str) -> dict[str, Any] | None:
     if shutil.which("buildah") is None:
         return None
     proc = subprocess.run(
-        ["buildah", "inspect", "--type", "image", image_ref(name)], capture_output=True, text=True, check=False
+        ["buildah", "inspect", "--type", "image", image_ref(name)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return json.loads(proc.stdout)["OCIv1"]["config"] if proc.returncode == 0 else None
 
@@ -55,7 +66,16 @@ class Container:
         """``argv`` None: the image's own ENTRYPOINT + CMD, exactly as Lambda or ECS would start it."""
         if argv is None:
             argv = [*(self.config.get("Entrypoint") or []), *(self.config.get("Cmd") or [])]
-        cmd = ["buildah", "run", "--isolation", "chroot", "--network", "host", "--user", self.config.get("User") or USER]
+        cmd = [
+            "buildah",
+            "run",
+            "--isolation",
+            "chroot",
+            "--network",
+            "host",
+            "--user",
+            self.config.get("User") or USER,
+        ]
         for key, value in env.items():
             cmd += ["--env", f"{key}={value}"]
         return [*cmd, self.id, "--", *argv]
@@ -63,7 +83,9 @@ class Container:
     def run(
         self, argv: Sequence[str] | None, env: Mapping[str, str], timeout: float = 600
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self.command(argv, env), capture_output=True, text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            self.command(argv, env), capture_output=True, text=True, timeout=timeout, check=False
+        )
 
     def start(self, argv: Sequence[str] | None, env: Mapping[str, str]) -> subprocess.Popen[str]:
         return subprocess.Popen(
@@ -81,7 +103,10 @@ def container(name: str) -> Iterator[Container]:
     if config is None:
         raise LookupError(f"image {image_ref(name)} is not built: run `make images`")
     cid = subprocess.run(
-        ["buildah", "from", "--pull-never", "--quiet", image_ref(name)], capture_output=True, text=True, check=True
+        ["buildah", "from", "--pull-never", "--quiet", image_ref(name)],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     try:
         yield Container(name, cid, config)
@@ -92,10 +117,8 @@ def container(name: str) -> Iterator[Container]:
 def stop(proc: subprocess.Popen[str]) -> str:
     """End a started container process (its whole process group) and return what it printed."""
     if proc.poll() is None:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     try:
         out, _ = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
@@ -140,7 +163,9 @@ class RuntimeApi:
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
 
-            def _reply(self, status: int, body: bytes = b"", headers: Mapping[str, str] | None = None) -> None:
+            def _reply(
+                self, status: int, body: bytes = b"", headers: Mapping[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
@@ -205,7 +230,9 @@ class RuntimeApi:
         }
 
 
-def invoke(image: str, event: dict[str, Any], env: Mapping[str, str], timeout: float = 900) -> tuple[Any, Any, str]:
+def invoke(
+    image: str, event: dict[str, Any], env: Mapping[str, str], timeout: float = 900
+) -> tuple[Any, Any, str]:
     """Start the image's real ENTRYPOINT/CMD (awslambdaric) against the fake Runtime API with one event.
 
     Returns (response, error, what the process printed)."""

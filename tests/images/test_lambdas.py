@@ -35,10 +35,14 @@ def test_vision_lambda_serves_one_invocation_through_the_runtime_interface_clien
 def test_speech_lambda_measures_the_answer_of_the_sample(aws_env, s3, media_bucket):
     require_image("speech-lambda")
     transcript = _q2_transcript()
-    s3.put_object(Bucket="artifacts", Key="speech/transcript.json", Body=transcript.model_dump_json().encode())
+    s3.put_object(
+        Bucket="artifacts", Key="speech/transcript.json", Body=transcript.model_dump_json().encode()
+    )
     event = {
         "source": {"bucket": media_bucket, "key": "q2_en.mp4"},
-        "transcript": ObjectLocation(bucket="artifacts", key="speech/transcript.json").model_dump(mode="json"),
+        "transcript": ObjectLocation(bucket="artifacts", key="speech/transcript.json").model_dump(
+            mode="json"
+        ),
         "windows": [{"question_id": "q2", "media_id": "m1", "start": 0}],
         "output": {"bucket": "artifacts", "key": "speech/features.json"},
     }

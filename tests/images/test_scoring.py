@@ -40,7 +40,12 @@ def test_the_scoring_image_judges_with_its_baked_model_and_encoder():
 
 def test_the_scoring_lambda_answers_through_the_runtime_interface_client(aws_env):
     require_image("scoring-lambda")
-    env = {**aws_env, "INTERVIEWS_TABLE": "interviews", "PROFILES_TABLE": "profiles", "ARTIFACTS_BUCKET": "artifacts"}
+    env = {
+        **aws_env,
+        "INTERVIEWS_TABLE": "interviews",
+        "PROFILES_TABLE": "profiles",
+        "ARTIFACTS_BUCKET": "artifacts",
+    }
     event = {"step": "plan", "tenant_id": "t1", "interview_id": "i-missing", "execution_id": "e1"}
     response, error, output = invoke("scoring-lambda", event, env, timeout=600)
 

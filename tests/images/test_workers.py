@@ -13,7 +13,9 @@ from jiping.perception.vision import VisionTrack
 from tests.images.conftest import require_image
 from tests.images.support import container
 
-WHISPER_BASE_SHA256 = next(f.sha256 for f in model_assets.ASSETS["whisper-base"].files if f.name == "model.bin")
+WHISPER_BASE_SHA256 = next(
+    f.sha256 for f in model_assets.ASSETS["whisper-base"].files if f.name == "model.bin"
+)
 
 
 def _summary(stdout: str) -> dict:
@@ -34,7 +36,10 @@ def _transcribe(image: str, aws_env, s3, media_bucket, key: str, extra_env: dict
         "output": {"bucket": "artifacts", "key": key},
     }
     with container(image) as ctr:
-        proc = ctr.run(["python", "/app/entrypoint.py", "--request", json.dumps(request)], {**aws_env, **(extra_env or {})})
+        proc = ctr.run(
+            ["python", "/app/entrypoint.py", "--request", json.dumps(request)],
+            {**aws_env, **(extra_env or {})},
+        )
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
     summary = TranscriptionSummary.model_validate(_summary(proc.stdout))
     transcript = Transcript.model_validate_json(s3.get_object(Bucket="artifacts", Key=key)["Body"].read())
@@ -47,7 +52,10 @@ def test_asr_cpu_transcribes_the_english_sample_with_the_baked_base_model(aws_en
 
     assert transcript.language == "en" and transcript.segments
     assert len(transcript.text.split()) >= 5
-    assert "base" in transcript.model.name and (transcript.model.device, transcript.model.compute_type) == ("cpu", "int8")
+    assert "base" in transcript.model.name and (transcript.model.device, transcript.model.compute_type) == (
+        "cpu",
+        "int8",
+    )
     assert transcript.model.sha256 == WHISPER_BASE_SHA256  # the model baked from its pinned carrier
     assert summary.segments == len(transcript.segments)
 
@@ -70,12 +78,16 @@ def test_asr_gpu_image_runs_on_the_cpu_here_and_its_cuda_libraries_resolve(aws_e
         proc = ctr.run(["python", "-c", probe], aws_env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "cuda_devices 0" in proc.stdout
-    assert "libcublasLt.so.12" in proc.stdout and "libcublas.so.12" in proc.stdout and "cublas ok" in proc.stdout
+    assert (
+        "libcublasLt.so.12" in proc.stdout and "libcublas.so.12" in proc.stdout and "cublas ok" in proc.stdout
+    )
 
     cpu = {"WHISPER_DEVICE": "cpu", "WHISPER_COMPUTE_TYPE": "int8"}
     _, transcript = _transcribe("asr-gpu", aws_env, s3, media_bucket, "asr-gpu/transcript.json", cpu)
     assert transcript.language == "en" and len(transcript.text.split()) >= 5
-    assert transcript.model.sha256 == WHISPER_BASE_SHA256  # make images bakes the carried base model (no hub here)
+    assert (
+        transcript.model.sha256 == WHISPER_BASE_SHA256
+    )  # make images bakes the carried base model (no hub here)
 
 
 def test_the_vision_worker_measures_the_frames_of_the_sample(aws_env, s3, media_bucket):
@@ -88,7 +100,9 @@ def test_the_vision_worker_measures_the_frames_of_the_sample(aws_env, s3, media_
         proc = ctr.run(["python", "/app/entrypoint.py", "--request", json.dumps(request)], aws_env)
     assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
     summary = _summary(proc.stdout)
-    track = VisionTrack.model_validate_json(s3.get_object(Bucket="artifacts", Key="vision/track.json")["Body"].read())
+    track = VisionTrack.model_validate_json(
+        s3.get_object(Bucket="artifacts", Key="vision/track.json")["Body"].read()
+    )
 
     assert track.frames_sampled > 0 and len(track.frames) == track.frames_sampled
     assert any(f.faces >= 1 for f in track.frames)  # the sample shows a face
@@ -99,5 +113,5 @@ def test_the_vision_worker_measures_the_frames_of_the_sample(aws_env, s3, media_
 def test_bake_refuses_a_hub_model_that_has_no_pinned_hashes(model):
     require_image("asr-gpu")
     with container("asr-gpu") as ctr:
-        proc = ctr.run(["python", "/opt/bake/bake_model.py", model, "/tmp/models"], {})
+        proc = ctr.run(["python", "/opt/bake/bake_model.py", model, "/tmp/models"], {})  # noqa: S108 - inside the container
     assert proc.returncode != 0 and "refusing to bake" in proc.stderr
