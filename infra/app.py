@@ -45,11 +45,15 @@ def build_app(
 ) -> tuple[cdk.App, JipingStack]:
     """The app with its one stack; ``context`` is merged over ``constants.DEFAULTS``.
 
-    ``outdir=None`` lets CDK choose (``CDK_OUTDIR`` from the CLI, else a temporary directory).
+    ``outdir=None`` lets CDK choose (``CDK_OUTDIR`` from the CLI, else a temporary directory). The stage
+    (``jiping:stage``, default dev) names the CloudFormation stack ``Jiping-<stage>``; the construct id, and so
+    the assembly's ``Jiping.template.json``, stays ``Jiping``. Defaults that depend on the partition
+    (``jiping:partition``) are left to the stack.
     """
+    defaults = {k: v for k, v in constants.DEFAULTS.items() if k not in constants.PARTITION_DEPENDENT_CONTEXT}
     app = cdk.App(
         outdir=outdir,
-        context={**CLI_DEFAULTS, **FEATURE_FLAGS, **constants.DEFAULTS},
+        context={**CLI_DEFAULTS, **FEATURE_FLAGS, **defaults},
         # Explicit context wins over cdk.json/-c values the CLI passes in.
         post_cli_context=dict(context or {}),
     )

@@ -141,3 +141,49 @@ OUTPUT_WECOM_QUEUE = "WecomQueueUrl"
 OUTPUT_API_URL = "ApiUrl"
 OUTPUT_TRANSCRIBE_JOB_QUEUE = "TranscribeJobQueueArn"
 OUTPUT_VISION_JOB_QUEUE = "VisionJobQueueArn"
+
+# Stages: one stack per stage (``-c jiping:stage=prod``), so dev and prod can share an account and region.
+# The construct id stays STACK_NAME (the cloud assembly's artifact, ``Jiping.template.json``, and the paths the
+# local cloud reads); the CloudFormation stack is named ``Jiping-<stage>`` and every physical name we choose
+# carries the stage.
+DEFAULT_STAGE = "dev"
+STAGE_PATTERN = r"[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?"  # lowercase letters, digits, inner hyphens; <= 12
+STAGE_MAX_LENGTH = 12
+
+
+def stack_name(stage: str = DEFAULT_STAGE) -> str:
+    """The CloudFormation stack of ``stage``: ``Jiping-dev``, ``Jiping-prod``."""
+    return f"{STACK_NAME}-{stage}"
+
+
+# Partitions: ``aws`` (the commercial regions) or ``aws-cn`` (Beijing cn-north-1, Ningxia cn-northwest-1).
+PARTITIONS = ("aws", "aws-cn")
+DEFAULT_PARTITION = "aws"
+# GPU instance types for the GPU worker pool, per partition (the default of ``jiping:gpuInstanceTypes``):
+# AWS China offers g5 and g4dn but no g6 (docs/operations.md).
+GPU_INSTANCE_TYPES: dict[str, tuple[str, ...]] = {
+    "aws": ("g6.xlarge", "g5.xlarge"),
+    "aws-cn": ("g5.xlarge", "g4dn.xlarge"),
+}
+# Partitions that offer only some GPU families: a configured type of another family fails the synth.
+GPU_FAMILIES: dict[str, frozenset[str]] = {"aws-cn": frozenset({"g4dn", "g5"})}
+
+
+def gpu_instance_types(partition: str = DEFAULT_PARTITION) -> list[str]:
+    """The default GPU instance types of ``partition``."""
+    return list(GPU_INSTANCE_TYPES[partition])
+
+
+# Context keys whose default depends on the partition (resolved by the stack, not by DEFAULTS).
+PARTITION_DEPENDENT_CONTEXT = ("jiping:gpuInstanceTypes",)
+
+# Custom metrics (Powertools, embedded metric format) that alarms watch. The names are the ones
+# jiping.delivery emits (tests/infra/test_operations.py keeps them equal); the only dimension is "service".
+METRICS_NAMESPACE = "Jiping"
+METRIC_WEBHOOK_ENDPOINT_DISABLED = "WebhookEndpointDisabled"
+METRIC_WECOM_REFUSED = "WecomRefused"
+# Alarms: a worker queue's oldest message waiting longer than this (seconds) means the pool is not keeping up.
+BACKLOG_AGE_ALARM_S = 15 * 60
+ALARM_PERIOD_S = 300
+DASHBOARD_NAME_PREFIX = "Jiping"
+OUTPUT_DASHBOARD = "OperationsDashboardName"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Stack, Tags, Token
 from constructs import Construct
 
 from infra import constants
@@ -12,6 +13,7 @@ from infra.constructs.api import Api
 from infra.constructs.compute import Compute
 from infra.constructs.delivery import Delivery
 from infra.constructs.gpu_batch import GpuBatch
+from infra.constructs.operations import Operations
 from infra.constructs.storage import Storage
 from infra.constructs.trigger import Trigger
 from infra.constructs.workflow import Workflow
@@ -19,14 +21,39 @@ from infra.nag import acknowledge_framework_resources
 
 
 class JipingStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str = constants.STACK_NAME, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str = constants.STACK_NAME,
+        *,
+        stage: str | None = None,
+        partition: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``stage`` and ``partition`` default to the ``jiping:stage`` / ``jiping:partition`` context."""
+        stage = check_stage(stage if stage is not None else scope.node.try_get_context("jiping:stage"))
+        partition = check_partition(
+            partition if partition is not None else scope.node.try_get_context("jiping:partition")
+        )
         super().__init__(
             scope,
             construct_id,
-            stack_name=constants.STACK_NAME,
-            description="Jiping: AI video-interview evaluation",
+            stack_name=constants.stack_name(stage),
+            description=f"Jiping: AI video-interview evaluation ({stage})",
             **kwargs,
         )
+        self.stage, self.target_partition = stage, partition
+        self._check_region()
+        # Partition-dependent defaults, set on this stack before any construct reads them.
+        gpu_types = self.node.try_get_context("jiping:gpuInstanceTypes")
+        self.node.set_context(
+            "jiping:gpuInstanceTypes",
+            check_gpu_instance_types(
+                _list(gpu_types) if gpu_types is not None else constants.gpu_instance_types(partition),
+                partition,
+            ),
+        )
+        self.tracing = partition != "aws-cn"  # Lambda has no X-Ray integration in AWS China
         ctx = self.node.try_get_context
 
         self.storage = Storage(
@@ -35,7 +62,12 @@ class JipingStack(Stack):
             upload_retention_days=int(ctx("jiping:uploadRetentionDays")),
             artifact_retention_days=int(ctx("jiping:artifactRetentionDays")),
         )
-        self.delivery = Delivery(self, "Delivery", wecom_secret_name=str(ctx("jiping:wecomSecretName")))
+        self.delivery = Delivery(
+            self,
+            "Delivery",
+            wecom_secret_name=f"{ctx('jiping:wecomSecretName')}/{self.stage}",
+            stage=self.stage,
+        )
         self.compute = Compute(
             self,
             "Compute",
@@ -49,6 +81,7 @@ class JipingStack(Stack):
             vision_sample_fps=float(ctx("jiping:visionSampleFps")),
             pose_sample_fps=float(ctx("jiping:poseSampleFps")),
             audit_retention_days=int(str(ctx("jiping:auditRetentionDays"))),
+            tracing=self.tracing,
         )
         self.gpu_batch = GpuBatch(
             self,
@@ -86,7 +119,9 @@ class JipingStack(Stack):
             state_machine=self.workflow.state_machine,
             record_unfinished=self.compute.record_unfinished,
         )
-        self.api = Api(self, "Api", handler=self.compute.api, authorizer=self.compute.authorizer)
+        self.api = Api(
+            self, "Api", handler=self.compute.api, authorizer=self.compute.authorizer, stage=self.stage
+        )
         self.delivery.connect_webhooks(
             deliver=self.compute.deliver_webhooks,
             retry=self.compute.retry_webhooks,
@@ -109,9 +144,75 @@ class JipingStack(Stack):
             api_base_url=self.api.url,
         )
 
+        # Alarms and the dashboard: every dead-letter queue, the workflow, the work queues' backlog, and the
+        # delivery metrics. New queues (the worker pools') are one more entry in these lists.
+        self.operations = Operations(
+            self,
+            "Operations",
+            alerts=self.delivery.alerts,
+            state_machine=self.workflow.state_machine,
+            work_queues=[
+                self.trigger.buffer,
+                self.trigger.unfinished,
+                self.delivery.webhook_queue,
+                self.delivery.wecom_queue,
+            ],
+            dead_letter_queues=[
+                *self.delivery.dead_letter_queues,
+                *self.trigger.dead_letter_queues,
+            ],
+            dashboard_name=f"{constants.DASHBOARD_NAME_PREFIX}-{self.stage}",
+        )
+
         Tags.of(self).add("project", constants.SERVICE_NAME)
+        Tags.of(self).add("stage", self.stage)
         Tags.of(self).add("data-classification", "personal")
         acknowledge_framework_resources(self)
+
+    def _check_region(self) -> None:
+        """A known region must belong to the partition: cn-* regions are ``aws-cn``, the others ``aws``."""
+        if Token.is_unresolved(self.region):
+            return
+        expected = "aws-cn" if self.region.startswith("cn-") else "aws"
+        if expected != self.target_partition:
+            raise ValueError(
+                f"region {self.region} is in partition {expected}, but jiping:partition is {self.target_partition}"
+            )
+
+
+def check_stage(value: object) -> str:
+    """``jiping:stage``: lowercase letters, digits and inner hyphens, at most 12 characters (default dev)."""
+    stage = constants.DEFAULT_STAGE if value is None else str(value)
+    if not re.fullmatch(constants.STAGE_PATTERN, stage):
+        raise ValueError(
+            f"jiping:stage must be 1-{constants.STAGE_MAX_LENGTH} lowercase letters, digits or inner hyphens "
+            f"(it names the stack Jiping-<stage> and its resources), got {stage!r}"
+        )
+    return stage
+
+
+def check_partition(value: object) -> str:
+    """``jiping:partition``: ``aws`` (default) or ``aws-cn``."""
+    partition = constants.DEFAULT_PARTITION if value is None else str(value)
+    if partition not in constants.PARTITIONS:
+        raise ValueError(
+            f"jiping:partition must be one of {', '.join(constants.PARTITIONS)}, got {partition!r}"
+        )
+    return partition
+
+
+def check_gpu_instance_types(types: list[str], partition: str) -> list[str]:
+    """The GPU instance types, each of a family the partition offers (AWS China: g5, g4dn; no g6)."""
+    if not types:
+        raise ValueError("jiping:gpuInstanceTypes is empty")
+    offered = constants.GPU_FAMILIES.get(partition)
+    unknown = [t for t in types if offered is not None and t.split(".", 1)[0] not in offered]
+    if unknown:
+        raise ValueError(
+            f"jiping:gpuInstanceTypes {types!r}: {unknown} not offered in partition {partition} "
+            f"(families: {', '.join(sorted(offered or ()))})"
+        )
+    return types
 
 
 def _flag(value: object) -> bool:

@@ -52,10 +52,17 @@ class Api(Construct):
         *,
         handler: lambda_.IFunction,
         authorizer: lambda_.IFunction,
+        stage: str = constants.DEFAULT_STAGE,
     ) -> None:
         super().__init__(scope, construct_id)
         access_logs = encrypted_log_group(self, "AccessLogs")
-        self.http_api = apigwv2.HttpApi(self, "HttpApi", description="Jiping API", create_default_stage=False)
+        self.http_api = apigwv2.HttpApi(
+            self,
+            "HttpApi",
+            api_name=f"{constants.SERVICE_NAME}-{stage}",
+            description=f"Jiping API ({stage})",
+            create_default_stage=False,
+        )
         self.stage = self.http_api.add_stage(
             "DefaultStage",
             stage_name="$default",

@@ -2,7 +2,8 @@
 
 The layer asset is built by local bundling (no Docker): ``layers/jiping`` is copied to
 ``python/jiping`` and, when ``jiping:bundleLayerDependencies`` is true, the runtime dependencies of
-``pyproject.toml`` are pip-installed for the Lambda platform (cached under ``.build/``).
+``pyproject.toml`` are pip-installed for the Lambda platform (cached under ``.build/``): the runtime's
+Python, the architecture's wheels, and only the manylinux tags the runtime's Amazon Linux can load.
 """
 
 from __future__ import annotations
@@ -50,20 +51,53 @@ FUNCTIONS_DIR = REPO_ROOT / "functions"
 LAYER_SOURCE_DIR = REPO_ROOT / "layers"
 BUILD_CACHE_DIR = REPO_ROOT / ".build" / "layer-deps"
 
-# Python 3.14 is the newest Lambda runtime (AwsSolutions-L1) and every pinned runtime dependency has an
-# aarch64 wheel for it: pydantic-core ships manylinux2014 wheels, av==18.1.0 only manylinux_2_28 ones
-# (fine: Lambda's python3.12+ runtimes run on Amazon Linux 2023, glibc 2.34).
-RUNTIME = lambda_.Runtime.PYTHON_3_14
-ARCHITECTURE = lambda_.Architecture.ARM_64
-PIP_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
+# The zip functions run the Python the tests run (pyproject's requires-python, tests/infra/test_compute.py
+# checks sys.version_info) on x86_64, the platform the suite runs on, so the layer's binary wheels
+# (pydantic-core, cryptography, av, numpy) are the kind the tests load. python3.11 is supported by Lambda until
+# 2027-06-30 (creating functions is blocked from 2027-07-31, updating them from 2027-08-31).
+RUNTIME = lambda_.Runtime.PYTHON_3_11
+ARCHITECTURE = lambda_.Architecture.X86_64
+# The glibc of the Amazon Linux each managed Python runtime runs on: python3.11 runs on Amazon Linux 2
+# (glibc 2.26), python3.12 and later on Amazon Linux 2023 (glibc 2.34). A wheel tagged for a newer glibc
+# installs on any machine but fails to import in Lambda, so the layer takes only the tags the runtime loads.
+RUNTIME_GLIBC: dict[str, tuple[int, int]] = {
+    "python3.11": (2, 26),
+    "python3.12": (2, 34),
+    "python3.13": (2, 34),
+    "python3.14": (2, 34),
+}
+# Lambda's limit on a function's code and layers together, unzipped.
+LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
+
+
+def pip_platforms(runtime: lambda_.Runtime, architecture: lambda_.Architecture) -> tuple[str, ...]:
+    """The pip ``--platform`` tags whose wheels load on ``runtime``'s Amazon Linux for ``architecture``."""
+    machine = {"x86_64": "x86_64", "arm64": "aarch64"}[architecture.name]
+    major, minor = RUNTIME_GLIBC[runtime.name]
+    return (f"manylinux2014_{machine}", *(f"manylinux_{major}_{m}_{machine}" for m in range(17, minor + 1)))
+
+
+PIP_PLATFORMS = pip_platforms(RUNTIME, ARCHITECTURE)
+RUNTIME_REASON = (
+    "The zip functions run the Python the test suite runs (python3.11, supported by Lambda until 2027-06-30), so "
+    "the code and the layer's wheels that run in Lambda are the ones tested; moving on is one change of "
+    "pyproject's requires-python and RUNTIME (tests/infra/test_compute.py keeps them equal)."
+)
+
+
+class LayerBuildError(RuntimeError):
+    """The layer's dependencies cannot be installed for the Lambda runtime's platform."""
+
 
 IMAGE_EPHEMERAL_STORAGE_MIB = 4096  # the image functions download the clip to /tmp
 
 POWERTOOLS_ENV = {
     "POWERTOOLS_SERVICE_NAME": constants.SERVICE_NAME,
-    "POWERTOOLS_METRICS_NAMESPACE": "Jiping",
+    "POWERTOOLS_METRICS_NAMESPACE": constants.METRICS_NAMESPACE,
     "LOG_LEVEL": "INFO",
 }
+# Without active tracing (AWS China: Lambda has no X-Ray integration there) the Powertools tracer stays quiet.
+NO_TRACING_ENV = {"POWERTOOLS_TRACE_DISABLED": "true"}
 
 
 def runtime_dependencies(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str]:
@@ -99,31 +133,37 @@ def _copy_tree(src: Path, dst: Path, *, link: bool = False) -> None:
 class LayerBundler:
     """Build the layer on this machine: the domain package, plus wheels for the Lambda platform."""
 
-    def __init__(self, *, with_dependencies: bool, runtime: lambda_.Runtime = RUNTIME) -> None:
+    def __init__(
+        self,
+        *,
+        with_dependencies: bool,
+        runtime: lambda_.Runtime = RUNTIME,
+        architecture: lambda_.Architecture = ARCHITECTURE,
+        cache_dir: Path = BUILD_CACHE_DIR,
+    ) -> None:
         self.with_dependencies = with_dependencies
-        self.runtime = runtime
+        self.runtime, self.architecture, self.cache_dir = runtime, architecture, cache_dir
 
     def try_bundle(self, output_dir: str, options: Any = None, **_: Any) -> bool:
         out = Path(output_dir) / "python"
         _copy_tree(LAYER_SOURCE_DIR / "jiping", out / "jiping")
         if self.with_dependencies:
-            _copy_tree(self._dependencies(), out, link=True)
+            _copy_tree(self.dependencies(), out, link=True)
         return True
 
-    def _dependencies(self) -> Path:
+    def dependencies(self) -> Path:
         """pip-install the runtime dependencies once per (requirements, runtime, platform)."""
         requirements = runtime_dependencies()
         python_version = _python_version(self.runtime)
-        key = hashlib.sha256(json.dumps([requirements, python_version, PIP_PLATFORMS]).encode()).hexdigest()[
-            :16
-        ]
-        target = BUILD_CACHE_DIR / key
+        tags = pip_platforms(self.runtime, self.architecture)
+        key = hashlib.sha256(json.dumps([requirements, python_version, list(tags)]).encode()).hexdigest()[:16]
+        target = self.cache_dir / key
         done = target / ".complete"
         if done.exists():
             return target / "python"
         shutil.rmtree(target, ignore_errors=True)
-        platforms = [arg for platform in PIP_PLATFORMS for arg in ("--platform", platform)]
-        subprocess.run(
+        platforms = [arg for platform in tags for arg in ("--platform", platform)]
+        installed = subprocess.run(
             [
                 sys.executable,
                 "-m",
@@ -142,8 +182,16 @@ class LayerBundler:
                 python_version,
                 *requirements,
             ],
-            check=True,
+            check=False,
+            capture_output=True,
+            text=True,
         )
+        if installed.returncode != 0:
+            raise LayerBuildError(
+                f"pip cannot install the layer's dependencies for {self.runtime.name} on "
+                f"{self.architecture.name} (wheels tagged {tags[0]} .. {tags[-1]}, what the runtime's "
+                f"Amazon Linux loads): {installed.stderr.strip().splitlines()[-1:]}"
+            )
         done.write_text("\n".join(requirements))
         return target / "python"
 
@@ -166,8 +214,12 @@ class Compute(Construct):
         vision_sample_fps: float,
         pose_sample_fps: float,
         audit_retention_days: int = 1095,
+        tracing: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.tracing = (
+            tracing  # X-Ray active tracing on every function (off in AWS China: no Lambda integration)
+        )
         self.layer = lambda_.LayerVersion(
             self,
             "JipingLayer",
@@ -396,7 +448,7 @@ class Compute(Construct):
         ephemeral_mib: int = 512,
     ) -> lambda_.Function:
         """A zip function from ``functions/`` with the handler from ``constants.ZIP_FUNCTIONS``."""
-        return lambda_.Function(
+        fn = lambda_.Function(
             self,
             construct_id,
             code=self._code,
@@ -407,6 +459,8 @@ class Compute(Construct):
             ephemeral_storage_size=Size.mebibytes(ephemeral_mib),
             **self._shared(construct_id, environment or {}, memory_mb, timeout_s),
         )
+        acknowledge(fn, "AwsSolutions-L1", RUNTIME_REASON)
+        return fn
 
     def image_function(
         self,
@@ -451,15 +505,16 @@ class Compute(Construct):
             description=f"Jiping {construct_id} function",
         )
         log_group.grant(role, "logs:CreateLogStream", "logs:PutLogEvents")
-        acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+        if self.tracing:
+            acknowledge(role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
         return {
             "role": role,
             "log_group": log_group,
             "memory_size": memory_mb,
             "timeout": Duration.seconds(timeout_s),
-            "tracing": lambda_.Tracing.ACTIVE,
+            "tracing": lambda_.Tracing.ACTIVE if self.tracing else lambda_.Tracing.DISABLED,
             "logging_format": lambda_.LoggingFormat.JSON,
-            "environment": {**POWERTOOLS_ENV, **environment},
+            "environment": {**POWERTOOLS_ENV, **({} if self.tracing else NO_TRACING_ENV), **environment},
         }
 
     def _acknowledge_grants(self, storage: Storage) -> None:

@@ -6,10 +6,11 @@ dead-letter queue of exhausted deliveries, the operators' alerts topic). The WeC
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration
+from aws_cdk import Aws, CfnOutput, Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -53,6 +54,12 @@ def queue_with_dlq(scope: Construct, construct_id: str, *, visibility_timeout_s:
     )
 
 
+def dead_letters_of(queue: sqs.Queue) -> sqs.IQueue:
+    """The dead-letter queue that ``queue`` redrives to."""
+    assert queue.dead_letter_queue is not None, queue.node.path
+    return queue.dead_letter_queue.queue
+
+
 def target_dlq(scope: Construct, construct_id: str, purpose: str) -> sqs.Queue:
     """Where EventBridge parks events it could not deliver to a rule target (after its retries)."""
     dlq = sqs.Queue(
@@ -72,9 +79,22 @@ def target_dlq(scope: Construct, construct_id: str, purpose: str) -> sqs.Queue:
 
 
 class Delivery(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, wecom_secret_name: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        wecom_secret_name: str,
+        stage: str = constants.DEFAULT_STAGE,
+    ) -> None:
         super().__init__(scope, construct_id)
-        self.bus = events.EventBus(self, "DomainEvents", description="Jiping domain events (interview.*)")
+        # Named per stage: an unnamed bus takes a name from its construct path, the same in every stage.
+        self.bus = events.EventBus(
+            self,
+            "DomainEvents",
+            event_bus_name=f"{constants.SERVICE_NAME}-{stage}-domain-events",
+            description="Jiping domain events (interview.*)",
+        )
 
         self.webhook_queue = queue_with_dlq(
             self, "WebhookQueue", visibility_timeout_s=DELIVERY_VISIBILITY_TIMEOUT_S
@@ -87,7 +107,9 @@ class Delivery(Construct):
             source=[constants.EVENT_SOURCE],
             detail_type=events.Match.prefix(DOMAIN_EVENT_PREFIX),
         )
+        target_dlqs: list[sqs.IQueue] = []
         for rule_id, queue in (("ToWebhooks", self.webhook_queue), ("ToWecom", self.wecom_queue)):
+            target_dlqs.append(target_dlq(self, f"{rule_id}TargetDlq", f"rule {rule_id}"))
             events.Rule(
                 self,
                 rule_id,
@@ -96,7 +118,7 @@ class Delivery(Construct):
                 targets=[
                     targets.SqsQueue(
                         queue,
-                        dead_letter_queue=target_dlq(self, f"{rule_id}TargetDlq", f"rule {rule_id}"),
+                        dead_letter_queue=target_dlqs[-1],
                         retry_attempts=185,
                         max_event_age=Duration.hours(24),
                     )
@@ -119,13 +141,31 @@ class Delivery(Construct):
             "AwsSolutions-SQS3",
             "This queue IS a dead-letter queue: the webhook deliveries whose every attempt failed.",
         )
-        # Operators subscribe to alerts (a webhook endpoint disabled, ...); encrypted with the SNS key.
-        self.alerts = sns.Topic(
+        # Every dead-letter queue of this construct, for the operations alarms.
+        self.dead_letter_queues: list[sqs.IQueue] = [
+            *(dead_letters_of(q) for q in (self.webhook_queue, self.wecom_queue)),
+            *target_dlqs,
+            self.webhook_dead_letters,
+        ]
+        # Operators subscribe to alerts (a webhook endpoint disabled, a CloudWatch alarm, ...). Encrypted with a
+        # key of our own: CloudWatch alarms cannot publish to a topic under the AWS managed aws/sns key (its
+        # policy cannot grant cloudwatch.amazonaws.com), so an alarm on such a topic would notify no one.
+        self.alerts_key = kms.Key(
             self,
-            "Alerts",
-            display_name="Jiping alerts",
-            enforce_ssl=True,
-            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+            "AlertsKey",
+            description="Jiping: the alerts topic (functions and CloudWatch alarms publish to it)",
+            enable_key_rotation=True,
+        )
+        self.alerts_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        self.alerts = sns.Topic(
+            self, "Alerts", display_name="Jiping alerts", enforce_ssl=True, master_key=self.alerts_key
         )
 
         for name, value in (

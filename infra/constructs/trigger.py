@@ -15,13 +15,14 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 from jiping.domain.models import UNSUCCESSFUL_EXECUTION_STATUSES
 from jiping.settings import StarterSettings, environment
 
 from infra import constants
-from infra.constructs.delivery import queue_with_dlq, target_dlq
+from infra.constructs.delivery import dead_letters_of, queue_with_dlq, target_dlq
 
 
 class Trigger(Construct):
@@ -55,7 +56,9 @@ class Trigger(Construct):
             targets=[
                 targets.SqsQueue(
                     self.buffer,
-                    dead_letter_queue=target_dlq(self, "UploadCreatedTargetDlq", "rule UploadCreated"),
+                    dead_letter_queue=(
+                        upload_target_dlq := target_dlq(self, "UploadCreatedTargetDlq", "rule UploadCreated")
+                    ),
                     retry_attempts=185,
                     max_event_age=Duration.hours(24),
                 )
@@ -97,8 +100,10 @@ class Trigger(Construct):
             targets=[
                 targets.SqsQueue(
                     self.unfinished,
-                    dead_letter_queue=target_dlq(
-                        self, "ExecutionUnfinishedTargetDlq", "rule ExecutionUnfinished"
+                    dead_letter_queue=(
+                        unfinished_target_dlq := target_dlq(
+                            self, "ExecutionUnfinishedTargetDlq", "rule ExecutionUnfinished"
+                        )
                     ),
                     retry_attempts=185,
                     max_event_age=Duration.hours(24),
@@ -111,3 +116,10 @@ class Trigger(Construct):
         CfnOutput(
             self, constants.OUTPUT_UNFINISHED_QUEUE, value=self.unfinished.queue_url
         ).override_logical_id(constants.OUTPUT_UNFINISHED_QUEUE)
+        # Every dead-letter queue of this construct, for the operations alarms.
+        self.dead_letter_queues: list[sqs.IQueue] = [
+            dead_letters_of(self.buffer),
+            upload_target_dlq,
+            dead_letters_of(self.unfinished),
+            unfinished_target_dlq,
+        ]

@@ -15,10 +15,9 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field, field_validator
 from standardwebhooks.webhooks import Webhook
-
-from aws_lambda_powertools.metrics import MetricUnit
 
 from jiping.domain.models import DomainEvent, Model, check_id, utcnow
 from jiping.observability import metrics

@@ -314,7 +314,6 @@ def test_a_genuine_callback_decrypts_and_a_forged_one_is_refused() -> None:
         verify_callback_url(CONFIG, "0" * 40, "1409659813", "nonce1", "bogus")
 
 
-
 def test_a_refused_message_is_counted_with_the_errcode_as_metadata_and_no_person_in_a_dimension() -> None:
     from jiping.delivery.wecom import REFUSED_METRIC
     from jiping.observability import metrics
@@ -332,4 +331,6 @@ def test_a_refused_message_is_counted_with_the_errcode_as_metadata_and_no_person
     assert [m["Name"] for m in directive["Metrics"]] == [REFUSED_METRIC]
     assert directive["Dimensions"] == [["service"]] and doc[REFUSED_METRIC] in (1.0, [1.0])
     assert doc["wecom_errcode"] == 81013
-    assert not any(who in str(v) for k, v in doc.items() if k != "_aws" for who in ("zhangsan", "acme", "iv-1"))
+    assert not any(
+        who in str(v) for k, v in doc.items() if k != "_aws" for who in ("zhangsan", "acme", "iv-1")
+    )
