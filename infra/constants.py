@@ -31,9 +31,8 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "RecordUnfinished": "record_unfinished.handler",
     "TranscribeText": "transcribe_text.handler",
 }
-# Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): CPU transcription
-# and vision of short clips (the same entrypoints as the Batch jobs), and the speech features.
-TRANSCRIBE_FUNCTION = "TranscribeCpu"
+# Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): vision of short
+# clips (the same entrypoint as the vision pool's workers), the speech features and scoring.
 VISION_FUNCTION = "VisionCpu"
 AUDIO_FEATURES_FUNCTION = "AudioFeatures"
 SCORE_FUNCTION = "ScoreInterview"
@@ -45,17 +44,16 @@ LAMBDA_MEMORY_MB = 1024
 LAMBDA_TIMEOUT_S = 60
 PROBE_MEMORY_MB = 2048
 PROBE_TIMEOUT_S = 120
-TRANSCRIBE_LAMBDA_MEMORY_MB = 6144
-TRANSCRIBE_LAMBDA_TIMEOUT_S = 900
 VISION_LAMBDA_MEMORY_MB = 4096
 VISION_LAMBDA_TIMEOUT_S = 900
 AUDIO_FEATURES_MEMORY_MB = 2048
 AUDIO_FEATURES_TIMEOUT_S = 300
 # Scoring runs the judge's language model (1.1 GB GGUF, memory-mapped; ~1.4 GB resident) beside the sentence
-# encoder: 6 GB gives the function 3.5 vCPUs, for 3 llama.cpp threads (JUDGE_THREADS). One answer takes ~15 s
-# on 2 cores (make bench); a whole interview scored in one call (no Map) stays well inside the timeout.
-SCORE_MEMORY_MB = 6144
-SCORE_JUDGE_THREADS = 3
+# encoder: 3.5 GB gives the function 2 vCPUs, for 2 llama.cpp threads (JUDGE_THREADS), the set-up that
+# bench.judge_speed measures (~18 s an answer); 6 GB and 3 threads cost more than the third thread saves
+# (docs/capacity.md). The answers are analysed in a Map, one call each, well inside the timeout.
+SCORE_MEMORY_MB = 3584
+SCORE_JUDGE_THREADS = 2
 SCORE_TIMEOUT_S = 600
 WEBHOOK_BATCH_SIZE = 4
 WEBHOOK_TIMEOUT_S = 15  # per attempt (Standard Webhooks: 15-30 s)
@@ -69,7 +67,12 @@ API_MEMORY_MB = 2048
 API_TIMEOUT_S = 29  # API Gateway's integration limit; the analytics routes compute within it
 # Warm worker pools: ECS services that keep their model loaded and drain an SQS queue; the workflow
 # hands each clip over with sqs:sendMessage.waitForTaskToken and waits (infra/constructs/pools.py).
-ASR_TIERS = ("cpu", "gpu")  # cpu: whisper base on Fargate (Spot); gpu: large-v3-turbo on EC2 GPU instances
+# Transcription tiers: cpu = whisper base on Fargate (Spot); gpu = large-v3-turbo on EC2 GPU instances.
+ASR_TIERS = ("cpu", "gpu")
+# Construct ids of the pools; the local cloud runs them under these names, and outputs <id>QueueUrl.
+ASR_CPU_POOL = "AsrCpuPool"
+ASR_GPU_POOL = "AsrGpuPool"
+VISION_POOL = "VisionPool"
 POOL_HEARTBEAT_S = 120  # a task with no heartbeat for this long times out (States.HeartbeatTimeout)
 POOL_HEARTBEAT_EVERY_S = 20  # how often a working worker sends SendTaskHeartbeat
 POOL_TASK_TIMEOUT_S = 3600  # a clip waits at most this long for a worker, queueing included
@@ -78,6 +81,10 @@ POOL_MAX_RECEIVE_COUNT = 3  # a message received this often without being finish
 POOL_CLIPS_PER_PASS = 8  # clips a worker takes from the queue at once and batches across
 POOL_BACKLOG_PER_WORKER = 16  # target tracking: clips waiting per running worker
 POOL_SCALE_IN_COOLDOWN_S = 300
+# Fargate pools split their tasks by weight: four on Spot for one on demand (ECS does not fall back from
+# Spot to on-demand by itself; the on-demand share keeps a pool working when Spot is short).
+FARGATE_SPOT_WEIGHT = 4
+FARGATE_ON_DEMAND_WEIGHT = 1
 POOL_SCALE_OUT_COOLDOWN_S = 60
 ASR_CPU_WORKER_VCPUS = 2  # a Fargate task: whisper base int8, batched, 2 threads
 ASR_CPU_WORKER_MEMORY_MIB = 4096
@@ -89,11 +96,6 @@ ASR_GPU_BATCH_SIZE = 16  # batched inference over VAD chunks of several clips; f
 VISION_WORKER_VCPUS = 2  # vision of a long video: MediaPipe on the CPU (its Python GPU path needs EGL)
 VISION_WORKER_MEMORY_MIB = 4096
 VISION_MAX_WORKERS = 100
-# The Batch design being replaced (read by gpu_batch.py and capacity.py until they move to the pools).
-GPU_JOB_VCPUS = 4
-VISION_JOB_VCPUS = 2.0
-VISION_JOB_MEMORY_MIB = 4096
-VISION_MAX_VCPUS = 256
 ANSWER_MAP_CONCURRENCY = 8  # answers of one interview analysed at once (AnalyseAnswers Map)
 STARTER_BATCH_SIZE = 10
 BUFFER_VISIBILITY_TIMEOUT_S = 6 * LAMBDA_TIMEOUT_S
@@ -105,11 +107,12 @@ DEFAULTS: dict[str, object] = {
     "jiping:uploadRetentionDays": 30,
     "jiping:artifactRetentionDays": 365,
     "jiping:gpuInstanceTypes": ["g6.xlarge", "g5.xlarge"],
-    "jiping:gpuMaxVcpus": 64,
+    "jiping:gpuMaxWorkers": 16,  # GPU instances (one worker each) the GPU pool may run at once
+    "jiping:asrTier": "cpu",  # the transcription tier when a job profile does not choose: cpu | gpu
     "jiping:shortClipMaxSeconds": 120,
     "jiping:maxMediaSeconds": 3600,
     "jiping:maxMediaBytes": 2 * 1024**3,
-    "jiping:whisperModelGpu": "large-v3",
+    "jiping:whisperModelGpu": "large-v3-turbo",
     "jiping:whisperModelCpu": "base",
     "jiping:visionSampleFps": 4.0,
     "jiping:poseSampleFps": 1.0,
@@ -139,8 +142,6 @@ OUTPUT_UNFINISHED_QUEUE = "UnfinishedExecutionsQueueUrl"
 OUTPUT_WEBHOOK_QUEUE = "WebhookQueueUrl"
 OUTPUT_WECOM_QUEUE = "WecomQueueUrl"
 OUTPUT_API_URL = "ApiUrl"
-OUTPUT_TRANSCRIBE_JOB_QUEUE = "TranscribeJobQueueArn"
-OUTPUT_VISION_JOB_QUEUE = "VisionJobQueueArn"
 
 # Stages: one stack per stage (``-c jiping:stage=prod``), so dev and prod can share an account and region.
 # The construct id stays STACK_NAME (the cloud assembly's artifact, ``Jiping.template.json``, and the paths the

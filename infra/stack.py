@@ -12,8 +12,8 @@ from infra import constants
 from infra.constructs.api import Api
 from infra.constructs.compute import Compute
 from infra.constructs.delivery import Delivery
-from infra.constructs.gpu_batch import GpuBatch
 from infra.constructs.operations import Operations
+from infra.constructs.pools import Pools
 from infra.constructs.storage import Storage
 from infra.constructs.trigger import Trigger
 from infra.constructs.workflow import Workflow
@@ -77,20 +77,21 @@ class JipingStack(Stack):
             short_clip_max_seconds=int(ctx("jiping:shortClipMaxSeconds")),
             max_media_seconds=int(ctx("jiping:maxMediaSeconds")),
             max_media_bytes=int(ctx("jiping:maxMediaBytes")),
-            whisper_model=str(ctx("jiping:whisperModelCpu")),
+            asr_tier=str(ctx("jiping:asrTier")),
             vision_sample_fps=float(ctx("jiping:visionSampleFps")),
             pose_sample_fps=float(ctx("jiping:poseSampleFps")),
             audit_retention_days=int(str(ctx("jiping:auditRetentionDays"))),
             tracing=self.tracing,
         )
-        self.gpu_batch = GpuBatch(
+        self.pools = Pools(
             self,
-            "GpuBatch",
+            "Pools",
             uploads=self.storage.uploads,
             artifacts=self.storage.artifacts,
-            instance_types=_list(ctx("jiping:gpuInstanceTypes")),
-            max_vcpus=int(ctx("jiping:gpuMaxVcpus")),
-            whisper_model=str(ctx("jiping:whisperModelGpu")),
+            gpu_instance_types=_list(ctx("jiping:gpuInstanceTypes")),
+            gpu_max_workers=int(str(ctx("jiping:gpuMaxWorkers"))),
+            whisper_model_cpu=str(ctx("jiping:whisperModelCpu")),
+            whisper_model_gpu=str(ctx("jiping:whisperModelGpu")),
             vision_sample_fps=float(ctx("jiping:visionSampleFps")),
             pose_sample_fps=float(ctx("jiping:poseSampleFps")),
         )
@@ -99,18 +100,17 @@ class JipingStack(Stack):
             "Workflow",
             probe_media=self.compute.probe_media,
             plan_answers=self.compute.plan_answers,
-            transcribe_cpu=self.compute.transcribe_cpu,
             transcribe_text=self.compute.transcribe_text,
             audio_features=self.compute.audio_features,
             vision_cpu=self.compute.vision_cpu,
             score_interview=self.compute.score,
             persist=self.compute.persist,
             publish=self.compute.publish,
-            transcribe_job_queue_arn=self.gpu_batch.job_queue.job_queue_arn,
-            transcribe_job_definition_arn=self.gpu_batch.job_definition.job_definition_arn,
-            vision_job_queue_arn=self.gpu_batch.vision_queue.job_queue_arn,
-            vision_job_definition_arn=self.gpu_batch.vision_job_definition.job_definition_arn,
+            asr_cpu_queue=self.pools.asr_cpu.queue,
+            asr_gpu_queue=self.pools.asr_gpu.queue,
+            vision_queue=self.pools.vision.queue,
         )
+        self.pools.grant_task_response(self.workflow.state_machine)
         self.trigger = Trigger(
             self,
             "Trigger",
@@ -156,8 +156,10 @@ class JipingStack(Stack):
                 self.trigger.unfinished,
                 self.delivery.webhook_queue,
                 self.delivery.wecom_queue,
+                *(pool.queue for pool in self.pools.pools),
             ],
             dead_letter_queues=[
+                *(pool.dead_letters for pool in self.pools.pools),
                 *self.delivery.dead_letter_queues,
                 *self.trigger.dead_letter_queues,
             ],

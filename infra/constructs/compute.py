@@ -36,7 +36,6 @@ from jiping.settings import (
     RecordUnfinishedSettings,
     ScoreSettings,
     StarterSettings,
-    TranscribeSettings,
     VisionSettings,
     environment,
 )
@@ -210,7 +209,7 @@ class Compute(Construct):
         short_clip_max_seconds: int,
         max_media_seconds: int,
         max_media_bytes: int,
-        whisper_model: str,
+        asr_tier: str,
         vision_sample_fps: float,
         pose_sample_fps: float,
         audit_retention_days: int = 1095,
@@ -366,25 +365,12 @@ class Compute(Construct):
                 PlanSettings,
                 interviews_table=storage.interviews.table_name,
                 artifacts_bucket=storage.artifacts.bucket_name,
+                asr_tier=asr_tier,
             ),
         )
         storage.interviews.grant_read_data(self.plan_answers)
 
-        self.transcribe_cpu = self.image_function(
-            constants.TRANSCRIBE_FUNCTION,
-            "transcribe",
-            environment=environment(
-                TranscribeSettings,
-                whisper_model=whisper_model,
-                whisper_device="cpu",
-                whisper_compute_type="int8",
-                whisper_batch_size="8",
-                whisper_model_dir=f"/opt/models/whisper-{whisper_model}",
-            ),
-            memory_mb=constants.TRANSCRIBE_LAMBDA_MEMORY_MB,
-            timeout_s=constants.TRANSCRIBE_LAMBDA_TIMEOUT_S,
-            build_args={"WHISPER_MODEL": whisper_model},
-        )
+        # Transcription runs on the worker pools (infra/constructs/pools.py), not on a Lambda.
         self.vision_cpu = self.image_function(
             constants.VISION_FUNCTION,
             "vision",
@@ -427,9 +413,8 @@ class Compute(Construct):
         storage.audit.grant(self.score, "dynamodb:PutItem", "dynamodb:Query")
         storage.profiles.grant_read_data(self.score)
         storage.artifacts.grant_read_write(self.score)
-        for fn in (self.transcribe_cpu, self.vision_cpu, self.audio_features):
+        for fn in (self.vision_cpu, self.audio_features):
             storage.uploads.grant_read(fn)
-        storage.artifacts.grant_write(self.transcribe_cpu)
         storage.artifacts.grant_write(self.vision_cpu)
         storage.artifacts.grant_read_write(self.audio_features)
         storage.artifacts.grant_read_write(self.persist)
@@ -524,8 +509,7 @@ class Compute(Construct):
         acknowledge_grants(
             _role(self.persist), read=[storage.artifacts], write=[storage.artifacts], table_write=True
         )
-        for fn in (self.transcribe_cpu, self.vision_cpu):
-            acknowledge_grants(_role(fn), read=[storage.uploads], write=[storage.artifacts])
+        acknowledge_grants(_role(self.vision_cpu), read=[storage.uploads], write=[storage.artifacts])
         acknowledge_grants(
             _role(self.audio_features), read=[storage.uploads, storage.artifacts], write=[storage.artifacts]
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -33,7 +34,11 @@ LAMBDA_SERVICE_ERRORS = [
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
 ]
-BATCH_SERVICE_ERRORS = ["Batch.AWSBatchException", "Batch.ServerException"]
+SQS_SERVICE_ERRORS = ["SQS.AmazonSQSException", "SQS.SdkClientException"]
+# A pool worker that died (Spot reclaim, out of memory) stops heartbeating: the task times out and is
+# handed to the pool again, with a new message and a new token.
+WORKER_LOST = ["States.HeartbeatTimeout", "States.Timeout"]
+WORKER_LOST_ATTEMPTS = 2
 CATCH_ALL = ["States.ALL"]
 
 
@@ -45,17 +50,15 @@ class Workflow(Construct):
         *,
         probe_media: lambda_.IFunction,
         plan_answers: lambda_.IFunction,
-        transcribe_cpu: lambda_.IFunction,
         transcribe_text: lambda_.IFunction,
         audio_features: lambda_.IFunction,
         vision_cpu: lambda_.IFunction,
         score_interview: lambda_.IFunction,
         persist: lambda_.IFunction,
         publish: lambda_.IFunction,
-        transcribe_job_queue_arn: str,
-        transcribe_job_definition_arn: str,
-        vision_job_queue_arn: str,
-        vision_job_definition_arn: str,
+        asr_cpu_queue: sqs.IQueue,
+        asr_gpu_queue: sqs.IQueue,
+        vision_queue: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
         self._persist = persist
@@ -81,20 +84,16 @@ class Workflow(Construct):
         record_rejected.next(self._publish_event("PublishRejected")).next(sfn.Succeed(self, "Rejected"))
         plan = self._invoke("PlanAnswers", plan_answers, "$", "$.plan")
 
-        # Branch A: speech. Transcribe on the CPU Lambda or the GPU Batch job, then the speech features.
-        transcribe_on_lambda = self._invoke(
-            "TranscribeOnLambda", transcribe_cpu, "$.plan.transcribe_request", "$.transcription", catch=False
+        # Branch A: speech. Transcribe on the plan's pool (cpu or gpu tier), then the speech features.
+        transcribe_on_cpu = self._pool_task(
+            "TranscribeOnCpuPool", asr_cpu_queue, "$.plan.transcribe_request", "$.transcription"
         )
-        transcribe_on_batch = self._batch_job(
-            "TranscribeOnBatch",
-            transcribe_job_queue_arn,
-            transcribe_job_definition_arn,
-            "$.plan.transcribe_request",
-            "$.transcription",
+        transcribe_on_gpu = self._pool_task(
+            "TranscribeOnGpuPool", asr_gpu_queue, "$.plan.transcribe_request", "$.transcription"
         )
         audio = self._invoke("AudioFeatures", audio_features, "$.plan.audio_request", "$.audio", catch=False)
-        transcribe_on_lambda.next(audio)
-        transcribe_on_batch.next(audio)
+        transcribe_on_cpu.next(audio)
+        transcribe_on_gpu.next(audio)
         # Each branch hands back only what it measured: the Parallel's result is [speech, vision].
         audio.next(
             sfn.Pass(
@@ -120,21 +119,15 @@ class Workflow(Construct):
         speech_branch = (
             sfn.Choice(self, "ChooseTranscriber")
             .when(sfn.Condition.string_equals("$.probe.route", "text"), read_text)
-            .when(sfn.Condition.string_equals("$.probe.route", "batch"), transcribe_on_batch)
-            .otherwise(transcribe_on_lambda)
+            .when(sfn.Condition.string_equals("$.plan.asr_tier", "gpu"), transcribe_on_gpu)
+            .otherwise(transcribe_on_cpu)
         )
 
-        # Branch B: vision, on the CPU Lambda or the CPU Batch job; an audio-only upload has none.
+        # Branch B: vision, on the Lambda (short clips) or the vision pool; an audio-only upload has none.
         vision_on_lambda = self._invoke(
             "VisionOnLambda", vision_cpu, "$.plan.vision_request", "$.vision", catch=False
         )
-        vision_on_batch = self._batch_job(
-            "VisionOnBatch",
-            vision_job_queue_arn,
-            vision_job_definition_arn,
-            "$.plan.vision_request",
-            "$.vision",
-        )
+        vision_on_pool = self._pool_task("VisionOnPool", vision_queue, "$.plan.vision_request", "$.vision")
         no_video = sfn.Pass(
             self,
             "NoVideo",
@@ -148,7 +141,7 @@ class Workflow(Construct):
             result_path="$.vision",
         )
         vision_measured = sfn.Pass(self, "VisionMeasured", parameters={"vision.$": "$.vision"})
-        for last in (no_video, no_consent, vision_on_lambda, vision_on_batch):
+        for last in (no_video, no_consent, vision_on_lambda, vision_on_pool):
             last.next(vision_measured)
         vision_branch = (
             sfn.Choice(self, "HasVideo?")
@@ -156,7 +149,7 @@ class Workflow(Construct):
             .when(sfn.Condition.boolean_equals("$.plan.vision_allowed", False), no_consent)
             .otherwise(
                 sfn.Choice(self, "ChooseVisionRunner")
-                .when(sfn.Condition.string_equals("$.probe.route", "batch"), vision_on_batch)
+                .when(sfn.Condition.string_equals("$.probe.route", "pool"), vision_on_pool)
                 .otherwise(vision_on_lambda)
             )
         )
@@ -227,7 +220,6 @@ class Workflow(Construct):
         self._acknowledge(
             probe_media,
             plan_answers,
-            transcribe_cpu,
             transcribe_text,
             audio_features,
             vision_cpu,
@@ -274,26 +266,38 @@ class Workflow(Construct):
             task.add_catch(self._on_error, errors=CATCH_ALL, result_path="$.error")
         return task
 
-    def _batch_job(
-        self, state_id: str, queue_arn: str, definition_arn: str, request_path: str, result_path: str
-    ) -> tasks.BatchSubmitJob:
-        """A Batch job run to completion (.sync); the request reaches the container as ``Ref::request``."""
-        task = tasks.BatchSubmitJob(
+    def _pool_task(
+        self, state_id: str, queue: sqs.IQueue, request_path: str, result_path: str
+    ) -> tasks.SqsSendMessage:
+        """Hand the request to a worker pool and wait for its answer (``.waitForTaskToken``).
+
+        The message carries the task token; a worker answers ``SendTaskSuccess`` with the stage's
+        summary, or ``SendTaskFailure`` with the error's class name, which the retry rules below read
+        as they read a Lambda's ``errorType``. Without a heartbeat for ``POOL_HEARTBEAT_S`` the worker
+        is taken for dead, and the clip goes to the pool again.
+        """
+        task = tasks.SqsSendMessage(
             self,
             state_id,
-            job_name=f"jiping-{state_id.lower()}",
-            job_queue_arn=queue_arn,
-            job_definition_arn=definition_arn,
-            payload=sfn.TaskInput.from_object(
-                {"request": sfn.JsonPath.json_to_string(sfn.JsonPath.object_at(request_path))}
+            queue=queue,
+            message_body=sfn.TaskInput.from_object(
+                {"task_token": sfn.JsonPath.task_token, "request": sfn.JsonPath.object_at(request_path)}
             ),
-            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
-            result_selector={"job_id.$": "$.JobId", "status.$": "$.Status"},
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            heartbeat_timeout=sfn.Timeout.duration(Duration.seconds(constants.POOL_HEARTBEAT_S)),
+            task_timeout=sfn.Timeout.duration(Duration.seconds(constants.POOL_TASK_TIMEOUT_S)),
             result_path=result_path,
         )
         task.add_retry(
-            errors=BATCH_SERVICE_ERRORS, interval=Duration.seconds(5), max_attempts=3, backoff_rate=2
+            errors=SQS_SERVICE_ERRORS, interval=Duration.seconds(2), max_attempts=6, backoff_rate=2
         )
+        task.add_retry(
+            errors=WORKER_LOST,
+            interval=Duration.seconds(1),
+            max_attempts=WORKER_LOST_ATTEMPTS,
+            backoff_rate=2,
+        )
+        task.add_retry(errors=[TRANSIENT_ERROR], interval=Duration.seconds(1), max_attempts=3, backoff_rate=2)
         return task
 
     def _record(self, state_id: str, outcome: str) -> tasks.LambdaInvoke:
@@ -322,12 +326,6 @@ class Workflow(Construct):
             role,
             "AwsSolutions-IAM5[Resource::*]",
             XRAY_REASON + " CloudWatch Logs vended delivery (logs:CreateLogDelivery etc.) also requires '*'.",
-        )
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job-definition/*]",
-            "BatchSubmitJob grants batch:SubmitJob on job definitions by ARN pattern (a job definition ARN "
-            "changes with each revision); the job queue is named by ARN.",
         )
         for fn in functions:
             logical_id = self.state_machine.stack.get_logical_id(fn.node.default_child)  # type: ignore[arg-type]

@@ -60,6 +60,15 @@ def template(synth: Synth) -> Template:
     return synth.template
 
 
+@pytest.fixture(scope="session")
+def china(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The template with ``jiping:partition=aws-cn`` (AWS China's regions)."""
+    outdir = tmp_path_factory.mktemp("china")
+    app, _ = build_app(outdir=str(outdir), context={**TEST_CONTEXT, "jiping:partition": "aws-cn"})
+    app.synth()
+    return json.loads((outdir / f"{constants.STACK_NAME}.template.json").read_text())
+
+
 def resolve_join(value: Any) -> str:
     """Flatten ``Fn::Join`` with tokens (Refs, GetAtts) replaced by a placeholder string."""
     if isinstance(value, str):

@@ -23,14 +23,16 @@ def _size(path: Path) -> int:
 
 def test_docker_contexts_are_staged_small_and_without_local_state(synth: Synth) -> None:
     images = _assets(synth)["dockerImages"].values()
-    dockerfiles = sorted(image["source"]["dockerFile"] for image in images)
+    dockerfiles = sorted(
+        (image["source"]["dockerFile"], image["source"].get("dockerBuildTarget", "")) for image in images
+    )
     assert dockerfiles == [
-        "containers/scoring/Dockerfile.lambda",
-        "containers/speech/Dockerfile.lambda",
-        "containers/transcribe/Dockerfile",
-        "containers/transcribe/Dockerfile.lambda",
-        "containers/vision/Dockerfile",
-        "containers/vision/Dockerfile.lambda",
+        ("containers/scoring/Dockerfile.lambda", ""),
+        ("containers/speech/Dockerfile.lambda", ""),
+        ("containers/transcribe/Dockerfile", "asr-cpu"),  # the worker pools' two tiers
+        ("containers/transcribe/Dockerfile", "asr-gpu"),
+        ("containers/vision/Dockerfile", ""),
+        ("containers/vision/Dockerfile.lambda", ""),
     ]
     for image in images:
         context = synth.outdir / image["source"]["directory"]

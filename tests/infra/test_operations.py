@@ -16,7 +16,13 @@ from .conftest import Synth
 
 
 def _alarms(synth: Synth) -> list[dict[str, Any]]:
-    return [v["Properties"] for v in synth.resources("AWS::CloudWatch::Alarm").values()]
+    """The alarms that tell operators (the worker pools' step-scaling alarms drive scaling policies)."""
+    scaling = set(synth.resources("AWS::ApplicationAutoScaling::ScalingPolicy"))
+    return [
+        v["Properties"]
+        for v in synth.resources("AWS::CloudWatch::Alarm").values()
+        if not any(action.get("Ref") in scaling for action in v["Properties"].get("AlarmActions", []))
+    ]
 
 
 def _topic(synth: Synth) -> dict[str, str]:

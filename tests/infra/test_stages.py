@@ -22,6 +22,8 @@ SCOPED_NAMES = {
     ("AWS::ApiGatewayV2::Stage", "StageName"),
     ("AWS::ApiGatewayV2::Authorizer", "Name"),
     ("AWS::SNS::Topic", "DisplayName"),
+    ("AWS::ApplicationAutoScaling::ScalingPolicy", "PolicyName"),  # unique per scalable target (a service)
+    ("AWS::ECS::TaskDefinition", "Family"),  # revisions of a family; each stage's task definition is its own
 }
 
 NOT_NAMES = {"MetricName", "AttributeName", "IndexName"}  # what a resource refers to, not what it is called
@@ -36,11 +38,6 @@ def _synth(tmp: Path, **context: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return _synth(tmp_path_factory.mktemp("prod"), **{"jiping:stage": "prod"})
-
-
-@pytest.fixture(scope="module")
-def china(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _synth(tmp_path_factory.mktemp("china"), **{"jiping:partition": "aws-cn"})
 
 
 def physical_names(template: dict[str, Any]) -> dict[tuple[str, str, str], str]:

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from infra import constants
+
 from .conftest import Synth, resolve_join
 
 LAMBDA_SERVICE_ERRORS = {
@@ -76,8 +78,8 @@ def test_the_workflow_has_exactly_the_named_states(states: dict, branches: list)
     speech, vision = branches
     assert set(speech["States"]) == {
         "ChooseTranscriber",
-        "TranscribeOnLambda",
-        "TranscribeOnBatch",
+        "TranscribeOnCpuPool",
+        "TranscribeOnGpuPool",
         "AudioFeatures",
         "SpeechMeasured",
         "TranscribeText",
@@ -89,7 +91,7 @@ def test_the_workflow_has_exactly_the_named_states(states: dict, branches: list)
         "NoVideoConsent",
         "ChooseVisionRunner",
         "VisionOnLambda",
-        "VisionOnBatch",
+        "VisionOnPool",
         "VisionMeasured",
     }
 
@@ -131,9 +133,10 @@ def test_speech_branch_transcribes_then_measures_speech(branches: list) -> None:
     speech = branches[0]
     assert speech["StartAt"] == "ChooseTranscriber"
     s = speech["States"]
-    text, batch = s["ChooseTranscriber"]["Choices"]
+    text, gpu = s["ChooseTranscriber"]["Choices"]
     assert text == {"Variable": "$.probe.route", "StringEquals": "text", "Next": "TranscribeText"}
-    assert batch == {"Variable": "$.probe.route", "StringEquals": "batch", "Next": "TranscribeOnBatch"}
+    # the plan's tier (the job profile's, else the stack's jiping:asrTier) picks the pool
+    assert gpu == {"Variable": "$.plan.asr_tier", "StringEquals": "gpu", "Next": "TranscribeOnGpuPool"}
     # a written answer: its words are the transcript, and there is no audio to measure
     assert s["TranscribeText"]["InputPath"] == "$.plan.transcribe_request"
     assert s["TranscribeText"]["ResultPath"] == "$.transcription"
@@ -143,9 +146,8 @@ def test_speech_branch_transcribes_then_measures_speech(branches: list) -> None:
         "audio": {"missing": "a text answer has no audio"},
     }
     assert s["TextRead"]["End"] is True
-    assert s["ChooseTranscriber"]["Default"] == "TranscribeOnLambda"
-    assert s["TranscribeOnLambda"]["InputPath"] == "$.plan.transcribe_request"
-    for transcriber in ("TranscribeOnLambda", "TranscribeOnBatch"):
+    assert s["ChooseTranscriber"]["Default"] == "TranscribeOnCpuPool"
+    for transcriber in ("TranscribeOnCpuPool", "TranscribeOnGpuPool"):
         assert s[transcriber]["ResultPath"] == "$.transcription"
         assert s[transcriber]["Next"] == "AudioFeatures"
     assert s["AudioFeatures"]["InputPath"] == "$.plan.audio_request"
@@ -155,7 +157,7 @@ def test_speech_branch_transcribes_then_measures_speech(branches: list) -> None:
     assert s["SpeechMeasured"]["End"] is True
 
 
-def test_vision_branch_skips_audio_only_uploads_and_routes_long_videos_to_batch(branches: list) -> None:
+def test_vision_branch_skips_audio_only_uploads_and_routes_long_videos_to_the_pool(branches: list) -> None:
     vision = branches[1]
     assert vision["StartAt"] == "HasVideo?"
     s = vision["States"]
@@ -170,10 +172,10 @@ def test_vision_branch_skips_audio_only_uploads_and_routes_long_videos_to_batch(
     assert "consent" in s["NoVideoConsent"]["Result"]["missing"]
     assert s["NoVideo"]["Result"] == {"missing": "no video stream"}
     assert s["NoVideo"]["ResultPath"] == "$.vision"
-    (batch,) = s["ChooseVisionRunner"]["Choices"]
-    assert batch == {"Variable": "$.probe.route", "StringEquals": "batch", "Next": "VisionOnBatch"}
+    (pool,) = s["ChooseVisionRunner"]["Choices"]
+    assert pool == {"Variable": "$.probe.route", "StringEquals": "pool", "Next": "VisionOnPool"}
     assert s["VisionOnLambda"]["InputPath"] == "$.plan.vision_request"
-    for runner in ("VisionOnLambda", "VisionOnBatch", "NoVideo", "NoVideoConsent"):
+    for runner in ("VisionOnLambda", "VisionOnPool", "NoVideo", "NoVideoConsent"):
         assert s[runner]["ResultPath"] == "$.vision" and s[runner]["Next"] == "VisionMeasured"
     assert (
         s["VisionMeasured"]["Parameters"] == {"vision.$": "$.vision"} and s["VisionMeasured"]["End"] is True
@@ -181,28 +183,49 @@ def test_vision_branch_skips_audio_only_uploads_and_routes_long_videos_to_batch(
 
 
 @pytest.mark.parametrize(
-    ("state", "request_path"),
-    [("TranscribeOnBatch", "$.plan.transcribe_request"), ("VisionOnBatch", "$.plan.vision_request")],
+    ("state", "pool", "request_path"),
+    [
+        ("TranscribeOnCpuPool", constants.ASR_CPU_POOL, "$.plan.transcribe_request"),
+        ("TranscribeOnGpuPool", constants.ASR_GPU_POOL, "$.plan.transcribe_request"),
+        ("VisionOnPool", constants.VISION_POOL, "$.plan.vision_request"),
+    ],
 )
-def test_batch_jobs_run_synchronously_with_the_request_as_parameter(
-    states: dict, state: str, request_path: str
+def test_pool_tasks_hand_the_request_over_with_a_task_token_and_wait_with_a_heartbeat(
+    synth: Synth, states: dict, state: str, pool: str, request_path: str
 ) -> None:
     task = flatten(states)[state]
-    assert task["Resource"].endswith(":states:::batch:submitJob.sync")
-    assert task["Parameters"]["Parameters"] == {"request.$": f"States.JsonToString({request_path})"}
-    assert task["ResultSelector"] == {"job_id.$": "$.JobId", "status.$": "$.Status"}
-    (retry,) = task["Retry"]
-    assert set(retry["ErrorEquals"]) == {"Batch.AWSBatchException", "Batch.ServerException"}
-    assert (retry["IntervalSeconds"], retry["MaxAttempts"]) == (5, 3)
+    # the callback pattern, not a Batch job per clip
+    assert task["Resource"].endswith(":states:::sqs:sendMessage.waitForTaskToken")
+    assert task["Parameters"]["MessageBody"] == {"task_token.$": "$$.Task.Token", "request.$": request_path}
+    queue_id, _ = synth.resource("AWS::SQS::Queue", f"Pools{pool}Queue")
+    _, machine_res = synth.resource("AWS::StepFunctions::StateMachine", "WorkflowEvaluateInterview")
+    parts = machine_res["Properties"]["DefinitionString"]["Fn::Join"][1]
+    (start,) = [i for i, p in enumerate(parts) if isinstance(p, str) and f'"{state}":' in p]
+    refs = [
+        p["Ref"]
+        for p in parts[start:]
+        if isinstance(p, dict) and not p.get("Ref", "AWS::").startswith("AWS::")
+    ]
+    assert refs[0] == queue_id  # the state's QueueUrl is this pool's queue
+    assert task["HeartbeatSeconds"] == constants.POOL_HEARTBEAT_S
+    assert task["TimeoutSeconds"] == constants.POOL_TASK_TIMEOUT_S
+    assert constants.POOL_HEARTBEAT_S >= 3 * constants.POOL_HEARTBEAT_EVERY_S  # two lost beats are not death
+    service, lost, transient = task["Retry"]
+    assert set(service["ErrorEquals"]) == {"SQS.AmazonSQSException", "SQS.SdkClientException"}
+    # a dead worker's clip goes to the pool again, with a new message and a new token
+    assert set(lost["ErrorEquals"]) == {"States.HeartbeatTimeout", "States.Timeout"}
+    assert lost["MaxAttempts"] >= 1
+    assert transient["ErrorEquals"] == ["TransientError"]
+    assert not any("batch:" in s.get("Resource", "") for s in flatten(states).values() if s["Type"] == "Task")
 
 
 def test_every_lambda_task_retries_service_errors_and_transient_domain_errors(states: dict) -> None:
     lambda_tasks = {
         n: s
         for n, s in flatten(states).items()
-        if s["Type"] == "Task" and "batch:submitJob" not in s["Resource"]
+        if s["Type"] == "Task" and "sqs:sendMessage" not in s["Resource"]
     }
-    assert len(lambda_tasks) == 16
+    assert len(lambda_tasks) == 15
     for name, task in lambda_tasks.items():
         service, transient = task["Retry"]
         assert set(service["ErrorEquals"]) == LAMBDA_SERVICE_ERRORS, name
