@@ -1,10 +1,12 @@
 """The campus peak in miniature: hundreds of short interviews uploaded at once to the local cloud.
 
 Every upload is one interview (a short answer clip: the English sample answer, whisper tiny.en), all
-PUT within a second or two; a tenth of them get their S3 event delivered twice more. The run checks
-that nothing is lost (every interview ends in a recorded state), nothing is duplicated (one execution
-per upload, one TRANSCRIBED per interview) and the upload buffer drains, and reports throughput and
-latency percentiles (upload to the execution's end). ``make bench`` runs it after ``bench.run``.
+PUT within a second or two; a tenth of them get their S3 event delivered twice more. Every clip is
+transcribed by the local CPU worker pool (worker threads on the emulated SQS queue, answering the
+workflow's waitForTaskToken tasks). The run checks that nothing is lost (every interview ends in a
+recorded state), nothing is duplicated (one execution per upload, one TRANSCRIBED per interview, one
+accepted pool answer per clip) and the queues drain, and reports throughput, latency percentiles
+(upload to the execution's end) and how the pool batched. ``make bench`` runs it after ``bench.run``.
 
     python -m bench.load [--interviews 200] [--model tiny.en]
 """
@@ -18,6 +20,7 @@ import statistics
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -48,7 +51,7 @@ def main() -> int:
     peak_rss = 0
     with (
         LocalCloud() as cloud,
-        cloud.function_overrides(constants.TRANSCRIBE_FUNCTION, {"WHISPER_MODEL": args.model}),
+        cloud.function_overrides(constants.ASR_CPU_POOL, {"WHISPER_MODEL": args.model}),
     ):
         # Each interview as the portal registers it, with the candidate's consent to video analysis,
         # so that every execution runs both branches (registered before the clock starts).
@@ -58,6 +61,9 @@ def main() -> int:
         warm = cloud.upload(CLIP, TENANT, "iv-load-warmup", "answer.mp4")  # model loads, not measured
         cloud.wait_for_execution(cloud.execution_arn(**warm), timeout=600)
         before = {e["executionArn"] for e in cloud.executions()}  # the warm-up's: one, on the first page
+        pool = cloud.pools[constants.ASR_CPU_POOL]
+        answered_before = len(pool.answers)
+        passes_before = sum(len(w.passes) for w in pool_workers(pool))
         sqs = cloud.client("sqs")
         started = time.time()
         uploads: list[tuple[str, dict[str, str], float]] = []
@@ -102,6 +108,16 @@ def main() -> int:
             QueueUrl=cloud.outputs[constants.OUTPUT_BUFFER_QUEUE],
             AttributeNames=["ApproximateNumberOfMessages"],
         )["Attributes"]["ApproximateNumberOfMessages"]
+        pool_depth = sum(
+            int(v)
+            for v in sqs.get_queue_attributes(
+                QueueUrl=cloud.outputs[f"{constants.ASR_CPU_POOL}QueueUrl"],
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"].values()
+        )
+        answers = pool.answers[answered_before:]
+        accepted = [a for a in answers if a.accepted]
+        passes = [p for w in pool_workers(pool) for p in w.passes][passes_before:]
     wall = finished - started
     lines = [
         f"load: {args.interviews} interviews ({CLIP.name}, {args.model}) uploaded in {submitted_s:.1f} s, "
@@ -113,14 +129,29 @@ def main() -> int:
         f"  all done in {wall:.1f} s: {args.interviews / wall * 60:.1f} interviews a minute",
         f"  latency upload -> end: p50 {percentile(latencies, 0.5):.1f} s, p95 {percentile(latencies, 0.95):.1f} s, "
         f"p99 {percentile(latencies, 0.99):.1f} s, max {max(latencies):.1f} s, mean {statistics.mean(latencies):.1f} s",
+        f"  transcription pool ({len(pool.workers)} workers): {len(accepted)} answers accepted for "
+        f"{args.interviews} clips ({len({a.token for a in accepted})} distinct tasks), {len(answers) - len(accepted)} "
+        f"refused; {len(passes)} passes, clips a pass: max {max((p.received for p in passes), default=0)}, "
+        f"mean {statistics.mean([p.received for p in passes]) if passes else 0:.1f}; queue after: {pool_depth}",
         f"  peak RSS of the local cloud process: {peak_rss / 2**30:.2f} GiB",
     ]
     text = "\n".join(lines)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "load.txt").write_text(text + "\n")
-    ok = len(executions) == args.interviews and transcribed == once == args.interviews and depth == "0"
+    ok = (
+        len(executions) == args.interviews
+        and transcribed == once == args.interviews
+        and depth == "0"
+        and len(accepted) == len({a.token for a in accepted}) == args.interviews
+        and pool_depth == 0
+    )
     return 0 if ok else 1
+
+
+def pool_workers(pool: Any) -> list[Any]:
+    """The PoolWorker objects of a local pool's threads (their pass reports)."""
+    return [w.worker for w in pool.workers if w.worker is not None]
 
 
 def cloud_row(cloud: LocalCloud, interview: str):

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
+from av.video.stream import VideoStream
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "events" / "media"
@@ -35,10 +37,11 @@ def _clip_audio(path: Path) -> np.ndarray:
 
 def _clip_frames(path: Path, size: tuple[int, int] = SIZE) -> list[np.ndarray]:
     with av.open(str(path)) as container:
-        return [
+        frames = [
             f.reformat(width=size[0], height=size[1], format="rgb24").to_ndarray()
             for f in container.decode(video=0)
         ]
+    return frames
 
 
 def compose(clips: list[Path], out: Path, seconds: float | None = None, size: tuple[int, int] = SIZE) -> Path:
@@ -62,7 +65,10 @@ def compose(clips: list[Path], out: Path, seconds: float | None = None, size: tu
     n_frames = int(len(pcm) / RATE * FPS)
     tmp = out.with_suffix(".partial" + out.suffix)
     with av.open(str(tmp), "w", format="mp4") as container:
-        vs = container.add_stream("libx264", rate=FPS, options={"preset": "veryfast", "crf": "28"})
+        vs = cast(
+            VideoStream,
+            container.add_stream("libx264", rate=FPS, options={"preset": "veryfast", "crf": "28"}),
+        )
         vs.width, vs.height, vs.pix_fmt = size[0], size[1], "yuv420p"
         aus = container.add_stream("aac", rate=RATE, layout="mono")
         aus.bit_rate = 48000
@@ -107,7 +113,7 @@ def audio_only(video: Path) -> Path:
         return target
     tmp = target.with_suffix(".partial.m4a")
     with av.open(str(video)) as src, av.open(str(tmp), "w", format="mp4") as dst:
-        stream = dst.add_stream_from_template(src.streams.audio[0])
+        stream = dst.add_stream_from_template(src.streams.audio[0], opaque=True)  # copied, not re-encoded
         for packet in src.demux(src.streams.audio[0]):
             if packet.dts is None:
                 continue

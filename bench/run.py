@@ -81,7 +81,8 @@ def _duration(path: Path) -> float:
     import av
 
     with av.open(str(path)) as c:
-        return (c.duration or 0) / av.time_base
+        duration = c.duration or 0
+    return duration / av.time_base
 
 
 def bare_asr(path: Path, model: Any, settings: Any, mem: MemorySampler) -> tuple[float, int]:
@@ -162,7 +163,7 @@ def main() -> int:
     # orchestration's own overhead apart from the vision work that shares this machine's two cores.
     media = clips + long + [audio_only(p) for p in long]
     # The settings the Transcribe stage runs with in the local cloud (its environment and overrides).
-    with function_environment(local_overrides(REPO / ".cache" / "models")[constants.TRANSCRIBE_FUNCTION]):
+    with function_environment(local_overrides(REPO / ".cache" / "models")[constants.ASR_CPU_POOL]):
         settings = load(TranscribeSettings)
     model = WhisperModel(
         str(model_assets.resolve("whisper-base", cache_dir=settings.model_cache_dir)),

@@ -26,7 +26,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     execution = ExecutionInput.model_validate(event)
     logger.append_keys(tenant_id=execution.tenant_id, interview_id=execution.interview_id)
     repo = bootstrap.interview_repository(settings().interviews_table)
-    plan = stages.plan_answers(execution, repo, settings().artifacts_bucket)
+    plan = stages.plan_answers(execution, repo, settings().artifacts_bucket, settings().asr_tier)
     logger.info("answers planned", media_id=execution.media_id, answers=len(plan.windows))
     metrics.add_metric(name="AnswersPlanned", unit=MetricUnit.Count, value=len(plan.windows))
     return plan.model_dump(mode="json")

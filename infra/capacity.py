@@ -123,20 +123,6 @@ def _measured() -> list[Assumption]:
             f"{PERF}: audio decode of the 900 s mp4 0.7 s",
         ),
         _a(
-            "lambda_asr_rtf",
-            0.124,
-            "s per audio-s (short clips, Lambda)",
-            "measured",
-            f"{PERF}: base beam 5 sequential, VAD on, 64 s",
-        ),
-        _a(
-            "lambda_asr_overhead_s",
-            1.5,
-            "s per invocation",
-            "guess",
-            f"{BENCH}: TranscribeOnLambda took 3.3-3.9 s on 9-12 s clips",
-        ),
-        _a(
             "vision_rtf",
             61.2 / 900,
             "worker-s per video-s (2 vCPU)",
@@ -295,14 +281,7 @@ def _stack() -> list[Assumption]:
             short,
             "s",
             "stack",
-            "jiping:shortClipMaxSeconds (shorter clips go to the Lambdas)",
-        ),
-        _a(
-            "transcribe_lambda_gb",
-            c.TRANSCRIBE_LAMBDA_MEMORY_MB / 1024,
-            "GB",
-            "stack",
-            "TRANSCRIBE_LAMBDA_MEMORY_MB",
+            "jiping:shortClipMaxSeconds (shorter videos go to the vision Lambda; every clip is transcribed on a pool)",
         ),
         _a("vision_lambda_gb", c.VISION_LAMBDA_MEMORY_MB / 1024, "GB", "stack", "VISION_LAMBDA_MEMORY_MB"),
         _a("audio_features_gb", c.AUDIO_FEATURES_MEMORY_MB / 1024, "GB", "stack", "AUDIO_FEATURES_MEMORY_MB"),
@@ -335,6 +314,14 @@ def _guesses() -> list[Assumption]:
             "s per worker start",
             "guess",
             "large-v3-turbo fp16 (~1.6 GB) from the baked image onto the GPU",
+        ),
+        _a(
+            "fargate_spot_share",
+            constants.FARGATE_SPOT_WEIGHT
+            / (constants.FARGATE_SPOT_WEIGHT + constants.FARGATE_ON_DEMAND_WEIGHT),
+            "of the tasks",
+            "stack",
+            "FARGATE_SPOT_WEIGHT : FARGATE_ON_DEMAND_WEIGHT (ECS splits a pool's tasks by these weights)",
         ),
         _a(
             "fargate_spot_discount",
@@ -500,7 +487,9 @@ class _Model:
     def fargate_h(self, vcpus: float, gib: float, spot: bool) -> float:
         v = self.v
         price = self.local(vcpus * v["fargate_usd_per_vcpu_h"] + gib * v["fargate_usd_per_gb_h"])
-        return price * (1 - v["fargate_spot_discount"]) if spot else price
+        if not spot:
+            return price
+        return price * (1 - v["fargate_spot_discount"] * v["fargate_spot_share"])
 
     def lambda_cost(self, gb_s: float, requests: float = 0.0) -> float:
         v = self.v
@@ -514,8 +503,6 @@ class _Model:
         v, p = self.v, self.v["clips_per_pass"]
         decode = self.clip_s * v["audio_decode_s_per_s"]
         if self.tier == "cpu":
-            if self.short:
-                return None
             per_clip = self.clip_s * v["cpu_asr_rtf"] + decode
             return self.pool(
                 "asr",
@@ -683,13 +670,6 @@ def _stage_lambdas(m: _Model) -> dict[str, dict[str, float]]:
             "cost": m.lambda_cost(probe_s * v["probe_gb"] + small_s * v["small_lambda_gb"], requests),
         },
     }
-    if m.short and m.tier == "cpu":
-        asr_s = n * (v["lambda_asr_overhead_s"] + m.clip_s * v["lambda_asr_rtf"])
-        out["asr"] = {
-            "seconds": asr_s,
-            "gb": v["transcribe_lambda_gb"],
-            "cost": m.lambda_cost(asr_s * v["transcribe_lambda_gb"]),
-        }
     if m.short:
         vis_s = n * m.clip_s * v["vision_rtf"] * scn.vision_share
         out["vision"] = {

@@ -34,7 +34,6 @@ IMAGES=(
   "vision-lambda|containers/vision/Dockerfile.lambda||"
   "speech-lambda|containers/speech/Dockerfile.lambda||"
   "scoring-lambda|containers/scoring/Dockerfile.lambda||"
-  "transcribe-lambda|containers/transcribe/Dockerfile.lambda||"
 )
 
 log() { printf '[images] %s\n' "$*" >&2; }
@@ -71,7 +70,7 @@ EOF
 }
 
 context_wheels() {
-  # The build context sees .cache/images/wheels/ (see .dockerignore); an empty folder makes the scoring
+  # The build context sees .cache/images/wheels/ (see containers/images.dockerignore); an empty folder makes the scoring
   # image compile llama-cpp-python in its own build stage, as it does on AWS.
   mkdir -p "$CACHE/wheels"
   local wheel
@@ -94,6 +93,7 @@ host_ca() {
 build() {
   local name=$1 file=$2 target=$3 args=$4
   local cmd=(buildah bud --isolation chroot --layers --format docker -f "$file" -t "localhost/jiping/$name:latest"
+    --ignorefile containers/images.dockerignore
     --build-arg "BASE=$BASE_IMAGE" "${BUILD_MOUNTS[@]}")
   [ -n "$target" ] && cmd+=(--target "$target")
   [ -n "${NO_CACHE:-}" ] && cmd+=(--no-cache)

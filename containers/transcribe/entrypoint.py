@@ -1,10 +1,10 @@
-"""Transcribe: one entrypoint for the GPU Batch job, the CPU container-image Lambda and the local cloud.
+"""Transcribe: the worker of the transcription pools (``AsrCpuPool``, ``AsrGpuPool``) and the local cloud.
 
-- AWS Batch (GPU image): ``python3 /app/entrypoint.py --request '<TranscribeRequest JSON>'``;
-  the summary is printed as JSON on stdout and the transcript lands at the request's output location.
-- Lambda (CPU image): ``entrypoint.handler`` with the TranscribeRequest as the event.
-
-Both call ``jiping.workflow.stages.transcribe_object``, the function the local cloud runs as well.
+- ECS service (asr-cpu / asr-gpu image): ``python3 /app/entrypoint.py --pool`` drains the pool's queue
+  (``POOL_QUEUE_URL``): several clips a pass, their speech decoded in shared batches
+  (``jiping.workflow.stages.transcribe_objects``), each answered to the workflow by its task token.
+- One object: ``python3 /app/entrypoint.py --request '<TranscribeRequest JSON>'`` prints the summary as JSON
+  (what ``make images-test`` runs in the image); the transcript lands at the request's output location.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import bootstrap
 from jiping.domain.models import TranscribeRequest
-from jiping.handlers import powertools_handler
-from jiping.observability import logger
 from jiping.settings import PoolSettings, TranscribeSettings, load
 from jiping.workflow import stages
-from jiping.workflow.pool import PoolWorker, each
+from jiping.workflow.pool import PoolWorker
 from jiping.workflow.tasks import task_main
 
 
@@ -34,30 +31,20 @@ def run(request: TranscribeRequest) -> dict[str, Any]:
     return summary.model_dump(mode="json")
 
 
-def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    result = run(TranscribeRequest.model_validate(event))
-    logger.info(
-        "transcribed",
-        language=result["language"],
-        duration_s=result["duration_s"],
-        segments=result["segments"],
-        transcribe_s=result["timings"].get("transcribe_s"),
-    )
-    return result
-
-
-handler = powertools_handler(_handle)
+def run_pass(requests: Sequence[TranscribeRequest]) -> list[dict[str, Any] | Exception]:
+    """One pass of a pool worker: the clips' speech decoded in shared batches, one outcome per clip."""
+    return stages.transcribe_objects(requests, settings(), bootstrap.object_store())
 
 
 def worker() -> PoolWorker[TranscribeRequest]:
     """A warm worker of the asr pool (the ECS service runs ``entrypoint.py --pool``)."""
-    return bootstrap.pool_worker(load(PoolSettings), TranscribeRequest, each(run), name="asr")
+    return bootstrap.pool_worker(load(PoolSettings), TranscribeRequest, run_pass, name="asr")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     return task_main(
         argv,
-        description="Transcribe one media object (Batch job entrypoint)",
+        description="Transcribe media: one object (--request), or serve a transcription pool (--pool)",
         request=TranscribeRequest,
         run=run,
         worker=worker,

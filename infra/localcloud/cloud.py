@@ -1,20 +1,21 @@
 """The local cloud: the synthesized Jiping stack, running in this process on moto.
 
 ``LocalCloud`` synthesizes the CDK app (or reuses a synthesis of the same sources), creates the
-template's buckets, tables, queues, event buses, rules, functions, Batch queue and job definitions
-and the state machine in moto, and runs them:
+template's buckets, tables, queues, event buses, rules, functions and the state machine in moto, and
+runs them:
 
 - the state machine executes in moto's Step Functions interpreter, with the very definition CDK wrote;
-- Lambda invokes reach our ``functions/`` and container entrypoints (``runtime``), Batch ``.sync``
-  jobs run the job's container entrypoint (``moto_patches``);
+- Lambda invokes reach our ``functions/`` and container entrypoints (``runtime``);
+- each worker pool (an ECS service in AWS) runs as worker threads polling its SQS queue and answering
+  the workflow's ``.waitForTaskToken`` tasks with the token, as in AWS (``pools``);
 - an upload to the uploads bucket travels S3 -> EventBridge -> SQS buffer as in AWS (moto does that),
   and the event source mapping from the buffer to StartEvaluation, which moto lacks, is emulated by
   a poller here.
 
-Deliberate differences from AWS, all local-only: retry waits are scaled down; the GPU job and the
-container-image function run on the CPU with the base model from the local model cache (their
-device, compute type and model path settings are overridden); KMS, IAM, logging and X-Ray settings
-are not enforced; function timeouts are not enforced.
+Deliberate differences from AWS, all local-only: retry waits and heartbeat timeouts are scaled down;
+the GPU pool and the container-image functions run on the CPU with the base model from the local model
+cache (their device, compute type and model path settings are overridden); KMS, IAM, logging and X-Ray
+settings are not enforced; function timeouts are not enforced.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from infra import constants
 from infra.localcloud import moto_patches
 from infra.localcloud.deploy import Deployment
 from infra.localcloud.harness import Delays, Harness, LambdaServiceError, Returns
+from infra.localcloud.pools import LocalPool
 from infra.localcloud.receivers import EhrReceiver, WecomStandIn
 from infra.localcloud.runtime import LocalContainer, LocalFunction
 from infra.localcloud.synth import LOCAL_API_URL, REPO, local_overrides, synthesize
@@ -46,7 +48,6 @@ from infra.localcloud.template import REGION, Template
 _MOTO_CONFIG = {
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},
-    "batch": {"use_docker": False},
 }
 _PROCESS_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -61,6 +62,9 @@ _PROCESS_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }
 EVENT_TAP_QUEUE = "localcloud-event-tap"
+# Workers per pool locally: two for the CPU transcription pool (so that one can take over a clip whose
+# worker died), one for the others. The model is loaded once per process and shared.
+LOCAL_POOL_SIZES = {constants.ASR_CPU_POOL: 2, constants.ASR_GPU_POOL: 1, constants.VISION_POOL: 1}
 LOCAL_WECOM_SECRET = "localcloud/wecom"  # noqa: S105 - a secret's name, holding the stand-in's test app
 
 
@@ -76,6 +80,8 @@ class LocalCloud(Harness):
         redelivery_seconds: float = 0.2,
         synth_cache: Path | None = None,
         schedule_scale: float = 1.0,
+        heartbeat_scale: float = 0.05,
+        pool_sizes: Mapping[str, int] | None = None,
     ) -> None:
         self._context = dict(context or {})
         self._model_cache = model_cache or (REPO / ".cache" / "models")
@@ -83,6 +89,9 @@ class LocalCloud(Harness):
         self._redelivery = redelivery_seconds
         self._synth_cache = synth_cache
         self._schedule_scale = schedule_scale
+        self.heartbeat_scale = heartbeat_scale
+        self._pool_sizes = {**LOCAL_POOL_SIZES, **dict(pool_sizes or {})}
+        self.pools: dict[str, LocalPool] = {}
         self.schedules: list[tuple[str, list[str]]] = []
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
@@ -93,7 +102,6 @@ class LocalCloud(Harness):
         self._busy_lock = threading.Lock()
         self.functions: dict[str, LocalFunction] = {}
         self.containers: dict[str, LocalContainer] = {}
-        self.job_definitions: dict[str, tuple[LocalContainer, dict[str, str]]] = {}
         self.overrides: dict[str, dict[str, str]] = local_overrides(self._model_cache)
         self.faults: dict[
             str, list[BaseException | Returns | Delays | LambdaServiceError]
@@ -128,7 +136,7 @@ class LocalCloud(Harness):
         self._mock = mock_aws(config=_MOTO_CONFIG)  # type: ignore[call-overload]
         self._mock.start()
         moto_patches.install(
-            self._dispatch_lambda, self._run_batch_job, self._retry_scale, self._execution_ended
+            self._dispatch_lambda, self._retry_scale, self._execution_ended, self.heartbeat_scale
         )
         self.ehr.start()
         self.wecom.start()
@@ -140,6 +148,8 @@ class LocalCloud(Harness):
 
     def stop(self) -> None:
         self._stop.set()
+        for pool in self.pools.values():
+            pool.stop()
         for t in self._pollers:
             t.join(timeout=10)
         self._pollers.clear()
@@ -171,12 +181,27 @@ class LocalCloud(Harness):
         self.functions = deployment.functions
         self.schedules = deployment.schedules
         self.containers = deployment.containers
-        self.job_definitions = deployment.job_definitions
         self.outputs = {k: str(v) for k, v in tpl.outputs().items()}
         self._tap_events()
         self._wecom_secret()
         self._start_event_source_mappings(tpl)
         self._start_schedules()
+        self._start_pools(deployment)
+
+    def _start_pools(self, deployment: Deployment) -> None:
+        """Each ECS service's workers, as threads on the emulated queue (``pools.LocalPool``)."""
+        for name, spec in deployment.services.items():
+            pool = LocalPool(
+                name=name,
+                container=spec.container,
+                command=spec.command,
+                environment=spec.environment,
+                size=self._pool_sizes.get(name, 1),
+                shutdown=self._stop,
+                overrides=lambda name=name: self.overrides.get(name, {}),  # type: ignore[misc]
+            )
+            self.pools[name] = pool
+            pool.start()
 
     def _start_schedules(self) -> None:
         """Fire each scheduled rule's Lambda targets at its rate (``schedule_scale`` shortens it)."""
@@ -395,18 +420,3 @@ class LocalCloud(Harness):
                     }
                 ]
             )
-
-    def _run_batch_job(self, job: Any) -> bool | None:
-        registered = self.job_definitions.get(job.job_definition.name)
-        if registered is None:
-            return None
-        container, _ = registered
-        env = {e["name"]: e["value"] for e in job._get_container_property("environment", [])}
-        env |= self.overrides.get("batch:*", {})
-        command = job._add_parameters_to_command(job._get_container_property("command", []))
-        try:
-            container.run_command(command, env)
-        except Exception as exc:  # noqa: BLE001 - a failed container is a FAILED job, as in Batch
-            job.status_reason = f"{type(exc).__name__}: {exc}"[:250]
-            return False
-        return True

@@ -1,21 +1,30 @@
 """Create a synthesized template's resources in moto, as CloudFormation would create them in AWS.
 
 Buckets (versioning, lifecycle), tables (keys, indexes, TTL), queues (dead-letter queues first),
-event buses, rules and targets, Lambda functions, the Batch queues and job definitions, the state
-machine, and the bucket notifications CDK sets through a custom resource. Functions and container
-images are registered with the files CDK staged for them, for ``LocalCloud`` to run. IAM, KMS, log
-groups and the API are not created: nothing local enforces them.
+event buses, rules and targets, Lambda functions, the worker pools' ECS services (as ``LocalPool``
+specs), the state machine, and the bucket notifications CDK sets through a custom resource. Functions
+and container images are registered with the files CDK staged for them, for ``LocalCloud`` to run.
+IAM, KMS, log groups, alarms, the VPC and the API are not created: nothing local enforces them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infra.localcloud.runtime import LocalContainer, LocalFunction
 from infra.localcloud.template import ACCOUNT, Template
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    container: LocalContainer
+    command: list[str]
+    environment: dict[str, str]
 
 
 class Deployment:
@@ -24,7 +33,7 @@ class Deployment:
         self.client = client
         self.functions: dict[str, LocalFunction] = {}
         self.containers: dict[str, LocalContainer] = {}
-        self.job_definitions: dict[str, tuple[LocalContainer, dict[str, str]]] = {}
+        self.services: dict[str, ServiceSpec] = {}  # pool name (AsrCpuPool…) -> what its workers run
         self.schedules: list[tuple[str, list[str]]] = []  # (rate expression, target ARNs)
         self._role = f"arn:aws:iam::{ACCOUNT}:role/local-execution-role"
 
@@ -37,7 +46,7 @@ class Deployment:
         self._deploy_topics(tpl)
         self._deploy_events(tpl)
         self._deploy_functions(tpl)
-        self._deploy_batch(tpl)
+        self._deploy_services(tpl)
         self._deploy_state_machines(tpl)
         self._deploy_rules(tpl)
         self._deploy_bucket_notifications(tpl)
@@ -215,45 +224,20 @@ class Deployment:
             )
         return self.containers[key]
 
-    def _deploy_batch(self, tpl: Template) -> None:
-        batch = self.client("batch")
-        envs = tpl.of_type("AWS::Batch::ComputeEnvironment")
-        queues = tpl.of_type("AWS::Batch::JobQueue")
-        if not queues:
-            return
-        ce_names = []
-        for res in envs:  # locally every compute environment is an unmanaged stand-in
-            name = res.ref.rsplit("/", 1)[-1]
-            batch.create_compute_environment(
-                computeEnvironmentName=name, type="UNMANAGED", state="ENABLED", serviceRole=self._role
+    def _deploy_services(self, tpl: Template) -> None:
+        """Each ECS service's task: its image (the staged docker context), command and environment."""
+        for res in tpl.of_type("AWS::ECS::Service"):
+            task = tpl.resources[res.properties["TaskDefinition"]["Ref"]]
+            props = tpl.resolve(task.properties)
+            (container,) = props["ContainerDefinitions"]
+            context_dir, dockerfile = tpl.image_asset(container["Image"])
+            name = task.construct_id.removesuffix("Task")
+            self.services[name] = ServiceSpec(
+                name=name,
+                container=self._container(context_dir, dockerfile),
+                command=[str(c) for c in container.get("Command", [])],
+                environment={e["Name"]: str(e["Value"]) for e in container.get("Environment", [])},
             )
-            ce_names.append(name)
-        for res in queues:
-            props = tpl.resolve(res.properties)
-            batch.create_job_queue(
-                jobQueueName=res.ref.rsplit("/", 1)[-1],
-                state="ENABLED",
-                priority=int(props.get("Priority", 1)),
-                computeEnvironmentOrder=[
-                    {"order": i + 1, "computeEnvironment": n} for i, n in enumerate(ce_names)
-                ],
-            )
-        for res in tpl.of_type("AWS::Batch::JobDefinition"):
-            props = tpl.resolve(res.properties)
-            container = _camel(props.get("ContainerProperties", {}))
-            image = container.get("image", "")
-            context_dir, dockerfile = tpl.image_asset(image)
-            name = res.attributes["Name"]
-            batch.register_job_definition(
-                jobDefinitionName=name,
-                type="container",
-                containerProperties=container,
-                parameters=props.get("Parameters", {}),
-                retryStrategy=_camel(props.get("RetryStrategy", {})) or {"attempts": 1},
-                timeout=_camel(props.get("Timeout", {})) or {},
-            )
-            env = {e["name"]: e["value"] for e in container.get("environment", [])}
-            self.job_definitions[name] = (self._container(context_dir, dockerfile), env)
 
     def _deploy_state_machines(self, tpl: Template) -> None:
         sfn = self.client("stepfunctions")
@@ -280,15 +264,6 @@ class Deployment:
             )
 
     # --- event source mappings (the link moto lacks) ------------------------------------------
-
-
-def _camel(value: Any) -> Any:
-    """CloudFormation's PascalCase properties to the API's camelCase (Batch takes camelCase)."""
-    if isinstance(value, list):
-        return [_camel(v) for v in value]
-    if isinstance(value, dict):
-        return {k[:1].lower() + k[1:]: _camel(v) for k, v in value.items()}
-    return value
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from jiping import bootstrap
 
 from infra import constants
 from infra.localcloud import moto_patches
+from infra.localcloud.pools import LocalPool
 from infra.localcloud.runtime import LocalContainer, LocalFunction
 
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
@@ -77,6 +78,7 @@ class Harness:
 
     functions: dict[str, LocalFunction]
     containers: dict[str, LocalContainer]
+    pools: dict[str, LocalPool]
     overrides: dict[str, dict[str, str]]
     faults: dict[str, list[BaseException | Returns | Delays | LambdaServiceError]]
     _faults_lock: threading.Lock
@@ -88,8 +90,8 @@ class Harness:
 
     @contextmanager
     def function_overrides(self, construct_id: str, env: Mapping[str, str]) -> Iterator[None]:
-        """Run with extra environment for one function (by construct id, e.g. ``ProbeMedia``) or for
-        every Batch job (``batch:*``), each starting cold so that settings are read again."""
+        """Run with extra environment for one function or pool (by construct id, e.g. ``ProbeMedia``,
+        ``AsrCpuPool``), each starting cold so that settings are read again."""
         previous = self.overrides.get(construct_id)
         self.overrides[construct_id] = {**(previous or {}), **env}
         self._reset()
@@ -126,6 +128,8 @@ class Harness:
             fn.reset()
         for container in self.containers.values():
             container.reset()
+        for pool in self.pools.values():
+            pool.restart()
 
     @property
     def uploads_bucket(self) -> str:

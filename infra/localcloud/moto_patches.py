@@ -2,11 +2,14 @@
 
 1. ``LambdaSimpleBackend.invoke`` dispatches invokes of functions the local cloud registered to our
    own Python entrypoints (moto's simple backend would echo the payload back).
-2. ``BatchSimpleBackend._mark_job_as_finished`` runs the job's container entrypoint before marking
-   the job SUCCEEDED or FAILED (moto's simple backend marks every job SUCCEEDED without running it).
+2. A ``.waitForTaskToken`` task's ``HeartbeatSeconds`` is scaled by the same kind of factor as retry
+   waits, so that a lost pool worker times out in seconds locally (the definition says minutes). And the
+   task is ready for its worker from the moment the token exists, as in AWS: moto sends the message
+   first and sets up the task's heartbeat after, so a quick worker's first SendTaskHeartbeat was refused,
+   and an answer that came before the heartbeat was set up was left waiting for a heartbeat timeout.
 3. The Step Functions interpreter's service-integration parameter and response conversion (stubbed
    in moto's copy of the LocalStack interpreter) is restored from botocore's service model, which
-   ``batch:submitJob.sync`` needs ("JobName" -> "jobName", "JobId" <- "jobId").
+   ``sqs:sendMessage`` needs ("QueueUrl", "MessageBody" as the API spells them).
 4. Retry waits of the interpreter are scaled by a factor (local runs only; nothing else differs).
 5. DynamoDB's single-item writes (put, update, delete, transactions) are serialised by one lock, so a
    condition is checked and the write made atomically, as DynamoDB does: moto checks and writes in two
@@ -15,6 +18,8 @@
 6. When an execution ends, the status change event Step Functions sends to the default event bus
    ("Step Functions Execution Status Change", source ``aws.states``) is handed to the local cloud,
    which puts it on moto's default bus (moto's Step Functions sends none).
+7. ``SendTaskFailure`` keeps its ``cause`` (moto's response handler passes the error only), so a pool
+   worker's failure reaches the workflow's Catch with its message, as in AWS.
 
 ``check()`` verifies that the hooks still exist with the shape these patches expect;
 ``tests/integration/test_moto_patches.py`` calls it so that a moto upgrade that moves them fails with
@@ -32,7 +37,6 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
-from moto.batch_simple.models import BatchSimpleBackend
 from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
@@ -40,18 +44,19 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
     StateTaskService,
 )
+from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+from moto.stepfunctions.responses import StepFunctionResponse
 
 LambdaDispatcher = Callable[[str, bytes | str | None], tuple[bytes, bool] | None]
-BatchRunner = Callable[[Any], bool | None]
 ExecutionEnded = Callable[[Any], None]  # called with None as an execution ends, then with the execution
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {
     "installed": False,
     "lambda": None,
-    "batch": None,
     "retry_scale": 1.0,
+    "heartbeat_scale": 1.0,
     "execution_ended": None,
 }
 _originals: dict[str, Any] = {}
@@ -75,10 +80,23 @@ def check() -> None:
             ),
         ),
         (
-            "moto.batch_simple.models.BatchSimpleBackend._mark_job_as_finished(include_start_attempt, job)",
+            "moto.stepfunctions.responses.StepFunctionResponse.send_task_failure(self)",
+            lambda: list(inspect.signature(StepFunctionResponse.send_task_failure).parameters) == ["self"],
+        ),
+        (
+            "moto.stepfunctions.parser.asl.eval.callback.callback.CallbackEndpoint.notify_heartbeat(self) "
+            "and its _heartbeat_endpoint",
             lambda: (
-                list(inspect.signature(BatchSimpleBackend._mark_job_as_finished).parameters)
-                == ["self", "include_start_attempt", "job"]
+                list(inspect.signature(CallbackEndpoint.notify_heartbeat).parameters) == ["self"]
+                and "_heartbeat_endpoint" in inspect.getsource(CallbackEndpoint.notify_heartbeat)
+            ),
+        ),
+        (
+            "moto.stepfunctions.parser.asl.eval.callback.callback.CallbackEndpoint.setup_heartbeat_endpoint"
+            "(heartbeat_seconds)",
+            lambda: (
+                list(inspect.signature(CallbackEndpoint.setup_heartbeat_endpoint).parameters)
+                == ["self", "heartbeat_seconds"]
             ),
         ),
         (
@@ -126,9 +144,9 @@ def check() -> None:
 
 def install(
     lambda_dispatcher: LambdaDispatcher,
-    batch_runner: BatchRunner,
     retry_scale: float,
     execution_ended: ExecutionEnded | None = None,
+    heartbeat_scale: float = 1.0,
 ) -> None:
     """Install the patches (once per process) and point them at this local cloud's dispatchers."""
     check()
@@ -136,20 +154,24 @@ def install(
         _state.update(
             {
                 "lambda": lambda_dispatcher,
-                "batch": batch_runner,
                 "retry_scale": retry_scale,
+                "heartbeat_scale": heartbeat_scale,
                 "execution_ended": execution_ended,
             }
         )
         if _state["installed"]:
             return
         _originals["invoke"] = LambdaSimpleBackend.invoke
-        _originals["finish"] = BatchSimpleBackend._mark_job_as_finished
+        _originals["heartbeat"] = CallbackEndpoint.setup_heartbeat_endpoint
+        _originals["notify_heartbeat"] = CallbackEndpoint.notify_heartbeat
+        _originals["send_task_failure"] = StepFunctionResponse.send_task_failure
         _originals["normalise_parameters"] = StateTaskService._normalise_parameters
         _originals["normalise_response"] = StateTaskService._normalise_response
         _originals["time"] = retrier_decl.time
         LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
-        BatchSimpleBackend._mark_job_as_finished = _mark_job_as_finished  # type: ignore[method-assign]
+        CallbackEndpoint.setup_heartbeat_endpoint = _setup_heartbeat_endpoint  # type: ignore[method-assign]
+        CallbackEndpoint.notify_heartbeat = _notify_heartbeat  # type: ignore[method-assign]
+        StepFunctionResponse.send_task_failure = _send_task_failure  # type: ignore[method-assign]
         StateTaskService._normalise_parameters = _normalise_parameters  # type: ignore[method-assign]
         StateTaskService._normalise_response = _normalise_response  # type: ignore[method-assign]
         retrier_decl.time = _ScaledTime()  # type: ignore[assignment]
@@ -166,7 +188,9 @@ def uninstall() -> None:
         if not _state["installed"]:
             return
         LambdaSimpleBackend.invoke = _originals["invoke"]  # type: ignore[method-assign]
-        BatchSimpleBackend._mark_job_as_finished = _originals["finish"]  # type: ignore[method-assign]
+        CallbackEndpoint.setup_heartbeat_endpoint = _originals["heartbeat"]  # type: ignore[method-assign]
+        CallbackEndpoint.notify_heartbeat = _originals["notify_heartbeat"]  # type: ignore[method-assign]
+        StepFunctionResponse.send_task_failure = _originals["send_task_failure"]  # type: ignore[method-assign]
         StateTaskService._normalise_parameters = _originals["normalise_parameters"]  # type: ignore[method-assign]
         StateTaskService._normalise_response = _originals["normalise_response"]  # type: ignore[method-assign]
         retrier_decl.time = _originals["time"]
@@ -174,7 +198,13 @@ def uninstall() -> None:
         for name in _DYNAMODB_WRITES:
             setattr(DynamoDBBackend, name, _originals[f"dynamodb.{name}"])
         _state.update(
-            {"installed": False, "lambda": None, "batch": None, "retry_scale": 1.0, "execution_ended": None}
+            {
+                "installed": False,
+                "lambda": None,
+                "retry_scale": 1.0,
+                "heartbeat_scale": 1.0,
+                "execution_ended": None,
+            }
         )
 
 
@@ -253,21 +283,33 @@ def error_payload(exc: BaseException) -> bytes:
     ).encode()
 
 
-# --- 2. Batch -----------------------------------------------------------------------------------
+# --- 2. Heartbeats ------------------------------------------------------------------------------
 
 
-def _mark_job_as_finished(self: BatchSimpleBackend, include_start_attempt: bool, job: Any) -> None:
-    runner: BatchRunner | None = _state["batch"]
-    self.backend._jobs[job.job_id] = job
-    job.job_started_at = __import__("datetime").datetime.now()
-    job.log_stream_name = job._stream_name
-    if include_start_attempt:
-        job._start_attempt()
-    outcome = runner(job) if runner else None
-    if outcome is None:  # not one of ours: moto's default (succeeds without running)
-        job._mark_stopped(success=True)
-        return
-    job._mark_stopped(success=outcome)
+def _setup_heartbeat_endpoint(self: CallbackEndpoint, heartbeat_seconds: int) -> Any:
+    scaled = max(0.5, float(heartbeat_seconds) * float(_state["heartbeat_scale"]))
+    endpoint = _originals["heartbeat"](self, scaled)
+    if self.get_outcome() is not None:  # answered already: the wait must see it, not time out
+        endpoint.notify()
+    return endpoint
+
+
+def _send_task_failure(self: StepFunctionResponse) -> Any:
+    from moto.core.responses import EmptyResult
+
+    # With execute_state_machine on, the backend is moto's Step Functions parser backend, which takes the cause.
+    backend: Any = self.stepfunction_backend
+    backend.send_task_failure(
+        self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+    )
+    return EmptyResult()
+
+
+def _notify_heartbeat(self: CallbackEndpoint) -> bool:
+    """The task exists (its token was handed out): the heartbeat is accepted, as AWS accepts it."""
+    if self._heartbeat_endpoint is not None:
+        self._heartbeat_endpoint.notify()
+    return True
 
 
 # --- 3. Service integration conversion ----------------------------------------------------------

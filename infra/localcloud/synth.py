@@ -37,14 +37,18 @@ def local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
     }
     # Local receivers listen on http://127.0.0.1: allowed here only (AWS refuses both, see jiping.adapters.http).
     webhooks = {"WEBHOOK_ALLOW_HTTP": "true", "WEBHOOK_ALLOW_PRIVATE": "true", "API_BASE_URL": LOCAL_API_URL}
+    # Pool workers locally: short long-polls (so that they stop promptly) and frequent heartbeats (the
+    # heartbeat timeout is scaled down, see moto_patches); every tier runs on the CPU here.
+    pool = {"POOL_WAIT_S": "1", "POOL_HEARTBEAT_EVERY_S": "0.5"}
     return {
-        constants.TRANSCRIBE_FUNCTION: asr,
+        constants.ASR_CPU_POOL: asr | pool,
+        constants.ASR_GPU_POOL: asr | pool,
+        constants.VISION_POOL: vision | pool,
         constants.VISION_FUNCTION: vision,
         constants.SCORE_FUNCTION: score,
         "DeliverWebhooks": webhooks,
         "RetryWebhooks": webhooks,
         "Api": webhooks,
-        "batch:*": asr | vision,
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -79,6 +79,7 @@ class PersistSettings(_Settings):
 class PlanSettings(_Settings):
     interviews_table: str
     artifacts_bucket: str
+    asr_tier: Literal["cpu", "gpu"] = "cpu"  # the stack's default transcription tier (jiping:asrTier)
 
 
 class PublishSettings(_Settings):

@@ -50,7 +50,7 @@ def test_evaluate_json_prints_the_result_document_and_writes_the_outputs(tmp_pat
     (media,) = doc["media"]
     assert media["transcript"]["segments"][0]["words"], "words with timestamps"
     assert "release time" in media["transcript"]["text"]
-    assert media["timings"]["TranscribeOnLambda"] > 0 and media["timings"]["ProbeMedia"] > 0
+    assert media["timings"]["TranscribeOnCpuPool"] > 0 and media["timings"]["ProbeMedia"] > 0
     (answer,) = doc["answers"]  # no question list given: the clip answers a question named after it
     assert answer["question_id"] == "q2_en" and "release time" in answer["transcript"]["text"]
     assert answer["speech"]["speaking_rate"]["n"] > 0

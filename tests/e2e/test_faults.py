@@ -22,8 +22,9 @@ from tests.support import media_factory as mf
 
 pytestmark = pytest.mark.slow
 TENANT = "t-faults"
-# The Lambda stages a plain answer clip passes through, in order (scoring needs a job profile: see below).
-STAGES = ["ProbeMedia", "PlanAnswers", "TranscribeCpu", "AudioFeatures", "VisionCpu", "Persist", "Publish"]
+# The Lambda stages a plain answer clip passes through, in order (scoring needs a job profile: see below;
+# the transcription pool's failures are tests/e2e/test_worker_pool.py and tests/unit/workflow/test_pool.py).
+STAGES = ["ProbeMedia", "PlanAnswers", "AudioFeatures", "VisionCpu", "Persist", "Publish"]
 FAULTS: dict[str, Any] = {
     "throws": RuntimeError("injected: the stage crashed"),
     "times-out": LambdaServiceError("Sandbox.Timedout", "Task timed out after 900.00 seconds"),

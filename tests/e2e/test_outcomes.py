@@ -58,7 +58,7 @@ def test_bad_upload_ends_rejected_with_its_reason_stored_and_published(cloud, tm
 def test_a_broken_stage_ends_failed_with_the_error_stored_and_published(cloud, tmp_path):
     # GIVEN a valid clip and a transcription stage that cannot load its model
     clip = mf.make_clip(tmp_path / "ok.mp4", seconds=2.0)
-    with cloud.function_overrides(constants.TRANSCRIBE_FUNCTION, {"WHISPER_MODEL": "does-not-exist"}):
+    with cloud.function_overrides(constants.ASR_CPU_POOL, {"WHISPER_MODEL": "does-not-exist"}):
         result = run_upload(cloud, clip, TENANT, "iv-broken-stage")
     # THEN the execution fails through RecordFailed, and the row and the event say why
     assert result.status == "FAILED" and result.error == "Jiping.StageFailed"
@@ -73,21 +73,29 @@ def test_a_broken_stage_ends_failed_with_the_error_stored_and_published(cloud, t
     )
 
 
-def test_long_clips_take_the_batch_container_route(cloud, sample_interview):
-    # GIVEN a ProbeMedia that sends everything longer than 0 s to the GPU Batch job
+def test_long_clips_go_to_the_vision_pool_and_every_clip_to_the_transcription_pool(cloud, sample_interview):
+    # GIVEN a ProbeMedia that sends everything longer than 0 s to the pools
     clip = next(c for c in sample_interview if c["id"] == "q2_en")
+    answers_before = len(cloud.pools[constants.ASR_CPU_POOL].answers)
     with cloud.function_overrides("ProbeMedia", {"SHORT_CLIP_MAX_SECONDS": "0"}):
-        result = run_upload(cloud, SAMPLE_MEDIA / clip["file"], TENANT, "iv-batch")
-    # THEN the container entrypoint ran as a Batch .sync job and its transcript was stored
+        result = run_upload(cloud, SAMPLE_MEDIA / clip["file"], TENANT, "iv-pools")
+    # THEN the workflow handed the clip to the pools and waited for their answers (task tokens)
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     names = [s["name"] for s in result.states()]
-    assert "TranscribeOnBatch" in names and "TranscribeOnLambda" not in names
-    row = interview_row(cloud, TENANT, "iv-batch")
+    assert {"TranscribeOnCpuPool", "VisionOnPool"} <= set(names) and "VisionOnLambda" not in names
+    answers = cloud.pools[constants.ASR_CPU_POOL].answers[answers_before:]
+    assert [(a.kind, a.accepted) for a in answers] == [("success", True)]
+    assert [(a.kind, a.accepted) for a in cloud.pools[constants.VISION_POOL].answers][-1:] == [
+        ("success", True)
+    ]
+    row = interview_row(cloud, TENANT, "iv-pools")
     assert row.status is InterviewStatus.TRANSCRIBED
     from tests.e2e.conftest import transcript_of
 
-    text = transcript_of(cloud, row.media["q2_en"].transcript_key).text
+    transcript = transcript_of(cloud, row.media["q2_en"].transcript_key)
+    text = transcript.text
     assert edit_distance(words(text), words(clip["spoken_text"])) / len(words(clip["spoken_text"])) <= 0.10
+    assert transcript.model.name == "whisper-base"  # which model transcribed it is recorded with it
 
 
 def test_a_transient_error_is_retried_and_the_execution_succeeds(cloud, tmp_path):

@@ -49,7 +49,7 @@ def test_every_clip_runs_the_whole_workflow(sample_run):
         names = [s["name"] for s in result.states()]
         assert names[:3] == ["ProbeMedia", "Accepted?", "PlanAnswers"]
         assert names[-4:] == ["RecordTranscribed", "PublishTranscribed", "AllAnswered?", "Transcribed"]
-        assert {"Analyse", "TranscribeOnLambda", "AudioFeatures", "VisionOnLambda"} <= set(names)
+        assert {"Analyse", "TranscribeOnCpuPool", "AudioFeatures", "VisionOnLambda"} <= set(names)
 
 
 def test_mandarin_answer_is_simplified_chinese_close_to_what_was_said(sample_run):

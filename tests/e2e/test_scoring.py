@@ -134,7 +134,7 @@ def test_a_text_answer_of_the_same_words_scores_as_the_spoken_answer_did(cloud):
     assert result.status == "SUCCEEDED", (result.error, result.cause)
     names = [s["name"] for s in result.states()]
     assert {"TranscribeText", "TextRead", "NoVideo", "ScoreInterview"} <= set(names)
-    assert not {"TranscribeOnLambda", "AudioFeatures", "VisionOnLambda"} & set(names)
+    assert not {"TranscribeOnCpuPool", "TranscribeOnGpuPool", "AudioFeatures", "VisionOnLambda"} & set(names)
     row = interview_row(cloud, TENANT, "iv-written")
     written = json.loads(s3.get_object(Bucket=artifacts, Key=row.result_key)["Body"].read())
     assert written["questions"][0]["transcript"]["text"] == words

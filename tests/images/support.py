@@ -23,7 +23,6 @@ IMAGES = (
     "vision-lambda",
     "speech-lambda",
     "scoring-lambda",
-    "transcribe-lambda",
 )
 USER = "10001"  # the images' non-root user
 AWS_ENV = {
@@ -154,7 +153,7 @@ class RuntimeApi:
     def address(self) -> str:
         assert self.server is not None
         host, port = self.server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def __enter__(self) -> RuntimeApi:
         api = self

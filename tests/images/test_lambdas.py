@@ -3,7 +3,7 @@ against a fake Lambda Runtime API that hands it one event, and the result it pos
 
 from __future__ import annotations
 
-from jiping.domain.models import ObjectLocation, Transcript, TranscriptionSummary
+from jiping.domain.models import ObjectLocation
 from jiping.perception.vision import VisionTrack
 
 from tests.images.conftest import require_image
@@ -50,18 +50,3 @@ def test_speech_lambda_measures_the_answer_of_the_sample(aws_env, s3, media_buck
 
     assert result["answers"] == 1 and result["audio_s"] > 0
     assert s3.get_object(Bucket="artifacts", Key="speech/features.json")["ContentLength"] > 0
-
-
-def test_transcribe_lambda_transcribes_the_english_sample(aws_env, s3, media_bucket):
-    require_image("transcribe-lambda")
-    event = {
-        "source": {"bucket": media_bucket, "key": "q2_en.mp4"},
-        "output": {"bucket": "artifacts", "key": "transcribe-lambda/transcript.json"},
-    }
-    result = _ok(*invoke("transcribe-lambda", event, aws_env))
-
-    TranscriptionSummary.model_validate(result)
-    transcript = Transcript.model_validate_json(
-        s3.get_object(Bucket="artifacts", Key="transcribe-lambda/transcript.json")["Body"].read()
-    )
-    assert transcript.language == "en" and len(transcript.text.split()) >= 5

@@ -24,12 +24,22 @@ def test_zip_function_handlers_exist(handler):
     assert callable(getattr(_load(REPO / "functions" / f"{module_name.replace('.', '/')}.py"), attr))
 
 
-@pytest.mark.parametrize("task", ["transcribe", "vision", "speech", "scoring"])
+@pytest.mark.parametrize("task", ["vision", "speech", "scoring"])
 def test_container_entrypoints_serve_lambda_and_the_command_line(task):
     module = _load(REPO / "containers" / task / "entrypoint.py")
     assert callable(module.handler) and callable(module.main)
     with pytest.raises(SystemExit):  # --request is required
         module.main([])
+
+
+@pytest.mark.parametrize("task", ["transcribe", "vision"])
+def test_pool_entrypoints_offer_a_worker_and_one_of_request_or_pool(task, capsys):
+    module = _load(REPO / "containers" / task / "entrypoint.py")
+    assert callable(module.worker)
+    for argv in ([], ["--pool", "--request", "{}"]):  # one mode, exactly
+        with pytest.raises(SystemExit):
+            module.main(argv)
+    assert "--pool" in capsys.readouterr().err
 
 
 def test_the_speech_container_runs_the_stage_under_powertools_and_logs_no_transcript_text(

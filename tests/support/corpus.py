@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
+from av.video.stream import VideoStream
 from jiping.domain.models import ReasonCode
 
 from tests.conftest import SAMPLE_MEDIA
@@ -70,7 +72,7 @@ def _encode(
     with av.open(str(path), "w", format="mp4") as out:
         for k, v in (metadata or {}).items():
             out.metadata[k] = v
-        vs = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
+        vs = cast(VideoStream, out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"}))
         vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
         for k, v in (stream_metadata or {}).items():
             vs.metadata[k] = v

@@ -27,9 +27,11 @@ import struct
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, cast
 
 import av
 import numpy as np
+from av.video.stream import VideoStream
 
 __all__ = [
     "make_clip",
@@ -77,7 +79,9 @@ def make_clip(
     with av.open(str(path), "w", format="mp4" if video else "ipod") as out:
         vstream = astream = None
         if video:
-            vstream = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "30"})
+            vstream = cast(
+                VideoStream, out.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "30"})
+            )
             vstream.width, vstream.height = width, height
             vstream.pix_fmt = "yuv420p"
         if audio_stream:
@@ -184,9 +188,12 @@ def make_corrupt_audio(src: str | Path, dst: str | Path, seed: int = 0) -> Path:
             raise ValueError(f"{src} has no audio stream")
         fmt = "ipod" if not inp.streams.video else "mp4"
         with av.open(str(dst), "w", format=fmt) as out:
-            mapping = {s.index: out.add_stream_from_template(s) for s in inp.streams}
+            mapping: dict[int, Any] = {
+                s.index: out.add_stream_from_template(s, opaque=True) for s in inp.streams.video
+            }
+            mapping |= {s.index: out.add_stream_from_template(s, opaque=True) for s in inp.streams.audio}
             for packet in inp.demux():
-                if packet.dts is None:  # demuxer flush packet
+                if packet.dts is None or packet.stream.index not in mapping:  # a flush packet, or data
                     continue
                 ostream = mapping[packet.stream.index]
                 if packet.stream.type == "audio":
@@ -257,7 +264,7 @@ def load_face_photo(path: str | Path = FACE_PHOTO) -> np.ndarray:
     """
     with av.open(str(path)) as c:
         frame = next(c.decode(video=0))
-        return frame.to_ndarray(format="rgb24")
+    return frame.to_ndarray(format="rgb24")
 
 
 def _resize(img: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -309,7 +316,9 @@ def make_face_clip(
     path.parent.mkdir(parents=True, exist_ok=True)
     n_frames = max(1, round(seconds * fps))
     with av.open(str(path), "w", format="mp4") as out:
-        vstream = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "26"})
+        vstream = cast(
+            VideoStream, out.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "26"})
+        )
         vstream.width, vstream.height = width, height
         vstream.pix_fmt = "yuv420p"
         astream = _audio_stream(out) if audio is not None else None

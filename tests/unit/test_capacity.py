@@ -82,11 +82,13 @@ def test_batching_across_clips_fills_the_gpu() -> None:
     assert _asr_cost(alone) > 1.5 * _asr_cost(batched)
 
 
-def test_spot_discounts_the_fargate_workers() -> None:
+def test_spot_discounts_the_fargate_workers_it_runs_on_spot() -> None:
     spot = capacity.plan(PEAK, "cpu")["pools"]["asr"]
     demand = capacity.plan(replace(PEAK, cpu_spot=False), "cpu")["pools"]["asr"]
     discount = _value(PEAK, "fargate_spot_discount")
-    assert spot["worker_price_per_h"] == pytest.approx(demand["worker_price_per_h"] * (1 - discount))
+    share = _value(PEAK, "fargate_spot_share")  # the services put 4 tasks in 5 on Spot
+    assert share == pytest.approx(0.8)
+    assert spot["worker_price_per_h"] == pytest.approx(demand["worker_price_per_h"] * (1 - discount * share))
     assert spot["worker_starts"] > demand["worker_starts"]  # interruptions restart workers
 
 
@@ -127,10 +129,10 @@ def test_the_default_design_drains_in_time_and_the_computed_summary_names_a_sett
     assert asked["cost_per_interview"]["compute_usd"] <= capacity.TARGET_USD_PER_INTERVIEW
 
 
-def test_short_clips_go_to_the_lambdas_and_need_no_pool() -> None:
+def test_short_clips_are_transcribed_on_the_pool_and_their_video_analysed_on_the_lambda() -> None:
     limit = _value(PEAK, "short_clip_max_s")
     p = capacity.plan(replace(PEAK, answers=int(PEAK.minutes * 60 // limit) + 1), "cpu")
-    assert p["routes"] == {"asr": "lambda", "vision": "lambda"} and p["pools"] == {}
+    assert p["routes"] == {"asr": "pool", "vision": "lambda"} and set(p["pools"]) == {"asr"}
 
 
 def test_aws_china_prices_in_cny_and_refuses_g6() -> None:

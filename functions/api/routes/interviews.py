@@ -44,17 +44,18 @@ def create(
     s, t = settings(), tenant(router.current_event)
 
     def make() -> tuple[int, Any]:
-        known = None
+        profile = None
         if request.job_version is not None:
             profiles = bootstrap.profile_repository(s.profiles_table)
-            known = profiles.get(t, request.job_id, request.job_version) is not None
+            profile = profiles.get(t, request.job_id, request.job_version)
         created = start_interview(
             request,
             t,
             bootstrap.interview_repository(s.interviews_table),
             bootstrap.presigner(),
             s.uploads_bucket,
-            known,
+            None if request.job_version is None else profile is not None,
+            asr_tier=profile.asr_tier if profile is not None else None,
         )
         return 201, created.model_dump(mode="json")
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-ArrayLike = Sequence[float] | npt.NDArray[np.float64]
+ArrayLike = Sequence[float] | npt.NDArray[np.floating[Any]]
 
 _R_LIMIT = 1.0 - 1e-12  # keeps atanh finite for |r| = 1
 PSI_EPSILON = 1e-4  # the share given to an empty bin so that the log stays finite
@@ -127,7 +128,7 @@ def nnls(
     A, b = np.asarray(A, dtype=np.float64), np.asarray(b, dtype=np.float64)
     m, n = A.shape
     max_iter = max_iter if max_iter is not None else 30 * n + 30
-    x = np.zeros(n)
+    x: npt.NDArray[np.float64] = np.zeros(n)
     passive = np.zeros(n, dtype=bool)
     tol = 10.0 * np.finfo(np.float64).eps * float(np.abs(A).sum(axis=0).max(initial=0.0)) * max(m, n)
     gradient = A.T @ (b - A @ x)

@@ -10,7 +10,7 @@ imports of the heavier adapters are deferred, so that a function loads only what
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -18,6 +18,8 @@ from botocore.config import Config
 from jiping.settings import PoolSettings, PublishSettings, StarterSettings, WebhookSettings, WecomSettings
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
     from jiping.adapters.dynamo.audit import DynamoAuditLog
     from jiping.adapters.dynamo.idempotency import DynamoIdempotency
@@ -32,7 +34,9 @@ if TYPE_CHECKING:
     from jiping.adapters.stepfunctions import StepFunctionsStarter
     from jiping.delivery.webhooks import Webhooks
     from jiping.delivery.wecom import Notifier, WecomConfig
-    from jiping.workflow.pool import PoolWorker, Process, R
+    from jiping.workflow.pool import PoolWorker, Process
+
+    Request = TypeVar("Request", bound=BaseModel)
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
 
@@ -62,8 +66,8 @@ def presigner() -> S3Presigner:
 
 
 def pool_worker(
-    settings: PoolSettings, request_model: type[R], process: Process[R], name: str
-) -> PoolWorker[R]:
+    settings: PoolSettings, request_model: type[Request], process: Process[Request], name: str
+) -> PoolWorker[Request]:
     """A warm worker draining its pool's SQS queue and answering Step Functions by task token."""
     from jiping.adapters.sqs import SqsWorkQueue
     from jiping.adapters.stepfunctions import StepFunctionsCallbacks

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from jiping.domain.measures import Flag, FlagCode, Window
 from jiping.domain.models import (
+    AsrTier,
     ExecutionInput,
     Interview,
     Model,
@@ -33,6 +34,8 @@ class AnalysisPlan(Model):
     audio_request: dict[str, Any]  # jiping.perception.speech.AudioFeaturesRequest
     analysis_output: ObjectLocation
     vision_allowed: bool = True
+    asr_tier: AsrTier = "cpu"
+    """The pool that transcribes this media: the job profile's tier, else the stack's default."""
     """False unless the candidate's recorded, versioned consent covers video analysis (``biometric_consent``)."""
 
 
@@ -69,7 +72,10 @@ def windows_for(interview: Interview | None, media_id: str) -> list[Window]:
 
 
 def plan_analysis(
-    execution: ExecutionInput, interview: Interview | None, artifacts_bucket: str
+    execution: ExecutionInput,
+    interview: Interview | None,
+    artifacts_bucket: str,
+    default_tier: AsrTier = "cpu",
 ) -> AnalysisPlan:
     prefix = execution.artifact_prefix
     source = ObjectLocation(
@@ -93,6 +99,7 @@ def plan_analysis(
         },
         analysis_output=out("analysis.json"),
         vision_allowed=biometric_consent(interview),
+        asr_tier=(interview.asr_tier if interview is not None else None) or default_tier,
     )
 
 

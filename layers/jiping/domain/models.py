@@ -19,6 +19,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Transcription tiers: "cpu" (whisper base on the Fargate pool), "gpu" (large-v3-turbo on the GPU pool).
+AsrTier = Literal["cpu", "gpu"]
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=False)
 
@@ -125,9 +129,7 @@ class ProbeResult(Model):
     accepted: bool
     reason_code: ReasonCode | None = None
     detail: str | None = None
-    route: Literal["lambda", "batch", "text"] = (
-        "lambda"  # text: a written answer (jiping.portal.text_answers)
-    )
+    route: Literal["lambda", "pool", "text"] = "lambda"  # text: a written answer (jiping.portal.text_answers)
     container: str | None = None
     duration_s: float | None = None
     size_bytes: int
@@ -357,6 +359,7 @@ class Interview(Model):
     wecom: WecomRecipients | None = None
     candidate_ref: str | None = None  # the portal's reference for the candidate (no name, no contact)
     consent: dict[str, Any] | None = None  # the recorded consent for biometric (video) processing
+    asr_tier: AsrTier | None = None  # the job profile's transcription tier (None: the stack's default)
 
     def ready_to_score(self) -> bool:
         """A job profile is known and every question of the interview has an analysed answer."""

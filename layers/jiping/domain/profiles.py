@@ -21,7 +21,7 @@ import yaml
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from jiping.domain.errors import JipingError
-from jiping.domain.models import Model, check_id
+from jiping.domain.models import AsrTier, Model, check_id
 
 #: Where the example profiles live in the repository (``profiles/*.yaml``).
 BUNDLED_DIR = Path(__file__).resolve().parents[3] / "profiles"
@@ -175,6 +175,9 @@ class JobProfile(ProfileDocument):
     thresholds: Thresholds
     nonverbal_contributes: bool = False
     """Whether non-verbal signals (voice, face) may feed a score; off unless a company opts in."""
+    asr_tier: AsrTier | None = None
+    """Transcription tier for this job's interviews: "gpu" (large-v3-turbo, better Mandarin) or "cpu"
+    (whisper base, cheapest); unset: the stack's ``jiping:asrTier``."""
     weights_from: WeightsProvenance | None = None
 
     _check_id = field_validator("id")(lambda v: check_id(v, "profile id"))

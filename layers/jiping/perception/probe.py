@@ -11,6 +11,8 @@ from pathlib import Path
 
 import av
 import av.error
+from av.audio.frame import AudioFrame
+from av.audio.stream import AudioStream
 
 from jiping.domain.models import AudioStreamInfo, ProbeResult, ReasonCode, VideoStreamInfo
 from jiping.settings import ProbeSettings
@@ -23,9 +25,7 @@ def _reject(code: ReasonCode, detail: str, size: int, **known: object) -> ProbeR
     return ProbeResult(accepted=False, reason_code=code, detail=detail, size_bytes=size, **known)  # type: ignore[arg-type]
 
 
-def _duration_seconds(
-    container: av.container.InputContainer, stream: av.audio.stream.AudioStream
-) -> float | None:
+def _duration_seconds(container: av.container.InputContainer, stream: AudioStream) -> float | None:
     if stream.duration is not None and stream.time_base is not None and stream.duration > 0:
         return float(stream.duration * stream.time_base)
     if container.duration is not None and container.duration > 0:
@@ -62,13 +62,15 @@ def _decoded_audio_seconds(path: Path) -> tuple[float, int]:
                 continue
             try:
                 for frame in packet.decode():
-                    samples += frame.samples
-                    rate = frame.sample_rate or rate
+                    if isinstance(frame, AudioFrame):
+                        samples += frame.samples
+                        rate = frame.sample_rate or rate
             except av.error.FFmpegError:
                 failed += 1
         try:  # flush the decoder
-            for frame in stream.codec_context.decode(None):
-                samples += frame.samples
+            for tail in stream.codec_context.decode(None):
+                if isinstance(tail, AudioFrame):
+                    samples += tail.samples
         except av.error.FFmpegError:
             failed += 1
     return (samples / rate if rate else 0.0), failed
@@ -142,5 +144,5 @@ def probe(path: Path, size_bytes: int, settings: ProbeSettings) -> ProbeResult:
             size_bytes,
             **known,
         )
-    route = "batch" if duration > settings.short_clip_max_seconds else "lambda"
+    route = "pool" if duration > settings.short_clip_max_seconds else "lambda"
     return ProbeResult(accepted=True, route=route, size_bytes=size_bytes, **known)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from pathlib import Path
 import av
 import av.error
 import numpy as np
+from av.audio.frame import AudioFrame
 from pydantic import Field
 
 from jiping.domain.errors import MediaRejected
@@ -86,10 +87,12 @@ def load_audio(path: Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
             except av.error.FFmpegError:
                 continue
             for frame in frames:
-                chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
+                if isinstance(frame, AudioFrame):
+                    chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
         try:
-            for frame in stream.codec_context.decode(None):
-                chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
+            for tail in stream.codec_context.decode(None):
+                if isinstance(tail, AudioFrame):
+                    chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(tail))
         except av.error.FFmpegError:
             pass
     chunks.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))

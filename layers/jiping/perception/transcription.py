@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,18 @@ def transcribe(
     started = time.perf_counter()
     with loaded.lock:
         raw_segments, info = run_whisper(loaded.model, str(path), decode_options(settings, language))
-    chinese = _is_chinese(info.language)
+    return _transcript(raw_segments, info.language, info.language_probability, info.duration, loaded, started)
+
+
+def _transcript(
+    raw_segments: list[Any],
+    language: str,
+    language_probability: float,
+    duration_s: float,
+    loaded: LoadedModel,
+    started: float,
+) -> Transcript:
+    chinese = _is_chinese(language)
     convert = chinese_text if chinese else (lambda s: s)
     segments = [
         Segment(
@@ -170,11 +182,161 @@ def transcribe(
     ]
     joiner = "" if chinese else " "
     return Transcript(
-        language=info.language,
-        language_probability=round(info.language_probability, 4),
-        duration_s=round(info.duration, 3),
+        language=language,
+        language_probability=round(language_probability, 4),
+        duration_s=round(duration_s, 3),
         text=joiner.join(s.text for s in segments).strip(),
         segments=segments,
         model=loaded.info,
         timings={"load_s": round(loaded.load_s, 3), "transcribe_s": round(time.perf_counter() - started, 3)},
     )
+
+
+# --- several clips in one batched pass (the worker pools) -----------------------------------------
+
+SAMPLING_RATE = 16_000
+CHUNK_S = 30  # whisper's window: the batched pipeline's VAD chunks are at most this long
+
+
+@dataclass
+class _Clip:
+    """One clip of a batch: its audio, its VAD speech, and its chunks' places in the joint audio."""
+
+    audio: Any  # float32 mono at 16 kHz
+    language: str | None
+    speech: list[dict[str, int]] = field(default_factory=list)  # VAD speech timestamps (samples)
+    pieces: list[Any] = field(default_factory=list)  # the speech, in chunks of at most CHUNK_S
+    chunks: list[dict[str, Any]] = field(default_factory=list)  # their metadata (offset in the speech)
+    language_probability: float = 1.0
+    segments: list[Any] = field(default_factory=list)
+
+
+def transcribe_many(
+    paths: Sequence[Path],
+    languages: Sequence[str | None],
+    loaded: LoadedModel,
+    settings: TranscribeSettings,
+) -> list[Transcript | Exception]:
+    """Transcribe several clips with their VAD chunks decoded in shared batches.
+
+    A pool worker takes several clips at once: batching each clip on its own leaves the GPU (or the CPU's
+    batch) half empty on a short clip, so the speech chunks of every clip of the same language go through
+    ``BatchedInferencePipeline`` together (``clip_timestamps`` over the clips' chunks laid end to end),
+    and each segment is mapped back to its clip and to the clip's own timeline. The chunks, the decoding
+    options and the language of each clip are those ``transcribe`` uses on it alone. One clip's failure
+    (it cannot be decoded, say) is its outcome alone.
+    """
+    if settings.whisper_batch_size <= 0 or len(paths) < 2:
+        return [
+            _attempt(lambda p=p, lang=lang: transcribe(p, loaded, settings, language=lang))
+            for p, lang in zip(paths, languages, strict=True)
+        ]
+    from faster_whisper import decode_audio
+    from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+
+    started = time.perf_counter()
+    vad = VadOptions(max_speech_duration_s=CHUNK_S, min_silence_duration_ms=160)
+    outcomes: list[_Clip | Exception] = []
+    for path, language in zip(paths, languages, strict=True):
+        try:
+            audio = decode_audio(str(path), sampling_rate=SAMPLING_RATE)
+            one = _Clip(audio=audio, language=language)
+            one.speech = get_speech_timestamps(audio, vad)
+            if one.speech:
+                one.pieces, one.chunks = collect_chunks(audio, one.speech, max_duration=CHUNK_S)
+            outcomes.append(one)
+        except Exception as exc:  # noqa: BLE001 - this clip's outcome; the others go on
+            outcomes.append(exc)
+    clips = [c for c in outcomes if isinstance(c, _Clip)]
+    with loaded.lock:
+        for clip in clips:
+            if clip.language is None and clip.chunks:
+                clip.language, clip.language_probability = _detect_language(loaded, clip)
+        by_language: dict[str, list[_Clip]] = {}
+        for clip in clips:
+            if clip.chunks:
+                by_language.setdefault(str(clip.language), []).append(clip)
+        for language, group in by_language.items():
+            _decode_together(group, language, loaded, settings)
+    return [
+        outcome
+        if isinstance(outcome, Exception)
+        else _transcript(
+            outcome.segments,
+            outcome.language or "en",  # no speech at all: nothing to detect a language from
+            outcome.language_probability,
+            len(outcome.audio) / SAMPLING_RATE,
+            loaded,
+            started,
+        )
+        for outcome in outcomes
+    ]
+
+
+def _attempt(run: Any) -> Transcript | Exception:
+    try:
+        return run()  # type: ignore[no-any-return]
+    except Exception as exc:  # noqa: BLE001 - this clip's outcome
+        return exc
+
+
+def _detect_language(loaded: LoadedModel, clip: _Clip) -> tuple[str, float]:
+    """The language as the batched pipeline detects it on one clip: from its speech chunks' features."""
+    import numpy as np
+
+    model = loaded.model
+    if not model.model.is_multilingual:
+        return "en", 1.0
+    chunks = [clip.audio[c["start"] : c["end"]] for c in clip.speech]
+    joined = np.concatenate(chunks) if chunks else clip.audio
+    pieces, _ = _split(joined)
+    features = [model.feature_extractor(piece)[..., :-1] for piece in pieces]
+    language, probability, _ = model.detect_language(
+        features=np.concatenate(features + [np.full((model.model.n_mels, 1), -1.5, dtype="float32")], axis=1)
+    )
+    return language, probability
+
+
+def _split(audio: Any) -> tuple[list[Any], int]:
+    step = CHUNK_S * SAMPLING_RATE
+    return [audio[i : i + step] for i in range(0, max(len(audio), 1), step)], step
+
+
+def _decode_together(
+    group: list[_Clip], language: str, loaded: LoadedModel, settings: TranscribeSettings
+) -> None:
+    """Decode the chunks of every clip in ``group`` in shared batches; put each segment back in its clip."""
+    import numpy as np
+    from faster_whisper import BatchedInferencePipeline
+    from faster_whisper.transcribe import restore_speech_timestamps
+
+    pieces: list[Any] = []
+    timestamps: list[dict[str, float]] = []
+    owners: list[tuple[_Clip, dict[str, Any]]] = []
+    cursor = 0
+    for clip in group:
+        for piece, meta in zip(clip.pieces, clip.chunks, strict=True):
+            timestamps.append({"start": cursor / SAMPLING_RATE, "end": (cursor + len(piece)) / SAMPLING_RATE})
+            owners.append((clip, meta))
+            pieces.append(piece)
+            cursor += len(piece)
+    options = decode_options(settings, language)
+    options.pop("vad_filter")
+    segments, _ = BatchedInferencePipeline(loaded.model).transcribe(
+        np.concatenate(pieces), clip_timestamps=timestamps, **options
+    )
+    for segment in segments:
+        # the chunk it came from: by its middle (its start is rounded to the millisecond, and may fall a
+        # hair before its chunk's start)
+        middle = (segment.start + segment.end) / 2
+        index = max(i for i, t in enumerate(timestamps) if t["start"] <= middle)
+        clip, meta = owners[index]
+        shift = meta["offset"] - timestamps[index]["start"]  # joint audio -> the clip's speech-only time
+        segment.start += shift
+        segment.end += shift
+        for word in segment.words or []:
+            word.start += shift
+            word.end += shift
+        clip.segments.append(segment)
+    for clip in group:
+        clip.segments = list(restore_speech_timestamps(clip.segments, clip.speech, SAMPLING_RATE))

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 
 from jiping.domain.errors import PortalError
 from jiping.domain.models import (
+    AsrTier,
     Interview,
     InterviewStatus,
     Model,
@@ -174,6 +175,7 @@ def start_interview(
     presigner: Presigner,
     uploads_bucket: str,
     profile_known: bool | None = None,
+    asr_tier: AsrTier | None = None,
 ) -> InterviewCreated:
     """Register the interview and hand out one upload form per question (content type and size bound)."""
     if not (request.consent.biometric or request.consent.audio):
@@ -195,7 +197,16 @@ def start_interview(
         Question(question_id=q.question_id, text=q.text, media_id=q.question_id) for q in request.questions
     ]
     wecom = WecomRecipients(**request.wecom.model_dump()) if request.wecom else None
-    create_interview(repo, tenant_id, interview_id, request.job_id, questions, request.job_version, wecom)
+    create_interview(
+        repo,
+        tenant_id,
+        interview_id,
+        request.job_id,
+        questions,
+        request.job_version,
+        wecom,
+        asr_tier=asr_tier,
+    )
 
     def attach(current: Interview | None) -> Interview:
         assert current is not None
@@ -329,6 +340,7 @@ def create_interview(
     job_version: int | None = None,
     wecom: WecomRecipients | None = None,
     consent: dict[str, Any] | None = None,
+    asr_tier: AsrTier | None = None,
 ) -> Interview:
     """Register an interview before its media arrive (what the portal API does on POST /v1/interviews).
 
@@ -349,6 +361,7 @@ def create_interview(
             questions=list(questions),
             wecom=wecom,
             consent=consent,
+            asr_tier=asr_tier,
             status=InterviewStatus.CREATED,
             created_at=now,
             updated_at=now,

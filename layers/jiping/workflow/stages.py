@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -24,6 +24,7 @@ from jiping.domain.errors import (
 )
 from jiping.domain.models import (
     UNSUCCESSFUL_EXECUTION_STATUSES,
+    AsrTier,
     DomainEvent,
     ExecutionEnded,
     ExecutionInput,
@@ -138,6 +139,45 @@ def transcribe_object(
     return TranscriptionSummary.of(transcript, output)
 
 
+def transcribe_objects(
+    requests: Sequence[TranscribeRequest], settings: TranscribeSettings, store: ObjectStore
+) -> list[dict[str, Any] | Exception]:
+    """A pool worker's pass: several source objects transcribed with their speech batched together
+    (``transcribe_many``); each clip's transcript is stored, or its error is its outcome alone."""
+    from jiping.perception.transcription import load_model, transcribe_many
+
+    loaded = load_model(settings)
+    with tempfile.TemporaryDirectory(prefix="jiping-asr-") as tmp:
+        paths: list[Path] = []
+        downloaded: list[Exception | None] = []
+        for i, request in enumerate(requests):
+            path = Path(tmp) / f"media-{i}"
+            try:
+                store.download(request.source, path)
+                downloaded.append(None)
+            except Exception as exc:  # noqa: BLE001 - this clip's outcome; the others go on
+                downloaded.append(exc)
+            paths.append(path)
+        ok = [i for i, failed in enumerate(downloaded) if failed is None]
+        transcripts = transcribe_many(
+            [paths[i] for i in ok], [requests[i].language for i in ok], loaded, settings
+        )
+    outcomes: list[dict[str, Any] | Exception] = [
+        failed or RuntimeError("unreached") for failed in downloaded
+    ]
+    for i, transcript in zip(ok, transcripts, strict=True):
+        if isinstance(transcript, Exception):
+            outcomes[i] = transcript
+            continue
+        try:
+            version = store.put_json(requests[i].output, transcript.model_dump(mode="json"))
+            output = requests[i].output.model_copy(update={"version_id": version})
+            outcomes[i] = TranscriptionSummary.of(transcript, output).model_dump(mode="json")
+        except Exception as exc:  # noqa: BLE001 - this clip's outcome
+            outcomes[i] = exc
+    return outcomes
+
+
 # --- Persist ------------------------------------------------------------------------------------
 
 
@@ -179,10 +219,15 @@ def _error_text(request: PersistRequest) -> str | None:
     return (f"{err.error}: {message}" if message else err.error)[:MAX_ERROR_CHARS]
 
 
-def plan_answers(execution: ExecutionInput, repo: InterviewRepository, artifacts_bucket: str) -> AnalysisPlan:
+def plan_answers(
+    execution: ExecutionInput,
+    repo: InterviewRepository,
+    artifacts_bucket: str,
+    default_tier: AsrTier = "cpu",
+) -> AnalysisPlan:
     """Decide the answer windows of one media object and the requests of the analysis stages."""
     interview = repo.get(execution.tenant_id, execution.interview_id)
-    return plan_analysis(execution, interview, artifacts_bucket)
+    return plan_analysis(execution, interview, artifacts_bucket, default_tier)
 
 
 def _optional_json(store: ObjectStore, location: ObjectLocation) -> Any:

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from jiping.adapters.http import UrlPolicy
@@ -527,7 +528,7 @@ def test_a_disabled_endpoint_is_counted_once_with_no_tenant_or_url_in_a_dimensio
     hooks, *_ = setup(Response(status_code=410))
     hooks.fan_out(event(1))
     try:
-        doc = metrics.serialize_metric_set()
+        doc: dict[str, Any] = dict(metrics.serialize_metric_set())  # EMF: the metrics and metadata by name
     finally:
         metrics.clear_metrics()
     (directive,) = doc["_aws"]["CloudWatchMetrics"]

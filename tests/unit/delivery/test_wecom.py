@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from jiping.adapters.wechat import DynamoSessionStorage, storage_key
@@ -324,7 +325,7 @@ def test_a_refused_message_is_counted_with_the_errcode_as_metadata_and_no_person
     event, interview = scored(WecomRecipients(hr_user_ids=["zhangsan"]))
     notifier(client, log).notify(event, interview, "t")
     try:
-        doc = metrics.serialize_metric_set()
+        doc: dict[str, Any] = dict(metrics.serialize_metric_set())  # EMF: the metrics and metadata by name
     finally:
         metrics.clear_metrics()
     (directive,) = doc["_aws"]["CloudWatchMetrics"]

@@ -40,10 +40,10 @@ def test_wrong_extension_is_judged_by_content(tmp_path):
     assert _probe(mf.make_wrong_extension(tmp_path / "answer.txt")).accepted
 
 
-def test_long_clip_is_routed_to_batch(tmp_path):
+def test_a_long_clip_is_routed_to_the_pools(tmp_path):
     clip = mf.make_clip(tmp_path / "a.mp4", seconds=2.0)
     result = _probe(clip, SETTINGS.model_copy(update={"short_clip_max_seconds": 1.0}))
-    assert result.accepted and result.route == "batch"
+    assert result.accepted and result.route == "pool"
 
 
 @pytest.mark.parametrize(
