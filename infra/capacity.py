@@ -234,18 +234,19 @@ def _published(scn: Scenario) -> list[Assumption]:
             "AWS Step Functions Standard pricing (the brief; Express cannot wait for a task token)",
         ),
         _a(
-            "target_tracking_scale_out_s",
+            "scaling_reaction_s",
             180,
             "s",
-            "published",
-            "Application Auto Scaling target tracking: high alarm on 3 one-minute datapoints",
+            "guess",
+            "infra/constructs/pools.py: step scaling on a one-minute alarm (1 datapoint) over SQS metrics, "
+            "which CloudWatch publishes each minute and may show a minute or two late; taken as 3 min",
         ),
         _a(
-            "target_tracking_scale_in_s",
-            900 + constants.POOL_SCALE_IN_COOLDOWN_S,
+            "scale_in_idle_s",
+            60 + 60 + constants.POOL_SCALE_COOLDOWN_S,
             "s idle before scale-in",
-            "published",
-            "target tracking low alarm: 15 one-minute datapoints, + POOL_SCALE_IN_COOLDOWN_S",
+            "stack",
+            "the same alarm seeing an empty queue (1 datapoint, a minute late) + POOL_SCALE_COOLDOWN_S",
         ),
     ]
 
@@ -260,7 +261,7 @@ def _stack() -> list[Assumption]:
             c.POOL_BACKLOG_PER_WORKER,
             "clips",
             "stack",
-            "POOL_BACKLOG_PER_WORKER (target tracking)",
+            "POOL_BACKLOG_PER_WORKER (the step policy: one worker per this many clips waiting or in hand)",
         ),
         _a("gpu_batch_size", c.ASR_GPU_BATCH_SIZE, "chunks", "stack", "ASR_GPU_BATCH_SIZE"),
         _a("cpu_worker_vcpus", c.ASR_CPU_WORKER_VCPUS, "vCPU", "stack", "ASR_CPU_WORKER_VCPUS"),
@@ -577,10 +578,10 @@ class _Model:
         workers = min(needed, max_workers)
         capacity = workers / (s_per_clip * (1 + overhead))  # clips a second
         deficit = max(0.0, arrivals - capacity)
-        ramp = arrivals * (
-            v["target_tracking_scale_out_s"] + start_s
-        )  # clips waiting before the first workers
-        setpoint = v["backlog_per_worker"] * workers  # target tracking holds about this many waiting
+        ramp = arrivals * (v["scaling_reaction_s"] + start_s)  # clips waiting before the first workers
+        setpoint = (
+            v["backlog_per_worker"] * workers
+        )  # the step policy holds about this many waiting or in hand
         backlog_end = deficit * self.window_s + setpoint + (ramp if deficit > 0 else 0.0)
         drain_s = min(backlog_end, self.clips * share) / capacity + pass_s
         busy_s = self.clips * share * s_per_clip
@@ -591,7 +592,7 @@ class _Model:
             "idle_rounding": (running_s - busy_s) * price_h / 3600,
             "starts_and_model_load": starts * start_s * price_h / 3600,
             "spot_interruptions": interrupts_h * running_s / 3600 * pass_s / 2 * price_h / 3600,
-            "scale_in_tail": workers * v["target_tracking_scale_in_s"] * price_h / 3600,
+            "scale_in_tail": workers * v["scale_in_idle_s"] * price_h / 3600,
         }
         return {
             "name": name,
@@ -604,7 +605,7 @@ class _Model:
             "max_workers": max_workers,
             "workers": workers,
             "capacity_clips_per_h": capacity * 3600,
-            "scale_out_s": v["target_tracking_scale_out_s"] + start_s,
+            "scale_out_s": v["scaling_reaction_s"] + start_s,
             "backlog_before_first_worker_clips": ramp,
             "backlog_at_window_end_clips": backlog_end,
             "drain_s": drain_s,

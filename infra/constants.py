@@ -80,12 +80,11 @@ POOL_VISIBILITY_TIMEOUT_S = 180  # extended by the worker while it works on a me
 POOL_MAX_RECEIVE_COUNT = 3  # a message received this often without being finished goes to the DLQ
 POOL_CLIPS_PER_PASS = 8  # clips a worker takes from the queue at once and batches across
 POOL_BACKLOG_PER_WORKER = 16  # target tracking: clips waiting per running worker
-POOL_SCALE_IN_COOLDOWN_S = 300
 # Fargate pools split their tasks by weight: four on Spot for one on demand (ECS does not fall back from
 # Spot to on-demand by itself; the on-demand share keeps a pool working when Spot is short).
 FARGATE_SPOT_WEIGHT = 4
 FARGATE_ON_DEMAND_WEIGHT = 1
-POOL_SCALE_OUT_COOLDOWN_S = 60
+POOL_SCALE_COOLDOWN_S = 60  # between two scaling steps of a pool
 ASR_CPU_WORKER_VCPUS = 2  # a Fargate task: whisper base int8, batched, 2 threads
 ASR_CPU_WORKER_MEMORY_MIB = 4096
 ASR_CPU_MAX_WORKERS = 200

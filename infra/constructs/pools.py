@@ -4,15 +4,16 @@ The workflow hands each clip to a pool's queue with ``sqs:sendMessage.waitForTas
 a worker (``containers/<task>/entrypoint.py --pool``, ``jiping.workflow.pool``) takes several clips at
 once, heartbeats while it works and answers with ``SendTaskSuccess`` / ``SendTaskFailure``. Three pools:
 
-- ``AsrCpuPool``: whisper base (int8) on Fargate, Spot first: the default tier, cheap and elastic;
+- ``AsrCpuPool``: whisper base (int8) on Fargate, 4 tasks in 5 on Spot: the default tier, cheap and elastic;
 - ``AsrGpuPool``: large-v3-turbo (float16) on EC2 GPU instances (ECS-optimised Amazon Linux 2023 with
   the NVIDIA driver), one worker per instance, the instances scaled by an ECS capacity provider;
 - ``VisionPool``: MediaPipe on Fargate (its Python GPU path needs EGL and fails headless) for videos
   too long for the vision Lambda.
 
-Each service scales on its backlog, the clips waiting plus those in hand (visible + not visible), to
-``ceil(backlog / POOL_BACKLOG_PER_WORKER)`` workers in steps, and to zero when the queue is empty: a
-step-scaling policy with exact capacities, because target tracking cannot start from zero tasks. A
+Each service scales on its backlog, the clips waiting plus those in hand (visible + not visible): one
+worker per ``POOL_BACKLOG_PER_WORKER`` clips, in doubling bands (1, 2, 4 … workers) up to its maximum,
+and zero when the queue is empty. It is a step-scaling policy with exact capacities, because target
+tracking cannot start from zero tasks. A
 worker killed by scaling in, Spot or a crash loses nothing: its heartbeats stop, the workflow retries.
 Messages that no worker can finish go to the pool's dead-letter queue after ``POOL_MAX_RECEIVE_COUNT``.
 
@@ -273,7 +274,7 @@ class Pools(Construct):
             metric=backlog,
             scaling_steps=backlog_steps(max_workers, constants.POOL_BACKLOG_PER_WORKER),
             adjustment_type=appscaling.AdjustmentType.EXACT_CAPACITY,
-            cooldown=Duration.seconds(constants.POOL_SCALE_OUT_COOLDOWN_S),
+            cooldown=Duration.seconds(constants.POOL_SCALE_COOLDOWN_S),
             evaluation_periods=1,
         )
 
