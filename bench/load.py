@@ -118,6 +118,7 @@ def main() -> int:
         answers = pool.answers[answered_before:]
         accepted = [a for a in answers if a.accepted]
         passes = [p for w in pool_workers(pool) for p in w.passes][passes_before:]
+        workers = len(pool.workers)
     wall = finished - started
     lines = [
         f"load: {args.interviews} interviews ({CLIP.name}, {args.model}) uploaded in {submitted_s:.1f} s, "
@@ -129,7 +130,7 @@ def main() -> int:
         f"  all done in {wall:.1f} s: {args.interviews / wall * 60:.1f} interviews a minute",
         f"  latency upload -> end: p50 {percentile(latencies, 0.5):.1f} s, p95 {percentile(latencies, 0.95):.1f} s, "
         f"p99 {percentile(latencies, 0.99):.1f} s, max {max(latencies):.1f} s, mean {statistics.mean(latencies):.1f} s",
-        f"  transcription pool ({len(pool.workers)} workers): {len(accepted)} answers accepted for "
+        f"  transcription pool ({workers} workers): {len(accepted)} answers accepted for "
         f"{args.interviews} clips ({len({a.token for a in accepted})} distinct tasks), {len(answers) - len(accepted)} "
         f"refused; {len(passes)} passes, clips a pass: max {max((p.received for p in passes), default=0)}, "
         f"mean {statistics.mean([p.received for p in passes]) if passes else 0:.1f}; queue after: {pool_depth}",
