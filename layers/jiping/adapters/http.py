@@ -32,10 +32,29 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
+# IPv6 ranges that carry an IPv4 address inside (or lead to one through a gateway): a webhook to one of
+# them could reach a private IPv4 network through NAT64, 6to4 or Teredo, whatever ``is_global`` says
+# (and it says different things on different Pythons). Lambda reaches the internet over IPv4: refused.
+_EMBEDS_IPV4 = tuple(
+    ipaddress.IPv6Network(net)
+    for net in (
+        "64:ff9b::/96",  # NAT64, well-known prefix (RFC 6052)
+        "64:ff9b:1::/48",  # NAT64, local use (RFC 8215)
+        "2002::/16",  # 6to4 (RFC 3056)
+        "2001::/32",  # Teredo (RFC 4380)
+        "::/96",  # IPv4-compatible (deprecated, RFC 4291)
+        "::ffff:0:0:0/96",  # IPv4-translated (RFC 2765)
+    )
+)
+
+
 def _forbidden(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is the IPv4 address itself
+            return _forbidden(str(ip.ipv4_mapped))
+        if any(ip in net for net in _EMBEDS_IPV4):
+            return True
     return not ip.is_global or ip.is_multicast
 
 

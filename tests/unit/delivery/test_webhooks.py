@@ -470,6 +470,15 @@ def _policy(*addresses: str, **kw: bool) -> UrlPolicy:
         ("https://v6.example.com/", ["::1"], "URL_PRIVATE_ADDRESS"),
         ("https://v6.example.com/", ["::ffff:10.1.2.3"], "URL_PRIVATE_ADDRESS"),
         ("https://v6.example.com/", ["fd00::1"], "URL_PRIVATE_ADDRESS"),
+        # IPv6 forms that embed an IPv4 address: NAT64 (well-known and local), 6to4, Teredo,
+        # IPv4-compatible and IPv4-translated, each here wrapping the instance metadata address
+        ("https://v6.example.com/", ["64:ff9b::a9fe:a9fe"], "URL_PRIVATE_ADDRESS"),
+        ("https://v6.example.com/", ["64:ff9b:1::a9fe:a9fe"], "URL_PRIVATE_ADDRESS"),
+        ("https://v6.example.com/", ["2002:a9fe:a9fe::1"], "URL_PRIVATE_ADDRESS"),
+        ("https://v6.example.com/", ["2001:0:4136:e378:8000:63bf:5601:5601"], "URL_PRIVATE_ADDRESS"),
+        ("https://v6.example.com/", ["::a9fe:a9fe"], "URL_PRIVATE_ADDRESS"),
+        ("https://v6.example.com/", ["::ffff:0:a9fe:a9fe"], "URL_PRIVATE_ADDRESS"),
+        ("https://v6.example.com/", ["64:ff9b::5db8:d822"], "URL_PRIVATE_ADDRESS"),  # even a public one
         ("https://ehr.example.com:99999/", ["93.184.216.34"], "URL_BAD_PORT"),
     ],
 )
@@ -483,6 +492,8 @@ def test_urls_a_webhook_must_not_reach_are_refused_with_a_code(
 
 def test_public_https_urls_pass_and_local_receivers_need_both_allowances() -> None:
     assert _policy("93.184.216.34").check_url("https://ehr.example.com/h") == "https://ehr.example.com/h"
+    assert _policy("2606:2800:220:1:248:1893:25c8:1946").check_url("https://v6.example.com/")  # public IPv6
+    assert _policy("::ffff:93.184.216.34").check_url("https://ehr.example.com/h")  # a mapped public IPv4
     local = "http://127.0.0.1:8080/h"
     with pytest.raises(WebhookError):
         _policy("127.0.0.1", allow_http=True).check_url(local)
