@@ -6,6 +6,7 @@ resolves ``Authorization: Bearer jp_…`` to its tenant. Errors have one shape, 
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -36,7 +37,38 @@ register_errors(app)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    try:
+        return app.resolve(event, context)
+    except RecursionError:
+        # json's decoder recurses once per level: a body nested thousands deep is the client's mistake
+        if not nested_too_deep(event):
+            raise
+        body = {"error": {"code": "BODY_TOO_DEEP", "message": "the JSON body is nested too deeply"}}
+        return {"statusCode": 400, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+
+
+def nested_too_deep(event: dict[str, Any], limit: int = 500) -> bool:
+    """Whether the request body opens more than ``limit`` JSON arrays or objects inside one another."""
+    body = event.get("body") or ""
+    text = base64.b64decode(body).decode("utf-8", "replace") if event.get("isBase64Encoded") else body
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
 
 
 def openapi_document() -> str:

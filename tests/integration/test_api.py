@@ -3,6 +3,7 @@ pool, profiles, webhook endpoints and deliveries, idempotency, one error shape, 
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 
@@ -501,4 +502,30 @@ def test_a_candidate_asks_for_review_a_reviewer_decides_and_the_audit_log_has_bo
             {"decision": "decline", "reviewer": "x", "reason": "y"},
         ).status
         == 404
+    )
+
+
+@pytest.mark.parametrize("body", ["[" * 50_000 + "]" * 50_000, '{"a":' * 50_000 + "1" + "}" * 50_000])
+def test_a_body_nested_too_deep_is_a_client_error_not_a_crash(api, keys, body):
+    response = api.request(
+        "POST",
+        "/v1/interviews",
+        headers={"content-type": "application/json", "authorization": f"Bearer {keys['t-api-a']}"},
+        body=body,
+    )
+    assert response.status == 400, response.body[:200]
+    assert response.json()["error"]["code"] == "BODY_TOO_DEEP"
+
+
+def test_only_real_nesting_counts_as_too_deep():
+    from infra.localcloud.runtime import load_module
+    from tests.conftest import REPO
+
+    handler = load_module(REPO / "functions" / "api" / "handler.py", "api_depth")
+    deep = "[" * 600 + "]" * 600
+    assert handler.nested_too_deep({"body": deep})
+    assert not handler.nested_too_deep({"body": json.dumps({"text": "[" * 600})})  # brackets in a string
+    assert not handler.nested_too_deep({"body": json.dumps({"text": '\\\\"' + "{" * 600})})  # escapes
+    assert handler.nested_too_deep(
+        {"body": base64.b64encode(deep.encode()).decode(), "isBase64Encoded": True}
     )

@@ -87,9 +87,12 @@ def _rows(body: str, content_type: str | None) -> list[Any]:
     kind = (content_type or "application/json").split(";")[0].strip().lower()
     if kind in ("text/csv", "application/csv"):
         reader = csv.DictReader(io.StringIO(body.lstrip("\ufeff")))
-        if not reader.fieldnames or "interview_id" not in reader.fieldnames:
-            raise AnalyticsError("INVALID_CSV", "the CSV needs a header row with an interview_id column")
-        return list(reader)
+        try:
+            if not reader.fieldnames or "interview_id" not in reader.fieldnames:
+                raise AnalyticsError("INVALID_CSV", "the CSV needs a header row with an interview_id column")
+            return list(reader)
+        except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit, a NUL byte
+            raise AnalyticsError("INVALID_CSV", f"the CSV cannot be read: {exc}") from None
     if kind != "application/json":
         raise AnalyticsError("UNSUPPORTED_MEDIA_TYPE", f"send application/json or text/csv, not {kind}", 415)
     try:

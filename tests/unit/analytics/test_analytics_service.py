@@ -130,6 +130,8 @@ def test_bodies_that_are_not_json_or_csv_get_their_own_codes() -> None:
         ("{", None, "INVALID_JSON"),
         ("x", "text/plain", "UNSUPPORTED_MEDIA_TYPE"),
         ("a,b\n1,2\n", "text/csv", "INVALID_CSV"),
+        # a field over the csv module's 128 KiB limit (it raised csv.Error, a 500, before)
+        ("interview_id,kind,value\niv-1,performance," + "9" * 200_000 + "\n", "text/csv", "INVALID_CSV"),
         ("[]", None, "EMPTY_BATCH"),
     ):
         with pytest.raises(AnalyticsError) as refused:
