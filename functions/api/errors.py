@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from jiping.analytics.service import AnalyticsError
 from jiping.delivery.webhooks import WebhookError
-from jiping.delivery.wecom import CallbackRefused
+from jiping.delivery.wecom import CallbackNotConfigured, CallbackRefused
 from jiping.domain.errors import (
     IdempotencyInProgress,
     InterviewErased,
@@ -54,6 +54,8 @@ ERRORS: dict[type[Exception], Callable[[Any], tuple[int, str, str]]] = {
         "the first request with this key is still running",
     ),
     CallbackRefused: lambda e: (403, "CALLBACK_REFUSED", str(e)),
+    # the operator's set-up, not the caller's mistake: a 503 that says what is missing
+    CallbackNotConfigured: lambda e: (503, "CALLBACK_NOT_CONFIGURED", str(e)),
 }
 
 

@@ -338,14 +338,25 @@ class CallbackRefused(JipingError):
     """A callback whose signature does not verify (forged, or not from WeCom)."""
 
 
+class CallbackNotConfigured(JipingError):
+    """The WeCom secret has no callback_token / encoding_aes_key: the callback cannot be verified."""
+
+
+def _crypto(config: WecomConfig) -> Any:
+    from wechatpy.enterprise.crypto import WeChatCrypto
+
+    if not config.callback_token or not config.encoding_aes_key:
+        raise CallbackNotConfigured("the WeCom secret has no callback_token and encoding_aes_key")
+    return WeChatCrypto(config.callback_token, config.encoding_aes_key, config.corp_id)
+
+
 def verify_callback_url(
     config: WecomConfig, msg_signature: str, timestamp: str, nonce: str, echostr: str
 ) -> str:
     """The URL check (GET): the decrypted echostr to answer with, or CallbackRefused."""
-    from wechatpy.enterprise.crypto import WeChatCrypto
     from wechatpy.exceptions import InvalidSignatureException
 
-    crypto = WeChatCrypto(config.callback_token, config.encoding_aes_key, config.corp_id)
+    crypto = _crypto(config)
     try:
         return str(crypto.check_signature(msg_signature, timestamp, nonce, echostr))
     except InvalidSignatureException:
@@ -359,11 +370,10 @@ def decrypt_callback(
 ) -> dict[str, Any]:
     """A callback message (POST): its fields, or CallbackRefused."""
     from wechatpy.enterprise import parse_message
-    from wechatpy.enterprise.crypto import WeChatCrypto
     from wechatpy.enterprise.exceptions import InvalidCorpIdException
     from wechatpy.exceptions import InvalidSignatureException
 
-    crypto = WeChatCrypto(config.callback_token, config.encoding_aes_key, config.corp_id)
+    crypto = _crypto(config)
     try:
         xml = crypto.decrypt_message(body, msg_signature, timestamp, nonce)
     except (InvalidSignatureException, InvalidCorpIdException):

@@ -315,6 +315,16 @@ def test_a_genuine_callback_decrypts_and_a_forged_one_is_refused() -> None:
         verify_callback_url(CONFIG, "0" * 40, "1409659813", "nonce1", "bogus")
 
 
+def test_a_secret_without_the_callback_keys_says_so_instead_of_crashing() -> None:
+    from jiping.delivery.wecom import CallbackNotConfigured, decrypt_callback, verify_callback_url
+
+    bare = CONFIG.model_copy(update={"callback_token": None, "encoding_aes_key": None})
+    with pytest.raises(CallbackNotConfigured, match="callback_token"):
+        verify_callback_url(bare, "0" * 40, "1409659813", "nonce1", "x")
+    with pytest.raises(CallbackNotConfigured):
+        decrypt_callback(bare, "<xml/>", "0" * 40, "1409659813", "nonce1")
+
+
 def test_a_refused_message_is_counted_with_the_errcode_as_metadata_and_no_person_in_a_dimension() -> None:
     from jiping.delivery.wecom import REFUSED_METRIC
     from jiping.observability import metrics
