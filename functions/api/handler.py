@@ -18,7 +18,7 @@ from jiping import __version__
 from jiping.observability import logger, metrics, tracer
 
 from .errors import register_errors
-from .routes import analytics, interviews, oversight, profiles, webhooks, wecom
+from .routes import analytics, erasure, interviews, oversight, profiles, webhooks, wecom
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.configure_openapi(
@@ -28,7 +28,7 @@ app.configure_openapi(
     security_schemes={"apiKey": HTTPBearer(description="Authorization: Bearer jp_{key_id}_{secret}")},
     security=[{"apiKey": []}],
 )
-for module in (interviews, profiles, webhooks, analytics, oversight, wecom):
+for module in (interviews, profiles, webhooks, analytics, oversight, erasure, wecom):
     app.include_router(module.router)
 register_errors(app)
 

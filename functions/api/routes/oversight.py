@@ -1,16 +1,13 @@
-"""People's rights and human oversight: review requests, reviewers' decisions, the audit log, erasure."""
+"""Human oversight: review requests, reviewers' decisions, the audit log."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from jiping import bootstrap
-from jiping.bootstrap import analytics as analytics_bootstrap
-from jiping.domain.errors import PortalError
 from jiping.portal.audit import AuditRecord, override, request_review
-from jiping.portal.erasure import erase_candidate
 from jiping.portal.interviews import InterviewView, view
 
 from ..context import interview, settings, tenant
@@ -60,30 +57,3 @@ def audit_log(interview_id: str) -> list[AuditRecord]:
     interview(event, interview_id)
     records = bootstrap.audit_log(settings().audit_table).records(tenant(event), interview_id)
     return sorted(records, key=lambda r: r.at)
-
-
-@router.delete("/v1/candidates/<candidate_ref>")
-def erase(candidate_ref: str) -> Any:
-    """Erase the candidate's interviews everywhere (media and artifacts with all versions, deliveries,
-    notices, rows) and publish ``interview.erased`` for each."""
-    s = settings()
-    report = erase_candidate(
-        tenant(router.current_event),
-        candidate_ref,
-        interviews=bootstrap.interview_repository(s.interviews_table),
-        objects=bootstrap.object_store(),
-        uploads_bucket=s.uploads_bucket,
-        artifacts_bucket=s.artifacts_bucket,
-        deliveries=bootstrap.webhook_store(s.webhooks_table),
-        notices=bootstrap.wecom_store(s.wecom_state_table),
-        outcomes=analytics_bootstrap.analytics_store(s.analytics_table),
-        demographics=analytics_bootstrap.demographics_store(s.demographics_table),
-        audit=bootstrap.audit_log(s.audit_table),
-        audit_retention_days=s.audit_retention_days,
-        publisher=bootstrap.event_publisher(s.publish_settings()),
-    )
-    if not report.interviews:
-        raise PortalError(
-            "CANDIDATE_NOT_FOUND", "no interview of this tenant has this candidate reference", 404
-        )
-    return report.model_dump()

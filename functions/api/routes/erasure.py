@@ -1,0 +1,42 @@
+"""The right to erasure: a candidate's interviews erased everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from jiping import bootstrap
+from jiping.bootstrap import analytics as analytics_bootstrap
+from jiping.domain.errors import PortalError
+from jiping.portal.erasure import erase_candidate
+
+from ..context import settings, tenant
+
+router = APIGatewayHttpRouter()
+
+
+@router.delete("/v1/candidates/<candidate_ref>")
+def erase(candidate_ref: str) -> Any:
+    """Erase the candidate's interviews everywhere (media and artifacts with all versions, deliveries,
+    notices, rows) and publish ``interview.erased`` for each."""
+    s = settings()
+    report = erase_candidate(
+        tenant(router.current_event),
+        candidate_ref,
+        interviews=bootstrap.interview_repository(s.interviews_table),
+        objects=bootstrap.object_store(),
+        uploads_bucket=s.uploads_bucket,
+        artifacts_bucket=s.artifacts_bucket,
+        deliveries=bootstrap.webhook_store(s.webhooks_table),
+        notices=bootstrap.wecom_store(s.wecom_state_table),
+        outcomes=analytics_bootstrap.analytics_store(s.analytics_table),
+        demographics=analytics_bootstrap.demographics_store(s.demographics_table),
+        audit=bootstrap.audit_log(s.audit_table),
+        audit_retention_days=s.audit_retention_days,
+        publisher=bootstrap.event_publisher(s.publish_settings()),
+    )
+    if not report.interviews:
+        raise PortalError(
+            "CANDIDATE_NOT_FOUND", "no interview of this tenant has this candidate reference", 404
+        )
+    return report.model_dump()
