@@ -117,15 +117,13 @@ class LocalApi:
         if environ.get("PATH_INFO") == "/openapi.json":  # the committed document, for tools and fuzzers
             start_response("200 OK", [("content-type", "application/json")])
             return [OPENAPI.read_bytes()]
+        path = environ.get("PATH_INFO") or "/"
+        if path.startswith(UPLOAD_PATH) and environ["REQUEST_METHOD"] == "POST":  # the door reads its body
+            status, out_headers, text = self.upload(path[len(UPLOAD_PATH) :], environ)
+            start_response(status, out_headers)
+            return [text]
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
-        path = environ.get("PATH_INFO") or "/"
-        if path.startswith(UPLOAD_PATH) and environ["REQUEST_METHOD"] == "POST":
-            status, text = self.upload(path[len(UPLOAD_PATH) :], environ.get("CONTENT_TYPE", ""), body)
-            start_response(
-                f"{status} {'No Content' if status == 204 else 'Refused'}", [("content-type", "text/plain")]
-            )
-            return [text.encode()]
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
@@ -147,39 +145,9 @@ class LocalApi:
         start_response(f"{response.status} {reason}", list(response.headers.items()))
         return [response.body]
 
-    def upload(self, bucket: str, content_type: str, body: bytes) -> tuple[int, str]:
-        """A browser POST of a presigned form, checked against its policy as S3 would, then stored (the
-        upload then starts the workflow, as in AWS). Signatures are not checked: the local S3 has no keys."""
-        from email.parser import BytesParser
-        from email.policy import HTTP
+    def upload(self, bucket: str, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        """A browser POST of a presigned form, checked as S3 would (``s3_door``), then stored in the uploads
+        bucket (the upload then starts the workflow, as in AWS): status line, headers, body."""
+        from infra.localcloud.s3_door import door_for
 
-        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
-        fields: dict[str, str] = {}
-        file: bytes | None = None
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if name == "file":
-                payload = part.get_payload(decode=True)
-                file = payload if isinstance(payload, bytes) else None
-            elif name:
-                fields[str(name)] = part.get_content().strip()
-        if file is None or "policy" not in fields or "key" not in fields:
-            return 400, "a form needs key, policy and file"
-        policy = json.loads(base64.b64decode(fields["policy"]))
-        if time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()) > policy["expiration"]:
-            return 403, "the policy has expired"
-        for condition in policy["conditions"]:
-            if isinstance(condition, dict):
-                ((name, value),) = condition.items()
-                given = bucket if name == "bucket" else fields.get(name, fields.get(name.title()))
-                if given != value:
-                    return 403, f"policy condition failed: {name}"
-            elif condition[0] == "content-length-range" and not condition[1] <= len(file) <= condition[2]:
-                return 400, "EntityTooLarge" if len(file) > condition[2] else "EntityTooSmall"
-        self.cloud.client("s3").put_object(
-            Bucket=bucket,
-            Key=fields["key"],
-            Body=file,
-            ContentType=fields.get("Content-Type", "binary/octet-stream"),
-        )
-        return 204, ""
+        return door_for(self.cloud).post(bucket, environ)

@@ -21,10 +21,12 @@ settings are not enforced; function timeouts are not enforced.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
 import re
+import secrets
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -46,12 +48,19 @@ from infra.localcloud.synth import LOCAL_API_URL, REPO, local_overrides, synthes
 from infra.localcloud.template import REGION, Template
 
 _MOTO_CONFIG = {
+    # moto's own stand-in keys (the same on every machine) stay off: this process's keys are the run's own,
+    # with a secret drawn afresh per process, and they sign the upload forms the S3 door checks (s3_door)
+    "core": {
+        "mock_credentials": False,
+        "passthrough": {"urls": [], "services": []},
+        "reset_boto3_session": True,
+        "service_whitelist": None,
+    },
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},
 }
 _PROCESS_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_SESSION_TOKEN": "local",
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
@@ -66,6 +75,13 @@ EVENT_TAP_QUEUE = "localcloud-event-tap"
 # worker died), one for the others. The model is loaded once per process and shared.
 LOCAL_POOL_SIZES = {constants.ASR_CPU_POOL: 2, constants.ASR_GPU_POOL: 1, constants.VISION_POOL: 1}
 LOCAL_WECOM_SECRET = "localcloud/wecom"  # noqa: S105 - a secret's name, holding the stand-in's test app
+
+
+@functools.cache
+def _run_secret() -> str:
+    """This run's secret key, which no one else can sign with: drawn once per process, because the functions'
+    clients (``jiping.bootstrap.client``) live as long as the process, across local clouds."""
+    return secrets.token_urlsafe(32)
 
 
 class LocalCloud(Harness):
@@ -127,7 +143,7 @@ class LocalCloud(Harness):
 
         raw, assembly = synthesize(self._synth_cache, self._context)
         self.template = Template(raw, assembly, constants.STACK_NAME)
-        for key, value in _PROCESS_ENV.items():
+        for key, value in (_PROCESS_ENV | {"AWS_SECRET_ACCESS_KEY": _run_secret()}).items():
             self._saved_env[key] = os.environ.get(key)
             os.environ[key] = value
         logging.getLogger("moto.stepfunctions").setLevel(
