@@ -84,12 +84,15 @@ class WebhookStore(Protocol):
 
     def list_deliveries(self, tenant_id: str, endpoint_id: str | None = None) -> list[Delivery]: ...
 
-    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries whose next attempt is at or before ``now``, oldest first."""
+    def due_deliveries(self, now: datetime, limit: int, per_tenant: int | None = None) -> list[Delivery]:
+        """Pending deliveries whose next attempt is at or before ``now``, oldest first: at most ``limit``,
+        and at most ``per_tenant`` of one tenant (its oldest), so that one tenant's backlog leaves room
+        for the others' (an adapter may bound how far past a large backlog it looks)."""
 
     def claim_delivery(self, delivery: Delivery, until: datetime) -> bool:
-        """Move a due delivery's next attempt to ``until`` only if it is still pending and still due at
-        the time ``delivery`` says (a conditional write); False when another sweeper got there first."""
+        """Store ``delivery`` with its next attempt at ``until`` only if it is still pending and still due
+        at the time ``delivery.next_attempt_at`` says (a conditional write); False, and nothing written,
+        when another sweeper got there first."""
 
 
 class DeadLetters(Protocol):

@@ -1,4 +1,4 @@
-"""The webhook sender: one POST with httpx, no redirects, a timeout, and an SSRF guard.
+"""The webhook sender: one POST with httpx, no redirects, one deadline, a few KiB read, and an SSRF guard.
 
 ``check_url`` refuses what a tenant must not make us call: a scheme other than https (http only when
 ``allow_http``, for local receivers), credentials in the URL, and any host that resolves to a private,
@@ -7,21 +7,33 @@ unspecified address (unless ``allow_private``, for local receivers). The sender 
 again at send time, checks every address, and connects to the address it checked (the Host header and
 TLS SNI keep the name), so a DNS answer that changes between the check and the connection (DNS
 rebinding) cannot reach an internal address.
+
+A receiver cannot hold the sender past its deadline or fill its memory: the timeout is one wall-clock
+deadline for the whole exchange (every socket operation is cut to the time left, so answering one byte a
+second does not reset it), and the answer is streamed, its body read raw (never decompressed) up to
+``RESPONSE_READ_BYTES`` and then dropped with the connection.
 """
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import socket
+import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 from jiping.delivery.webhooks import Response, WebhookError
 
 Resolver = Callable[[str, int], list[str]]
+
+RESPONSE_READ_BYTES = 4 * 1024
+"""How much of an answer's body the sender reads (raw) before closing: the status and headers decide."""
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -92,18 +104,110 @@ class UrlPolicy:
         return host, port, addresses
 
 
+class _Deadline:
+    """The wall-clock deadline (``time.monotonic``) of the request being sent on this thread, if any."""
+
+    current: contextvars.ContextVar[float | None] = contextvars.ContextVar("webhook_deadline", default=None)
+
+    @classmethod
+    def clamp(cls, timeout: float | None, expired: type[Exception]) -> float | None:
+        """``timeout`` cut to the time left; raises ``expired`` (an httpcore timeout) when none is left."""
+        deadline = cls.current.get()
+        if deadline is None:
+            return timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise expired("the webhook deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read, write and TLS handshake ends by the request's deadline."""
+
+    WRITE_PIECE = 16 * 1024  # each piece's send gets the time left when it starts
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _Deadline.clamp(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        for start in range(0, len(buffer), self.WRITE_PIECE):
+            piece = buffer[start : start + self.WRITE_PIECE]
+            self._inner.write(piece, _Deadline.clamp(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        tls = self._inner.start_tls(
+            ssl_context, server_hostname, _Deadline.clamp(timeout, httpcore.ConnectTimeout)
+        )
+        return _DeadlineStream(tls)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _Deadline.clamp(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:  # pragma: no cover - webhooks go over TCP
+        raise httpcore.ConnectError("webhooks go over TCP")
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - no retries configured
+        self._inner.sleep(seconds)
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's transport on a network backend that holds every socket operation to the request's
+    deadline: httpx's own timeouts apply per operation, so a receiver sending one byte a second (of
+    its headers or its body) would never trip them."""
+
+    def __init__(self) -> None:
+        super().__init__(trust_env=False)
+        # HTTPTransport takes no network backend: the pool it made is replaced by the same one on ours
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=_DeadlineBackend()
+        )
+
+
 class HttpxSender:
-    """``WebhookSender`` over httpx: pinned to the checked address, never following redirects."""
+    """``WebhookSender`` over httpx: pinned to the checked address, never following redirects, within one
+    wall-clock deadline (connect, send and every read), reading at most ``RESPONSE_READ_BYTES`` of the
+    answer, raw (``Accept-Encoding: identity``, never decompressed): what counts is the status line and
+    the headers (Retry-After), so a slow, endless or compressed answer costs neither time nor memory."""
 
     def __init__(self, policy: UrlPolicy, client: httpx.Client | None = None) -> None:
         self.policy = policy
-        self.client = client or httpx.Client(follow_redirects=False, trust_env=False)
+        # a client passed in keeps the deadline only between the body's reads (no deadline backend)
+        self.client = client or httpx.Client(
+            transport=_DeadlineTransport(), follow_redirects=False, trust_env=False
+        )
 
     def post(self, url: str, headers: dict[str, str], body: bytes, timeout_s: float) -> Response:
-        started = time.perf_counter()
+        started = time.monotonic()
+        deadline = started + timeout_s
 
         def took() -> int:
-            return int((time.perf_counter() - started) * 1000)
+            return int((time.monotonic() - started) * 1000)
 
         try:
             host, port, addresses = self.policy.addresses(url)
@@ -114,24 +218,43 @@ class HttpxSender:
         literal = f"[{address}]" if ":" in address else address
         pinned = urlunsplit((parts.scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
         default_port = 443 if parts.scheme == "https" else 80
+        sent_headers = headers | {
+            "host": host if port == default_port else f"{host}:{port}",
+            "accept-encoding": "identity",  # a compressed answer is neither asked for nor decompressed
+        }
+        token = _Deadline.current.set(deadline)
         try:
-            response = self.client.post(
+            with self.client.stream(
+                "POST",
                 pinned,
                 content=body,
-                headers=headers | {"host": host if port == default_port else f"{host}:{port}"},
+                headers=sent_headers,
                 timeout=timeout_s,
                 extensions={"sni_hostname": host},
-            )
+            ) as response:
+                code, retry_after = response.status_code, response.headers.get("retry-after")
+                _skim(response, deadline)
         except httpx.TimeoutException:
             return Response(latency_ms=took(), error=f"timeout after {timeout_s:g} s")
         except httpx.HTTPError as exc:
             return Response(latency_ms=took(), error=f"connection failed ({type(exc).__name__})")
-        code = response.status_code
+        finally:
+            _Deadline.current.reset(token)
         error = None
         if 300 <= code < 400:
             error = f"redirect to another URL not followed ({code})"
         elif not 200 <= code < 300:
             error = f"HTTP {code}"
-        return Response(
-            status_code=code, retry_after=response.headers.get("retry-after"), latency_ms=took(), error=error
-        )
+        return Response(status_code=code, retry_after=retry_after, latency_ms=took(), error=error)
+
+
+def _skim(response: httpx.Response, deadline: float) -> None:
+    """Read the raw body until its end or ``RESPONSE_READ_BYTES``, whichever comes first (closing the
+    response drops the rest with the connection); a body still coming at the deadline is a timeout."""
+    read = 0
+    for chunk in response.iter_raw():
+        read += len(chunk)
+        if read >= RESPONSE_READ_BYTES:
+            return
+        if time.monotonic() >= deadline:
+            raise httpx.ReadTimeout("the answer was still arriving at the deadline")

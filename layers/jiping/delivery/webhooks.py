@@ -20,7 +20,7 @@ from pydantic import Field, field_validator
 from standardwebhooks.webhooks import Webhook
 
 from jiping.domain.models import DomainEvent, Model, check_id, utcnow
-from jiping.observability import metrics
+from jiping.observability import logger, metrics
 from jiping.ports import DeadLetters, WebhookAlerts, WebhookSender, WebhookStore
 
 RETRY_SCHEDULE_S = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
@@ -32,6 +32,14 @@ TIMEOUT_S = 15.0
 # How long a sweeper holds a due delivery while it attempts it: another sweeper (an overlapping
 # scheduled run, a second region's, an operator's) skips it meanwhile; a crashed one's lease runs out.
 LEASE_S = TIMEOUT_S + 45.0
+# The sweeper's fair share: at most this many of one tenant's due deliveries per sweep, attempted in
+# turns across tenants (round-robin), so one tenant's backlog or slow receivers cannot starve the others.
+SWEEP_PER_TENANT = 50
+# A sweep takes no new delivery unless one whole attempt (the timeout) and this margin for its writes fit
+# before its deadline (its Lambda's end): an attempt cut off there would have no outcome recorded.
+SWEEP_MARGIN_S = 5.0
+# The error recorded for an attempt started but never finished (the process sending it died or timed out).
+INTERRUPTED = "interrupted: the attempt started but its outcome was never recorded"
 DISABLE_AFTER = timedelta(days=5)
 MAX_BODY_BYTES = 256 * 1024
 ALL_EVENTS = ("interview.scored", "interview.rejected", "interview.failed", "interview.erased")
@@ -84,6 +92,9 @@ class Attempt(Model):
     status_code: int | None = None
     latency_ms: int
     error: str | None = None  # why it failed (never the response body)
+    # recorded before the request is sent, cleared with the outcome: one still set on a delivery the sweeper
+    # finds was cut off (the Lambda ended mid-send) and counts as a failed attempt
+    in_flight: bool = False
 
 
 class Delivery(Model):
@@ -215,6 +226,18 @@ def next_attempt_at(
     return now + timedelta(seconds=delay)
 
 
+def fair_order(deliveries: Sequence[Delivery], per_tenant: int) -> list[Delivery]:
+    """At most ``per_tenant`` of each tenant's deliveries, in turns: every tenant's first (oldest first by
+    the order given), then every tenant's second, and so on."""
+    queues: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        queue = queues.setdefault(delivery.tenant_id, [])
+        if len(queue) < per_tenant:
+            queue.append(delivery)
+    longest = max((len(q) for q in queues.values()), default=0)
+    return [q[i] for i in range(longest) for q in queues.values() if i < len(q)]
+
+
 # --- the service ----------------------------------------------------------------------------------
 
 
@@ -239,8 +262,9 @@ class Webhooks:
         self.links, self.transcripts, self.clock, self.rng = links, transcripts, clock, rng
         self.timeout_s, self.disable_after = timeout_s, disable_after
 
-    def fan_out(self, event: DomainEvent) -> list[Delivery]:
-        """One delivery per enabled endpoint of the tenant subscribed to the event, attempted now.
+    def fan_out(self, event: DomainEvent, deadline: datetime | None = None) -> list[Delivery]:
+        """One delivery per enabled endpoint of the tenant subscribed to the event, attempted now (or, when
+        an attempt would not fit before ``deadline``, made due for the sweeper).
 
         Idempotent: a delivery that already exists (a redelivered event) is neither made nor sent again.
         """
@@ -263,28 +287,69 @@ class Webhooks:
                 body=body_for(
                     event, endpoint, links, transcripts() if endpoint.include_transcripts else None
                 ),
-                next_attempt_at=now + timedelta(seconds=LEASE_S),  # leased: attempted below, not by a sweeper
                 created_at=now,
             )
+            if not self._fits(deadline):
+                delivery.next_attempt_at = now  # made, and due at once: the sweeper attempts it
+                if self.store.create_delivery(delivery):
+                    made.append(delivery)
+                continue
+            # stored with its first attempt already started and leased to it, not to a sweeper
+            delivery.next_attempt_at = self._start(delivery, now)
             if self.store.create_delivery(delivery):
-                made.append(self.attempt(delivery, endpoint))
+                made.append(self._send(delivery, endpoint, now))
         return made
 
-    def retry_due(self, limit: int = 100) -> list[Delivery]:
-        """Attempt every pending delivery that is due (the scheduled sweeper)."""
-        done = []
-        for delivery in self.store.due_deliveries(self.clock(), limit):
+    def retry_due(
+        self, limit: int = 100, *, per_tenant: int = SWEEP_PER_TENANT, deadline: datetime | None = None
+    ) -> list[Delivery]:
+        """Attempt the pending deliveries that are due (the scheduled sweeper): at most ``per_tenant`` of
+        each tenant, in turns across tenants, and none started unless it can end before ``deadline``.
+
+        What a sweep leaves (over its limit, its share or its time) stays due, unclaimed, for the next one.
+        """
+        due = fair_order(self.store.due_deliveries(self.clock(), limit, per_tenant), per_tenant)
+        done: list[Delivery] = []
+        for taken, delivery in enumerate(due):
+            if not self._fits(deadline):
+                logger.info(
+                    "webhook sweep stopped at its deadline", attempted=len(done), left=len(due) - taken
+                )
+                break
             endpoint = self.store.get_endpoint(delivery.tenant_id, delivery.endpoint_id)
             if endpoint is None:  # deleted: nothing left to deliver to
                 delivery.status, delivery.next_attempt_at = DeliveryStatus.DISCARDED, None
                 self.store.put_delivery(delivery)
                 continue
+            now = self.clock()
+            if delivery.attempts and delivery.attempts[-1].in_flight:  # its sender died mid-attempt
+                delivery.attempts[-1] = delivery.attempts[-1].model_copy(
+                    update={"in_flight": False, "error": INTERRUPTED}
+                )
             if endpoint.status is not EndpointStatus.ENABLED:
-                continue  # kept pending: re-enabling the endpoint resumes it
-            if not self.store.claim_delivery(delivery, self.clock() + timedelta(seconds=LEASE_S)):
+                self._park(delivery, now)
+                continue
+            if len(delivery.attempts) - delivery.cycle_start >= MAX_ATTEMPTS:  # the last one was cut off
+                if self.store.claim_delivery(delivery, now + timedelta(seconds=LEASE_S)):
+                    done.append(self._exhaust(delivery))
+                continue
+            if not self.store.claim_delivery(delivery, until := self._start(delivery, now)):
                 continue  # another sweeper is attempting it: one attempt, one log entry
-            done.append(self.attempt(delivery, endpoint))
+            delivery.next_attempt_at = until
+            done.append(self._send(delivery, endpoint, now))
         return done
+
+    def _fits(self, deadline: datetime | None) -> bool:
+        """Whether one more attempt (its timeout and its writes) ends before ``deadline``."""
+        margin = timedelta(seconds=self.timeout_s + SWEEP_MARGIN_S)
+        return deadline is None or self.clock() + margin <= deadline
+
+    def _park(self, delivery: Delivery, now: datetime) -> None:
+        """Take a disabled endpoint's due delivery out of the sweep (pending, no next attempt), so that a
+        backlog of them is not read again every minute; ``enable_endpoint`` makes them due again."""
+        if self.store.claim_delivery(delivery, now + timedelta(seconds=LEASE_S)):
+            delivery.next_attempt_at = None
+            self.store.put_delivery(delivery)
 
     def replay(self, tenant_id: str, delivery_id_: str) -> Delivery:
         """Send a delivery again now (same webhook-id and body), with a fresh retry schedule."""
@@ -295,18 +360,42 @@ class Webhooks:
         if endpoint is None or endpoint.status is not EndpointStatus.ENABLED:
             raise WebhookError("ENDPOINT_DISABLED", "enable the endpoint before replaying its deliveries")
         delivery.replays += 1
+        if delivery.attempts and delivery.attempts[-1].in_flight:  # cut off: it ended without an outcome
+            delivery.attempts[-1] = delivery.attempts[-1].model_copy(
+                update={"in_flight": False, "error": INTERRUPTED}
+            )
         delivery.cycle_start = len(delivery.attempts)
         delivery.status = DeliveryStatus.PENDING
         return self.attempt(delivery, endpoint)
 
     def attempt(self, delivery: Delivery, endpoint: WebhookEndpoint) -> Delivery:
+        """One attempt, stored as started before it is sent, then stored with its outcome."""
         now = self.clock()
+        delivery.next_attempt_at = self._start(delivery, now)
+        self.store.put_delivery(delivery)
+        return self._send(delivery, endpoint, now)
+
+    def _start(self, delivery: Delivery, now: datetime) -> datetime:
+        """Record an attempt as started (in flight) at ``now``; returns when the delivery is due again if
+        this attempt never records an outcome: after the lease, and no sooner than the retry schedule says
+        (the attempt counts), so a sender dying mid-attempt neither loses it nor makes it retried early."""
+        delivery.attempts.append(Attempt(at=now, latency_ms=0, in_flight=True))
+        lease = now + timedelta(seconds=LEASE_S)
+        retry = next_attempt_at(len(delivery.attempts) - delivery.cycle_start, now, None, self.rng)
+        return lease if retry is None else max(lease, retry)
+
+    def _exhaust(self, delivery: Delivery) -> Delivery:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.EXHAUSTED, None
+        self.store.put_delivery(delivery)
+        self.dead_letters.send(delivery)
+        return delivery
+
+    def _send(self, delivery: Delivery, endpoint: WebhookEndpoint, now: datetime) -> Delivery:
+        """Send the attempt ``_start`` recorded and store its outcome (the schedule, 410, exhaustion)."""
         headers = headers_for(delivery, endpoint.active_secrets(now), now)
         response = self.sender.post(endpoint.url, headers, delivery.body.encode(), self.timeout_s)
-        delivery.attempts.append(
-            Attempt(
-                at=now, status_code=response.status_code, latency_ms=response.latency_ms, error=response.error
-            )
+        delivery.attempts[-1] = Attempt(
+            at=now, status_code=response.status_code, latency_ms=response.latency_ms, error=response.error
         )
         code = response.status_code
         if code is not None and 200 <= code < 300:
@@ -324,9 +413,7 @@ class Webhooks:
         made = len(delivery.attempts) - delivery.cycle_start
         when = next_attempt_at(made, now, retry_after_seconds(response.retry_after, now), self.rng)
         if when is None:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.EXHAUSTED, None
-            self.store.put_delivery(delivery)
-            self.dead_letters.send(delivery)
+            self._exhaust(delivery)
         else:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, when
             self.store.put_delivery(delivery)
@@ -400,13 +487,21 @@ def rotate_secret(
     return endpoint
 
 
-def enable_endpoint(store: WebhookStore, tenant_id: str, endpoint_id: str) -> WebhookEndpoint:
+def enable_endpoint(
+    store: WebhookStore, tenant_id: str, endpoint_id: str, *, now: datetime | None = None
+) -> WebhookEndpoint:
+    """Enable an endpoint; the pending deliveries the sweeper parked while it was disabled are due now."""
+    now = now or utcnow()
     endpoint = store.get_endpoint(tenant_id, endpoint_id)
     if endpoint is None:
         raise WebhookError("ENDPOINT_NOT_FOUND", "no such endpoint for this tenant")
     endpoint.status, endpoint.disabled_reason, endpoint.failing_since = EndpointStatus.ENABLED, None, None
-    endpoint.updated_at = utcnow()
+    endpoint.updated_at = now
     store.put_endpoint(endpoint)
+    for delivery in store.list_deliveries(tenant_id, endpoint_id):
+        if delivery.status is DeliveryStatus.PENDING and delivery.next_attempt_at is None:
+            delivery.next_attempt_at = now
+            store.put_delivery(delivery)
     return endpoint
 
 

@@ -73,14 +73,21 @@ class Store:
         out = [Delivery.model_validate_json(v) for (tt, _), v in self.deliveries.items() if tt == t]
         return [d for d in out if endpoint_id in (None, d.endpoint_id)]
 
-    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+    def due_deliveries(self, now: datetime, limit: int, per_tenant: int | None = None) -> list[Delivery]:
         out = [Delivery.model_validate_json(v) for v in self.deliveries.values()]
-        due = [
-            d
-            for d in out
-            if d.status is DeliveryStatus.PENDING and d.next_attempt_at and d.next_attempt_at <= now
-        ]
-        return sorted(due, key=lambda d: d.next_attempt_at or now)[:limit]
+        due = sorted(
+            (
+                d
+                for d in out
+                if d.status is DeliveryStatus.PENDING and d.next_attempt_at and d.next_attempt_at <= now
+            ),
+            key=lambda d: d.next_attempt_at or now,
+        )
+        kept: list[Delivery] = []
+        for d in due:
+            if sum(k.tenant_id == d.tenant_id for k in kept) < (per_tenant or limit):
+                kept.append(d)
+        return kept[:limit]
 
     def claim_delivery(self, d: Delivery, until: datetime) -> bool:
         stored = self.get_delivery(d.tenant_id, d.delivery_id)
@@ -90,8 +97,7 @@ class Store:
             or stored.next_attempt_at != d.next_attempt_at
         ):
             return False
-        stored.next_attempt_at = until
-        self.put_delivery(stored)
+        self.put_delivery(d.model_copy(update={"next_attempt_at": until}))
         return True
 
 
@@ -366,7 +372,7 @@ def test_an_endpoint_failing_for_five_days_is_disabled_and_resumes_when_enabled(
     hooks.retry_due()
     assert len(receiver.requests) == sent  # disabled: pending deliveries wait
     receiver.script.clear()
-    enable_endpoint(store, "acme", "ehr")
+    enable_endpoint(store, "acme", "ehr", now=clock.now)
     hooks.retry_due()
     assert len(receiver.requests) > sent
 
@@ -386,8 +392,8 @@ def test_two_sweepers_due_at_once_make_one_attempt_and_log_it_once() -> None:
     other = Webhooks(store, receiver, dlq, alerts, clock=clock, rng=lambda: 0.5, links=hooks.links)
     real = store.due_deliveries
 
-    def listed_then_overtaken(now: datetime, limit: int) -> list[Delivery]:
-        listed = real(now, limit)  # the first sweeper reads the due delivery ...
+    def listed_then_overtaken(now: datetime, limit: int, per_tenant: int | None = None) -> list[Delivery]:
+        listed = real(now, limit, per_tenant)  # the first sweeper reads the due delivery ...
         store.due_deliveries = real  # type: ignore[method-assign]
         assert len(other.retry_due()) == 1  # ... and the other attempts it before the first gets to it
         return listed

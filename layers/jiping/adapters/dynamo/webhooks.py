@@ -4,7 +4,8 @@ Key: ``tenant_id`` + ``sk`` = ``endpoint#{endpoint_id}`` or ``delivery#{delivery
 rows are one partition and no query crosses tenants. The pydantic document is stored as JSON beside
 the attributes the queries need. Pending deliveries also carry ``due`` = ``"pending"`` and
 ``next_attempt_at`` (ISO, UTC), the keys of the sparse ``Due`` index the sweeper reads; a delivery that
-is no longer pending drops ``due`` and leaves the index.
+is no longer pending (or is parked: pending with no next attempt, its endpoint disabled) drops ``due``
+and leaves the index.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from jiping.adapters.dynamo.tables import bind, conditional_write, storage_error
 from jiping.delivery.webhooks import Delivery, DeliveryStatus, WebhookEndpoint
 
 DUE_INDEX = "Due"
+SCAN_FACTOR = 10
+"""How many ``Due`` index entries a sweep may read per delivery it takes: past a tenant's share, its
+further entries are read (and skipped) up to ``SCAN_FACTOR * limit`` in all."""
 
 
 class DueIndex(GlobalSecondaryIndex["WebhookItem"]):
@@ -122,12 +126,9 @@ class DynamoWebhookStore:
     def claim_delivery(self, delivery: Delivery, until: datetime) -> bool:
         if delivery.next_attempt_at is None:
             return False
-        item = self._item(delivery.tenant_id, f"delivery#{delivery.delivery_id}")
         due = (WebhookItem.due == "pending") & (WebhookItem.next_attempt_at == _iso(delivery.next_attempt_at))
-        return conditional_write(
-            lambda: item.update(actions=[WebhookItem.next_attempt_at.set(_iso(until))], condition=due),
-            "webhooks",
-        )
+        item = self._delivery_item(delivery.model_copy(update={"next_attempt_at": until}))
+        return conditional_write(lambda: item.save(condition=due), "webhooks")
 
     def get_delivery(self, tenant_id: str, delivery_id: str) -> Delivery | None:
         item = self._get(tenant_id, f"delivery#{delivery_id}")
@@ -140,12 +141,28 @@ class DynamoWebhookStore:
         ]
         return sorted(out, key=lambda d: d.created_at, reverse=True)
 
-    def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+    def due_deliveries(self, now: datetime, limit: int, per_tenant: int | None = None) -> list[Delivery]:
+        """The ``Due`` index read oldest first, keeping at most ``per_tenant`` of a tenant, until ``limit``
+        are kept or ``SCAN_FACTOR * limit`` entries were read: one tenant's backlog costs a bounded read
+        and leaves the other tenants' deliveries in the answer. The index is one partition (``due`` =
+        "pending") sorted by ``next_attempt_at``, read page by page (the ``1 MB`` pages DynamoDB returns)."""
+        cap = per_tenant or limit
+        kept: list[Delivery] = []
+        per: dict[str, int] = {}
         try:
-            items = self._item.due_index.query("pending", DueIndex.next_attempt_at <= _iso(now), limit=limit)
-            return [_scheduled(i) for i in items]
+            items = self._item.due_index.query(
+                "pending", DueIndex.next_attempt_at <= _iso(now), limit=SCAN_FACTOR * limit
+            )
+            for item in items:
+                if per.get(item.tenant_id, 0) >= cap:
+                    continue  # past its share: skipped, its document not parsed
+                per[item.tenant_id] = per.get(item.tenant_id, 0) + 1
+                kept.append(_scheduled(item))
+                if len(kept) >= limit:
+                    break
         except (QueryError, PynamoDBConnectionError) as exc:
             raise storage_error(exc, "webhooks") from exc
+        return kept
 
     def delete_deliveries(self, tenant_id: str, interview_id: str) -> int:
         """Erase the deliveries about one interview (their bodies may hold transcripts)."""
