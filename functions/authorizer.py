@@ -1,8 +1,10 @@
 """Authorizer of the HTTP API: ``Authorization: Bearer jp_…`` -> the key's tenant, or refused.
 
-A Lambda REQUEST authorizer with simple responses; the tenant id travels to the API function in the
-authorizer context (``requestContext.authorizer.lambda.tenant_id``), the only place routes read it from.
-Keys are stored as SHA-256 digests (``jiping.portal.interviews``).
+A Lambda REQUEST authorizer with simple responses; the key's tenant, id and scopes travel to the API
+function in the authorizer context (``requestContext.authorizer.lambda``), the only place routes read
+them from, and each route checks the scope it needs (``functions/api/context.py``). A revoked or expired
+key is refused; API Gateway caches a verdict per token for ``API_AUTHORIZER_CACHE_S``, the most a
+revocation waits. Keys are stored as SHA-256 digests (``jiping.portal.interviews``).
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ def settings() -> AuthorizerSettings:
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    tenant_id = authenticate(bootstrap.api_key_store(settings().api_keys_table), headers.get("authorization"))
-    logger.info("authorized" if tenant_id else "refused")
-    if tenant_id is None:
+    caller = authenticate(bootstrap.api_key_store(settings().api_keys_table), headers.get("authorization"))
+    if caller is None:
+        logger.info("refused")
         return {"isAuthorized": False}
-    return {"isAuthorized": True, "context": {"tenant_id": tenant_id}}
+    logger.info("authorized", extra={"key_id": caller.key_id})
+    context = {"tenant_id": caller.tenant_id, "key_id": caller.key_id, "scopes": " ".join(caller.scopes)}
+    return {"isAuthorized": True, "context": context}

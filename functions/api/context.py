@@ -1,9 +1,13 @@
-"""What every route shares: the settings, the caller's tenant, Idempotency-Key, and JSON responses."""
+"""What every route shares: the settings, the caller (tenant, key, scopes), Idempotency-Key, JSON responses.
+
+``ROUTE_SCOPES`` says which key scopes may call each route; a route missing from it is refused to every
+key (a test keeps it equal to the routes of the OpenAPI document)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any
@@ -14,6 +18,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from jiping import bootstrap
 from jiping.domain.errors import IdempotencyConflict, PortalError
 from jiping.domain.models import Interview
+from jiping.portal.interviews import SCOPES, Principal, Scope
 from jiping.settings import ApiSettings, load
 
 IDEMPOTENCY_TTL_S = 24 * 3600
@@ -28,13 +33,83 @@ def settings() -> ApiSettings:
     return load(ApiSettings)
 
 
-def tenant(event: APIGatewayProxyEventV2) -> str:
-    """The caller's tenant, from the authorizer's context only."""
+PORTAL, EHR, ADMIN = "portal", "ehr", "admin"
+ROUTE_SCOPES: dict[str, frozenset[Scope]] = {
+    route: frozenset(scopes)  # type: ignore[misc]
+    for route, scopes in {
+        # the HR portal: interviews, their forms and answers, reports, the talent pool
+        "POST /v1/interviews": {PORTAL},
+        "GET /v1/interviews/{interview_id}": {PORTAL, EHR},
+        "POST /v1/interviews/{interview_id}/consent": {PORTAL},
+        "POST /v1/interviews/{interview_id}/answers/{question_id}": {PORTAL},
+        "GET /v1/interviews/{interview_id}/report": {PORTAL, EHR},
+        "GET /v1/jobs/{job_id}/interviews": {PORTAL},
+        "POST /v1/interviews/{interview_id}/review-request": {PORTAL},
+        "GET /v1/profiles": {PORTAL, ADMIN},
+        "GET /v1/profiles/{profile_id}": {PORTAL, ADMIN},
+        # the EHR: job performance and self-declared demographics, for validity and fairness
+        "POST /v1/outcomes": {EHR},
+        "POST /v1/demographics": {EHR},
+        # the tenant's administrators: what changes scoring, where data goes, and people's rights
+        "POST /v1/profiles": {ADMIN},
+        "POST /v1/interviews/{interview_id}/override": {ADMIN},
+        "POST /v1/interviews/{interview_id}/rescore": {ADMIN},
+        "GET /v1/interviews/{interview_id}/audit": {ADMIN},
+        "DELETE /v1/candidates/{candidate_ref}": {ADMIN},
+        "GET /v1/webhooks": {ADMIN},
+        "POST /v1/webhooks": {ADMIN},
+        "GET /v1/webhooks/{endpoint_id}": {ADMIN},
+        "DELETE /v1/webhooks/{endpoint_id}": {ADMIN},
+        "POST /v1/webhooks/{endpoint_id}/rotate-secret": {ADMIN},
+        "POST /v1/webhooks/{endpoint_id}/enable": {ADMIN},
+        "GET /v1/webhooks/{endpoint_id}/deliveries": {ADMIN},
+        "POST /v1/deliveries/{delivery_id}/replay": {ADMIN},
+        "GET /v1/analytics/validity": {ADMIN},
+        "GET /v1/analytics/impact": {ADMIN},
+        "GET /v1/analytics/drift": {ADMIN},
+        "POST /v1/analytics/reweighting": {ADMIN},
+        "GET /v1/analytics/reweighting/{proposal_id}": {ADMIN},
+        "POST /v1/analytics/reweighting/{proposal_id}/accept": {ADMIN},
+    }.items()
+}
+
+
+def _pattern(route: str) -> tuple[str, re.Pattern[str]]:
+    method, path = route.split(" ")
+    return method, re.compile(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+_PATTERNS = [(*_pattern(route), scopes) for route, scopes in ROUTE_SCOPES.items()]
+
+
+def scopes_for(method: str, path: str) -> frozenset[Scope]:
+    """The scopes that may call the route (none: a route nobody may call)."""
+    for route_method, pattern, scopes in _PATTERNS:
+        if route_method == method and pattern.match(path):
+            return scopes
+    return frozenset()
+
+
+def principal(event: APIGatewayProxyEventV2) -> Principal:
+    """The caller, from the authorizer's context only, if its key holds a scope this route takes."""
     context = event.request_context.authorizer.get_lambda or {}
-    tenant_id = context.get("tenant_id")
-    if not tenant_id:
+    if not context.get("tenant_id") or not context.get("key_id"):
         raise PortalError("UNAUTHENTICATED", "an API key is required", 401)
-    return str(tenant_id)
+    held = tuple(s for s in str(context.get("scopes") or "").split() if s in SCOPES)
+    caller = Principal(tenant_id=str(context["tenant_id"]), key_id=str(context["key_id"]), scopes=held)  # type: ignore[arg-type]
+    needed = scopes_for(event.request_context.http.method, event.path)
+    if not needed & set(caller.scopes):
+        raise PortalError(
+            "INSUFFICIENT_SCOPE",
+            f"this API key may not call this route: it takes a key with scope {' or '.join(sorted(needed)) or '(none)'}",
+            403,
+        )
+    return caller
+
+
+def tenant(event: APIGatewayProxyEventV2) -> str:
+    """The caller's tenant (see ``principal``)."""
+    return principal(event).tenant_id
 
 
 def json_response(status: int, body: Any) -> Response[Any]:

@@ -83,7 +83,10 @@ class ReviewRequestIn(BaseModel):
 
 class OverrideIn(BaseModel):
     decision: Literal["advance", "review", "decline"]
-    reviewer: str = Field(
-        min_length=1, max_length=128, description="the reviewer's id in the portal (no name)"
+    reviewer: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="the reviewer's id in the portal (no name), recorded beside the API key",
     )
     reason: str = Field(min_length=1, max_length=2000)

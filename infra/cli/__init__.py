@@ -133,10 +133,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_cmd = sub.add_parser("serve", help="run the HR-portal API on 127.0.0.1 against the local cloud")
     serve_cmd.add_argument("--port", type=int, default=8787)
     serve_cmd.add_argument("--tenant", default="demo", help="the tenant of the API key printed at start")
-    key_cmd = sub.add_parser("api-key", help="mint a tenant's API key in a deployed stack (AWS credentials)")
-    key_cmd.add_argument("--tenant", required=True)
-    key_cmd.add_argument("--table", required=True, help="the stack's ApiKeysTableName output")
-    key_cmd.add_argument("--region", help="default: your AWS profile's region")
+    key_cmd = sub.add_parser(
+        "api-key", help="mint or revoke a tenant's API key in a deployed stack (AWS credentials)"
+    )
+    key_sub = key_cmd.add_subparsers(dest="key_command", required=True)
+    mint_cmd = key_sub.add_parser("create", help="mint a key and print it once")
+    mint_cmd.add_argument("--tenant", required=True)
+    mint_cmd.add_argument(
+        "--scope",
+        action="append",
+        choices=["portal", "ehr", "admin"],
+        metavar="SCOPE",
+        help="portal (interviews, reports, talent pool), ehr (outcomes, demographics) or admin "
+        "(profiles, webhooks, analytics, overrides, erasure); repeat for several (default: portal)",
+    )
+    mint_cmd.add_argument("--expires-in-days", type=int, metavar="DAYS", help="default: never expires")
+    revoke_cmd = key_sub.add_parser(
+        "revoke", help="revoke a key (refused everywhere within the authorizer's cache time)"
+    )
+    revoke_cmd.add_argument("key", metavar="KEY_ID", help="the key's id (jp_{key_id}_…), or the whole key")
+    for cmd in (mint_cmd, revoke_cmd):
+        cmd.add_argument("--table", required=True, help="the stack's ApiKeysTableName output")
+        cmd.add_argument("--region", help="default: your AWS profile's region")
     redrive_cmd = sub.add_parser(
         "redrive",
         help="evaluate again the uploads whose executions failed, in a deployed stack (AWS credentials)",
@@ -204,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.since_hours,
         )
     if args.command == "api-key":
-        from jiping.portal.interviews import mint_key
+        from jiping.portal.interviews import mint_key, revoke_key
 
         try:
             import boto3
@@ -212,7 +230,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             region = args.region or boto3.session.Session().region_name
             if not region:
                 raise UsageError("no AWS region: give --region or configure one")
-            print(mint_key(bootstrap.api_key_store(args.table, region=region), args.tenant))
+            store = bootstrap.api_key_store(args.table, region=region)
+            if args.key_command == "revoke":
+                done = revoke_key(store, args.key)
+                print(
+                    f"revoked {done.key_id} (tenant {done.tenant_id}) at {done.revoked_at:%Y-%m-%dT%H:%M:%SZ}"
+                )
+            else:
+                print(
+                    mint_key(
+                        store, args.tenant, args.scope or ["portal"], expires_in_days=args.expires_in_days
+                    )
+                )
         except ValueError as exc:
             print(f"jiping: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -186,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _local(args: argparse.Namespace) -> dict[str, Any]:
     from jiping.domain.profiles import bundled_profiles
-    from jiping.portal.interviews import mint_key
+    from jiping.portal.interviews import SCOPES, mint_key
 
     from infra import constants
     from infra.localcloud.analytics_seed import seed_population
@@ -212,7 +212,9 @@ def _local(args: argparse.Namespace) -> dict[str, Any]:
         file=sys.stderr,
     )
     with LocalCloud() as cloud:
-        key = mint_key(bootstrap.api_key_store(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
+        key = mint_key(
+            bootstrap.api_key_store(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant, SCOPES
+        )
         api = LocalApi(cloud)
         seeded = seed_population(cloud, api, key, tenant, profile, population)
         print(

@@ -18,7 +18,7 @@ def serve(port: int, tenant: str) -> int:
     import threading
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-    from jiping.portal.interviews import mint_key
+    from jiping.portal.interviews import SCOPES, mint_key
 
     from infra.localcloud.api_gateway import LocalApi
     from infra.localcloud.cloud import LocalCloud
@@ -33,10 +33,12 @@ def serve(port: int, tenant: str) -> int:
     console = Console()
     console.say("starting the local cloud")
     with LocalCloud() as cloud:
-        key = mint_key(bootstrap.api_key_store(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
+        key = mint_key(
+            bootstrap.api_key_store(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant, SCOPES
+        )
         server = make_server("127.0.0.1", port, LocalApi(cloud).wsgi, handler_class=Quiet)
         print(f"Jiping API on http://127.0.0.1:{server.server_port}/v1/ (OpenAPI: /openapi.json)", flush=True)
-        print(f"tenant {tenant!r} API key: {key}", flush=True)
+        print(f"tenant {tenant!r} API key (scopes {', '.join(SCOPES)}): {key}", flush=True)
         print(f"local EHR receiver: {cloud.ehr.url}   WeCom stand-in: {cloud.wecom.api_base}", flush=True)
 
         # Ctrl-C (or SIGTERM) asks the loop to stop from a thread of its own: a KeyboardInterrupt raised while

@@ -193,7 +193,7 @@ def test_serve_runs_the_api_on_localhost_with_a_printed_key():
         lines = []
         while not any("local EHR receiver:" in line for line in lines) and len(lines) < 50:
             lines.append(proc.stdout.readline())
-        key = next(line for line in lines if "API key:" in line).rsplit(" ", 1)[-1].strip()
+        key = next(line for line in lines if "API key" in line).rsplit(" ", 1)[-1].strip()
         ehr_url = next(line for line in lines if "local EHR receiver:" in line).split()[3]  # no DNS lookup
         # the functions' logs go on to stdout: drain it, or a full pipe would block the server
         threading.Thread(target=proc.stdout.read, daemon=True).start()

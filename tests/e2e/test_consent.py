@@ -7,7 +7,7 @@ import json
 import pytest
 from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
 from jiping.domain.models import InterviewStatus
-from jiping.portal.interviews import mint_key
+from jiping.portal.interviews import SCOPES, mint_key
 
 from infra import constants
 from infra.localcloud.api_gateway import LocalApi
@@ -19,7 +19,7 @@ TENANT, INTERVIEW = "t-consent", "iv-audio-only"
 
 
 def test_a_video_answer_of_an_audio_only_interview_is_transcribed_and_no_frame_is_analysed(cloud) -> None:
-    key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), TENANT)
+    key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), TENANT, SCOPES)
     consent = {"biometric": False, "audio": True, "version": "2026-11", "given_at": "2026-11-22T08:00:00Z"}
     made = LocalApi(cloud).request(
         "POST",

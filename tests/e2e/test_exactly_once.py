@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
-from jiping.portal.interviews import mint_key
+from jiping.portal.interviews import SCOPES, mint_key
 
 from infra import constants
 from infra.localcloud.api_gateway import LocalApi
@@ -22,7 +22,7 @@ CONSENT = {"biometric": True, "version": "2026-11", "given_at": "2026-11-22T08:0
 
 def test_duplicates_at_every_door_make_one_evaluation_and_one_webhook_per_endpoint(cloud) -> None:
     api = LocalApi(cloud)
-    key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), TENANT)
+    key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), TENANT, SCOPES)
 
     def call(method: str, path: str, body: object = None, **headers: str):
         h = {"authorization": f"Bearer {key}", "content-type": "application/json"} | headers

@@ -212,12 +212,12 @@ def test_an_interview_erased_while_it_is_processed_stays_erased(cloud, clip):
     import json as _json
 
     from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
-    from jiping.portal.interviews import mint_key
+    from jiping.portal.interviews import SCOPES, mint_key
 
     from infra.localcloud.api_gateway import LocalApi
 
     api, tenant, interview = LocalApi(cloud), "t-faults-erase", "iv-erase-race"
-    key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant)
+    key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant, SCOPES)
     headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
     consent = {"biometric": True, "version": "2026-11", "given_at": "2026-11-22T08:00:00Z"}
     made = api.request(

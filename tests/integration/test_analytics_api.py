@@ -15,7 +15,7 @@ from jiping.adapters.dynamo.profiles import DynamoProfileRepository
 from jiping.analytics.models import OVERALL
 from jiping.domain.models import ObjectLocation
 from jiping.domain.profiles import bundled_profiles, weights_digest
-from jiping.portal.interviews import mint_key
+from jiping.portal.interviews import SCOPES, mint_key
 
 from infra import constants
 from infra.localcloud.analytics_seed import seed_population
@@ -38,7 +38,7 @@ def api(cloud) -> LocalApi:
 @pytest.fixture(scope="module")
 def keys(cloud) -> dict[str, str]:
     store = DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE])
-    return {t: mint_key(store, t) for t in (TENANT, OTHER)}
+    return {t: mint_key(store, t, SCOPES) for t in (TENANT, OTHER)}
 
 
 @pytest.fixture(scope="module")

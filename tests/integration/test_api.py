@@ -11,7 +11,7 @@ import pytest
 from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
 from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
 from jiping.domain.models import InterviewStatus
-from jiping.portal.interviews import mint_key
+from jiping.portal.interviews import SCOPES, mint_key
 
 from infra import constants
 from infra.localcloud.api_gateway import LocalApi
@@ -28,7 +28,7 @@ def api(cloud) -> LocalApi:
 @pytest.fixture(scope="module")
 def keys(cloud) -> dict[str, str]:
     store = DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE])
-    return {t: mint_key(store, t) for t in ("t-api-a", "t-api-b")}
+    return {t: mint_key(store, t, SCOPES) for t in ("t-api-a", "t-api-b")}
 
 
 def call(api: LocalApi, key: str | None, method: str, path: str, body=None, query: str = "", **headers):
@@ -299,39 +299,6 @@ def test_the_committed_openapi_document_is_the_generated_one():
     assert json.loads(generated) == json.loads(committed), "run `make openapi` and commit docs/openapi.json"
 
 
-def test_wecom_callbacks_are_verified_and_forged_ones_refused(api, cloud):
-    import xmltodict
-    from wechatpy.enterprise.crypto import WeChatCrypto
-
-    config = cloud.wecom.config()
-    crypto = WeChatCrypto(config["callback_token"], config["encoding_aes_key"], config["corp_id"])
-    # the URL check: an encrypted echostr, signed
-    echo = xmltodict.parse(crypto.encrypt_message("echo-42", "n1", "1700000000"))["xml"]
-    query = f"msg_signature={echo['MsgSignature']}&timestamp=1700000000&nonce=n1&echostr={__import__('urllib.parse').parse.quote(echo['Encrypt'])}"
-    ok = api.request("GET", "/v1/wecom/callback", query=query)
-    assert ok.status == 200 and ok.body == b"echo-42"
-    forged = api.request("GET", "/v1/wecom/callback", query=query.replace(echo["MsgSignature"], "0" * 40))
-    assert forged.status == 403 and forged.json()["error"]["code"] == "CALLBACK_REFUSED"
-    # a message: decrypted and acknowledged; the same body with a forged signature refused
-    xml = (
-        "<xml><ToUserName>x</ToUserName><FromUserName>zhangsan</FromUserName><CreateTime>1700000000</CreateTime>"
-        "<MsgType>text</MsgType><Content>人工复核</Content><MsgId>1</MsgId><AgentID>1000002</AgentID></xml>"
-    )
-    body = crypto.encrypt_message(xml, "n2", "1700000001")
-    sig = xmltodict.parse(body)["xml"]["MsgSignature"]
-    good = api.request(
-        "POST", "/v1/wecom/callback", body=body, query=f"msg_signature={sig}&timestamp=1700000001&nonce=n2"
-    )
-    assert good.status == 200 and good.body == b"success"
-    bad = api.request(
-        "POST",
-        "/v1/wecom/callback",
-        body=body,
-        query="msg_signature=" + "1" * 40 + "&timestamp=1700000001&nonce=n2",
-    )
-    assert bad.status == 403
-
-
 def test_erasing_a_candidate_removes_every_trace_and_publishes_an_event(api, keys, cloud):
     from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
     from jiping.adapters.dynamo.wecom import DynamoWecomStore
@@ -489,7 +456,13 @@ def test_a_candidate_asks_for_review_a_reviewer_decides_and_the_audit_log_has_bo
     )
     assert decided.status == 200 and decided.json()["human_review"]["decided_by"] == "hr-1"
     log = call(api, a, "GET", "/v1/interviews/iv-review/audit").json()
-    assert [(r["kind"], r["actor"]) for r in log] == [("review_requested", "candidate"), ("override", "hr-1")]
+    key_id = a.split("_")[
+        1
+    ]  # the actor is the key that asked, whatever the body says; the reviewer beside it
+    assert [(r["kind"], r["actor"], r["key_id"], r["reviewer"]) for r in log] == [
+        ("review_requested", f"key:{key_id}", key_id, None),
+        ("override", f"key:{key_id}", key_id, "hr-1"),
+    ]
     assert log[1]["details"]["recommendation_before"] == "review"
     for path in ("/v1/interviews/iv-review/audit",):  # another tenant sees nothing of it
         assert call(api, b, "GET", path).status == 404
@@ -503,6 +476,63 @@ def test_a_candidate_asks_for_review_a_reviewer_decides_and_the_audit_log_has_bo
         ).status
         == 404
     )
+
+
+def test_re_posting_an_interview_cannot_rewrite_its_consent_which_only_grows_by_appending(api, keys):
+    a = keys["t-api-a"]
+    assert call(api, a, "POST", "/v1/interviews", interview_body("iv-consent")).status == 201
+    again = call(api, a, "POST", "/v1/interviews", interview_body("iv-consent"))
+    assert again.status == 201 and len(again.json()["uploads"]) == 2  # the same request: fresh forms
+    withdrawn = CONSENT | {"biometric": False, "given_at": "2026-11-23T08:00:00Z"}
+    rewrite = call(api, a, "POST", "/v1/interviews", interview_body("iv-consent", consent=withdrawn))
+    assert (rewrite.status, rewrite.json()["error"]["code"]) == (409, "INTERVIEW_EXISTS")
+    assert [c["biometric"] for c in call(api, a, "GET", "/v1/interviews/iv-consent").json()["consent"]] == [
+        True
+    ]
+    appended = call(api, a, "POST", "/v1/interviews/iv-consent/consent", withdrawn)
+    assert appended.status == 200
+    history = appended.json()["consent"]
+    assert [(c["biometric"], c["given_at"][:10]) for c in history] == [
+        (True, "2026-11-22"),
+        (False, "2026-11-23"),
+    ]
+    assert all("recorded_at" in c for c in history)
+    bad = call(
+        api, a, "POST", "/v1/interviews", interview_body("iv-bad-hr", wecom={"hr_user_ids": ["a b/c"]})
+    )
+    assert bad.status == 422  # a malformed WeCom id is the client's mistake, not a 500
+
+
+def test_each_route_takes_the_scopes_it_names_and_a_revoked_key_is_refused(api, cloud):
+    from jiping.portal.interviews import revoke_key
+
+    store = DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE])
+    portal, ehr, admin = (mint_key(store, "t-api-scopes", [scope]) for scope in ("portal", "ehr", "admin"))
+    endpoint = {"endpoint_id": "scoped", "url": cloud.ehr.url}
+    # a portal key runs interviews, and may not send data elsewhere, erase people or change decisions
+    assert call(api, portal, "POST", "/v1/interviews", interview_body("iv-scoped")).status == 201
+    profile = (REPO / "profiles" / "customer-service.yaml").read_text(encoding="utf-8")
+    for method, path, body, query in [
+        ("POST", "/v1/webhooks", endpoint, ""),
+        ("DELETE", "/v1/candidates/cand-001", None, ""),
+        ("POST", "/v1/interviews/iv-scoped/override", {"decision": "advance", "reason": "x"}, ""),
+        ("GET", "/v1/analytics/validity", None, "job_id=customer-service"),
+        ("POST", "/v1/profiles", __import__("yaml").safe_load(profile), ""),
+    ]:
+        refused = call(api, portal, method, path, body, query)
+        assert (refused.status, refused.json()["error"]["code"]) == (403, "INSUFFICIENT_SCOPE"), path
+        assert "admin" in refused.json()["error"]["message"]
+    # an EHR key reports outcomes and reads results; it starts no interview and registers no webhook
+    assert call(api, ehr, "GET", "/v1/interviews/iv-scoped").status == 200
+    assert call(api, ehr, "POST", "/v1/interviews", interview_body("iv-ehr")).status == 403
+    assert call(api, ehr, "GET", "/v1/webhooks").status == 403
+    # an admin key manages webhooks, and is not a portal key
+    assert call(api, admin, "POST", "/v1/webhooks", endpoint).status == 201
+    assert call(api, admin, "POST", "/v1/interviews", interview_body("iv-admin")).status == 403
+    # revoked: refused at the door from the next request on (no authorizer cache locally)
+    revoke_key(store, portal)
+    assert call(api, portal, "GET", "/v1/interviews/iv-scoped").status == 403
+    assert call(api, ehr, "GET", "/v1/interviews/iv-scoped").status == 200
 
 
 @pytest.mark.parametrize("body", ["[" * 50_000 + "]" * 50_000, '{"a":' * 50_000 + "1" + "}" * 50_000])

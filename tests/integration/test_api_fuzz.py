@@ -5,7 +5,7 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
-from jiping.portal.interviews import mint_key
+from jiping.portal.interviews import SCOPES, mint_key
 
 from infra import constants
 from infra.localcloud.api_gateway import LocalApi
@@ -14,7 +14,7 @@ EXAMPLES = 15  # per operation; derandomized, so every run sends the same reques
 
 
 def test_no_request_gets_a_server_error(cloud):
-    key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), "t-fuzz")
+    key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), "t-fuzz", SCOPES)
     schema = schemathesis.openapi.from_wsgi("/openapi.json", LocalApi(cloud).wsgi)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 14

@@ -21,7 +21,7 @@ from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
 from jiping.analytics.models import ReweightingProposal
 from jiping.delivery.webhooks import Delivery
 from jiping.domain.models import check_id
-from jiping.portal.interviews import mint_key
+from jiping.portal.interviews import SCOPES, mint_key
 
 from infra import constants
 from infra.localcloud.api_gateway import LocalApi
@@ -38,7 +38,7 @@ NOT_TENANT_ROUTES = {("GET", "/v1/health"), ("GET", "/v1/wecom/callback"), ("POS
 def world(cloud) -> dict[str, Any]:
     api = LocalApi(cloud)
     store = DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE])
-    keys = {t: mint_key(store, t) for t in (A, B, EMPTY)}
+    keys = {t: mint_key(store, t, SCOPES) for t in (A, B, EMPTY)}
 
     def call(tenant: str, method: str, path: str, body: Any = None, query: str = "") -> Any:
         headers = {"authorization": f"Bearer {keys[tenant]}", "content-type": "application/json"}
@@ -156,6 +156,7 @@ OVERRIDE = {"decision": "decline", "reviewer": "b-hr", "reason": "not ours"}
 NOT_FOUND: dict[tuple[str, str], tuple[str, Any]] = {
     ("GET", "/v1/interviews/{interview_id}"): (f"/v1/interviews/{IV}", None),
     ("GET", "/v1/interviews/{interview_id}/report"): (f"/v1/interviews/{IV}/report", None),
+    ("POST", "/v1/interviews/{interview_id}/consent"): (f"/v1/interviews/{IV}/consent", CONSENT),
     ("GET", "/v1/interviews/{interview_id}/audit"): (f"/v1/interviews/{IV}/audit", None),
     ("POST", "/v1/interviews/{interview_id}/rescore"): (f"/v1/interviews/{IV}/rescore", {"version": 1}),
     ("POST", "/v1/interviews/{interview_id}/review-request"): (f"/v1/interviews/{IV}/review-request", {}),

@@ -123,7 +123,7 @@ def test_wecom_options_are_checked_before_anything_runs() -> None:
         notify_from(None, None, [], None, "qyapi.weixin.qq.com")
 
 
-def test_api_key_mints_a_key_that_authenticates_its_tenant(
+def test_api_key_mints_scoped_expiring_keys_and_revokes_them(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import boto3
@@ -142,10 +142,20 @@ def test_api_key_mints_a_key_that_authenticates_its_tenant(
         )
         monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
         monkeypatch.delenv("AWS_REGION", raising=False)
-        assert main(["api-key", "--tenant", "acme", "--table", "keys", "--region", "us-east-1"]) == 0
+        keys = ["--table", "keys", "--region", "us-east-1"]
+        assert main(["api-key", "create", "--tenant", "acme", "--scope", "ehr", *keys]) == 0
         key = capsys.readouterr().out.strip()
-        assert authenticate(DynamoApiKeyStore("keys", region="us-east-1"), f"Bearer {key}") == "acme"
-        assert (
-            main(["api-key", "--tenant", "no spaces allowed", "--table", "keys", "--region", "us-east-1"])
-            == 64
-        )
+        store = DynamoApiKeyStore("keys", region="us-east-1")
+        caller = authenticate(store, f"Bearer {key}")
+        assert caller is not None and caller.tenant_id == "acme" and caller.scopes == ("ehr",)
+        assert main(["api-key", "create", "--tenant", "no spaces allowed", *keys]) == 64
+        # revoked by its id (or the whole key): refused from then on, the record kept
+        assert main(["api-key", "revoke", caller.key_id, *keys]) == 0
+        assert f"revoked {caller.key_id} (tenant acme)" in capsys.readouterr().out
+        assert authenticate(store, f"Bearer {key}") is None
+        assert main(["api-key", "revoke", "0123456789abcdef", *keys]) == 64
+        # a key minted without --scope may call the portal routes only, and lapses when asked to
+        assert main(["api-key", "create", "--tenant", "acme", "--expires-in-days", "7", *keys]) == 0
+        portal = authenticate(store, f"Bearer {capsys.readouterr().out.strip()}")
+        assert portal is not None and portal.scopes == ("portal",)
+        assert store.get(portal.key_id).expires_at is not None  # type: ignore[union-attr]

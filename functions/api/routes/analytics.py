@@ -21,7 +21,7 @@ from jiping.scoring.rescoring import NotScored, rescore_interview
 from jiping.scoring.results import composite_label
 from pydantic import BaseModel
 
-from ..context import IdempotencyKey, idempotent, interview, settings, tenant
+from ..context import IdempotencyKey, idempotent, interview, principal, settings, tenant
 from ..schemas import SAFE_ID, Accepted, RescoreIn, ReweightingIn, Stored
 
 router = APIGatewayHttpRouter()
@@ -171,9 +171,10 @@ def rescore(interview_id: str, request: Annotated[RescoreIn, Body()]) -> Intervi
     """Re-score a scored interview under another version of its profile; the earlier result is kept."""
     s, event = settings(), router.current_event
     interview(event, interview_id)
+    caller = principal(event)
     try:
         done = rescore_interview(
-            tenant(event),
+            caller.tenant_id,
             interview_id,
             request.version,
             repo=bootstrap.interview_repository(s.interviews_table),
@@ -182,6 +183,7 @@ def rescore(interview_id: str, request: Annotated[RescoreIn, Body()]) -> Intervi
             artifacts_bucket=s.artifacts_bucket,
             audit=bootstrap.audit_log(s.audit_table),
             audit_retention_days=s.audit_retention_days,
+            key_id=caller.key_id,
         )
     except NotScored:
         raise PortalError("NOT_SCORED", "the interview has no result to re-score", 409) from None

@@ -11,11 +11,13 @@ from jiping import __version__, bootstrap
 from jiping.domain.models import utcnow
 from jiping.observability import logger
 from jiping.portal.interviews import (
+    Consent,
     CreateInterview,
     InterviewCreated,
     InterviewView,
     PoolEntry,
     ReportLinks,
+    record_consent,
     report_links,
     start_interview,
     talent_pool,
@@ -66,6 +68,18 @@ def create(
 @router.get("/v1/interviews/<interview_id>")
 def get_interview(interview_id: str) -> InterviewView:
     return view(interview(router.current_event, interview_id))
+
+
+@router.post(
+    "/v1/interviews/<interview_id>/consent",
+    description="A consent the candidate gave later (withdrawing video analysis, or a new version of the "
+    "text). It is appended to the interview's consent history and governs processing from then on; earlier "
+    "entries never change. A consent dated before the last one recorded is 409 CONSENT_OUT_OF_ORDER.",
+)
+def post_consent(interview_id: str, request: Annotated[Consent, Body()]) -> InterviewView:
+    s = settings()
+    repo = bootstrap.interview_repository(s.interviews_table)
+    return view(record_consent(repo, tenant(router.current_event), interview_id, request))
 
 
 @router.post(

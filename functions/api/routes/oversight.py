@@ -10,7 +10,7 @@ from jiping import bootstrap
 from jiping.portal.audit import AuditRecord, override, request_review
 from jiping.portal.interviews import InterviewView, view
 
-from ..context import interview, settings, tenant
+from ..context import interview, principal, settings
 from ..schemas import OverrideIn, ReviewRequestIn
 
 router = APIGatewayHttpRouter()
@@ -21,13 +21,15 @@ def review_request(interview_id: str, request: Annotated[ReviewRequestIn, Body()
     """The candidate asks for a human review: the recommendation is ``review`` until a reviewer decides."""
     s, event = settings(), router.current_event
     interview(event, interview_id)
+    caller = principal(event)
     done = request_review(
         bootstrap.interview_repository(s.interviews_table),
         bootstrap.audit_log(s.audit_table),
-        tenant(event),
+        caller.tenant_id,
         interview_id,
         reason=request.reason,
         retention_days=s.audit_retention_days,
+        key_id=caller.key_id,
     )
     return view(done)
 
@@ -37,15 +39,17 @@ def override_decision(interview_id: str, request: Annotated[OverrideIn, Body()])
     """A reviewer's decision replaces the recommendation; the model's stays in the audit log."""
     s, event = settings(), router.current_event
     interview(event, interview_id)
+    caller = principal(event)
     done = override(
         bootstrap.interview_repository(s.interviews_table),
         bootstrap.audit_log(s.audit_table),
-        tenant(event),
+        caller.tenant_id,
         interview_id,
         decision=request.decision,
         reviewer=request.reviewer,
         reason=request.reason,
         retention_days=s.audit_retention_days,
+        key_id=caller.key_id,
     )
     return view(done)
 
@@ -55,5 +59,5 @@ def audit_log(interview_id: str) -> list[AuditRecord]:
     """Every score, re-score, review request and decision about the interview, oldest first."""
     event = router.current_event
     interview(event, interview_id)
-    records = bootstrap.audit_log(settings().audit_table).records(tenant(event), interview_id)
+    records = bootstrap.audit_log(settings().audit_table).records(principal(event).tenant_id, interview_id)
     return sorted(records, key=lambda r: r.at)

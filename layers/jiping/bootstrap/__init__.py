@@ -59,10 +59,13 @@ def object_store() -> S3ObjectStore:
     return S3ObjectStore(client("s3"))
 
 
+@cache
 def presigner() -> S3Presigner:
+    """Forms and links signed with SigV4 (boto3 would sign POST forms with SigV2 in us-east-1)."""
     from jiping.adapters.s3 import S3Presigner
 
-    return S3Presigner(client("s3"))
+    config = _CONFIG.merge(Config(signature_version="s3v4"))
+    return S3Presigner(boto3.session.Session().client("s3", config=config))  # type: ignore[call-overload]
 
 
 def pool_worker(

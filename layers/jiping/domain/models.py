@@ -358,7 +358,9 @@ class Interview(Model):
     )
     wecom: WecomRecipients | None = None
     candidate_ref: str | None = None  # the portal's reference for the candidate (no name, no contact)
-    consent: dict[str, Any] | None = None  # the recorded consent for biometric (video) processing
+    consent: dict[str, Any] | None = None  # the consent that governs processing now (the last recorded)
+    consent_history: list[dict[str, Any]] = Field(default_factory=list)  # every consent, oldest first
+    request_sha256: str | None = None  # the creating request, so that another one for this id is refused
     asr_tier: AsrTier | None = None  # the job profile's transcription tier (None: the stack's default)
 
     def ready_to_score(self) -> bool:

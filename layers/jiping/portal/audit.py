@@ -2,8 +2,8 @@
 
 EU AI Act art. 12 (automatic logs) and art. 14 (human oversight), and the deployer's duty to keep logs
 for at least six months (art. 26): each record says what happened (``scored``, ``rescored``,
-``review_requested``, ``override``, ``erased``), when, by whom (``system`` or the reviewer the portal
-names), with which model versions and on which inputs (a SHA-256 over the artifacts the score was
+``review_requested``, ``override``, ``erased``), when, by whom (``system``, or the API key that asked:
+``key:{key_id}``, with the reviewer the portal names if it names one), with which model versions and on which inputs (a SHA-256 over the artifacts the score was
 computed from). Records are written once and never changed; they expire after the stack's retention
 (``jiping:auditRetentionDays``). They hold ids, versions, scores and decisions, never a candidate's name,
 answer text or face.
@@ -36,6 +36,8 @@ class AuditRecord(Model):
     at: datetime
     kind: AuditKind
     actor: str = Field(min_length=1, max_length=128)
+    key_id: str | None = Field(default=None, description="the API key that asked for it")
+    reviewer: str | None = Field(default=None, description="the person the portal names, if any")
     details: dict[str, Any] = Field(default_factory=dict)
     expires_at: datetime | None = None
 
@@ -59,17 +61,24 @@ def record(
     kind: AuditKind,
     *,
     actor: str = SYSTEM,
+    key_id: str | None = None,
+    reviewer: str | None = None,
     retention_days: int,
     at: datetime | None = None,
     **details: Any,
 ) -> AuditRecord:
+    """Append one record; done through an API key, the actor is that key (``key:{key_id}``)."""
     when = at or utcnow()
+    if key_id is not None:
+        actor = f"key:{key_id}"
     made = AuditRecord(
         tenant_id=interview.tenant_id,
         interview_id=interview.interview_id,
         at=when,
         kind=kind,
         actor=actor,
+        key_id=key_id,
+        reviewer=reviewer,
         details=details,
         expires_at=when + timedelta(days=retention_days),
     )
@@ -91,6 +100,7 @@ def request_review(
     *,
     reason: str | None,
     retention_days: int,
+    key_id: str | None = None,
 ) -> Interview:
     """The candidate asks for a human to review the result: it stays ``review`` until someone decides."""
 
@@ -111,7 +121,16 @@ def request_review(
         return current
 
     updated = repo.update(tenant_id, interview_id, apply)
-    record(log, updated, "review_requested", actor="candidate", retention_days=retention_days, reason=reason)
+    record(
+        log,
+        updated,
+        "review_requested",
+        actor="candidate",
+        key_id=key_id,
+        retention_days=retention_days,
+        reason=reason,
+        on_behalf_of="candidate",
+    )
     return updated
 
 
@@ -122,9 +141,10 @@ def override(
     interview_id: str,
     *,
     decision: str,
-    reviewer: str,
+    reviewer: str | None,
     reason: str,
     retention_days: int,
+    key_id: str | None = None,
 ) -> Interview:
     """A reviewer's decision replaces the recommendation; the model's own stays in the audit log."""
     if decision not in DECISIONS:
@@ -140,7 +160,7 @@ def override(
         before["recommendation"] = current.recommendation
         current.human_review = dict(current.human_review or {}) | {
             "decided_at": now.isoformat(),
-            "decided_by": reviewer,
+            "decided_by": reviewer or (f"key:{key_id}" if key_id else SYSTEM),
             "decision": decision,
             "decision_reason": reason,
         }
@@ -153,7 +173,9 @@ def override(
         log,
         updated,
         "override",
-        actor=reviewer,
+        actor=reviewer or SYSTEM,
+        key_id=key_id,
+        reviewer=reviewer,
         retention_days=retention_days,
         decision=decision,
         reason=reason,

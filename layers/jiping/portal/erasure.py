@@ -80,6 +80,7 @@ def erase_candidate(
     audit: Audit,
     audit_retention_days: int,
     publisher: EventPublisher,
+    key_id: str | None = None,
 ) -> ErasureReport:
     found = [
         i for i in interviews.list_for_tenant(tenant_id, limit=100_000) if i.candidate_ref == candidate_ref
@@ -94,9 +95,8 @@ def erase_candidate(
         results += outcomes.delete_outcomes(tenant_id, iv)
         attributes += demographics.delete_demographics(tenant_id, iv)
         audit.delete_records(tenant_id, iv)  # the scores and decisions about the person go too ...
-        record(
-            audit, interview, "erased", retention_days=audit_retention_days
-        )  # ... and the erasure is logged
+        # ... and the erasure is logged, with the key that asked for it
+        record(audit, interview, "erased", key_id=key_id, retention_days=audit_retention_days)
         interviews.erase(tenant_id, iv)  # a tombstone: an execution still running cannot write it again
         publisher.publish(
             [

@@ -3,7 +3,8 @@ talent pool. ``functions/api/`` maps routes onto these; the request and response
 what the OpenAPI document is generated from.
 
 API keys: ``jp_{key_id}_{secret}``; only ``sha256(secret)`` is stored, by key id, with the tenant it
-belongs to. Every route reads the tenant from the authorizer's context, never from the request, and
+belongs to, its scopes (``portal``, ``ehr``, ``admin``: what it may call), an optional expiry and
+whether it was revoked. Every route reads the tenant from the authorizer's context, never from the request, and
 every store is keyed by tenant, so a key never reaches another tenant's data.
 """
 
@@ -13,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import Field, field_validator
@@ -58,12 +59,32 @@ LINK_TTL_S = 300
 # --- API keys -------------------------------------------------------------------------------------
 
 
+Scope = Literal["portal", "ehr", "admin"]
+SCOPES: tuple[Scope, ...] = ("portal", "ehr", "admin")
+
+
 class ApiKeyRecord(Model):
     key_id: str
     tenant_id: str
     secret_sha256: str
     created_at: datetime
+    scopes: list[Scope] = Field(default_factory=lambda: ["portal"])
+    expires_at: datetime | None = None
     revoked: bool = False
+    revoked_at: datetime | None = None
+
+
+class Principal(Model):
+    """Who calls: the key (its id, never its secret), its tenant and what it may do."""
+
+    tenant_id: str
+    key_id: str
+    scopes: tuple[Scope, ...]
+
+    @property
+    def actor(self) -> str:
+        """The audit log's actor for what this key does."""
+        return f"key:{self.key_id}"
 
 
 class ApiKeyStore(Protocol):
@@ -71,24 +92,51 @@ class ApiKeyStore(Protocol):
 
     def get(self, key_id: str) -> ApiKeyRecord | None: ...
 
+    def revoke(self, key_id: str, at: datetime) -> ApiKeyRecord | None: ...
 
-def mint_key(store: ApiKeyStore, tenant_id: str) -> str:
-    """A new API key for the tenant; the token is returned once and never stored."""
+
+def mint_key(
+    store: ApiKeyStore,
+    tenant_id: str,
+    scopes: Sequence[Scope],
+    *,
+    expires_in_days: int | None = None,
+) -> str:
+    """A new API key for the tenant with these scopes; the token is returned once and never stored."""
     check_id(tenant_id, "tenant_id")
+    unknown = set(scopes) - set(SCOPES)
+    if not scopes or unknown:
+        raise ValueError(f"an API key needs one or more scopes of {', '.join(SCOPES)}")
+    if expires_in_days is not None and expires_in_days < 1:
+        raise ValueError("an expiry is at least one day")
     key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+    now = utcnow()
     store.put(
         ApiKeyRecord(
             key_id=key_id,
             tenant_id=tenant_id,
-            created_at=utcnow(),
+            created_at=now,
             secret_sha256=hashlib.sha256(secret.encode()).hexdigest(),
+            scopes=[s for s in SCOPES if s in scopes],
+            expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
         )
     )
     return f"{KEY_PREFIX}{key_id}_{secret}"
 
 
-def authenticate(store: ApiKeyStore, authorization: str | None) -> str | None:
-    """The tenant of a valid ``Authorization: Bearer jp_…`` header, else None."""
+def revoke_key(store: ApiKeyStore, key_id: str) -> ApiKeyRecord:
+    """Revoke a key for good (the record stays, marked, so that its audit records keep their meaning)."""
+    key_id = key_id.removeprefix(KEY_PREFIX).partition("_")[0]  # a whole token works too
+    done = store.revoke(key_id, utcnow()) if key_id.isalnum() else None
+    if done is None:
+        raise ValueError(f"no API key {key_id}")
+    return done
+
+
+def authenticate(
+    store: ApiKeyStore, authorization: str | None, now: datetime | None = None
+) -> Principal | None:
+    """The caller of a valid, unrevoked, unexpired ``Authorization: Bearer jp_…`` header, else None."""
     if not authorization or not authorization.startswith("Bearer "):
         return None
     token = authorization[len("Bearer ") :].strip()
@@ -98,8 +146,12 @@ def authenticate(store: ApiKeyStore, authorization: str | None) -> str | None:
     record = store.get(key_id) if key_id.isalnum() else None
     if record is None or record.revoked:
         return None
+    if record.expires_at is not None and (now or utcnow()) >= record.expires_at:
+        return None
     given = hashlib.sha256(secret.encode()).hexdigest()
-    return record.tenant_id if hmac.compare_digest(given, record.secret_sha256) else None
+    if not hmac.compare_digest(given, record.secret_sha256):
+        return None
+    return Principal(tenant_id=record.tenant_id, key_id=record.key_id, scopes=tuple(record.scopes))
 
 
 # --- interviews -----------------------------------------------------------------------------------
@@ -128,7 +180,9 @@ class QuestionIn(Model):
 
 class WecomIn(Model):
     hr_user_ids: list[str] = Field(default_factory=list, max_length=20)
-    candidate_external_userid: str | None = Field(default=None, max_length=128)
+    candidate_external_userid: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,128}$")
+
+    _check_ids = field_validator("hr_user_ids")(lambda v: [check_id(i, "hr_user_id") for i in v])
 
 
 class CreateInterview(Model):
@@ -168,6 +222,15 @@ class Presigner(Protocol):
     def get_url(self, bucket: str, key: str, expires_in: int) -> str: ...
 
 
+CLOSED = (InterviewStatus.SCORED, InterviewStatus.REJECTED, InterviewStatus.FAILED)
+
+
+def request_digest(request: CreateInterview) -> str:
+    """What makes two creations of one interview the same request."""
+    canonical = request.model_dump_json(exclude={"interview_id"})
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def start_interview(
     request: CreateInterview,
     tenant_id: str,
@@ -177,7 +240,12 @@ def start_interview(
     profile_known: bool | None = None,
     asr_tier: AsrTier | None = None,
 ) -> InterviewCreated:
-    """Register the interview and hand out one upload form per question (content type and size bound)."""
+    """Register the interview and hand out one upload form per question (content type and size bound).
+
+    Posting the same request again hands out fresh forms for the questions not yet answered, until the
+    interview is evaluated; another request for the same id is 409, and nothing of the first changes
+    (its consent record above all: ``record_consent`` appends to it).
+    """
     if not (request.consent.biometric or request.consent.audio):
         raise PortalError(
             "CONSENT_REQUIRED",
@@ -189,34 +257,54 @@ def start_interview(
     ids = [q.question_id for q in request.questions]
     if len(set(ids)) != len(ids):
         raise PortalError("DUPLICATE_QUESTION", "each question id may appear once", 422)
+    check_id(tenant_id, "tenant_id")
     interview_id = request.interview_id or "iv-" + secrets.token_hex(8)
-    existing = repo.get(tenant_id, interview_id)
-    if existing is not None and existing.candidate_ref != request.candidate_ref:
-        raise PortalError("INTERVIEW_EXISTS", "this interview id is taken", 409)
-    questions = [
-        Question(question_id=q.question_id, text=q.text, media_id=q.question_id) for q in request.questions
-    ]
-    wecom = WecomRecipients(**request.wecom.model_dump()) if request.wecom else None
-    create_interview(
-        repo,
-        tenant_id,
-        interview_id,
-        request.job_id,
-        questions,
-        request.job_version,
-        wecom,
-        asr_tier=asr_tier,
-    )
+    check_id(interview_id, "interview_id")
+    digest = request_digest(request)
 
-    def attach(current: Interview | None) -> Interview:
-        assert current is not None
-        current.candidate_ref = request.candidate_ref
-        current.consent = request.consent.model_dump(mode="json")
-        return current
+    def apply(current: Interview | None) -> Interview:
+        if current is not None:
+            if current.request_sha256 != digest:
+                raise PortalError(
+                    "INTERVIEW_EXISTS",
+                    "this interview id is taken by another request; consent changes go to "
+                    f"POST /v1/interviews/{interview_id}/consent",
+                    409,
+                )
+            if current.status in CLOSED:
+                raise PortalError(
+                    "UPLOADS_CLOSED", f"the interview is {current.status.value.lower()}: no more uploads", 409
+                )
+            return current
+        now = utcnow()
+        consent = request.consent.model_dump(mode="json") | {"recorded_at": now.isoformat()}
+        return Interview(
+            tenant_id=tenant_id,
+            interview_id=interview_id,
+            job_id=request.job_id,
+            job_version=request.job_version,
+            questions=[
+                Question(question_id=q.question_id, text=q.text, media_id=q.question_id)
+                for q in request.questions
+            ],
+            wecom=WecomRecipients(**request.wecom.model_dump()) if request.wecom else None,
+            candidate_ref=request.candidate_ref,
+            consent=consent,
+            consent_history=[consent],
+            request_sha256=digest,
+            asr_tier=asr_tier,
+            status=InterviewStatus.CREATED,
+            created_at=now,
+            updated_at=now,
+            status_history=[StatusChange(status=InterviewStatus.CREATED, at=now)],
+        )
 
-    repo.update(tenant_id, interview_id, attach)
+    interview = repo.update(tenant_id, interview_id, apply)
+    answered = {q for m in interview.media.values() for q in m.questions}
     forms = []
     for q in request.questions:
+        if q.question_id in answered:  # its upload key has started its one evaluation
+            continue
         key = f"uploads/{tenant_id}/{interview_id}/{q.question_id}.{_SUFFIX[q.content_type]}"
         form = presigner.post_form(uploads_bucket, key, q.content_type, q.max_bytes, UPLOAD_FORM_TTL_S)
         forms.append(
@@ -229,7 +317,30 @@ def start_interview(
                 expires_in=UPLOAD_FORM_TTL_S,
             )
         )
-    return InterviewCreated(interview_id=interview_id, status=InterviewStatus.CREATED.value, uploads=forms)
+    return InterviewCreated(interview_id=interview_id, status=interview.status.value, uploads=forms)
+
+
+def record_consent(
+    repo: InterviewRepository, tenant_id: str, interview_id: str, consent: Consent
+) -> Interview:
+    """Append a consent the candidate gave later (a withdrawal, or a new version of the text): it governs
+    processing from now on; what was consented before stays in the history as it was."""
+
+    def apply(current: Interview | None) -> Interview:
+        if current is None:
+            raise PortalError("INTERVIEW_NOT_FOUND", "no such interview for this tenant", 404)
+        history = current.consent_history or ([current.consent] if current.consent else [])
+        if history and consent.given_at < datetime.fromisoformat(history[-1]["given_at"]):
+            raise PortalError(
+                "CONSENT_OUT_OF_ORDER", "a consent cannot be given before the one already recorded", 409
+            )
+        now = utcnow()
+        entry = consent.model_dump(mode="json") | {"recorded_at": now.isoformat()}
+        current.consent, current.consent_history = entry, [*history, entry]
+        current.updated_at = now
+        return current
+
+    return repo.update(tenant_id, interview_id, apply)
 
 
 class InterviewView(Model):
@@ -243,6 +354,9 @@ class InterviewView(Model):
     overall_score: float | None
     recommendation: str | None
     human_review: dict[str, Any] | None = None
+    consent: list[dict[str, Any]] = Field(
+        default_factory=list, description="every consent recorded, oldest first; the last one governs"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -259,6 +373,7 @@ def view(interview: Interview) -> InterviewView:
         overall_score=interview.overall_score,
         recommendation=interview.recommendation,
         human_review=interview.human_review,
+        consent=interview.consent_history or ([interview.consent] if interview.consent else []),
         created_at=interview.created_at,
         updated_at=interview.updated_at,
     )

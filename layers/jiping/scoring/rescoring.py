@@ -35,6 +35,7 @@ def rescore_interview(
     audit: AuditLog | None = None,
     audit_retention_days: int = 1095,
     actor: str = SYSTEM,
+    key_id: str | None = None,
 ) -> Interview:
     interview = repo.get(tenant_id, interview_id)
     if interview is None:
@@ -116,6 +117,7 @@ def rescore_interview(
             done,
             "rescored",
             actor=actor,
+            key_id=key_id,
             retention_days=audit_retention_days,
             from_version=interview.job_version,
             to_version=profile.version,

@@ -84,3 +84,86 @@ def _execution() -> ExecutionInput:
         artifact_prefix="t/iv-c/q1",
         received_at=NOW,
     )
+
+
+def test_re_posting_an_interview_with_another_body_is_refused_and_its_consent_stays_as_recorded(
+    repo,
+) -> None:
+    # Given an interview created with the candidate's video consent
+    start_interview(request(biometric=True), "t", repo, Presigner(), "uploads")
+    first = repo.get("t", "iv-c").consent_history
+    # When a portal posts the same id again with other consent, or other questions
+    for other in (
+        request(biometric=False, audio=True),
+        request(biometric=True).model_copy(update={"candidate_ref": "cand-other"}),
+    ):
+        with pytest.raises(PortalError) as refused:
+            start_interview(other, "t", repo, Presigner(), "uploads")
+        # Then it is refused, and the consent record is what was consented when the interview was made
+        assert (refused.value.code, refused.value.status) == ("INTERVIEW_EXISTS", 409)
+        assert "/consent" in refused.value.message
+    row = repo.get("t", "iv-c")
+    assert row.consent_history == first and row.consent["biometric"] is True
+
+
+def test_the_same_request_again_hands_out_forms_only_for_its_unanswered_questions_until_evaluated(
+    repo,
+) -> None:
+    from jiping.domain.models import MediaRecord
+
+    base = request(biometric=True)
+    two = base.model_copy(
+        update={
+            "questions": [
+                *base.questions,
+                base.questions[0].model_copy(update={"question_id": "q2"}),
+            ]
+        }
+    )
+    assert [f.question_id for f in start_interview(two, "t", repo, Presigner(), "uploads").uploads] == [
+        "q1",
+        "q2",
+    ]
+
+    def answered(row):
+        row.media["q1"] = MediaRecord(
+            media_id="q1",
+            status=InterviewStatus.TRANSCRIBED,
+            key="uploads/t/iv-c/q1.mp4",
+            questions=["q1"],
+            updated_at=NOW,
+        )
+        return row
+
+    repo.update("t", "iv-c", answered)
+    again = start_interview(two, "t", repo, Presigner(), "uploads")
+    assert [f.question_id for f in again.uploads] == ["q2"]  # q1's key has had its one evaluation
+
+    def scored(row):
+        row.status = InterviewStatus.SCORED
+        return row
+
+    repo.update("t", "iv-c", scored)
+    with pytest.raises(PortalError) as closed:
+        start_interview(two, "t", repo, Presigner(), "uploads")
+    assert (closed.value.code, closed.value.status) == ("UPLOADS_CLOSED", 409)
+
+
+def test_a_later_consent_is_appended_governs_from_then_on_and_cannot_be_back_dated(repo) -> None:
+    from datetime import timedelta
+
+    from jiping.portal.interviews import Consent, record_consent
+
+    start_interview(request(biometric=True), "t", repo, Presigner(), "uploads")
+    withdrawn = Consent(biometric=False, audio=True, version="2026-11", given_at=NOW + timedelta(hours=1))
+    row = record_consent(repo, "t", "iv-c", withdrawn)
+    assert [c["biometric"] for c in row.consent_history] == [True, False]  # the first is kept as it was
+    assert plan_analysis(_execution(), row, "artifacts").vision_allowed is False  # the last one governs
+    earlier = withdrawn.model_copy(update={"given_at": NOW - timedelta(days=1)})
+    with pytest.raises(PortalError) as refused:
+        record_consent(repo, "t", "iv-c", earlier)
+    assert refused.value.code == "CONSENT_OUT_OF_ORDER"
+    assert len(repo.get("t", "iv-c").consent_history) == 2
+    with pytest.raises(PortalError) as missing:
+        record_consent(repo, "t", "iv-none", withdrawn)
+    assert missing.value.status == 404

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import GetError, PutError, PynamoDBConnectionError
+from datetime import datetime
+
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import GetError, PutError, PynamoDBConnectionError, UpdateError
 from pynamodb.models import Model
 
 from jiping.adapters.dynamo.tables import bind
@@ -19,7 +21,10 @@ class ApiKeyItem(Model):
     tenant_id = UnicodeAttribute()
     secret_sha256 = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    scopes = UnicodeSetAttribute(null=True)  # absent on keys minted before scopes: portal only
+    expires_at = UTCDateTimeAttribute(null=True)
     revoked = BooleanAttribute(default=False)
+    revoked_at = UTCDateTimeAttribute(null=True)
 
 
 class DynamoApiKeyStore:
@@ -28,11 +33,27 @@ class DynamoApiKeyStore:
 
     def put(self, record: ApiKeyRecord) -> None:
         try:
-            self._item(**record.model_dump()).save(condition=ApiKeyItem.key_id.does_not_exist())
+            fields = record.model_dump(exclude_none=True) | {"scopes": set(record.scopes)}
+            self._item(**fields).save(condition=ApiKeyItem.key_id.does_not_exist())
         except (PutError, PynamoDBConnectionError) as exc:
             raise StorageError(
                 f"DynamoDB {getattr(exc, 'cause_response_code', None)} on the API keys table"
             ) from exc
+
+    def revoke(self, key_id: str, at: datetime) -> ApiKeyRecord | None:
+        item = self._item(key_id)
+        try:
+            item.update(
+                actions=[ApiKeyItem.revoked.set(True), ApiKeyItem.revoked_at.set(at)],
+                condition=ApiKeyItem.key_id.exists(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise TransientError("DynamoDB on the API keys table") from exc
+        except PynamoDBConnectionError as exc:
+            raise TransientError("DynamoDB on the API keys table") from exc
+        return self.get(key_id)
 
     def get(self, key_id: str) -> ApiKeyRecord | None:
         try:
@@ -46,5 +67,8 @@ class DynamoApiKeyStore:
             tenant_id=item.tenant_id,
             secret_sha256=item.secret_sha256,
             created_at=item.created_at,
+            scopes=sorted(item.scopes or {"portal"}),
+            expires_at=item.expires_at,
             revoked=bool(item.revoked),
+            revoked_at=item.revoked_at,
         )

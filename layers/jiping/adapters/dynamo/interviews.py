@@ -129,6 +129,8 @@ class InterviewItem(Model):
     wecom = UnicodeAttribute(null=True)  # WecomRecipients as JSON
     candidate_ref = UnicodeAttribute(null=True)
     consent = UnicodeAttribute(null=True)  # JSON
+    consent_history = UnicodeAttribute(null=True)  # JSON list, append-only
+    request_sha256 = UnicodeAttribute(null=True)
     asr_tier = UnicodeAttribute(null=True)  # the job profile's transcription tier (cpu | gpu)
     expires_at = NumberAttribute(null=True)  # TTL, set by the retention policy
     job_key = UnicodeAttribute(null=True)  # "{tenant}#{job}" once scored: the ScoredByJob index
@@ -181,6 +183,8 @@ def _to_domain(item: InterviewItem) -> Interview:
         wecom=WecomRecipients.model_validate_json(item.wecom) if item.wecom else None,
         candidate_ref=item.candidate_ref,
         consent=json.loads(item.consent) if item.consent else None,
+        consent_history=json.loads(item.consent_history) if item.consent_history else [],
+        request_sha256=item.request_sha256,
         asr_tier=item.asr_tier,
     )
 
@@ -205,6 +209,8 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
     item.wecom = interview.wecom.model_dump_json() if interview.wecom else None
     item.candidate_ref = interview.candidate_ref
     item.consent = json.dumps(interview.consent) if interview.consent else None
+    item.consent_history = json.dumps(interview.consent_history) if interview.consent_history else None
+    item.request_sha256 = interview.request_sha256
     item.asr_tier = interview.asr_tier
     item.questions = [QuestionMap(**q.model_dump(exclude_none=True)) for q in interview.questions]
     item.status = interview.status.value
