@@ -23,6 +23,8 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "StartEvaluation": "start_evaluation.handler",
     "PlanAnswers": "plan_answers.handler",
     "Api": "api.handler.handler",
+    "WecomCallback": "api.callback.handler",  # GET/POST /v1/wecom/callback (its own grants, issue 16)
+    "EraseCandidate": "api.erase.handler",  # DELETE /v1/candidates/{candidate_ref}
     "DeliverWebhooks": "deliver_webhooks.handler",
     "RetryWebhooks": "retry_webhooks.handler",
     "NotifyWecom": "notify_wecom.handler",
@@ -101,6 +103,33 @@ BUFFER_VISIBILITY_TIMEOUT_S = 6 * LAMBDA_TIMEOUT_S
 DLQ_MAX_RECEIVE_COUNT = 5
 LOG_RETENTION_DAYS = 30
 
+# Reserved concurrency of the workflow's functions: a cap, so that a flood of uploads cannot take the
+# account's whole concurrency (the API, the authorizer and delivery keep theirs), and a reservation, so that
+# nothing else starves the workflow. The campus peak of the capacity model (two uploads a second) needs 39
+# scoring functions at once; the others run for seconds. 270 in all: the account keeps the rest of its
+# quota (1,000 by default; Lambda refuses a reservation that leaves less than 100 unreserved). A throttled
+# invoke is retried by the workflow (Lambda.TooManyRequestsException, six attempts with backoff).
+PIPELINE_RESERVED_CONCURRENCY: dict[str, int] = {
+    "ProbeMedia": 40,
+    "PlanAnswers": 10,
+    "TranscribeText": 10,
+    "VisionCpu": 40,
+    "AudioFeatures": 40,
+    "ScoreInterview": 100,
+    "Persist": 20,
+    "Publish": 10,
+}
+
+# HTTP API throttling (API Gateway's token bucket, for the whole stage and per route, across all callers;
+# per-client limits belong to a WAF rate-based rule, docs/waf.md). The analytics routes fit models on
+# thousands of rows and the EHR's batch imports write thousands of rows: they get far less.
+API_THROTTLE_RATE = 50  # requests per second, steady, every route of the stage
+API_THROTTLE_BURST = 100
+ANALYTICS_THROTTLE_RATE = 2
+ANALYTICS_THROTTLE_BURST = 5
+# The routes given the analytics limits (each an explicit route of the HTTP API, to the Api function).
+ANALYTICS_ROUTES = ("ANY /v1/analytics/{proxy+}", "POST /v1/outcomes", "POST /v1/demographics")
+
 # Defaults that deployments can override with context (cdk.json or -c key=value).
 DEFAULTS: dict[str, object] = {
     "jiping:uploadRetentionDays": 30,
@@ -115,7 +144,8 @@ DEFAULTS: dict[str, object] = {
     "jiping:whisperModelCpu": "base",
     "jiping:visionSampleFps": 4.0,
     "jiping:poseSampleFps": 1.0,
-    "jiping:wecomSecretName": "jiping/wecom",
+    "jiping:wecomSecretName": "jiping/wecom",  # corp_id, corp_secret, agent_id: NotifyWecom only
+    "jiping:wecomCallbackSecretName": "jiping/wecom-callback",  # callback_token, encoding_aes_key, corp_id
     "jiping:bundleLayerDependencies": True,
     "jiping:auditRetentionDays": 1095,  # the audit log (EU AI Act art. 26: at least six months)
 }

@@ -66,6 +66,7 @@ class JipingStack(Stack):
             self,
             "Delivery",
             wecom_secret_name=f"{ctx('jiping:wecomSecretName')}/{self.stage}",
+            wecom_callback_secret_name=f"{ctx('jiping:wecomCallbackSecretName')}/{self.stage}",
             stage=self.stage,
         )
         self.compute = Compute(
@@ -120,7 +121,13 @@ class JipingStack(Stack):
             record_unfinished=self.compute.record_unfinished,
         )
         self.api = Api(
-            self, "Api", handler=self.compute.api, authorizer=self.compute.authorizer, stage=self.stage
+            self,
+            "Api",
+            handler=self.compute.api,
+            callback=self.compute.wecom_callback,
+            erasure=self.compute.erase_candidate,
+            authorizer=self.compute.authorizer,
+            stage=self.stage,
         )
         self.delivery.connect_webhooks(
             deliver=self.compute.deliver_webhooks,
@@ -130,11 +137,9 @@ class JipingStack(Stack):
             api_base_url=self.api.url,
         )
         self.delivery.connect_api(
-            api=self.compute.api,
-            table=self.storage.webhooks,
-            wecom_state=self.storage.wecom_state,
-            api_base_url=self.api.url,
+            api=self.compute.api, table=self.storage.webhooks, api_base_url=self.api.url
         )
+        self.delivery.connect_callback(callback=self.compute.wecom_callback)
         self.delivery.connect_drift_monitor(monitor=self.compute.monitor_drift)
         self.delivery.connect_wecom(
             notify=self.compute.notify_wecom,

@@ -53,7 +53,7 @@ ERRORS: dict[type[Exception], Callable[[Any], tuple[int, str, str]]] = {
         "IDEMPOTENCY_IN_PROGRESS",
         "the first request with this key is still running",
     ),
-    CallbackRefused: lambda e: (403, "CALLBACK_REFUSED", str(e)),
+    CallbackRefused: lambda e: (403, e.code, str(e)),  # CALLBACK_REFUSED, _STALE or _REPLAYED
     # the operator's set-up, not the caller's mistake: a 503 that says what is missing
     CallbackNotConfigured: lambda e: (503, "CALLBACK_NOT_CONFIGURED", str(e)),
 }

@@ -1,74 +1,27 @@
-"""The API's Lambda entrypoint (API Gateway HTTP API, Powertools resolver).
+"""The Api function's Lambda entrypoint (API Gateway HTTP API, Powertools resolver), and the OpenAPI
+document of every route.
 
 Every route but the health check and the WeCom callback runs behind the ``Authorizer`` function, which
 resolves ``Authorization: Bearer jp_…`` to its tenant. Errors have one shape, from ``errors.py``.
+Two routes are other functions, each with only its own grants (issue 16): the WeCom callback
+(``callback.py``) and the erasure of a candidate (``erase.py``); the Api function does not serve them.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from jiping import __version__
-from jiping.observability import logger, metrics, tracer
-
-from .errors import register_errors
+from .resolvers import entrypoint, nested_too_deep, resolver
 from .routes import analytics, erasure, interviews, oversight, profiles, webhooks, wecom
 
-app = APIGatewayHttpResolver(enable_validation=True)
-app.configure_openapi(
-    title="Jiping API",
-    version=__version__,
-    description="AI interview evaluation for HR portals: interviews, reports, talent pool, job profiles, webhooks.",
-    security_schemes={"apiKey": HTTPBearer(description="Authorization: Bearer jp_{key_id}_{secret}")},
-    security=[{"apiKey": []}],
-)
-for module in (interviews, profiles, webhooks, analytics, oversight, erasure, wecom):
-    app.include_router(module.router)
-register_errors(app)
+__all__ = ["PORTAL_ROUTERS", "app", "handler", "nested_too_deep", "openapi_document"]
 
+PORTAL_ROUTERS = (interviews, profiles, webhooks, analytics, oversight)
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@metrics.log_metrics(raise_on_empty_metrics=False)
-@tracer.capture_lambda_handler(capture_response=False)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        return app.resolve(event, context)
-    except RecursionError:
-        # json's decoder recurses once per level: a body nested thousands deep is the client's mistake
-        if not nested_too_deep(event):
-            raise
-        body = {"error": {"code": "BODY_TOO_DEEP", "message": "the JSON body is nested too deeply"}}
-        return {"statusCode": 400, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
-
-
-def nested_too_deep(event: dict[str, Any], limit: int = 500) -> bool:
-    """Whether the request body opens more than ``limit`` JSON arrays or objects inside one another."""
-    body = event.get("body") or ""
-    text = base64.b64decode(body).decode("utf-8", "replace") if event.get("isBase64Encoded") else body
-    depth, in_string, escaped = 0, False, False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
+# Every route of the API (the OpenAPI document); the Api function serves PORTAL_ROUTERS only.
+app = resolver(*PORTAL_ROUTERS, erasure, wecom)
+portal = resolver(*PORTAL_ROUTERS)
+handler = entrypoint(portal)
 
 
 def openapi_document() -> str:

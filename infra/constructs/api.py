@@ -1,5 +1,10 @@
-"""The HTTP API: ``GET /v1/health`` open, every other ``/v1/…`` route behind the API-key authorizer,
-all to the Api function (which routes with Powertools)."""
+"""The HTTP API: ``GET /v1/health`` and the WeCom callback open, every other ``/v1/…`` route behind the
+API-key authorizer. Three functions serve it, each with only its own grants: the callback
+(``WecomCallback``), the erasure (``EraseCandidate``) and the rest (``Api``, which routes with Powertools).
+
+Throttling: the stage's default route settings hold every route to ``API_THROTTLE_*``; the analytics routes
+(explicit routes, so that the stage can name them) to the far lower ``ANALYTICS_THROTTLE_*``. Per-client
+limits and request filtering are a WAF's job (docs/waf.md)."""
 
 from __future__ import annotations
 
@@ -51,6 +56,8 @@ class Api(Construct):
         construct_id: str,
         *,
         handler: lambda_.IFunction,
+        callback: lambda_.IFunction,
+        erasure: lambda_.IFunction,
         authorizer: lambda_.IFunction,
         stage: str = constants.DEFAULT_STAGE,
     ) -> None:
@@ -68,6 +75,9 @@ class Api(Construct):
             stage_name="$default",
             auto_deploy=True,
             access_log_settings=_AccessLogSettings(access_logs),
+            throttle=apigwv2.ThrottleSettings(
+                rate_limit=constants.API_THROTTLE_RATE, burst_limit=constants.API_THROTTLE_BURST
+            ),
         )
         self.url = self.stage.url  # https://{api id}.execute-api.{region}.amazonaws.com/
         integration = integrations.HttpLambdaIntegration("ApiIntegration", handler)
@@ -85,15 +95,39 @@ class Api(Construct):
         for route in self.http_api.add_routes(
             path="/v1/wecom/callback",
             methods=[apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST],
-            integration=integration,
+            integration=integrations.HttpLambdaIntegration("CallbackIntegration", callback),
         ):
             acknowledge(route, "AwsSolutions-APIG4", OPEN_CALLBACK)
+        self.http_api.add_routes(
+            path="/v1/candidates/{candidate_ref}",
+            methods=[apigwv2.HttpMethod.DELETE],
+            integration=integrations.HttpLambdaIntegration("ErasureIntegration", erasure),
+            authorizer=api_keys,
+        )
+        analytics: list[apigwv2.HttpRoute] = []
+        for route_key in constants.ANALYTICS_ROUTES:
+            method, path = route_key.split(" ", 1)
+            analytics += self.http_api.add_routes(
+                path=path, methods=[apigwv2.HttpMethod(method)], integration=integration, authorizer=api_keys
+            )
         self.http_api.add_routes(
             path="/v1/{proxy+}",
             methods=[apigwv2.HttpMethod.ANY],
             integration=integration,
             authorizer=api_keys,
         )
+        # Route settings name routes by key: the stage is deployed after them.
+        cfn_stage = self.stage.node.default_child
+        assert isinstance(cfn_stage, apigwv2.CfnStage)
+        cfn_stage.route_settings = {
+            route_key: {
+                "ThrottlingRateLimit": constants.ANALYTICS_THROTTLE_RATE,
+                "ThrottlingBurstLimit": constants.ANALYTICS_THROTTLE_BURST,
+            }
+            for route_key in constants.ANALYTICS_ROUTES
+        }
+        for route in analytics:
+            cfn_stage.node.add_dependency(route)
 
         CfnOutput(self, constants.OUTPUT_API_URL, value=self.stage.url).override_logical_id(
             constants.OUTPUT_API_URL

@@ -20,15 +20,18 @@ from typing import Any
 
 import jsii
 from aws_cdk import BundlingOptions, DockerImage, Duration, ILocalBundling, Size, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from jiping.settings import (
     ApiSettings,
     AuthorizerSettings,
     DriftMonitorSettings,
+    ErasureSettings,
     PersistSettings,
     PlanSettings,
     ProbeSettings,
@@ -37,6 +40,7 @@ from jiping.settings import (
     ScoreSettings,
     StarterSettings,
     VisionSettings,
+    WecomCallbackSettings,
     environment,
 )
 
@@ -311,21 +315,66 @@ class Compute(Construct):
                 audit_retention_days=audit_retention_days,
             ),
         )
+        # What its routes need (functions/api/routes/: interviews, profiles, webhooks, analytics, oversight);
+        # the WeCom callback and the erasure are functions of their own, below.
         for table in (
             storage.interviews,
             storage.profiles,
             storage.idempotency,
             storage.analytics,
             storage.demographics,
-            storage.audit,
         ):
             table.grant_read_write_data(self.api)
-        storage.uploads.grant_put(self.api)  # presigned POST forms are signed with the function's role
+        # The audit log: reviews, overrides and re-scores add records and read them, never change one.
+        storage.audit.grant(self.api, "dynamodb:PutItem", "dynamodb:Query")
+        # Presigned POST forms are signed with the function's role: under uploads/ only.
+        storage.uploads.grant_put(self.api, f"{constants.UPLOADS_PREFIX}*")
         # Text answers: it reads back the JSON documents it wrote (idempotency), never a recording.
         storage.uploads.grant_read(self.api, f"{constants.UPLOADS_PREFIX}*.json")
         storage.artifacts.grant_read(self.api)  # presigned report links
         storage.artifacts.grant_put(self.api)  # re-scores write a new result under the interview
-        _grant_erasure(self.api, storage)
+
+        # The WeCom callback (open, signed by WeCom): its secret is added by Delivery.connect_callback. On the
+        # state table it may only add the record of a callback it admitted (keys "callback#…").
+        self.wecom_callback = self.zip_function(
+            "WecomCallback",
+            environment=environment(WecomCallbackSettings, wecom_state_table=storage.wecom_state.table_name),
+        )
+        _grant_leading_keys(
+            self.wecom_callback, storage, storage.wecom_state, ["dynamodb:PutItem"], "callback#*"
+        )
+
+        # The right to erasure: the one API function that deletes media, artifacts and rows.
+        self.erase_candidate = self.zip_function(
+            "EraseCandidate",
+            timeout_s=constants.API_TIMEOUT_S,
+            environment=environment(
+                ErasureSettings,
+                interviews_table=storage.interviews.table_name,
+                uploads_bucket=storage.uploads.bucket_name,
+                artifacts_bucket=storage.artifacts.bucket_name,
+                webhooks_table=storage.webhooks.table_name,
+                wecom_state_table=storage.wecom_state.table_name,
+                analytics_table=storage.analytics.table_name,
+                demographics_table=storage.demographics.table_name,
+                audit_table=storage.audit.table_name,
+                audit_retention_days=audit_retention_days,
+                event_bus_name=event_bus.event_bus_name,
+            ),
+        )
+        for table in (storage.interviews, storage.webhooks, storage.analytics, storage.demographics):
+            table.grant_read_write_data(self.erase_candidate)
+        storage.audit.grant(self.erase_candidate, "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:PutItem")
+        # The WeCom notice log only (keys "notice#…"), not the token cache or the counters.
+        _grant_leading_keys(
+            self.erase_candidate,
+            storage,
+            storage.wecom_state,
+            ["dynamodb:Query", "dynamodb:DeleteItem"],
+            "notice#*",
+        )
+        event_bus.grant_put_events_to(self.erase_candidate)
+        _grant_erasure(self.erase_candidate, storage)
         self.authorizer = self.zip_function(
             "Authorizer",
             environment=environment(AuthorizerSettings, api_keys_table=storage.api_keys.table_name),
@@ -500,6 +549,8 @@ class Compute(Construct):
             "tracing": lambda_.Tracing.ACTIVE if self.tracing else lambda_.Tracing.DISABLED,
             "logging_format": lambda_.LoggingFormat.JSON,
             "environment": {**POWERTOOLS_ENV, **({} if self.tracing else NO_TRACING_ENV), **environment},
+            # the workflow's functions only: a cap and a reservation (constants.PIPELINE_RESERVED_CONCURRENCY)
+            "reserved_concurrent_executions": constants.PIPELINE_RESERVED_CONCURRENCY.get(construct_id),
         }
 
     def _acknowledge_grants(self, storage: Storage) -> None:
@@ -517,22 +568,39 @@ class Compute(Construct):
             _role(self.score), read=[storage.artifacts], write=[storage.artifacts], table_write=True
         )
         acknowledge_grants(
-            _role(self.api),
-            read=[storage.artifacts],
-            put=[storage.uploads, storage.artifacts],
-            table_write=True,
+            _role(self.api), read=[storage.artifacts], put=[storage.artifacts], table_write=True
         )
-        uploads_id = Stack.of(storage.uploads).get_logical_id(storage.uploads.node.default_child)  # type: ignore[arg-type]
-        acknowledge(
+        _acknowledge_objects(
             _role(self.api),
-            f"AwsSolutions-IAM5[Resource::<{uploads_id}.Arn>/{constants.UPLOADS_PREFIX}*.json]",
+            storage.uploads,
+            f"{constants.UPLOADS_PREFIX}*",
+            "The API signs the upload forms (PutObject) for keys under uploads/{tenant}/{interview}/, known only "
+            "at run time; nothing outside uploads/.",
+        )
+        _acknowledge_objects(
+            _role(self.api),
+            storage.uploads,
+            f"{constants.UPLOADS_PREFIX}*.json",
             "The API reads back the text answers it wrote (JSON documents under uploads/, keyed by tenant and "
             "interview at run time) to keep a repeated answer idempotent; it cannot read a recording.",
         )
-        acknowledge_grants(_role(self.monitor_drift), table_write=True)
+        acknowledge_grants(_role(self.wecom_callback), table_write=True)
         acknowledge_grants(
-            _role(self.record_unfinished), table_write=True, delete=[storage.uploads, storage.artifacts]
+            _role(self.erase_candidate),
+            indexed_tables=[storage.interviews, storage.webhooks],
+            table_write=True,
+            delete=[storage.artifacts],
         )
+        acknowledge_grants(_role(self.monitor_drift), table_write=True)
+        acknowledge_grants(_role(self.record_unfinished), table_write=True, delete=[storage.artifacts])
+        for eraser in (self.erase_candidate, self.record_unfinished):
+            _acknowledge_objects(
+                _role(eraser),
+                storage.uploads,
+                f"{constants.UPLOADS_PREFIX}*",
+                "Erasure deletes every version under uploads/{tenant}/{interview}/ (known at run time); "
+                "nothing outside uploads/.",
+            )
         # The interview table's grants cover its ScoredByJob index by pattern.
         readers: list[lambda_.Function] = [
             self.persist,
@@ -544,7 +612,7 @@ class Compute(Construct):
         ]
         for reader in readers:
             acknowledge_grants(_role(reader), indexed_tables=[storage.interviews])
-        for eraser in (self.api, self.record_unfinished):
+        for eraser in (self.erase_candidate, self.record_unfinished):
             acknowledge(
                 _role(eraser),
                 "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
@@ -553,16 +621,55 @@ class Compute(Construct):
             )
 
 
+def _acknowledge_objects(role: iam.IRole, bucket: s3.IBucket, pattern: str, reason: str) -> None:
+    """The finding of a grant on the objects of ``bucket`` matching ``pattern`` (one prefix of it)."""
+    logical_id = Stack.of(bucket).get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
+    acknowledge(role, f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/{pattern}]", reason)
+
+
 def _grant_erasure(fn: lambda_.Function, storage: Storage) -> None:
-    """Delete every version under an interview's prefixes in the uploads and artifacts buckets."""
-    for bucket in (storage.uploads, storage.artifacts):
-        bucket.grant_delete(fn)
+    """Delete every version under an interview's prefixes: ``uploads/{tenant}/{interview}/`` in the uploads
+    bucket (so nothing outside ``uploads/``), ``{tenant}/{interview}/`` in the artifacts bucket."""
+    for bucket, prefix in ((storage.uploads, constants.UPLOADS_PREFIX), (storage.artifacts, "")):
+        bucket.grant_delete(fn, f"{prefix}*")
         fn.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["s3:ListBucketVersions", "s3:DeleteObjectVersion"],
-                resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
+                actions=["s3:DeleteObjectVersion"], resources=[bucket.arn_for_objects(f"{prefix}*")]
             )
         )
+        fn.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucketVersions"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None,
+            )
+        )
+
+
+def _grant_leading_keys(
+    fn: lambda_.Function, storage: Storage, table: dynamodb.ITable, actions: list[str], key_pattern: str
+) -> None:
+    """``actions`` on the items of ``table`` whose partition key matches ``key_pattern`` only."""
+    fn.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=actions,
+            resources=[table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [key_pattern]}},
+        )
+    )
+    # DynamoDB uses the table's key on the caller's behalf (what grant_*_data adds for a CMK table).
+    reads = {"dynamodb:Query", "dynamodb:GetItem"}
+    writes = {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"}
+    kms_actions = ["kms:Decrypt", "kms:DescribeKey"] if reads & set(actions) else []
+    if writes & set(actions):
+        kms_actions = [
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:Encrypt",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+        ]
+    storage.key.grant(fn, *kms_actions)
 
 
 def _role(fn: lambda_.IFunction) -> iam.IRole:

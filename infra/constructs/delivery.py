@@ -19,7 +19,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from jiping.settings import ApiSettings, DriftMonitorSettings, WebhookSettings, WecomSettings
+from jiping.settings import (
+    ApiSettings,
+    DriftMonitorSettings,
+    WebhookSettings,
+    WecomCallbackSettings,
+    WecomSettings,
+)
 from jiping.settings import environment as settings_env
 
 from infra import constants
@@ -85,6 +91,7 @@ class Delivery(Construct):
         construct_id: str,
         *,
         wecom_secret_name: str,
+        wecom_callback_secret_name: str,
         stage: str = constants.DEFAULT_STAGE,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -127,6 +134,10 @@ class Delivery(Construct):
 
         # Created by the operator (see README); read by the WeCom notifier alone (connect_wecom).
         self.wecom_secret = secretsmanager.Secret.from_secret_name_v2(self, "WecomSecret", wecom_secret_name)
+        # The callback's token and AES key, apart (no corp_secret); read by the WeCom callback alone.
+        self.wecom_callback_secret = secretsmanager.Secret.from_secret_name_v2(
+            self, "WecomCallbackSecret", wecom_callback_secret_name
+        )
 
         # Exhausted webhook deliveries (every retry failed), for operators; each stays replayable by API.
         self.webhook_dead_letters = sqs.Queue(
@@ -272,27 +283,27 @@ class Delivery(Construct):
         *,
         api: lambda_.Function,
         table: dynamodb.ITable,
-        wecom_state: dynamodb.ITable,
         api_base_url: str,
     ) -> None:
-        """The portal API manages webhook endpoints, replays deliveries (as the sweeper would), verifies
-        WeCom callbacks, and erases candidates (deliveries and notices included, then an event)."""
-        wecom_state.grant_read_write_data(api)
-        self.bus.grant_put_events_to(api)
+        """The portal API manages webhook endpoints and replays deliveries (as the sweeper would)."""
         for key, value in settings_env(
             ApiSettings,
-            wecom_state_table=wecom_state.table_name,
-            event_bus_name=self.bus.event_bus_name,
             webhooks_table=table.table_name,
             webhook_dead_letter_queue_url=self.webhook_dead_letters.queue_url,
             alerts_topic_arn=self.alerts.topic_arn,
             api_base_url=api_base_url,
-            wecom_secret_arn=self.wecom_secret.secret_arn,
         ).items():
             api.add_environment(key, value)
-        self.wecom_secret.grant_read(api)  # the WeCom callback route verifies with the app's token and key
         table.grant_read_write_data(api)
         self.webhook_dead_letters.grant_send_messages(api)
         self.alerts.grant_publish(api)
         assert api.role is not None
         acknowledge_grants(api.role, indexed_tables=[table], table_write=True)
+
+    def connect_callback(self, *, callback: lambda_.Function) -> None:
+        """The WeCom callback verifies with the callback secret, the only secret it may read."""
+        for key, value in settings_env(
+            WecomCallbackSettings, wecom_callback_secret_arn=self.wecom_callback_secret.secret_arn
+        ).items():
+            callback.add_environment(key, value)
+        self.wecom_callback_secret.grant_read(callback)

@@ -1,9 +1,10 @@
-"""The HTTP API on the local cloud: what API Gateway does in front of the Api function.
+"""The HTTP API on the local cloud: what API Gateway does in front of the API's functions.
 
-``LocalApi.request`` turns an HTTP request into an HTTP API (payload 2.0) event, runs the
-``Authorizer`` function for every route but ``GET /v1/health`` (a refusal is API Gateway's 401/403),
-puts its context into ``requestContext.authorizer.lambda`` and invokes the ``Api`` function, both
-through the emulated Lambda service. ``wsgi`` serves the same on a socket (``jiping serve``) and to
+``LocalApi.request`` turns an HTTP request into an HTTP API (payload 2.0) event, picks the route API
+Gateway would (``routes.py``, from the synthesized template), runs the route's Lambda authorizer where it
+has one (a refusal is API Gateway's 401/403), puts its context into ``requestContext.authorizer.lambda``
+and invokes the route's function (``Api``, ``WecomCallback`` or ``EraseCandidate``), both through the
+emulated Lambda service. ``wsgi`` serves the same on a socket (``jiping serve``) and to
 WSGI test clients (the schemathesis fuzz).
 """
 
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-OPEN_ROUTES = {("GET", "/v1/health"), ("GET", "/v1/wecom/callback"), ("POST", "/v1/wecom/callback")}
+from infra.localcloud.routes import Route, routes_of, select
+
 UPLOAD_PATH = "/local-s3/"  # where `jiping serve` takes the presigned upload forms (S3's role, locally)
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
@@ -38,6 +40,7 @@ class LocalApi:
     def __init__(self, cloud: Any) -> None:
         self.cloud = cloud
         self._lambda = cloud.client("lambda")
+        self.routes: list[Route] = routes_of(cloud.template)  # the HTTP API's routes, from the template
 
     def _invoke(self, construct_id: str, event: dict[str, Any]) -> dict[str, Any]:
         out = self._lambda.invoke(
@@ -91,11 +94,18 @@ class LocalApi:
         }
         if query:
             event["queryStringParameters"] = dict(parse_qsl(query, keep_blank_values=True))
-        if (method.upper(), path) not in OPEN_ROUTES and path.startswith("/v1/"):
+        chosen = select(self.routes, method, path)  # the route, and so the function, API Gateway would pick
+        if chosen is None:
+            return HttpResponse(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+        route, params = chosen
+        event["routeKey"] = event["requestContext"]["routeKey"] = route.key
+        if params:
+            event["pathParameters"] = params
+        if route.authorizer is not None:
             if "authorization" not in headers:  # API Gateway refuses before calling the authorizer
                 return HttpResponse(401, {"content-type": "application/json"}, b'{"message":"Unauthorized"}')
             verdict = self._invoke(
-                "Authorizer",
+                route.authorizer,
                 {
                     "version": "2.0",
                     "type": "REQUEST",
@@ -107,7 +117,7 @@ class LocalApi:
             if not verdict.get("isAuthorized"):
                 return HttpResponse(403, {"content-type": "application/json"}, b'{"message":"Forbidden"}')
             event["requestContext"]["authorizer"] = {"lambda": verdict.get("context", {})}
-        result = self._invoke("Api", event)
+        result = self._invoke(route.function, event)
         out_body = result.get("body") or ""
         data = base64.b64decode(out_body) if result.get("isBase64Encoded") else out_body.encode()
         out_headers = {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}

@@ -75,6 +75,7 @@ EVENT_TAP_QUEUE = "localcloud-event-tap"
 # worker died), one for the others. The model is loaded once per process and shared.
 LOCAL_POOL_SIZES = {constants.ASR_CPU_POOL: 2, constants.ASR_GPU_POOL: 1, constants.VISION_POOL: 1}
 LOCAL_WECOM_SECRET = "localcloud/wecom"  # noqa: S105 - a secret's name, holding the stand-in's test app
+LOCAL_WECOM_CALLBACK_SECRET = "localcloud/wecom-callback"  # noqa: S105 - a secret's name (the callback's keys)
 
 
 @functools.cache
@@ -256,11 +257,20 @@ class LocalCloud(Harness):
                 lam.invoke(FunctionName=fn.name, Payload=json.dumps(event).encode())
 
     def _wecom_secret(self) -> None:
-        """The operator's WeCom secret (created by hand in AWS, see README), holding the stand-in's app."""
-        secret = self.client("secretsmanager").create_secret(
-            Name=LOCAL_WECOM_SECRET, SecretString=json.dumps(self.wecom.config())
+        """The operator's WeCom secrets (created by hand in AWS, see README), holding the stand-in's app."""
+        config = self.wecom.config()
+        secrets_manager = self.client("secretsmanager")
+        secret = secrets_manager.create_secret(Name=LOCAL_WECOM_SECRET, SecretString=json.dumps(config))
+        # the callback's own secret: its token and AES key (and the corp id it checks), no corp_secret
+        callback = secrets_manager.create_secret(
+            Name=LOCAL_WECOM_CALLBACK_SECRET,
+            SecretString=json.dumps(
+                {k: config[k] for k in ("callback_token", "encoding_aes_key", "corp_id")}
+            ),
         )
-        self.overrides["Api"] = self.overrides.get("Api", {}) | {"WECOM_SECRET_ARN": secret["ARN"]}
+        self.overrides["WecomCallback"] = self.overrides.get("WecomCallback", {}) | {
+            "WECOM_CALLBACK_SECRET_ARN": callback["ARN"]
+        }
         self.overrides["NotifyWecom"] = {
             "WECOM_SECRET_ARN": secret["ARN"],
             "WECOM_API_BASE": self.wecom.api_base,

@@ -125,9 +125,6 @@ class ApiSettings(_Settings):
     webhook_dead_letter_queue_url: str
     alerts_topic_arn: str
     api_base_url: str = ""
-    wecom_secret_arn: str = ""  # the WeCom app (callback token and AES key) for the callback route
-    wecom_state_table: str = ""  # erasure removes the WeCom notice log
-    event_bus_name: str = ""  # erasure publishes interview.erased
     analytics_table: str = ""  # outcomes and re-weighting proposals (jiping.analytics)
     audit_table: str = ""  # reviews, overrides, re-scores and erasures are logged there (jiping.portal.audit)
     audit_retention_days: int = Field(default=1095, ge=183)
@@ -145,8 +142,32 @@ class ApiSettings(_Settings):
             webhook_allow_private=self.webhook_allow_private,
         )
 
+
+class WecomCallbackSettings(_Settings):
+    """The WeCom callback (its own function): the secret with the callback token and AES key only, and the
+    state table where each callback's (timestamp, nonce, signature) is remembered once."""
+
+    wecom_callback_secret_arn: str  # Secrets Manager: {"callback_token", "encoding_aes_key", "corp_id"}
+    wecom_state_table: str
+    callback_window_s: int = Field(default=300, ge=30, le=3600)  # a timestamp further off is refused
+
+
+class ErasureSettings(_Settings):
+    """The right to erasure (its own function): every store that holds something about an interview."""
+
+    interviews_table: str
+    uploads_bucket: str
+    artifacts_bucket: str
+    webhooks_table: str
+    wecom_state_table: str  # the WeCom notice log
+    analytics_table: str
+    demographics_table: str
+    audit_table: str
+    audit_retention_days: int = Field(default=1095, ge=183)
+    event_bus_name: str  # erasure publishes interview.erased
+
     def publish_settings(self) -> PublishSettings:
-        """Erasure publishes ``interview.erased`` on the bus, from the source ``jiping``."""
+        """``interview.erased`` goes on the bus, from the source ``jiping``."""
         return PublishSettings(event_bus_name=self.event_bus_name)
 
 

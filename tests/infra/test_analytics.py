@@ -40,11 +40,13 @@ def test_outcomes_and_demographics_have_tables_of_their_own_encrypted_with_the_d
 
 def test_only_the_api_can_reach_the_demographics_the_scoring_functions_cannot(synth: Synth) -> None:
     table_id, _ = synth.resource("AWS::DynamoDB::Table", "StorageDemographicsTable")
-    assert _roles_granted(synth, table_id) == {_role_of(synth, "ComputeApi")}
+    # the API's routes that store and report them, and the erasure (issue 16: its own function)
+    api_functions = ("ComputeApi", "ComputeEraseCandidate")
+    assert _roles_granted(synth, table_id) == {_role_of(synth, fn) for fn in api_functions}
     for fn_id, fn in synth.resources("AWS::Lambda::Function").items():
         env = fn["Properties"].get("Environment", {}).get("Variables", {})
         if "DEMOGRAPHICS_TABLE" in env:
-            assert fn_id.startswith("ComputeApi"), fn_id
+            assert fn_id.startswith(api_functions), fn_id
     score_role = _role_of(synth, "ComputeScoreInterview")
     assert score_role not in _roles_granted(synth, table_id)
 

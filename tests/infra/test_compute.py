@@ -33,13 +33,23 @@ EXPECTED_ENV = {
         "WEBHOOK_DEAD_LETTER_QUEUE_URL",
         "ALERTS_TOPIC_ARN",
         "API_BASE_URL",
-        "WECOM_SECRET_ARN",
-        "WECOM_STATE_TABLE",
-        "EVENT_BUS_NAME",
         "ANALYTICS_TABLE",
         "DEMOGRAPHICS_TABLE",
         "AUDIT_TABLE",
         "AUDIT_RETENTION_DAYS",
+    },
+    "WecomCallback": {"WECOM_CALLBACK_SECRET_ARN", "WECOM_STATE_TABLE"},
+    "EraseCandidate": {
+        "INTERVIEWS_TABLE",
+        "UPLOADS_BUCKET",
+        "ARTIFACTS_BUCKET",
+        "WEBHOOKS_TABLE",
+        "WECOM_STATE_TABLE",
+        "ANALYTICS_TABLE",
+        "DEMOGRAPHICS_TABLE",
+        "AUDIT_TABLE",
+        "AUDIT_RETENTION_DAYS",
+        "EVENT_BUS_NAME",
     },
     "Authorizer": {"API_KEYS_TABLE"},
     "MonitorDrift": {"INTERVIEWS_TABLE", "PROFILES_TABLE", "ANALYTICS_TABLE", "ALERTS_TOPIC_ARN"},
@@ -189,7 +199,9 @@ def test_grants_follow_least_privilege(synth: Synth) -> None:
     assert "dynamodb:PutItem" in actions("Persist")
     # the API writes interviews, profiles and endpoints; the authorizer only reads keys
     assert {"dynamodb:PutItem", "dynamodb:Query"} <= actions("Api")
-    assert {"s3:DeleteObjectVersion", "s3:ListBucketVersions"} <= actions("Api")  # erasure, versions included
+    # erasure, versions included, is its own function: the internet-facing Api deletes no object
+    assert {"s3:DeleteObjectVersion", "s3:ListBucketVersions"} <= actions("EraseCandidate")
+    assert not any(a.startswith(("s3:Delete", "secretsmanager:", "events:")) for a in actions("Api"))
     assert "secretsmanager:GetSecretValue" not in actions("Authorizer")
     assert {a for a in actions("Authorizer") if a.startswith("dynamodb:")} <= {
         "dynamodb:GetItem",

@@ -44,9 +44,15 @@ def test_queue_policies_let_eventbridge_send_only_from_the_rule(synth: Synth) ->
 def test_api_routes_health_and_proxy_to_the_api_function_with_access_logs(synth: Synth) -> None:
     routes = {r["Properties"]["RouteKey"] for r in synth.resources("AWS::ApiGatewayV2::Route").values()}
     assert {"GET /v1/health", "ANY /v1/{proxy+}"} <= routes
-    api_fn_id, _ = synth.resource("AWS::Lambda::Function", "ComputeApi")
-    (integration,) = synth.resources("AWS::ApiGatewayV2::Integration").values()
-    assert integration["Properties"]["IntegrationUri"] == {"Fn::GetAtt": [api_fn_id, "Arn"]}
+    # three integrations: the Api function, the WeCom callback and the erasure (issue 16, point 8)
+    targets = {
+        integration["Properties"]["IntegrationUri"]["Fn::GetAtt"][0]
+        for integration in synth.resources("AWS::ApiGatewayV2::Integration").values()
+    }
+    assert targets == {
+        synth.resource("AWS::Lambda::Function", f"Compute{name}")[0]
+        for name in ("Api", "WecomCallback", "EraseCandidate")
+    }
     (stage,) = synth.resources("AWS::ApiGatewayV2::Stage").values()
     assert stage["Properties"]["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][1] == "Arn"
     assert constants.OUTPUT_API_URL in synth.raw["Outputs"]
@@ -132,15 +138,19 @@ def test_the_wecom_notifier_reads_its_queue_and_only_its_secret(synth: Synth) ->
     secret_reads = [s for s in statements if "secretsmanager:GetSecretValue" in json.dumps(s["Action"])]
     (read,) = secret_reads
     assert "jiping/wecom" in json.dumps(read["Resource"])
-    # besides the notifier, only the API's role (the WeCom callback route) can read it
-    api_role = synth.resource("AWS::Lambda::Function", "ComputeApi")[1]["Properties"]["Role"]["Fn::GetAtt"][0]
-    readers = {
-        r["Ref"]
-        for p in synth.resources("AWS::IAM::Policy").values()
-        if "secretsmanager:GetSecretValue" in json.dumps(p)
-        for r in p["Properties"]["Roles"]
-    }
-    assert readers == {role, api_role}
+    # no other role can read it; the WeCom callback reads its own secret (token and AES key) alone
+    callback = synth.resource("AWS::Lambda::Function", "ComputeWecomCallback")[1]["Properties"]
+    callback_role = callback["Role"]["Fn::GetAtt"][0]
+    readers: dict[str, set[str]] = {}
+    for p in synth.resources("AWS::IAM::Policy").values():
+        for s in p["Properties"]["PolicyDocument"]["Statement"]:
+            if "secretsmanager:GetSecretValue" in json.dumps(s["Action"]):
+                for r in p["Properties"]["Roles"]:
+                    readers.setdefault(r["Ref"], set()).add(json.dumps(s["Resource"]))
+    assert set(readers) == {role, callback_role}
+    assert all(":secret:jiping/wecom/dev-" in r for r in readers[role])
+    assert all(":secret:jiping/wecom-callback/dev-" in r for r in readers[callback_role])
+    assert "jiping/wecom-callback" in json.dumps(callback["Environment"]["Variables"]["WECOM_CALLBACK_SECRET_ARN"])
 
 
 def test_every_route_but_health_runs_behind_the_api_key_authorizer(synth: Synth) -> None:
@@ -155,12 +165,16 @@ def test_every_route_but_health_runs_behind_the_api_key_authorizer(synth: Synth)
         "GET /v1/health",
         "GET /v1/wecom/callback",
         "POST /v1/wecom/callback",
+        "DELETE /v1/candidates/{candidate_ref}",
+        *constants.ANALYTICS_ROUTES,
         "ANY /v1/{proxy+}",
     }
-    guarded = routes["ANY /v1/{proxy+}"]
-    assert guarded["AuthorizationType"] == "CUSTOM"
     authorizer_id, authorizer = synth.resource("AWS::ApiGatewayV2::Authorizer", "ApiHttpApiApiKeys")
-    assert guarded["AuthorizerId"] == {"Ref": authorizer_id}
+    open_routes = {"GET /v1/health", "GET /v1/wecom/callback", "POST /v1/wecom/callback"}
+    for key in set(routes) - open_routes:
+        guarded = routes[key]
+        assert guarded["AuthorizationType"] == "CUSTOM", key
+        assert guarded["AuthorizerId"] == {"Ref": authorizer_id}, key
     props = authorizer["Properties"]
     assert props["AuthorizerType"] == "REQUEST" and props["EnableSimpleResponses"] is True
     assert props["IdentitySource"] == ["$request.header.Authorization"]

@@ -1,7 +1,8 @@
-"""The right to erasure: a candidate's interviews erased everywhere."""
+"""The right to erasure (the EraseCandidate function): a candidate's interviews erased everywhere."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
@@ -9,10 +10,16 @@ from jiping import bootstrap
 from jiping.bootstrap import analytics as analytics_bootstrap
 from jiping.domain.errors import PortalError
 from jiping.portal.erasure import erase_candidate
+from jiping.settings import ErasureSettings, load
 
-from ..context import settings, tenant
+from ..context import tenant
 
 router = APIGatewayHttpRouter()
+
+
+@lru_cache(maxsize=1)
+def settings() -> ErasureSettings:
+    return load(ErasureSettings)
 
 
 @router.delete("/v1/candidates/<candidate_ref>")

@@ -1,7 +1,10 @@
-"""The WeCom callback: open (WeCom signs it, no API key); a forged signature is 403 CALLBACK_REFUSED."""
+"""The WeCom callback (the WecomCallback function): open (WeCom signs it, no API key). A forged signature is
+403 CALLBACK_REFUSED; a signed callback is admitted once, within ``callback_window_s`` of its timestamp, and
+otherwise refused as CALLBACK_STALE or CALLBACK_REPLAYED before anything reads it."""
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -9,10 +12,9 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from jiping import bootstrap
-from jiping.delivery.wecom import WecomConfig, decrypt_callback, verify_callback_url
+from jiping.delivery.wecom import CallbackConfig, decrypt_callback, verify_callback_url
 from jiping.observability import logger
-
-from ..context import settings
+from jiping.settings import WecomCallbackSettings, load
 
 router = APIGatewayHttpRouter()
 
@@ -22,8 +24,23 @@ Nonce = Annotated[str, Query(alias="nonce", min_length=1, max_length=128)]
 
 
 @lru_cache(maxsize=1)
-def wecom_config() -> WecomConfig:
-    return bootstrap.wecom_config(settings().wecom_secret_arn)
+def settings() -> WecomCallbackSettings:
+    return load(WecomCallbackSettings)
+
+
+@lru_cache(maxsize=1)
+def callback_config() -> CallbackConfig:
+    return bootstrap.wecom_callback_config(settings().wecom_callback_secret_arn)
+
+
+def _gate() -> dict[str, Any]:
+    """Where an admitted callback is remembered, the clock and the window."""
+    s = settings()
+    return {
+        "nonces": bootstrap.callback_nonces(s.wecom_state_table),
+        "now": time.time(),
+        "window_s": s.callback_window_s,
+    }
 
 
 @router.get("/v1/wecom/callback", security=[])
@@ -34,7 +51,7 @@ def wecom_verify(
     echostr: Annotated[str, Query(min_length=1, max_length=4096)],
 ) -> Response[Any]:
     """WeCom's URL check: the decrypted echostr, as plain text."""
-    plain = verify_callback_url(wecom_config(), msg_signature, timestamp, nonce, echostr)
+    plain = verify_callback_url(callback_config(), msg_signature, timestamp, nonce, echostr, **_gate())
     return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body=plain)
 
 
@@ -42,6 +59,6 @@ def wecom_verify(
 def wecom_event(msg_signature: Sig, timestamp: Stamp, nonce: Nonce) -> Response[Any]:
     """A callback message (e.g. a reply asking for human review): verified, decrypted, acknowledged."""
     body = router.current_event.decoded_body or ""
-    message = decrypt_callback(wecom_config(), body, msg_signature, timestamp, nonce)
+    message = decrypt_callback(callback_config(), body, msg_signature, timestamp, nonce, **_gate())
     logger.info("wecom callback", extra={"type": message["type"], "event": message["event"]})
     return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body="success")

@@ -27,13 +27,14 @@ if TYPE_CHECKING:
     from jiping.adapters.dynamo.profiles import DynamoProfileRepository
     from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
     from jiping.adapters.dynamo.wecom import DynamoWecomStore
+    from jiping.adapters.dynamo.wecom_callbacks import DynamoCallbackNonces
     from jiping.adapters.eventbridge import EventBridgePublisher
     from jiping.adapters.http import UrlPolicy
     from jiping.adapters.notify import SnsAlerts
     from jiping.adapters.s3 import S3ObjectStore, S3Presigner
     from jiping.adapters.stepfunctions import StepFunctionsStarter
     from jiping.delivery.webhooks import Webhooks
-    from jiping.delivery.wecom import Notifier, WecomConfig
+    from jiping.delivery.wecom import CallbackConfig, Notifier, WecomConfig
     from jiping.workflow.pool import PoolWorker, Process
 
     Request = TypeVar("Request", bound=BaseModel)
@@ -197,6 +198,20 @@ def wecom_config(secret_arn: str) -> WecomConfig:
 
     secret = client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
     return WecomConfig.model_validate_json(secret)
+
+
+def wecom_callback_config(secret_arn: str) -> CallbackConfig:
+    """The callback's token and AES key, from its own secret (which holds no corp_secret)."""
+    from jiping.delivery.wecom import CallbackConfig
+
+    secret = client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
+    return CallbackConfig.model_validate_json(secret)
+
+
+def callback_nonces(table_name: str) -> DynamoCallbackNonces:
+    from jiping.adapters.dynamo.wecom_callbacks import DynamoCallbackNonces
+
+    return DynamoCallbackNonces(table_name, region=_region())
 
 
 def wecom_notifier(settings: WecomSettings) -> Notifier:

@@ -4,6 +4,7 @@ rate limits and the retry policy in full: docs/wecom.md."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -333,42 +334,120 @@ class Notifier:
 
 # --- callbacks ------------------------------------------------------------------------------------
 
+# wechatpy checks a callback's signature but not its age: a captured callback would verify for ever. A
+# callback is admitted once, and only while its timestamp is within CALLBACK_WINDOW_S of now; its
+# (timestamp, nonce, signature) is remembered a little beyond that window, so a replay meets the record.
+CALLBACK_WINDOW_S = 300
+CALLBACK_NONCE_GRACE_S = 60
+
+
+class CallbackConfig(Model):
+    """What the callback verifies with, from its own secret (no corp_secret: the callback cannot send).
+
+    ``corp_id`` is the enterprise's id, not a credential: WeCom encrypts it into every callback and
+    wechatpy checks that it is ours."""
+
+    callback_token: str | None = None
+    encoding_aes_key: str | None = None
+    corp_id: str
+
+
+class CallbackNonces(Protocol):
+    def claim(self, key: str, expires_at: int) -> bool:
+        """Remember ``key`` until ``expires_at`` (epoch seconds); False when it was already remembered."""
+
 
 class CallbackRefused(JipingError):
     """A callback whose signature does not verify (forged, or not from WeCom)."""
 
+    code = "CALLBACK_REFUSED"
+
+
+class CallbackStale(CallbackRefused):
+    """A signed callback whose timestamp is outside the window (an old one, replayed)."""
+
+    code = "CALLBACK_STALE"
+
+
+class CallbackReplayed(CallbackRefused):
+    """A signed callback already admitted once (the same timestamp, nonce and signature)."""
+
+    code = "CALLBACK_REPLAYED"
+
 
 class CallbackNotConfigured(JipingError):
-    """The WeCom secret has no callback_token / encoding_aes_key: the callback cannot be verified."""
+    """The callback secret has no callback_token / encoding_aes_key: the callback cannot be verified."""
 
 
-def _crypto(config: WecomConfig) -> Any:
+def _crypto(config: CallbackConfig | WecomConfig) -> Any:
     from wechatpy.enterprise.crypto import WeChatCrypto
 
     if not config.callback_token or not config.encoding_aes_key:
-        raise CallbackNotConfigured("the WeCom secret has no callback_token and encoding_aes_key")
+        raise CallbackNotConfigured("the WeCom callback secret has no callback_token and encoding_aes_key")
     return WeChatCrypto(config.callback_token, config.encoding_aes_key, config.corp_id)
 
 
+def admit_callback(
+    nonces: CallbackNonces,
+    msg_signature: str,
+    timestamp: str,
+    nonce: str,
+    *,
+    now: float,
+    window_s: int = CALLBACK_WINDOW_S,
+) -> None:
+    """Admit a callback whose signature verified: fresh, and never seen before (else CallbackStale or
+    CallbackReplayed). Its record outlives the window, so a replay is refused one way or the other."""
+    try:
+        stamp = int(timestamp)
+    except ValueError:
+        raise CallbackStale("the callback timestamp is not a number") from None
+    if abs(now - stamp) > window_s:
+        raise CallbackStale(f"the callback timestamp is more than {window_s} s away from now")
+    key = hashlib.sha256(f"{timestamp}|{nonce}|{msg_signature}".encode()).hexdigest()
+    if not nonces.claim(key, expires_at=stamp + window_s + CALLBACK_NONCE_GRACE_S):
+        raise CallbackReplayed("this callback was already received")
+
+
 def verify_callback_url(
-    config: WecomConfig, msg_signature: str, timestamp: str, nonce: str, echostr: str
+    config: CallbackConfig | WecomConfig,
+    msg_signature: str,
+    timestamp: str,
+    nonce: str,
+    echostr: str,
+    *,
+    nonces: CallbackNonces,
+    now: float,
+    window_s: int = CALLBACK_WINDOW_S,
 ) -> str:
-    """The URL check (GET): the decrypted echostr to answer with, or CallbackRefused."""
+    """The URL check (GET): the decrypted echostr to answer with, or CallbackRefused (forged, stale or
+    replayed)."""
     from wechatpy.exceptions import InvalidSignatureException
 
     crypto = _crypto(config)
     try:
-        return str(crypto.check_signature(msg_signature, timestamp, nonce, echostr))
+        plain = str(crypto.check_signature(msg_signature, timestamp, nonce, echostr))
     except InvalidSignatureException:
         raise CallbackRefused("the callback signature does not verify") from None
     except (ValueError, UnicodeDecodeError):  # signed, but not decryptable with our key
         raise CallbackRefused("the callback cannot be decrypted") from None
+    admit_callback(nonces, msg_signature, timestamp, nonce, now=now, window_s=window_s)
+    return plain
 
 
 def decrypt_callback(
-    config: WecomConfig, body: str, msg_signature: str, timestamp: str, nonce: str
+    config: CallbackConfig | WecomConfig,
+    body: str,
+    msg_signature: str,
+    timestamp: str,
+    nonce: str,
+    *,
+    nonces: CallbackNonces,
+    now: float,
+    window_s: int = CALLBACK_WINDOW_S,
 ) -> dict[str, Any]:
-    """A callback message (POST): its fields, or CallbackRefused."""
+    """A callback message (POST): its fields, or CallbackRefused (forged, stale or replayed). Nothing
+    reads the message before it is admitted."""
     from wechatpy.enterprise import parse_message
     from wechatpy.enterprise.exceptions import InvalidCorpIdException
     from wechatpy.exceptions import InvalidSignatureException
@@ -380,6 +459,7 @@ def decrypt_callback(
         raise CallbackRefused("the callback signature does not verify") from None
     except Exception:  # noqa: BLE001 - malformed XML or ciphertext: refused, never a crash
         raise CallbackRefused("the callback cannot be decrypted") from None
+    admit_callback(nonces, msg_signature, timestamp, nonce, now=now, window_s=window_s)
     message = parse_message(xml)
     return {
         "type": message.type,

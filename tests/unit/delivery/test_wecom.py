@@ -293,8 +293,24 @@ CONFIG = WecomConfig(
 )
 
 
-def test_a_genuine_callback_decrypts_and_a_forged_one_is_refused() -> None:
-    from jiping.delivery.wecom import CallbackRefused, decrypt_callback, verify_callback_url
+class FakeNonces:
+    """CallbackNonces in memory: a key is claimed once."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def claim(self, key: str, expires_at: int) -> bool:
+        if key in self.seen:
+            return False
+        self.seen[key] = expires_at
+        return True
+
+
+STAMP = "1409659813"
+AT_STAMP = float(STAMP) + 10  # "now" for the example callback: ten seconds after it was signed
+
+
+def _signed_example() -> tuple[str, str]:
     from wechatpy.enterprise.crypto import WeChatCrypto
 
     crypto = WeChatCrypto(CONFIG.callback_token, CONFIG.encoding_aes_key, CONFIG.corp_id)
@@ -303,26 +319,62 @@ def test_a_genuine_callback_decrypts_and_a_forged_one_is_refused() -> None:
         "<CreateTime>1409659813</CreateTime><MsgType>text</MsgType><Content>复核</Content>"
         "<MsgId>4561255354251345929</MsgId><AgentID>218</AgentID></xml>"
     )
-    encrypted = crypto.encrypt_message(xml, "nonce1", "1409659813")
+    encrypted = crypto.encrypt_message(xml, "nonce1", STAMP)
     import xmltodict
 
-    signature = xmltodict.parse(encrypted)["xml"]["MsgSignature"]
-    message = decrypt_callback(CONFIG, encrypted, signature, "1409659813", "nonce1")
+    return encrypted, xmltodict.parse(encrypted)["xml"]["MsgSignature"]
+
+
+def test_a_genuine_callback_decrypts_and_a_forged_one_is_refused() -> None:
+    from jiping.delivery.wecom import CallbackRefused, decrypt_callback, verify_callback_url
+
+    encrypted, signature = _signed_example()
+    nonces = FakeNonces()
+    message = decrypt_callback(CONFIG, encrypted, signature, STAMP, "nonce1", nonces=nonces, now=AT_STAMP)
     assert message["type"] == "text" and message["source"] == "zhangsan"
+    with pytest.raises(CallbackRefused) as forged:
+        decrypt_callback(CONFIG, encrypted, "0" * 40, STAMP, "nonce1", nonces=nonces, now=AT_STAMP)
+    assert forged.value.code == "CALLBACK_REFUSED"
     with pytest.raises(CallbackRefused):
-        decrypt_callback(CONFIG, encrypted, "0" * 40, "1409659813", "nonce1")
-    with pytest.raises(CallbackRefused):
-        verify_callback_url(CONFIG, "0" * 40, "1409659813", "nonce1", "bogus")
+        verify_callback_url(CONFIG, "0" * 40, STAMP, "nonce1", "bogus", nonces=nonces, now=AT_STAMP)
+    assert len(nonces.seen) == 1  # a forged callback is never remembered
+
+
+def test_a_callback_is_admitted_once_and_its_record_outlives_the_window() -> None:
+    from jiping.delivery.wecom import CALLBACK_WINDOW_S, CallbackReplayed, decrypt_callback
+
+    encrypted, signature = _signed_example()
+    nonces = FakeNonces()
+    decrypt_callback(CONFIG, encrypted, signature, STAMP, "nonce1", nonces=nonces, now=AT_STAMP)
+    with pytest.raises(CallbackReplayed) as replayed:
+        decrypt_callback(CONFIG, encrypted, signature, STAMP, "nonce1", nonces=nonces, now=AT_STAMP + 1)
+    assert replayed.value.code == "CALLBACK_REPLAYED"
+    (expires_at,) = nonces.seen.values()
+    assert expires_at > int(STAMP) + CALLBACK_WINDOW_S  # no replay can be fresh once the record is gone
+
+
+@pytest.mark.parametrize("offset", [-301, 301, 86_400 * 365])
+def test_a_signed_callback_outside_the_window_is_stale(offset: int) -> None:
+    from jiping.delivery.wecom import CallbackStale, decrypt_callback
+
+    encrypted, signature = _signed_example()
+    nonces = FakeNonces()
+    with pytest.raises(CallbackStale) as stale:
+        decrypt_callback(
+            CONFIG, encrypted, signature, STAMP, "nonce1", nonces=nonces, now=float(STAMP) + offset
+        )
+    assert stale.value.code == "CALLBACK_STALE" and not nonces.seen
 
 
 def test_a_secret_without_the_callback_keys_says_so_instead_of_crashing() -> None:
     from jiping.delivery.wecom import CallbackNotConfigured, decrypt_callback, verify_callback_url
 
     bare = CONFIG.model_copy(update={"callback_token": None, "encoding_aes_key": None})
+    nonces = FakeNonces()
     with pytest.raises(CallbackNotConfigured, match="callback_token"):
-        verify_callback_url(bare, "0" * 40, "1409659813", "nonce1", "x")
+        verify_callback_url(bare, "0" * 40, STAMP, "nonce1", "x", nonces=nonces, now=AT_STAMP)
     with pytest.raises(CallbackNotConfigured):
-        decrypt_callback(bare, "<xml/>", "0" * 40, "1409659813", "nonce1")
+        decrypt_callback(bare, "<xml/>", "0" * 40, STAMP, "nonce1", nonces=nonces, now=AT_STAMP)
 
 
 def test_a_refused_message_is_counted_with_the_errcode_as_metadata_and_no_person_in_a_dimension() -> None:

@@ -1,0 +1,193 @@
+"""The per-function grants table (issue 16, point 8): for every Lambda function of the template, exactly
+what its role may do to which resource. A grant that is not written here fails the test, and so does one
+written here that the template lost: widening a function's reach is a change of this table, in review.
+
+Resources are logical ids without CDK's hash; ``Bucket/<pattern>`` is the objects a grant covers, ``[…]``
+a condition (``dynamodb:LeadingKeys``, ``s3:prefix``). Verbs: see ``grants.VERBS``. Each function's own log
+group and X-Ray are left out (every function has exactly those, from the factory).
+"""
+
+from __future__ import annotations
+
+from .conftest import Synth
+from .grants import grants
+
+RW = "delete+read+write"
+DATA_KEY_RW = {"StorageDataKey": "decrypt+encrypt"}
+ALERTS = {"DeliveryAlerts": "publish", "DeliveryAlertsKey": "decrypt+encrypt"}
+
+EXPECTED: dict[str, dict[str, str]] = {
+    # The internet-facing API: its routes' tables, forms under uploads/, no delete on any bucket, no secret,
+    # no event bus (erasure and the WeCom callback are functions of their own).
+    "Api": {
+        **ALERTS,
+        **DATA_KEY_RW,
+        "DeliveryWebhookDeadLetters": "send",  # a replayed delivery that fails for good
+        "StorageAnalyticsTable": RW,
+        "StorageArtifactsBucket": "read",
+        "StorageArtifactsBucket/*": "read+write",  # report links; a re-score's new result
+        "StorageAuditTable": "read+write",  # PutItem and Query only: the audit log is append-only
+        "StorageDemographicsTable": RW,
+        "StorageIdempotencyTable": RW,
+        "StorageInterviewsTable": RW,
+        "StorageInterviewsTable/index/*": RW,
+        "StorageProfilesTable": RW,
+        "StorageUploadsBucket": "read",
+        "StorageUploadsBucket/uploads/*": "write",  # the presigned forms
+        "StorageUploadsBucket/uploads/*.json": "read",  # its own text answers, never a recording
+        "StorageWebhooksTable": RW,
+        "StorageWebhooksTable/index/*": RW,
+    },
+    # The open WeCom callback: its own secret (no corp_secret) and the record of each callback it admitted.
+    "WecomCallback": {
+        **DATA_KEY_RW,
+        "StorageWecomStateTable[callback#*]": "write",
+        "secret:jiping/wecom-callback/dev": "read",
+    },
+    # The right to erasure: the one API function that deletes, and only under the interview's prefixes.
+    "EraseCandidate": {
+        **DATA_KEY_RW,
+        "DeliveryDomainEvents": "publish",  # interview.erased
+        "StorageAnalyticsTable": RW,
+        "StorageArtifactsBucket": "list",
+        "StorageArtifactsBucket/*": "delete",
+        "StorageAuditTable": RW,
+        "StorageDemographicsTable": RW,
+        "StorageInterviewsTable": RW,
+        "StorageInterviewsTable/index/*": RW,
+        "StorageUploadsBucket/uploads/*": "delete",
+        "StorageUploadsBucket[uploads/*]": "list",
+        "StorageWebhooksTable": RW,
+        "StorageWebhooksTable/index/*": RW,
+        "StorageWecomStateTable[notice#*]": "delete+read",  # the notice log, not the token cache
+    },
+    "Authorizer": {"StorageApiKeysTable": "read", "StorageDataKey": "decrypt"},
+    "BucketNotificationsHandler": {
+        "StorageUploadsBucket": "configure",
+        "managed:AWSLambdaBasicExecutionRole": "attached",
+    },
+    "DeliverWebhooks": {
+        **ALERTS,
+        **DATA_KEY_RW,
+        "DeliveryWebhookDeadLetters": "send",
+        "DeliveryWebhookQueue": "consume",
+        "StorageArtifactsBucket": "read",
+        "StorageArtifactsBucket/*": "read",
+        "StorageWebhooksTable": RW,
+        "StorageWebhooksTable/index/*": RW,
+    },
+    "RetryWebhooks": {
+        **ALERTS,
+        **DATA_KEY_RW,
+        "DeliveryWebhookDeadLetters": "send",
+        "StorageWebhooksTable": RW,
+        "StorageWebhooksTable/index/*": RW,
+    },
+    # The only reader of the WeCom app's secret (corp_secret).
+    "NotifyWecom": {
+        **ALERTS,
+        **DATA_KEY_RW,
+        "DeliveryWecomQueue": "consume",
+        "StorageInterviewsTable": "read",
+        "StorageInterviewsTable/index/*": "read",
+        "StorageProfilesTable": "read",
+        "StorageWecomStateTable": RW,
+        "secret:jiping/wecom/dev": "read",
+    },
+    "MonitorDrift": {
+        **ALERTS,
+        **DATA_KEY_RW,
+        "StorageAnalyticsTable": RW,
+        "StorageInterviewsTable": "read",
+        "StorageInterviewsTable/index/*": "read",
+        "StorageProfilesTable": "read",
+    },
+    "StartEvaluation": {"TriggerUploadBuffer": "consume", "WorkflowEvaluateInterview": "start"},
+    "RecordUnfinished": {
+        **DATA_KEY_RW,
+        "DeliveryDomainEvents": "publish",
+        "StorageArtifactsBucket": "list",
+        "StorageArtifactsBucket/*": "delete",
+        "StorageInterviewsTable": RW,
+        "StorageInterviewsTable/index/*": RW,
+        "StorageUploadsBucket/uploads/*": "delete",
+        "StorageUploadsBucket[uploads/*]": "list",
+        "TriggerUnfinishedExecutions": "consume",
+    },
+    # The workflow's functions.
+    "ProbeMedia": {
+        "StorageDataKey": "decrypt",
+        "StorageUploadsBucket": "read",
+        "StorageUploadsBucket/*": "read",
+    },
+    "PlanAnswers": {
+        "StorageDataKey": "decrypt",
+        "StorageInterviewsTable": "read",
+        "StorageInterviewsTable/index/*": "read",
+    },
+    "TranscribeText": {
+        **DATA_KEY_RW,
+        "StorageArtifactsBucket/*": "write",
+        "StorageUploadsBucket": "read",
+        "StorageUploadsBucket/*": "read",
+    },
+    "VisionCpu": {
+        **DATA_KEY_RW,
+        "StorageArtifactsBucket": "delete+write",
+        "StorageArtifactsBucket/*": "delete+write",
+        "StorageUploadsBucket": "read",
+        "StorageUploadsBucket/*": "read",
+    },
+    "AudioFeatures": {
+        **DATA_KEY_RW,
+        "StorageArtifactsBucket": RW,
+        "StorageArtifactsBucket/*": RW,
+        "StorageUploadsBucket": "read",
+        "StorageUploadsBucket/*": "read",
+    },
+    "ScoreInterview": {
+        **DATA_KEY_RW,
+        "StorageArtifactsBucket": RW,
+        "StorageArtifactsBucket/*": RW,
+        "StorageAuditTable": "read+write",  # PutItem and Query only
+        "StorageInterviewsTable": RW,
+        "StorageInterviewsTable/index/*": RW,
+        "StorageProfilesTable": "read",
+    },
+    "Persist": {
+        **DATA_KEY_RW,
+        "StorageArtifactsBucket": RW,
+        "StorageArtifactsBucket/*": RW,
+        "StorageInterviewsTable": RW,
+        "StorageInterviewsTable/index/*": RW,
+    },
+    "Publish": {"DeliveryDomainEvents": "publish"},
+}
+
+
+def test_every_function_has_exactly_the_grants_of_the_table(synth: Synth) -> None:
+    actual = grants(synth.raw)
+    assert set(actual) == set(EXPECTED), "a function was added or removed: give it its row"
+    for function, expected in EXPECTED.items():
+        assert actual[function] == expected, function
+
+
+def test_only_the_notifier_reads_the_wecom_app_secret_and_only_the_callback_its_own(synth: Synth) -> None:
+    readers = {
+        (function, resource)
+        for function, row in grants(synth.raw).items()
+        for resource in row
+        if resource.startswith("secret:")
+    }
+    assert readers == {
+        ("NotifyWecom", "secret:jiping/wecom/dev"),
+        ("WecomCallback", "secret:jiping/wecom-callback/dev"),
+    }
+
+
+def test_no_function_reachable_from_the_internet_deletes_objects_but_the_erasure(synth: Synth) -> None:
+    table = grants(synth.raw)
+    for function in ("Api", "WecomCallback", "Authorizer"):
+        assert not [r for r, verbs in table[function].items() if "Bucket" in r and "delete" in verbs], (
+            function
+        )
