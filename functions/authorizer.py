@@ -32,5 +32,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.info("refused")
         return {"isAuthorized": False}
     logger.info("authorized", extra={"key_id": caller.key_id})
-    context = {"tenant_id": caller.tenant_id, "key_id": caller.key_id, "scopes": " ".join(caller.scopes)}
-    return {"isAuthorized": True, "context": context}
+    passed = {"tenant_id": caller.tenant_id, "key_id": caller.key_id, "scopes": " ".join(caller.scopes)}
+    return {"isAuthorized": True, "context": passed}

@@ -1,6 +1,8 @@
 """StartEvaluation: S3 Object Created events (via EventBridge and the SQS buffer) start the workflow.
 
-The execution name is derived from bucket, key and version, so a duplicate event starts nothing.
+The execution name is derived from bucket and key, so a duplicate event starts nothing, and a later
+version of an upload key (a form used twice) starts no second evaluation: it is refused and recorded
+in the interview's audit log.
 A record that fails is reported back to SQS alone (partial batch response) and, after the queue's
 receive limit, lands in its dead-letter queue: nothing is dropped.
 """
@@ -24,6 +26,13 @@ class UploadEventRecord(SqsRecordModel):
     body: Json[S3EventNotificationEventBridgeModel]  # type: ignore[assignment]
 
 
+METRICS = {
+    stages.Started.STARTED: "EvaluationsStarted",
+    stages.Started.DUPLICATE: "DuplicateUploadEvents",
+    stages.Started.REFUSED: "LaterUploadVersionsRefused",
+}
+
+
 @lru_cache(maxsize=1)
 def settings() -> StarterSettings:
     return load(StarterSettings)
@@ -39,13 +48,17 @@ def record_handler(record: UploadEventRecord) -> None:
         etag=detail.object.etag or None,
         sequencer=detail.object.sequencer,
     )
-    started = stages.start_evaluation(
-        upload, record.body.time, settings().uploads_prefix, bootstrap.workflow_starter(settings())
+    s = settings()
+    outcome = stages.start_evaluation(
+        upload,
+        record.body.time,
+        s.uploads_prefix,
+        bootstrap.workflow_starter(s),
+        bootstrap.audit_log(s.audit_table),
+        s.audit_retention_days,
     )
-    logger.info("evaluation start", started=started, duplicate=not started, message_id=record.messageId)
-    metrics.add_metric(
-        name="EvaluationsStarted" if started else "DuplicateUploadEvents", unit=MetricUnit.Count, value=1
-    )
+    logger.info("evaluation start", outcome=outcome.value, message_id=record.messageId)
+    metrics.add_metric(name=METRICS[outcome], unit=MetricUnit.Count, value=1)
 
 
 handler = sqs_batch_handler(UploadEventRecord, record_handler)

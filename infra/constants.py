@@ -123,6 +123,7 @@ PIPELINE_RESERVED_CONCURRENCY: dict[str, int] = {
 # HTTP API throttling (API Gateway's token bucket, for the whole stage and per route, across all callers;
 # per-client limits belong to a WAF rate-based rule, docs/waf.md). The analytics routes fit models on
 # thousands of rows and the EHR's batch imports write thousands of rows: they get far less.
+API_AUTHORIZER_CACHE_S = 10  # a revoked API key is refused everywhere within this
 API_THROTTLE_RATE = 50  # requests per second, steady, every route of the stage
 API_THROTTLE_BURST = 100
 ANALYTICS_THROTTLE_RATE = 2
@@ -148,6 +149,10 @@ DEFAULTS: dict[str, object] = {
     "jiping:wecomCallbackSecretName": "jiping/wecom-callback",  # callback_token, encoding_aes_key, corp_id
     "jiping:bundleLayerDependencies": True,
     "jiping:auditRetentionDays": 1095,  # the audit log (EU AI Act art. 26: at least six months)
+    # per-tenant quotas (jiping.portal.quotas): each refusal a 429 with Retry-After
+    "jiping:quotaInterviewsPerDay": 20_000,  # new interviews a tenant may start a UTC day
+    "jiping:quotaWebhookEndpoints": 10,
+    "jiping:quotaReplaysPerHour": 200,
 }
 
 # Stack outputs (stable logical ids) that the local cloud, the CLI and the tests look up.

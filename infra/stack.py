@@ -82,6 +82,11 @@ class JipingStack(Stack):
             vision_sample_fps=float(ctx("jiping:visionSampleFps")),
             pose_sample_fps=float(ctx("jiping:poseSampleFps")),
             audit_retention_days=int(str(ctx("jiping:auditRetentionDays"))),
+            quotas={
+                "quota_interviews_per_day": int(str(ctx("jiping:quotaInterviewsPerDay"))),
+                "quota_webhook_endpoints": int(str(ctx("jiping:quotaWebhookEndpoints"))),
+                "quota_replays_per_hour": int(str(ctx("jiping:quotaReplaysPerHour"))),
+            },
             tracing=self.tracing,
         )
         self.pools = Pools(

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from jiping import bootstrap
@@ -22,6 +23,7 @@ from jiping.portal.interviews import SCOPES, Principal, Scope
 from jiping.settings import ApiSettings, load
 
 IDEMPOTENCY_TTL_S = 24 * 3600
+LONGEST_REQUEST_S = 30.0  # API Gateway's integration timeout: no request runs longer
 
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", description="replays the first response")
@@ -33,9 +35,11 @@ def settings() -> ApiSettings:
     return load(ApiSettings)
 
 
-PORTAL, EHR, ADMIN = "portal", "ehr", "admin"
+PORTAL: Scope = "portal"
+EHR: Scope = "ehr"
+ADMIN: Scope = "admin"
 ROUTE_SCOPES: dict[str, frozenset[Scope]] = {
-    route: frozenset(scopes)  # type: ignore[misc]
+    route: frozenset(scopes)
     for route, scopes in {
         # the HR portal: interviews, their forms and answers, reports, the talent pool
         "POST /v1/interviews": {PORTAL},
@@ -128,12 +132,19 @@ def idempotent(
     store = bootstrap.idempotency(settings().idempotency_table)
     try:
         return json_response(
-            *store.remember(f"{tenant(event)}#{route}#{key}", digest, make, IDEMPOTENCY_TTL_S)
+            *store.remember(f"{tenant(event)}#{route}#{key}", digest, make, IDEMPOTENCY_TTL_S, _remaining_s())
         )
     except IdempotencyConflict:
         raise PortalError(
             "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was used with another request body", 422
         ) from None
+
+
+def _remaining_s() -> float:
+    """How long this invocation can still run: after that, an unfinished first run is dead."""
+    context = getattr(BaseRouter, "lambda_context", None)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return min(remaining() / 1000, LONGEST_REQUEST_S) if callable(remaining) else LONGEST_REQUEST_S
 
 
 def interview(event: APIGatewayProxyEventV2, interview_id: str) -> Interview:

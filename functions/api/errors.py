@@ -17,12 +17,18 @@ from jiping.domain.errors import (
     NotFound,
     PortalError,
     ProfileVersionExists,
+    QuotaExceeded,
 )
 from jiping.domain.profiles import ProfileError
 from jiping.portal.audit import ReviewError
 from jiping.scoring.results import IncompatibleProfile
 
-WEBHOOK_STATUS = {"ENDPOINT_NOT_FOUND": 404, "DELIVERY_NOT_FOUND": 404, "ENDPOINT_DISABLED": 409}
+WEBHOOK_STATUS = {
+    "ENDPOINT_NOT_FOUND": 404,
+    "DELIVERY_NOT_FOUND": 404,
+    "ENDPOINT_DISABLED": 409,
+    "ENDPOINT_EXISTS": 409,
+}
 
 
 def _validation(exc: Any) -> tuple[int, str, str]:
@@ -59,13 +65,21 @@ ERRORS: dict[type[Exception], Callable[[Any], tuple[int, str, str]]] = {
 }
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> Response[Any]:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response[Any]:
     body = {"error": {"code": code, "message": message, **extra}}
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(body, ensure_ascii=False),
+        headers=headers,
     )
+
+
+def _quota(exc: QuotaExceeded) -> Response[Any]:
+    """429 with the seconds until the tenant's window turns."""
+    return error_response(429, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after_s)})
 
 
 def _handler(mapper: Callable[[Any], tuple[int, str, str]]) -> Callable[[Exception], Response[Any]]:
@@ -79,4 +93,5 @@ def _handler(mapper: Callable[[Any], tuple[int, str, str]]) -> Callable[[Excepti
 def register_errors(app: APIGatewayHttpResolver) -> None:
     for exc_type, mapper in ERRORS.items():
         app.exception_handler(exc_type)(_handler(mapper))
+    app.exception_handler(QuotaExceeded)(_quota)
     app.not_found(lambda _exc: error_response(404, "NO_SUCH_ROUTE", "no such route"))

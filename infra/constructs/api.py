@@ -86,7 +86,7 @@ class Api(Construct):
             authorizer,
             identity_source=["$request.header.Authorization"],
             response_types=[authorizers.HttpLambdaResponseType.SIMPLE],
-            results_cache_ttl=Duration.minutes(1),
+            results_cache_ttl=Duration.seconds(constants.API_AUTHORIZER_CACHE_S),  # revocation's delay
         )
         for route in self.http_api.add_routes(
             path="/v1/health", methods=[apigwv2.HttpMethod.GET], integration=integration

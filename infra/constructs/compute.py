@@ -217,6 +217,7 @@ class Compute(Construct):
         vision_sample_fps: float,
         pose_sample_fps: float,
         audit_retention_days: int = 1095,
+        quotas: dict[str, int] | None = None,
         tracing: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -294,8 +295,18 @@ class Compute(Construct):
         # STATE_MACHINE_ARN and the StartExecution grant are added by the Trigger construct.
         self.start_evaluation = self.zip_function(
             "StartEvaluation",
-            environment=environment(StarterSettings, uploads_prefix=constants.UPLOADS_PREFIX),
+            environment=environment(
+                StarterSettings,
+                uploads_prefix=constants.UPLOADS_PREFIX,
+                audit_table=storage.audit.table_name,
+                audit_retention_days=audit_retention_days,
+            ),
         )
+        # a later version of an evaluated upload key is refused and recorded in the audit log (PutItem only;
+        # DynamoDB uses the table's key on the caller's behalf)
+        storage.audit.grant(self.start_evaluation, "dynamodb:PutItem")
+        storage.key.grant(self.start_evaluation, *WRITE_KEY_ACTIONS)
+        acknowledge_grants(_role(self.start_evaluation), table_write=True)
 
         # The portal API; the webhook settings (its replay route) are added by Delivery.connect_api.
         self.api = self.zip_function(
@@ -313,6 +324,7 @@ class Compute(Construct):
                 demographics_table=storage.demographics.table_name,
                 audit_table=storage.audit.table_name,
                 audit_retention_days=audit_retention_days,
+                **(quotas or {}),  # counted on the idempotency table (jiping.portal.quotas)
             ),
         )
         # What its routes need (functions/api/routes/: interviews, profiles, webhooks, analytics, oversight);
@@ -646,6 +658,15 @@ def _grant_erasure(fn: lambda_.Function, storage: Storage) -> None:
         )
 
 
+WRITE_KEY_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+)
+
+
 def _grant_leading_keys(
     fn: lambda_.Function, storage: Storage, table: dynamodb.ITable, actions: list[str], key_pattern: str
 ) -> None:
@@ -662,13 +683,7 @@ def _grant_leading_keys(
     writes = {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"}
     kms_actions = ["kms:Decrypt", "kms:DescribeKey"] if reads & set(actions) else []
     if writes & set(actions):
-        kms_actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:ReEncrypt*",
-            "kms:GenerateDataKey*",
-        ]
+        kms_actions = list(WRITE_KEY_ACTIONS)
     storage.key.grant(fn, *kms_actions)
 
 

@@ -9,7 +9,7 @@ FAILED, TIMED_OUT or ABORTED -> SQS -> RecordUnfinished, which records those the
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
@@ -23,6 +23,7 @@ from jiping.settings import StarterSettings, environment
 
 from infra import constants
 from infra.constructs.delivery import dead_letters_of, queue_with_dlq, target_dlq
+from infra.nag import acknowledge
 
 
 class Trigger(Construct):
@@ -70,6 +71,18 @@ class Trigger(Construct):
         ).items():
             starter.add_environment(key, value)
         state_machine.grant_start_execution(starter)
+        # to tell a duplicate event from a later version of an evaluated upload key
+        state_machine.grant_execution(starter, "states:DescribeExecution")
+        machine_id = Stack.of(self).get_logical_id(state_machine.node.default_child)  # type: ignore[arg-type]
+        executions = (
+            "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+            f'{{"Fn::Select":[6,{{"Fn::Split":[":",{{"Ref":"{machine_id}"}}]}}]}}:*'
+        )
+        acknowledge(
+            starter.role,  # type: ignore[arg-type]
+            f"AwsSolutions-IAM5[Resource::{executions}]",
+            "DescribeExecution on the executions of this one state machine (their names are per upload key).",
+        )
         starter.add_event_source(
             sources.SqsEventSource(
                 self.buffer,

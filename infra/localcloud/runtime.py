@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -76,6 +77,16 @@ def _exec(name: str, path: Path, package_dir: Path | None = None) -> ModuleType:
     return module
 
 
+# Powertools' HTTP resolvers keep the current event and Lambda context in class attributes, shared by
+# every resolver in the process. On Lambda a sandbox serves one request at a time; here the functions
+# share one process, so HTTP API requests run one at a time (other invocations stay concurrent).
+_HTTP_REQUEST = threading.Lock()
+
+
+def _is_http_request(event: Any) -> bool:
+    return isinstance(event, dict) and event.get("version") == "2.0" and "routeKey" in event
+
+
 @dataclass
 class LocalFunction:
     """One Lambda function of the stack, run in-process."""
@@ -109,7 +120,7 @@ class LocalFunction:
         env = self.environment | dict(overrides or {})
         context = LambdaContext(self.name, self.memory_mb, self.timeout_s)
         try:
-            with function_environment(env):
+            with function_environment(env), _HTTP_REQUEST if _is_http_request(event) else nullcontext():
                 result = self.handler()(event, context)
         except Exception as exc:  # noqa: BLE001 - a function error is reported, as Lambda does
             return error_payload(exc), True

@@ -51,6 +51,9 @@ class WorkflowStarter(Protocol):
     def start(self, name: str, execution_input: ExecutionInput) -> bool:
         """Start an execution; False when one with this name already exists (a duplicate)."""
 
+    def started_with(self, name: str) -> ExecutionInput | None:
+        """The input of the execution of this name, if there is one."""
+
 
 class ProfileSource(Protocol):
     """Job profiles per tenant and version (None: the latest)."""
@@ -67,6 +70,9 @@ class WebhookSender(Protocol):
 
 
 class WebhookStore(Protocol):
+    def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        """Store a new endpoint; ``WebhookError("ENDPOINT_EXISTS")`` when its id is taken."""
+
     def put_endpoint(self, endpoint: WebhookEndpoint) -> None: ...
 
     def get_endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...

@@ -131,6 +131,10 @@ class ApiSettings(_Settings):
     demographics_table: str = ""  # the optional demographic attributes, kept apart
     webhook_allow_http: bool = False  # local only (see WebhookSettings)
     webhook_allow_private: bool = False
+    # per-tenant quotas (jiping.portal.quotas), from jiping:quota* in cdk.json
+    quota_interviews_per_day: int = Field(default=20_000, ge=1)
+    quota_webhook_endpoints: int = Field(default=10, ge=1)
+    quota_replays_per_hour: int = Field(default=200, ge=1)
 
     def webhook_settings(self) -> WebhookSettings:
         return WebhookSettings(
@@ -184,6 +188,8 @@ class AuthorizerSettings(_Settings):
 
 class StarterSettings(_Settings):
     state_machine_arn: str
+    audit_table: str  # a later version of an upload key is refused and recorded there
+    audit_retention_days: int = Field(default=1095, ge=183)
     uploads_prefix: str = "uploads/"
 
 

@@ -116,3 +116,24 @@ def test_a_duplicate_s3_event_starts_nothing(cloud, sample_run):
     # THEN no new execution started and the interview row is unchanged
     assert len(cloud.executions()) == len(executions_before)
     assert interview_row(cloud, TENANT, INTERVIEW).status_history == sample_run["row"].status_history
+
+
+def test_a_later_version_of_an_evaluated_upload_key_starts_nothing_and_is_recorded(cloud, sample_run):
+    from jiping.adapters.dynamo.audit import DynamoAuditLog
+
+    # GIVEN an evaluated answer, and its upload form used again within its hour: a new version of the key
+    up = sample_run["uploads"]["q2_en"]
+    executions_before = cloud.executions()
+    again = cloud.client("s3").put_object(
+        Bucket=up["bucket"], Key=up["key"], Body=(SAMPLE_MEDIA / "q1_zh.mp4").read_bytes()
+    )
+    assert again["VersionId"] != up["version_id"]
+    # WHEN its S3 event is delivered
+    cloud.drain()
+    # THEN no evaluation started, the interview is unchanged, and the refusal is in its audit log
+    assert len(cloud.executions()) == len(executions_before)
+    assert interview_row(cloud, TENANT, INTERVIEW).status_history == sample_run["row"].status_history
+    log = DynamoAuditLog(cloud.outputs[constants.OUTPUT_AUDIT_TABLE]).records(TENANT, INTERVIEW)
+    (refused,) = [r for r in log if r.kind == "upload_refused"]
+    assert refused.details["evaluated_version"] == up["version_id"]
+    assert refused.details["refused_version"] == again["VersionId"]

@@ -56,6 +56,7 @@ VERBS: dict[str, str] = {  # an empty verb adds nothing
     "sqs:ChangeMessageVisibility": "consume",
     "sqs:DeleteMessage": "consume",
     "states:StartExecution": "start",
+    "states:DescribeExecution": "describe",
     "lambda:InvokeFunction": "invoke",
 }
 OWN = ("logs:", "xray:")
@@ -76,6 +77,13 @@ def _resource(value: Any) -> str:
         parts = value["Fn::Join"][1]
         if ":secret:" in str(parts[-1]):  # an imported secret: arn:…:secret:<name>-??????
             return "secret:" + str(parts[-1]).split(":secret:", 1)[1].removesuffix("-??????")
+        if any(isinstance(p, str) and ":execution:" in p for p in parts):  # a state machine's executions
+            machine = next(
+                p["Fn::Select"][1]["Fn::Split"][1]["Ref"]
+                for p in parts
+                if isinstance(p, dict) and "Fn::Select" in p
+            )
+            return f"{_name(machine)}/executions"
         return "".join(_resource(p) if isinstance(p, dict) else p for p in parts)
     raise AssertionError(f"a resource this table cannot name: {value!r}")
 

@@ -22,7 +22,7 @@ EXPECTED_ENV = {
     "ProbeMedia": {"MAX_MEDIA_SECONDS", "MAX_MEDIA_BYTES", "SHORT_CLIP_MAX_SECONDS"},
     "Persist": {"INTERVIEWS_TABLE"},
     "Publish": {"EVENT_BUS_NAME", "EVENT_SOURCE"},
-    "StartEvaluation": {"STATE_MACHINE_ARN", "UPLOADS_PREFIX"},
+    "StartEvaluation": {"STATE_MACHINE_ARN", "UPLOADS_PREFIX", "AUDIT_TABLE", "AUDIT_RETENTION_DAYS"},
     "Api": {
         "INTERVIEWS_TABLE",
         "PROFILES_TABLE",
@@ -37,6 +37,9 @@ EXPECTED_ENV = {
         "DEMOGRAPHICS_TABLE",
         "AUDIT_TABLE",
         "AUDIT_RETENTION_DAYS",
+        "QUOTA_INTERVIEWS_PER_DAY",
+        "QUOTA_WEBHOOK_ENDPOINTS",
+        "QUOTA_REPLAYS_PER_HOUR",
     },
     "WecomCallback": {"WECOM_CALLBACK_SECRET_ARN", "WECOM_STATE_TABLE"},
     "EraseCandidate": {

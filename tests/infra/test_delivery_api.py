@@ -150,7 +150,9 @@ def test_the_wecom_notifier_reads_its_queue_and_only_its_secret(synth: Synth) ->
     assert set(readers) == {role, callback_role}
     assert all(":secret:jiping/wecom/dev-" in r for r in readers[role])
     assert all(":secret:jiping/wecom-callback/dev-" in r for r in readers[callback_role])
-    assert "jiping/wecom-callback" in json.dumps(callback["Environment"]["Variables"]["WECOM_CALLBACK_SECRET_ARN"])
+    assert "jiping/wecom-callback" in json.dumps(
+        callback["Environment"]["Variables"]["WECOM_CALLBACK_SECRET_ARN"]
+    )
 
 
 def test_every_route_but_health_runs_behind_the_api_key_authorizer(synth: Synth) -> None:

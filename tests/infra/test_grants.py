@@ -102,7 +102,14 @@ EXPECTED: dict[str, dict[str, str]] = {
         "StorageInterviewsTable/index/*": "read",
         "StorageProfilesTable": "read",
     },
-    "StartEvaluation": {"TriggerUploadBuffer": "consume", "WorkflowEvaluateInterview": "start"},
+    # a later version of an evaluated upload key: told from a duplicate event, refused, and recorded
+    "StartEvaluation": {
+        **DATA_KEY_RW,
+        "StorageAuditTable": "write",
+        "TriggerUploadBuffer": "consume",
+        "WorkflowEvaluateInterview": "start",
+        "WorkflowEvaluateInterview/executions": "describe",
+    },
     "RecordUnfinished": {
         **DATA_KEY_RW,
         "DeliveryDomainEvents": "publish",

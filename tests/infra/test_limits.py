@@ -50,3 +50,15 @@ def test_the_workflow_functions_and_only_they_have_reserved_concurrency(synth: S
     assert invoked and invoked <= set(reserved)
     # what the account keeps: Lambda refuses reservations that leave less than 100 of the default 1,000
     assert sum(reserved.values()) <= 1000 - 100 - 500
+
+
+def test_a_revoked_key_is_refused_within_the_authorizers_cache_time_and_quotas_reach_the_api(
+    synth: Synth,
+) -> None:
+    (authorizer,) = synth.resources("AWS::ApiGatewayV2::Authorizer").values()
+    assert authorizer["Properties"]["AuthorizerResultTtlInSeconds"] == constants.API_AUTHORIZER_CACHE_S <= 10
+    _, api = synth.resource("AWS::Lambda::Function", "ComputeApi")
+    env = api["Properties"]["Environment"]["Variables"]
+    assert env["QUOTA_INTERVIEWS_PER_DAY"] == str(constants.DEFAULTS["jiping:quotaInterviewsPerDay"])
+    assert env["QUOTA_WEBHOOK_ENDPOINTS"] == str(constants.DEFAULTS["jiping:quotaWebhookEndpoints"])
+    assert env["QUOTA_REPLAYS_PER_HOUR"] == str(constants.DEFAULTS["jiping:quotaReplaysPerHour"])

@@ -100,6 +100,9 @@ class FakeStarter:
         self.started[name] = execution_input
         return True
 
+    def started_with(self, name: str) -> ExecutionInput | None:
+        return self.started.get(name)
+
 
 @pytest.fixture
 def store() -> FakeObjectStore:

@@ -12,7 +12,7 @@ from jiping.domain.errors import PortalError
 from jiping.portal.erasure import erase_candidate
 from jiping.settings import ErasureSettings, load
 
-from ..context import tenant
+from ..context import principal
 
 router = APIGatewayHttpRouter()
 
@@ -26,9 +26,9 @@ def settings() -> ErasureSettings:
 def erase(candidate_ref: str) -> Any:
     """Erase the candidate's interviews everywhere (media and artifacts with all versions, deliveries,
     notices, rows) and publish ``interview.erased`` for each."""
-    s = settings()
+    s, caller = settings(), principal(router.current_event)
     report = erase_candidate(
-        tenant(router.current_event),
+        caller.tenant_id,
         candidate_ref,
         interviews=bootstrap.interview_repository(s.interviews_table),
         objects=bootstrap.object_store(),
@@ -41,6 +41,7 @@ def erase(candidate_ref: str) -> Any:
         audit=bootstrap.audit_log(s.audit_table),
         audit_retention_days=s.audit_retention_days,
         publisher=bootstrap.event_publisher(s.publish_settings()),
+        key_id=caller.key_id,
     )
     if not report.interviews:
         raise PortalError(

@@ -23,6 +23,7 @@ from jiping.portal.interviews import (
     talent_pool,
     view,
 )
+from jiping.portal.quotas import INTERVIEWS_PER_DAY
 from jiping.portal.text_answers import TextAnswerReceipt, submit_text_answer
 
 from ..context import IdempotencyKey, idempotent, interview, settings, tenant
@@ -46,6 +47,10 @@ def create(
     s, t = settings(), tenant(router.current_event)
 
     def make() -> tuple[int, Any]:
+        repo = bootstrap.interview_repository(s.interviews_table)
+        if request.interview_id is None or repo.get(t, request.interview_id) is None:
+            counter = bootstrap.quota_counter(s.idempotency_table)
+            INTERVIEWS_PER_DAY.take(counter, t, s.quota_interviews_per_day, utcnow())
         profile = None
         if request.job_version is not None:
             profiles = bootstrap.profile_repository(s.profiles_table)
@@ -53,7 +58,7 @@ def create(
         created = start_interview(
             request,
             t,
-            bootstrap.interview_repository(s.interviews_table),
+            repo,
             bootstrap.presigner(),
             s.uploads_bucket,
             None if request.job_version is None else profile is not None,

@@ -19,6 +19,8 @@ from jiping.delivery.webhooks import (
     rotate_secret,
     summary,
 )
+from jiping.domain.models import utcnow
+from jiping.portal.quotas import REPLAYS_PER_HOUR, check_endpoint_count
 
 from ..context import IdempotencyKey, idempotent, settings, tenant
 from ..schemas import DeliveryOut, EndpointIn, EndpointOut
@@ -62,9 +64,11 @@ def create_endpoint(
     s = settings()
 
     def make() -> tuple[int, Any]:
+        t = tenant(router.current_event)
+        check_endpoint_count(len(store().list_endpoints(t)), s.quota_webhook_endpoints)
         made = register_endpoint(
             store(),
-            tenant(router.current_event),
+            t,
             endpoint.endpoint_id,
             endpoint.url,
             validate_url=bootstrap.url_policy(s.webhook_allow_http, s.webhook_allow_private).check_url,
@@ -114,6 +118,8 @@ def deliveries(endpoint_id: str, limit: Annotated[int, Query(ge=1, le=500)] = 10
 
 @router.post("/v1/deliveries/<delivery_id>/replay")
 def replay(delivery_id: str) -> DeliveryOut:
-    return DeliveryOut.model_validate(
-        summary(webhook_service().replay(tenant(router.current_event), delivery_id))
-    )
+    s, t = settings(), tenant(router.current_event)
+    if store().get_delivery(t, delivery_id) is None:
+        raise WebhookError("DELIVERY_NOT_FOUND", "no such delivery for this tenant")
+    REPLAYS_PER_HOUR.take(bootstrap.quota_counter(s.idempotency_table), t, s.quota_replays_per_hour, utcnow())
+    return DeliveryOut.model_validate(summary(webhook_service().replay(t, delivery_id)))

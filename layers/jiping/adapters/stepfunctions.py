@@ -30,6 +30,19 @@ class StepFunctionsStarter:
             raise
         return True
 
+    def started_with(self, name: str) -> ExecutionInput | None:
+        arn = self._arn.replace(":stateMachine:", ":execution:", 1) + ":" + name
+        try:
+            found = self._sfn.describe_execution(executionArn=arn)
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code == "ExecutionDoesNotExist":
+                return None
+            if code in {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}:
+                raise TransientError(f"DescribeExecution {code}") from exc
+            raise
+        return ExecutionInput.model_validate_json(found["input"])
+
 
 # The task no longer waits for this token: it timed out (heartbeat or overall), was answered already,
 # or its execution ended. Anything else (throttling, a network error) is raised for the caller's retry.

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from jiping.adapters.dynamo.idempotency import DynamoIdempotency
     from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
     from jiping.adapters.dynamo.profiles import DynamoProfileRepository
+    from jiping.adapters.dynamo.quotas import DynamoQuotaCounter
     from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
     from jiping.adapters.dynamo.wecom import DynamoWecomStore
     from jiping.adapters.dynamo.wecom_callbacks import DynamoCallbackNonces
@@ -142,6 +143,12 @@ def wecom_store(table_name: str) -> DynamoWecomStore:
     from jiping.adapters.dynamo.wecom import DynamoWecomStore
 
     return DynamoWecomStore(table_name, region=_region())
+
+
+def quota_counter(table_name: str) -> DynamoQuotaCounter:
+    from jiping.adapters.dynamo.quotas import DynamoQuotaCounter
+
+    return DynamoQuotaCounter(client("dynamodb"), table_name)
 
 
 def idempotency(table_name: str) -> DynamoIdempotency:

@@ -444,7 +444,8 @@ def register_endpoint(
     description: str | None = None,
     now: datetime | None = None,
 ) -> WebhookEndpoint:
-    """Create or replace an endpoint; returns it with its secret (shown to the tenant once)."""
+    """Create an endpoint (an id already taken is ``ENDPOINT_EXISTS``: re-posting never replaces a URL or
+    secret); returns it with its secret (shown to the tenant once)."""
     now = now or utcnow()
     unknown = sorted(set(event_types) - set(ALL_EVENTS))
     if unknown:
@@ -460,7 +461,7 @@ def register_endpoint(
         created_at=now,
         updated_at=now,
     )
-    store.put_endpoint(endpoint)
+    store.add_endpoint(endpoint)
     return endpoint
 
 

@@ -73,3 +73,11 @@ class IdempotencyConflict(JipingError):
 
 class IdempotencyInProgress(JipingError):
     """The first request with this Idempotency-Key has not finished."""
+
+
+class QuotaExceeded(JipingError):
+    """A tenant used up one of its quotas: 429 with ``Retry-After``."""
+
+    def __init__(self, code: str, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.code, self.message, self.retry_after_s = code, message, max(1, retry_after_s)

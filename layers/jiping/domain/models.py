@@ -104,8 +104,9 @@ class ExecutionInput(Model):
 
     @staticmethod
     def execution_name(upload: ObjectLocation) -> str:
-        """The Step Functions execution name: one per object version, so duplicate events start nothing."""
-        raw = f"{upload.bucket}/{upload.key}/{upload.version_id or 'null'}".encode()
+        """The Step Functions execution name: one per upload key, so duplicate events start nothing and a
+        later version of the same key starts no second evaluation (``stages.start_evaluation``)."""
+        raw = f"{upload.bucket}/{upload.key}".encode()
         return "upload-" + hashlib.sha256(raw).hexdigest()[:64]
 
 

@@ -68,7 +68,7 @@ class ApiKeyRecord(Model):
     tenant_id: str
     secret_sha256: str
     created_at: datetime
-    scopes: list[Scope] = Field(default_factory=lambda: ["portal"])
+    scopes: list[Scope] = Field(default_factory=lambda: list[Scope](["portal"]))
     expires_at: datetime | None = None
     revoked: bool = False
     revoked_at: datetime | None = None

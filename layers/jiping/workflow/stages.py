@@ -10,7 +10,8 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -43,6 +44,7 @@ from jiping.domain.models import (
     utcnow,
 )
 from jiping.perception import probe as media
+from jiping.portal.audit import SYSTEM, AuditRecord, AuditSink
 from jiping.portal.text_answers import parse_text_answer
 from jiping.ports import EventPublisher, InterviewRepository, ObjectStore, WorkflowStarter
 from jiping.settings import ProbeSettings, TranscribeSettings
@@ -93,12 +95,49 @@ def execution_input_for(upload: UploadRef, received_at: datetime, uploads_prefix
     )
 
 
+class Started(StrEnum):
+    STARTED = "started"
+    DUPLICATE = "duplicate"  # the same object version again (S3 and EventBridge deliver at least once)
+    REFUSED = "refused"  # a later version of a key that has had its evaluation
+
+
 def start_evaluation(
-    upload: UploadRef, received_at: datetime, uploads_prefix: str, starter: WorkflowStarter
-) -> bool:
-    """Start the evaluation of one uploaded object; False when it had already started (a duplicate)."""
+    upload: UploadRef,
+    received_at: datetime,
+    uploads_prefix: str,
+    starter: WorkflowStarter,
+    audit: AuditSink | None = None,
+    audit_retention_days: int = 1095,
+) -> Started:
+    """Start the evaluation of one uploaded object. Each upload key is evaluated once: a later version
+    (an upload form used again within its hour) starts nothing and is recorded in the interview's audit
+    log (``upload_refused``, with both versions), so nothing is silently re-evaluated."""
     execution_input = execution_input_for(upload, received_at, uploads_prefix)
-    return starter.start(ExecutionInput.execution_name(upload), execution_input)
+    name = ExecutionInput.execution_name(upload)
+    if starter.start(name, execution_input):
+        return Started.STARTED
+    first = starter.started_with(name)
+    if first is None or first.upload.version_id == upload.version_id:
+        return Started.DUPLICATE
+    if audit is not None:
+        at = utcnow()
+        audit.append(
+            AuditRecord(
+                tenant_id=execution_input.tenant_id,
+                interview_id=execution_input.interview_id,
+                at=at,
+                kind="upload_refused",
+                actor=SYSTEM,
+                details={
+                    "media_id": execution_input.media_id,
+                    "reason": "UPLOAD_KEY_ALREADY_EVALUATED",
+                    "evaluated_version": first.upload.version_id,
+                    "refused_version": upload.version_id,
+                },
+                expires_at=at + timedelta(days=audit_retention_days),
+            )
+        )
+    return Started.REFUSED
 
 
 # --- ProbeMedia ---------------------------------------------------------------------------------

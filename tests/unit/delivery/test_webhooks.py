@@ -41,6 +41,11 @@ class Store:
         self.endpoints: dict[tuple[str, str], str] = {}
         self.deliveries: dict[tuple[str, str], str] = {}
 
+    def add_endpoint(self, e: WebhookEndpoint) -> None:
+        if (e.tenant_id, e.endpoint_id) in self.endpoints:
+            raise WebhookError("ENDPOINT_EXISTS", "taken")
+        self.put_endpoint(e)
+
     def put_endpoint(self, e: WebhookEndpoint) -> None:
         self.endpoints[(e.tenant_id, e.endpoint_id)] = e.model_dump_json()
 
@@ -435,8 +440,18 @@ def test_the_body_carries_the_summary_and_links_and_transcripts_only_on_opt_in(o
     assert ("transcripts" in body["data"]) is opted_in
 
 
+def test_re_registering_an_endpoint_id_never_replaces_its_url_or_secret() -> None:
+    _, store, *_ = setup()
+    before = store.get_endpoint("acme", "ehr")
+    with pytest.raises(WebhookError) as taken:
+        register_endpoint(store, "acme", "ehr", "https://attacker.example.com", validate_url=lambda u: u)
+    assert taken.value.code == "ENDPOINT_EXISTS"
+    assert store.get_endpoint("acme", "ehr") == before
+
+
 def test_endpoints_subscribe_to_event_types() -> None:
     hooks, store, receiver, *_ = setup()
+    store.delete_endpoint("acme", "ehr")
     register_endpoint(
         store,
         "acme",

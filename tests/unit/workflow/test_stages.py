@@ -17,6 +17,7 @@ from jiping.domain.models import (
 )
 from jiping.portal.interviews import create_interview
 from jiping.workflow.stages import (
+    Started,
     execution_input_for,
     plan_answers,
     record_outcome,
@@ -76,18 +77,36 @@ def test_an_odd_file_name_is_processed_under_a_hashed_media_id(name):
     assert execution_input_for(_upload(f"uploads/acme/iv-1/{name}"), NOW, PREFIX).media_id == ei.media_id
 
 
-def test_execution_name_is_per_object_version():
+def test_execution_name_is_per_upload_key():
     a = ExecutionInput.execution_name(_upload(version="v1"))
-    assert a == ExecutionInput.execution_name(_upload(version="v1"))
-    assert a != ExecutionInput.execution_name(_upload(version="v2"))
+    assert a == ExecutionInput.execution_name(_upload(version="v2"))  # one evaluation per key
+    assert a != ExecutionInput.execution_name(_upload("uploads/acme/iv-1/q2.mp4", version="v1"))
     assert len(a) <= 80 and a.replace("-", "").isalnum()
 
 
 def test_duplicate_upload_event_starts_one_execution():
     starter = FakeStarter()
-    assert start_evaluation(_upload(), NOW, PREFIX, starter) is True
-    assert start_evaluation(_upload(), NOW, PREFIX, starter) is False
+    assert start_evaluation(_upload(), NOW, PREFIX, starter) is Started.STARTED
+    assert start_evaluation(_upload(), NOW, PREFIX, starter) is Started.DUPLICATE
     assert len(starter.started) == 1
+
+
+def test_a_later_version_of_an_evaluated_key_is_refused_and_recorded_not_evaluated_again():
+    starter, log = FakeStarter(), []
+
+    class Log:
+        def append(self, record):
+            log.append(record)
+
+    assert start_evaluation(_upload(version="v1"), NOW, PREFIX, starter, Log()) is Started.STARTED
+    assert start_evaluation(_upload(version="v1"), NOW, PREFIX, starter, Log()) is Started.DUPLICATE
+    assert log == []  # a duplicate event is not a refusal
+    assert start_evaluation(_upload(version="v2"), NOW, PREFIX, starter, Log()) is Started.REFUSED
+    assert [s.upload.version_id for s in starter.started.values()] == ["v1"]
+    (refused,) = log
+    assert (refused.tenant_id, refused.interview_id, refused.kind) == ("acme", "iv-1", "upload_refused")
+    assert refused.details["evaluated_version"] == "v1" and refused.details["refused_version"] == "v2"
+    assert refused.details["reason"] == "UPLOAD_KEY_ALREADY_EVALUATED"
 
 
 def test_rejection_is_recorded_with_reason_and_published_shape(repo, store):

@@ -3,7 +3,10 @@
 The first request with a key runs and its response is kept for the TTL; a retry with the same key and
 the same body gets that response again; the same key with another body is refused
 (``IdempotencyConflict``); a retry while the first still runs gets ``IdempotencyInProgress``.
-A request that fails leaves nothing behind, so it can be retried with its key.
+A request that fails leaves nothing behind, so it can be retried with its key. A request whose
+function died mid-way (a timeout, the sandbox killed) cannot clean up: its in-progress record lapses
+once the function could no longer be running (``in_progress_expiration``, as Powertools' idempotency
+utility does), and the key is free again.
 """
 
 from __future__ import annotations
@@ -26,11 +29,18 @@ class DynamoIdempotency:
         self._ddb, self._table = client, table_name
 
     def remember(
-        self, key: str, digest: str, make: Callable[[], tuple[int, Any]], ttl_s: int
+        self,
+        key: str,
+        digest: str,
+        make: Callable[[], tuple[int, Any]],
+        ttl_s: int,
+        in_progress_s: float,
     ) -> tuple[int, Any]:
-        """(status, body) of ``make()``, or of the first run under ``key`` when its body had ``digest``."""
+        """(status, body) of ``make()``, or of the first run under ``key`` when its body had ``digest``.
+
+        ``in_progress_s``: the longest the first run can still take (the function's remaining time)."""
         item_id = "api#" + hashlib.sha256(key.encode()).hexdigest()
-        now = int(time.time())
+        now = time.time()
         try:
             self._ddb.put_item(
                 TableName=self._table,
@@ -38,10 +48,17 @@ class DynamoIdempotency:
                     "id": {"S": item_id},
                     "status": {"S": "in_progress"},
                     "digest": {"S": digest},
-                    "expiration": {"N": str(now + ttl_s)},
+                    "expiration": {"N": str(int(now) + ttl_s)},
+                    "in_progress_expiration": {"N": str(int((now + in_progress_s) * 1000))},
                 },
-                ConditionExpression="attribute_not_exists(id) OR expiration < :now",
-                ExpressionAttributeValues={":now": {"N": str(now)}},
+                ConditionExpression="attribute_not_exists(id) OR expiration < :now OR "
+                "(#s = :in_progress AND in_progress_expiration < :now_ms)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":now": {"N": str(int(now))},
+                    ":now_ms": {"N": str(int(now * 1000))},
+                    ":in_progress": {"S": "in_progress"},
+                },
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -65,7 +82,7 @@ class DynamoIdempotency:
         self._ddb.update_item(
             TableName=self._table,
             Key={"id": {"S": item_id}},
-            UpdateExpression="SET #s = :done, #r = :response",
+            UpdateExpression="SET #s = :done, #r = :response REMOVE in_progress_expiration",
             ExpressionAttributeNames={"#s": "status", "#r": "response"},
             ExpressionAttributeValues={
                 ":done": {"S": "done"},

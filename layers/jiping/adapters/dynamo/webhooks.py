@@ -24,7 +24,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from jiping.adapters.dynamo.tables import bind, conditional_write, storage_error
-from jiping.delivery.webhooks import Delivery, DeliveryStatus, WebhookEndpoint
+from jiping.delivery.webhooks import Delivery, DeliveryStatus, WebhookEndpoint, WebhookError
 
 DUE_INDEX = "Due"
 SCAN_FACTOR = 10
@@ -74,6 +74,25 @@ class DynamoWebhookStore:
         self._item = bind(WebhookItem, table_name, region, host)
 
     # -- endpoints ---------------------------------------------------------------------------------
+
+    def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        item = self._item(
+            endpoint.tenant_id,
+            f"endpoint#{endpoint.endpoint_id}",
+            endpoint_id=endpoint.endpoint_id,
+            document=endpoint.model_dump_json(),
+        )
+        try:
+            item.save(condition=WebhookItem.sk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise WebhookError(
+                    "ENDPOINT_EXISTS",
+                    "an endpoint with this id exists: rotate its secret, or delete it and register anew",
+                ) from None
+            raise storage_error(exc, "webhooks") from exc
+        except PynamoDBConnectionError as exc:
+            raise storage_error(exc, "webhooks") from exc
 
     def put_endpoint(self, endpoint: WebhookEndpoint) -> None:
         item = self._item(
