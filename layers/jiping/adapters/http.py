@@ -1,9 +1,10 @@
 """The webhook sender: one POST with httpx, no redirects, one deadline, a few KiB read, and an SSRF guard.
 
 ``check_url`` refuses what a tenant must not make us call: a scheme other than https (http only when
-``allow_http``, for local receivers), credentials in the URL, and any host that resolves to a private,
-loopback, link-local (169.254.0.0/16: the instance metadata service), multicast, reserved or
-unspecified address (unless ``allow_private``, for local receivers). The sender resolves the host
+``allow_http``, for local receivers), credentials in the URL, and any host that resolves to an address
+outside the public internet by the explicit tables below (private, loopback, link-local 169.254.0.0/16:
+the instance metadata service, multicast, reserved, documentation, and IPv6 forms that carry an IPv4
+address) unless ``allow_private``, for local receivers. The sender resolves the host
 again at send time, checks every address, and connects to the address it checked (the Host header and
 TLS SNI keep the name), so a DNS answer that changes between the check and the connection (DNS
 rebinding) cannot reach an internal address.
@@ -44,30 +45,52 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-# IPv6 ranges that carry an IPv4 address inside (or lead to one through a gateway): a webhook to one of
-# them could reach a private IPv4 network through NAT64, 6to4 or Teredo, whatever ``is_global`` says
-# (and it says different things on different Pythons). Lambda reaches the internet over IPv4: refused.
-_EMBEDS_IPV4 = tuple(
+# Where a webhook may go, decided by explicit tables (IANA's IPv4 and IPv6 special-purpose address
+# registries, RFC 6890 and its updates), never by ``ipaddress.is_global``/``is_private``, whose answers
+# change between Python versions. IPv4: everything but these. IPv6: global unicast (2000::/3) only, but
+# these; so loopback, link-local, unique-local, multicast, IPv4-compatible/translated (::/96,
+# ::ffff:0:0:0/96) and NAT64 (64:ff9b::/96, 64:ff9b:1::/48, which reach IPv4 through a gateway) are out.
+# An IPv4-mapped address (::ffff:a.b.c.d) is judged as its IPv4 address.
+DENIED_IPV4 = tuple(
+    ipaddress.IPv4Network(net)
+    for net in (
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",  # private
+        "100.64.0.0/10",  # carrier-grade NAT
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local: the instance metadata service
+        "172.16.0.0/12",  # private
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",  # documentation
+        "192.88.99.0/24",  # 6to4 relay anycast
+        "192.168.0.0/16",  # private
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",  # documentation
+        "203.0.113.0/24",  # documentation
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, and the limited broadcast 255.255.255.255
+    )
+)
+GLOBAL_UNICAST_IPV6 = ipaddress.IPv6Network("2000::/3")
+DENIED_IPV6 = tuple(
     ipaddress.IPv6Network(net)
     for net in (
-        "64:ff9b::/96",  # NAT64, well-known prefix (RFC 6052)
-        "64:ff9b:1::/48",  # NAT64, local use (RFC 8215)
-        "2002::/16",  # 6to4 (RFC 3056)
-        "2001::/32",  # Teredo (RFC 4380)
-        "::/96",  # IPv4-compatible (deprecated, RFC 4291)
-        "::ffff:0:0:0/96",  # IPv4-translated (RFC 2765)
+        "2001::/23",  # IETF protocol assignments: Teredo (2001::/32), benchmarking, ORCHID...
+        "2001:db8::/32",  # documentation
+        "2002::/16",  # 6to4: an IPv4 address inside
+        "3fff::/20",  # documentation (RFC 9637)
     )
 )
 
 
 def _forbidden(address: str) -> bool:
+    """Whether a webhook must not be sent to ``address`` (same answer on every Python version)."""
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is the IPv4 address itself
             return _forbidden(str(ip.ipv4_mapped))
-        if any(ip in net for net in _EMBEDS_IPV4):
-            return True
-    return not ip.is_global or ip.is_multicast
+        return ip not in GLOBAL_UNICAST_IPV6 or any(ip in net for net in DENIED_IPV6)
+    return any(ip in net for net in DENIED_IPV4)
 
 
 class UrlPolicy:

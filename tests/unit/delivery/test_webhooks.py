@@ -511,6 +511,68 @@ def test_urls_a_webhook_must_not_reach_are_refused_with_a_code(
     assert exc.value.code == code
 
 
+# The explicit table (adapters/http.py), address by address: the answer the sender gives on any Python.
+SSRF_TABLE = [
+    ("93.184.216.34", True),  # public IPv4
+    ("8.8.8.8", True),
+    ("192.0.1.1", True),  # right next to 192.0.0.0/24 and 192.0.2.0/24
+    ("0.0.0.0", False),  # noqa: S104 - an address refused, not one bound to
+    ("10.255.255.255", False),
+    ("100.64.0.1", False),  # carrier-grade NAT
+    ("127.0.0.1", False),
+    ("169.254.169.254", False),  # instance metadata
+    ("172.31.255.255", False),
+    ("192.0.0.9", False),  # IETF assignments (some call it global; the table refuses it on every Python)
+    ("192.0.2.1", False),
+    ("192.88.99.1", False),
+    ("192.168.0.1", False),
+    ("198.19.0.1", False),
+    ("198.51.100.7", False),
+    ("203.0.113.7", False),
+    ("224.0.0.1", False),
+    ("255.255.255.255", False),
+    ("2606:2800:220:1:248:1893:25c8:1946", True),  # public IPv6
+    ("2a00:1450:4001:81c::200e", True),
+    ("::ffff:93.184.216.34", True),  # an IPv4-mapped public address is that address
+    ("::ffff:169.254.169.254", False),
+    ("::", False),
+    ("::1", False),
+    ("fe80::1", False),
+    ("fd00::1", False),
+    ("ff02::1", False),
+    ("100::1", False),  # discard-only
+    ("2001:db8::1", False),
+    ("2001:2::1", False),  # benchmarking
+    ("3fff::1", False),
+    ("64:ff9b::5db8:d822", False),  # NAT64 of a public address: still a gateway into IPv4
+    ("2002:5db8:d822::1", False),  # 6to4
+    ("2001:0:4136:e378:8000:63bf:5601:5601", False),  # Teredo
+]
+
+
+@pytest.mark.parametrize(("address", "allowed"), SSRF_TABLE)
+def test_the_ssrf_table_decides_without_pythons_own_address_tables(
+    address: str, allowed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN Python's own idea of "global" and "private" unavailable (it differs between versions)
+    import ipaddress
+
+    def unavailable(self: object) -> bool:
+        raise AssertionError("the SSRF guard must not ask ipaddress whether an address is global")
+
+    for cls in (ipaddress.IPv4Address, ipaddress.IPv6Address):
+        for prop in ("is_global", "is_private", "is_reserved", "is_link_local", "is_loopback"):
+            monkeypatch.setattr(cls, prop, property(unavailable))
+    # THEN the explicit table alone decides
+    url = "https://ehr.example.com/h"
+    if allowed:
+        assert _policy(address).check_url(url) == url
+    else:
+        with pytest.raises(WebhookError) as refused:
+            _policy(address).check_url(url)
+        assert refused.value.code == "URL_PRIVATE_ADDRESS"
+
+
 def test_public_https_urls_pass_and_local_receivers_need_both_allowances() -> None:
     assert _policy("93.184.216.34").check_url("https://ehr.example.com/h") == "https://ehr.example.com/h"
     assert _policy("2606:2800:220:1:248:1893:25c8:1946").check_url("https://v6.example.com/")  # public IPv6
