@@ -124,8 +124,8 @@ PIPELINE_RESERVED_CONCURRENCY: dict[str, int] = {
 # per-client limits belong to a WAF rate-based rule, docs/waf.md). The analytics routes fit models on
 # thousands of rows and the EHR's batch imports write thousands of rows: they get far less.
 API_AUTHORIZER_CACHE_S = 10  # a revoked API key is refused everywhere within this
-API_THROTTLE_RATE = 50  # requests per second, steady, every route of the stage
-API_THROTTLE_BURST = 100
+API_THROTTLE_RATE = 200  # requests per second, steady, every route of the stage, every tenant together
+API_THROTTLE_BURST = 400  # (each tenant is held far lower by jiping:quotaRequestsPerMinute)
 ANALYTICS_THROTTLE_RATE = 2
 ANALYTICS_THROTTLE_BURST = 5
 # The routes given the analytics limits (each an explicit route of the HTTP API, to the Api function).
@@ -150,6 +150,7 @@ DEFAULTS: dict[str, object] = {
     "jiping:bundleLayerDependencies": True,
     "jiping:auditRetentionDays": 1095,  # the audit log (EU AI Act art. 26: at least six months)
     # per-tenant quotas (jiping.portal.quotas): each refusal a 429 with Retry-After
+    "jiping:quotaRequestsPerMinute": 600,  # API requests a tenant may make a minute
     "jiping:quotaInterviewsPerDay": 20_000,  # new interviews a tenant may start a UTC day
     "jiping:quotaWebhookEndpoints": 10,
     "jiping:quotaReplaysPerHour": 200,

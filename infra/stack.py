@@ -83,6 +83,7 @@ class JipingStack(Stack):
             pose_sample_fps=float(ctx("jiping:poseSampleFps")),
             audit_retention_days=int(str(ctx("jiping:auditRetentionDays"))),
             quotas={
+                "quota_requests_per_minute": int(str(ctx("jiping:quotaRequestsPerMinute"))),
                 "quota_interviews_per_day": int(str(ctx("jiping:quotaInterviewsPerDay"))),
                 "quota_webhook_endpoints": int(str(ctx("jiping:quotaWebhookEndpoints"))),
                 "quota_replays_per_hour": int(str(ctx("jiping:quotaReplaysPerHour"))),

@@ -18,8 +18,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from jiping import bootstrap
 from jiping.domain.errors import IdempotencyConflict, PortalError
-from jiping.domain.models import Interview
+from jiping.domain.models import Interview, utcnow
 from jiping.portal.interviews import SCOPES, Principal, Scope
+from jiping.portal.quotas import REQUESTS_PER_MINUTE
 from jiping.settings import ApiSettings, load
 
 IDEMPOTENCY_TTL_S = 24 * 3600
@@ -46,7 +47,7 @@ ROUTE_SCOPES: dict[str, frozenset[Scope]] = {
         "GET /v1/interviews/{interview_id}": {PORTAL, EHR},
         "POST /v1/interviews/{interview_id}/consent": {PORTAL},
         "POST /v1/interviews/{interview_id}/answers/{question_id}": {PORTAL},
-        "GET /v1/interviews/{interview_id}/report": {PORTAL, EHR},
+        "GET /v1/interviews/{interview_id}/report": {PORTAL},
         "GET /v1/jobs/{job_id}/interviews": {PORTAL},
         "POST /v1/interviews/{interview_id}/review-request": {PORTAL},
         "GET /v1/profiles": {PORTAL, ADMIN},
@@ -109,6 +110,17 @@ def principal(event: APIGatewayProxyEventV2) -> Principal:
             403,
         )
     return caller
+
+
+def rate_limit(app: Any, next_middleware: Callable[[Any], Response[Any]]) -> Response[Any]:
+    """Middleware: each tenant's requests a minute (``quota_requests_per_minute``), so that one tenant's
+    flood is that tenant's 429s alone, well below the stage's throttle that every tenant shares."""
+    context = app.current_event.request_context.authorizer.get_lambda or {}
+    if context.get("tenant_id"):
+        s = settings()
+        counter = bootstrap.quota_counter(s.idempotency_table)
+        REQUESTS_PER_MINUTE.take(counter, str(context["tenant_id"]), s.quota_requests_per_minute, utcnow())
+    return next_middleware(app)
 
 
 def tenant(event: APIGatewayProxyEventV2) -> str:

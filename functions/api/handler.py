@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from .context import rate_limit
 from .resolvers import entrypoint, nested_too_deep, resolver
 from .routes import analytics, erasure, interviews, oversight, profiles, webhooks, wecom
 
@@ -21,6 +22,7 @@ PORTAL_ROUTERS = (interviews, profiles, webhooks, analytics, oversight)
 # Every route of the API (the OpenAPI document); the Api function serves PORTAL_ROUTERS only.
 app = resolver(*PORTAL_ROUTERS, erasure, wecom)
 portal = resolver(*PORTAL_ROUTERS)
+portal.use([rate_limit])  # per tenant, before any route runs
 handler = entrypoint(portal)
 
 

@@ -132,6 +132,7 @@ class ApiSettings(_Settings):
     webhook_allow_http: bool = False  # local only (see WebhookSettings)
     webhook_allow_private: bool = False
     # per-tenant quotas (jiping.portal.quotas), from jiping:quota* in cdk.json
+    quota_requests_per_minute: int = Field(default=600, ge=1)
     quota_interviews_per_day: int = Field(default=20_000, ge=1)
     quota_webhook_endpoints: int = Field(default=10, ge=1)
     quota_replays_per_hour: int = Field(default=200, ge=1)

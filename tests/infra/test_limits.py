@@ -59,6 +59,7 @@ def test_a_revoked_key_is_refused_within_the_authorizers_cache_time_and_quotas_r
     assert authorizer["Properties"]["AuthorizerResultTtlInSeconds"] == constants.API_AUTHORIZER_CACHE_S <= 10
     _, api = synth.resource("AWS::Lambda::Function", "ComputeApi")
     env = api["Properties"]["Environment"]["Variables"]
+    assert env["QUOTA_REQUESTS_PER_MINUTE"] == str(constants.DEFAULTS["jiping:quotaRequestsPerMinute"])
     assert env["QUOTA_INTERVIEWS_PER_DAY"] == str(constants.DEFAULTS["jiping:quotaInterviewsPerDay"])
     assert env["QUOTA_WEBHOOK_ENDPOINTS"] == str(constants.DEFAULTS["jiping:quotaWebhookEndpoints"])
     assert env["QUOTA_REPLAYS_PER_HOUR"] == str(constants.DEFAULTS["jiping:quotaReplaysPerHour"])

@@ -51,6 +51,21 @@ def test_new_interviews_past_the_daily_quota_are_429_and_the_same_request_again_
         assert _post(api, b, "/v1/interviews", _interview(0)).status == 201
 
 
+def test_a_tenant_past_its_requests_a_minute_gets_429s_and_another_tenant_does_not(api, cloud):
+    flood, calm = _key(cloud, "t-rate-flood", "portal"), _key(cloud, "t-rate-calm", "portal")
+
+    def get(key: str):
+        return api.request("GET", "/v1/interviews/iv-none", headers={"authorization": f"Bearer {key}"})
+
+    with cloud.function_overrides("Api", {"QUOTA_REQUESTS_PER_MINUTE": "5"}):
+        answers = [get(flood) for _ in range(12)]  # 12 in at most two minutes: one of them holds 6 or more
+        limited = [r for r in answers if r.status == 429]
+        assert limited and {r.json()["error"]["code"] for r in limited} == {"RATE_LIMITED"}
+        assert all(0 < int(r.headers["retry-after"]) <= 60 for r in limited)
+        assert {r.status for r in answers} <= {404, 429}
+        assert get(calm).status == 404  # the other tenant is served (no such interview: 404, not 429)
+
+
 def test_webhook_endpoints_are_capped_and_an_id_is_never_replaced_by_re_posting_it(api, cloud):
     admin = _key(cloud, "t-quota-hooks", "admin")
     with cloud.function_overrides("Api", {"QUOTA_WEBHOOK_ENDPOINTS": "2"}):

@@ -17,6 +17,7 @@ from jiping.portal.interviews import (
     InterviewView,
     PoolEntry,
     ReportLinks,
+    check_request,
     record_consent,
     report_links,
     start_interview,
@@ -48,20 +49,22 @@ def create(
 
     def make() -> tuple[int, Any]:
         repo = bootstrap.interview_repository(s.interviews_table)
-        if request.interview_id is None or repo.get(t, request.interview_id) is None:
-            counter = bootstrap.quota_counter(s.idempotency_table)
-            INTERVIEWS_PER_DAY.take(counter, t, s.quota_interviews_per_day, utcnow())
         profile = None
         if request.job_version is not None:
             profiles = bootstrap.profile_repository(s.profiles_table)
             profile = profiles.get(t, request.job_id, request.job_version)
+        profile_known = None if request.job_version is None else profile is not None
+        check_request(request, profile_known)  # a refused request uses no quota
+        if request.interview_id is None or repo.get(t, request.interview_id) is None:
+            counter = bootstrap.quota_counter(s.idempotency_table)
+            INTERVIEWS_PER_DAY.take(counter, t, s.quota_interviews_per_day, utcnow())
         created = start_interview(
             request,
             t,
             repo,
             bootstrap.presigner(),
             s.uploads_bucket,
-            None if request.job_version is None else profile is not None,
+            profile_known,
             asr_tier=profile.asr_tier if profile is not None else None,
         )
         return 201, created.model_dump(mode="json")

@@ -65,7 +65,9 @@ def create_endpoint(
 
     def make() -> tuple[int, Any]:
         t = tenant(router.current_event)
-        check_endpoint_count(len(store().list_endpoints(t)), s.quota_webhook_endpoints)
+        existing = store().list_endpoints(t)
+        if endpoint.endpoint_id not in {e.endpoint_id for e in existing}:  # else ENDPOINT_EXISTS (409)
+            check_endpoint_count(len(existing), s.quota_webhook_endpoints)
         made = register_endpoint(
             store(),
             t,

@@ -17,6 +17,7 @@ second does not reset it), and the answer is streamed, its body read raw (never 
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextvars
 import ipaddress
 import socket
@@ -212,6 +213,9 @@ class _DeadlineTransport(httpx.HTTPTransport):
         )
 
 
+_RESOLVERS = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="webhook-dns")
+
+
 class HttpxSender:
     """``WebhookSender`` over httpx: pinned to the checked address, never following redirects, within one
     wall-clock deadline (connect, send and every read), reading at most ``RESPONSE_READ_BYTES`` of the
@@ -232,10 +236,15 @@ class HttpxSender:
         def took() -> int:
             return int((time.monotonic() - started) * 1000)
 
+        # The name is resolved within the deadline too: getaddrinfo cannot be cut short, so it runs in a
+        # thread of its own that is left behind when the receiver's DNS does not answer in time.
+        lookup = _RESOLVERS.submit(self.policy.addresses, url)
         try:
-            host, port, addresses = self.policy.addresses(url)
+            host, port, addresses = lookup.result(timeout=max(0.0, deadline - time.monotonic()))
         except WebhookError as exc:
             return Response(latency_ms=took(), error=exc.code)
+        except concurrent.futures.TimeoutError:
+            return Response(latency_ms=took(), error=f"DNS lookup timed out after {timeout_s:g} s")
         parts = urlsplit(url)
         address = addresses[0]
         literal = f"[{address}]" if ":" in address else address

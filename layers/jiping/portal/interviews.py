@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from pydantic import Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
 
 from jiping.domain.errors import PortalError
 from jiping.domain.models import (
@@ -53,6 +53,7 @@ _SUFFIX = {
     "audio/webm": "weba",
 }
 UPLOAD_FORM_TTL_S = 3600
+CONSENT_CLOCK_SKEW = timedelta(minutes=5)  # a portal's clock may run a little ahead
 LINK_TTL_S = 300
 
 
@@ -166,7 +167,14 @@ class Consent(Model):
     biometric: bool = Field(description="consent to analyse the face and video")
     audio: bool = Field(default=True, description="consent to transcribe and analyse the answers' audio")
     version: str = Field(min_length=1, max_length=64, description="the consent text's version")
-    given_at: datetime
+    given_at: AwareDatetime = Field(description="when the candidate consented, with its time zone")
+
+    @field_validator("given_at")
+    @classmethod
+    def _not_in_the_future(cls, value: datetime) -> datetime:
+        if value > utcnow() + CONSENT_CLOCK_SKEW:
+            raise ValueError("a consent cannot be given in the future")
+        return value
 
 
 class QuestionIn(Model):
@@ -231,6 +239,21 @@ def request_digest(request: CreateInterview) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def check_request(request: CreateInterview, profile_known: bool | None = None) -> None:
+    """What makes a request to create an interview one that cannot be served (422)."""
+    if not (request.consent.biometric or request.consent.audio):
+        raise PortalError(
+            "CONSENT_REQUIRED",
+            "the interview needs the candidate's recorded consent (video, or audio only)",
+            422,
+        )
+    if profile_known is False:
+        raise PortalError("UNKNOWN_JOB_PROFILE", f"no job profile {request.job_id} for this tenant", 422)
+    ids = [q.question_id for q in request.questions]
+    if len(set(ids)) != len(ids):
+        raise PortalError("DUPLICATE_QUESTION", "each question id may appear once", 422)
+
+
 def start_interview(
     request: CreateInterview,
     tenant_id: str,
@@ -246,17 +269,7 @@ def start_interview(
     interview is evaluated; another request for the same id is 409, and nothing of the first changes
     (its consent record above all: ``record_consent`` appends to it).
     """
-    if not (request.consent.biometric or request.consent.audio):
-        raise PortalError(
-            "CONSENT_REQUIRED",
-            "the interview needs the candidate's recorded consent (video, or audio only)",
-            422,
-        )
-    if profile_known is False:
-        raise PortalError("UNKNOWN_JOB_PROFILE", f"no job profile {request.job_id} for this tenant", 422)
-    ids = [q.question_id for q in request.questions]
-    if len(set(ids)) != len(ids):
-        raise PortalError("DUPLICATE_QUESTION", "each question id may appear once", 422)
+    check_request(request, profile_known)
     check_id(tenant_id, "tenant_id")
     interview_id = request.interview_id or "iv-" + secrets.token_hex(8)
     check_id(interview_id, "interview_id")

@@ -1,6 +1,6 @@
 """Per-tenant quotas: so that one tenant's flood (a bug in a portal, a leaked key) cannot crowd out the
-others, each tenant may start so many interviews a day and replay so many webhook deliveries an hour,
-and keep so many webhook endpoints. A refusal is ``QuotaExceeded`` (429, a stable code, ``Retry-After``
+others, each tenant may make so many API requests a minute, start so many interviews a day, replay so
+many webhook deliveries an hour, and keep so many webhook endpoints. A refusal is ``QuotaExceeded`` (429, a stable code, ``Retry-After``
 the seconds until the window turns).
 
 Windows are fixed (UTC days and hours), counted with one atomic conditional write per request
@@ -40,6 +40,7 @@ class Quota:
 
 INTERVIEWS_PER_DAY = Quota("INTERVIEW_QUOTA_EXCEEDED", "new interviews a day (UTC)", 86400)
 REPLAYS_PER_HOUR = Quota("REPLAY_QUOTA_EXCEEDED", "webhook replays an hour", 3600)
+REQUESTS_PER_MINUTE = Quota("RATE_LIMITED", "API requests a minute", 60)
 ENDPOINTS_CODE = "WEBHOOK_ENDPOINT_QUOTA_EXCEEDED"
 
 

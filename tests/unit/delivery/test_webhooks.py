@@ -630,3 +630,22 @@ def test_a_disabled_endpoint_is_counted_once_with_no_tenant_or_url_in_a_dimensio
     assert directive["Dimensions"] == [["service"]] and doc["service"] == "jiping"
     assert doc[ENDPOINT_DISABLED_METRIC] in (1.0, [1.0])
     assert not any("acme" in str(v) or "http" in str(v) for k, v in doc.items() if k != "_aws")
+
+
+def test_a_receiver_whose_dns_does_not_answer_is_cut_off_at_the_deadline() -> None:
+    import threading
+    import time
+
+    from jiping.adapters.http import HttpxSender
+
+    release = threading.Event()
+
+    def hanging(host: str, port: int) -> list[str]:  # a tenant-controlled name server that never answers
+        release.wait(30)
+        return ["93.184.216.34"]
+
+    started = time.monotonic()
+    answer = HttpxSender(UrlPolicy(resolver=hanging)).post("https://slow-dns.example/h", {}, b"{}", 0.5)
+    release.set()
+    assert answer.status_code is None and "DNS lookup timed out" in (answer.error or "")
+    assert time.monotonic() - started < 2.5

@@ -167,3 +167,14 @@ def test_a_later_consent_is_appended_governs_from_then_on_and_cannot_be_back_dat
     with pytest.raises(PortalError) as missing:
         record_consent(repo, "t", "iv-none", withdrawn)
     assert missing.value.status == 404
+
+
+@pytest.mark.parametrize(
+    ("given_at", "why"),
+    [("2026-11-22T08:00:00", "timezone"), ("2999-01-01T00:00:00Z", "future")],
+)
+def test_a_consent_without_a_time_zone_or_in_the_future_is_refused_at_the_edge(given_at, why) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=why):
+        request(biometric=True, given_at=given_at)
