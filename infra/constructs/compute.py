@@ -329,14 +329,13 @@ class Compute(Construct):
         )
         # What its routes need (functions/api/routes/: interviews, profiles, webhooks, analytics, oversight);
         # the WeCom callback and the erasure are functions of their own, below.
-        for table in (
-            storage.interviews,
-            storage.profiles,
-            storage.idempotency,
-            storage.analytics,
-            storage.demographics,
-        ):
+        for table in (storage.idempotency, storage.analytics, storage.demographics):
             table.grant_read_write_data(self.api)
+        # Interviews and profiles are read and written, never deleted, by the API (erasure is its own
+        # function; a profile version is immutable)
+        for table in (storage.interviews, storage.profiles):
+            table.grant_read_data(self.api)
+            table.grant(self.api, "dynamodb:PutItem", "dynamodb:UpdateItem")
         # The audit log: reviews, overrides and re-scores add records and read them, never change one.
         storage.audit.grant(self.api, "dynamodb:PutItem", "dynamodb:Query")
         # Presigned POST forms are signed with the function's role: under uploads/ only.

@@ -29,9 +29,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "StorageAuditTable": "read+write",  # PutItem and Query only: the audit log is append-only
         "StorageDemographicsTable": RW,
         "StorageIdempotencyTable": RW,
-        "StorageInterviewsTable": RW,
-        "StorageInterviewsTable/index/*": RW,
-        "StorageProfilesTable": RW,
+        "StorageInterviewsTable": "read+write",  # never deleted by the API
+        "StorageInterviewsTable/index/*": "read+write",  # Table.grant names the indexes too (no writes there)
+        "StorageProfilesTable": "read+write",  # a profile version is immutable: never deleted
         "StorageUploadsBucket": "read",
         "StorageUploadsBucket/uploads/*": "write",  # the presigned forms
         "StorageUploadsBucket/uploads/*.json": "read",  # its own text answers, never a recording

@@ -497,6 +497,12 @@ def test_re_posting_an_interview_cannot_rewrite_its_consent_which_only_grows_by_
         (False, "2026-11-23"),
     ]
     assert all("recorded_at" in c for c in history)
+    (audited,) = [
+        r
+        for r in call(api, a, "GET", "/v1/interviews/iv-consent/audit").json()
+        if r["kind"] == "consent_recorded"
+    ]
+    assert audited["key_id"] == a.split("_")[1] and audited["details"]["biometric"] is False
     bad = call(
         api, a, "POST", "/v1/interviews", interview_body("iv-bad-hr", wecom={"hr_user_ids": ["a b/c"]})
     )

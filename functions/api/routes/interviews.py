@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from jiping import __version__, bootstrap
 from jiping.domain.models import utcnow
 from jiping.observability import logger
+from jiping.portal.audit import record
 from jiping.portal.interviews import (
     Consent,
     CreateInterview,
@@ -27,7 +28,7 @@ from jiping.portal.interviews import (
 from jiping.portal.quotas import INTERVIEWS_PER_DAY
 from jiping.portal.text_answers import TextAnswerReceipt, submit_text_answer
 
-from ..context import IdempotencyKey, idempotent, interview, settings, tenant
+from ..context import IdempotencyKey, idempotent, interview, principal, settings, tenant
 from ..schemas import Health, TextAnswerBody
 
 router = APIGatewayHttpRouter()
@@ -85,9 +86,18 @@ def get_interview(interview_id: str) -> InterviewView:
     "entries never change. A consent dated before the last one recorded is 409 CONSENT_OUT_OF_ORDER.",
 )
 def post_consent(interview_id: str, request: Annotated[Consent, Body()]) -> InterviewView:
-    s = settings()
+    s, caller = settings(), principal(router.current_event)
     repo = bootstrap.interview_repository(s.interviews_table)
-    return view(record_consent(repo, tenant(router.current_event), interview_id, request))
+    updated = record_consent(repo, caller.tenant_id, interview_id, request)
+    record(
+        bootstrap.audit_log(s.audit_table),
+        updated,
+        "consent_recorded",
+        key_id=caller.key_id,
+        retention_days=s.audit_retention_days,
+        **request.model_dump(mode="json"),
+    )
+    return view(updated)
 
 
 @router.post(

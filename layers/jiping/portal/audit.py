@@ -25,7 +25,9 @@ from jiping.domain.errors import NotFound
 from jiping.domain.models import Interview, Model, utcnow
 from jiping.ports import InterviewRepository
 
-AuditKind = Literal["scored", "rescored", "review_requested", "override", "erased", "upload_refused"]
+AuditKind = Literal[
+    "scored", "rescored", "review_requested", "override", "erased", "upload_refused", "consent_recorded"
+]
 SYSTEM = "system"
 DECISIONS = ("advance", "review", "decline")
 

@@ -120,7 +120,7 @@ def start_evaluation(
     if first is None or first.upload.version_id == upload.version_id:
         return Started.DUPLICATE
     if audit is not None:
-        at = utcnow()
+        at = received_at  # the upload event's time: a redelivered event finds its record already there
         audit.append(
             AuditRecord(
                 tenant_id=execution_input.tenant_id,

@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, PutError, PynamoDBConnectionError, QueryError
+from pynamodb.exceptions import DeleteError, GetError, PutError, PynamoDBConnectionError, QueryError
 from pynamodb.models import Model
 
-from jiping.adapters.dynamo.tables import bind, storage_error
+from jiping.adapters.dynamo.tables import bind, conditional_write, storage_error
+from jiping.domain.errors import StorageError
 from jiping.portal.audit import AuditRecord
 
 _ERRORS = (PutError, QueryError, DeleteError, PynamoDBConnectionError)
@@ -31,14 +32,20 @@ class DynamoAuditLog:
         self._item = bind(AuditItem, table_name, region, host)
 
     def append(self, record: AuditRecord) -> None:
+        """Put the record once. The very same record again (a redelivered event) is already there: done;
+        another record under its key is refused (``StorageError``): nothing overwrites one."""
         sk = f"{record.interview_id}#{record.at.isoformat()}#{record.kind}"
         expires = int(record.expires_at.timestamp()) if record.expires_at else None
+        document = record.model_dump_json()
+        item = self._item(record.tenant_id, sk, document=document, expires_at=expires)
+        if conditional_write(lambda: item.save(condition=self._item.sk.does_not_exist()), "audit"):
+            return
         try:
-            self._item(record.tenant_id, sk, document=record.model_dump_json(), expires_at=expires).save(
-                condition=self._item.sk.does_not_exist()
-            )
-        except _ERRORS as exc:
+            stored = self._item.get(record.tenant_id, sk, consistent_read=True)
+        except (*_ERRORS, GetError, self._item.DoesNotExist) as exc:
             raise storage_error(exc, "audit") from exc
+        if AuditRecord.model_validate_json(stored.document) != record:
+            raise StorageError(f"another audit record holds {record.kind} at {record.at.isoformat()}")
 
     def records(self, tenant_id: str, interview_id: str) -> list[AuditRecord]:
         try:
