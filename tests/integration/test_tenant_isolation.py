@@ -262,7 +262,7 @@ def test_every_stored_item_and_object_sits_under_its_tenant(world) -> None:
     ddb, s3 = cloud.client("dynamodb"), cloud.client("s3")
     tenant_less = {  # what is keyed otherwise, and why that holds no tenant's data in the open
         "key_id": "API keys: the item names its tenant; the authorizer returns only that tenant",
-        "id": "idempotency: sha256 of tenant#route#key",
+        "id": "idempotency: sha256 of tenant#route#key; quota counters: quota#tenant#quota#window",
     }
     for name in ddb.list_tables()["TableNames"]:
         schema = ddb.describe_table(TableName=name)["Table"]["KeySchema"]
@@ -276,12 +276,16 @@ def test_every_stored_item_and_object_sits_under_its_tenant(world) -> None:
                 hash_key == "pk"
             ):  # WeCom state: notices per tenant; the app's token and per-member rate counters
                 kind, _, rest = value.partition("#")
-                assert kind in {"notice", "token", "rate"}, value
+                assert kind in {"notice", "token", "rate", "callback"}, value  # callback: a hash, once
                 if kind == "notice":
                     check_id(rest.split("#")[0], "tenant_id")
                 continue
             assert hash_key in tenant_less, (name, hash_key)
-            if hash_key == "id":
+            if hash_key == "id" and value.startswith("quota#"):  # a count, under its tenant
+                _, tenant, code, window = value.split("#")
+                check_id(tenant, "tenant_id")
+                assert code.isupper() and window.isdigit(), value
+            elif hash_key == "id":
                 assert value.startswith("api#") and len(value) == 4 + 64, value
             else:
                 check_id(item["tenant_id"]["S"], "tenant_id")
