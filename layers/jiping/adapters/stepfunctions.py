@@ -11,6 +11,14 @@ from jiping.domain.errors import TransientError
 from jiping.domain.models import ExecutionInput
 
 
+def _code(exc: ClientError, action: str) -> str:
+    """The error's code; throttling and service errors are raised as ``TransientError`` (retried)."""
+    code = str(exc.response["Error"]["Code"])
+    if code in {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}:
+        raise TransientError(f"{action} {code}") from exc
+    return code
+
+
 class StepFunctionsStarter:
     def __init__(self, client: Any, state_machine_arn: str) -> None:
         self._sfn = client
@@ -22,11 +30,8 @@ class StepFunctionsStarter:
                 stateMachineArn=self._arn, name=name, input=execution_input.model_dump_json()
             )
         except ClientError as exc:
-            code = exc.response["Error"]["Code"]
-            if code == "ExecutionAlreadyExists":
+            if _code(exc, "StartExecution") == "ExecutionAlreadyExists":
                 return False
-            if code in {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}:
-                raise TransientError(f"StartExecution {code}") from exc
             raise
         return True
 
@@ -35,11 +40,8 @@ class StepFunctionsStarter:
         try:
             found = self._sfn.describe_execution(executionArn=arn)
         except ClientError as exc:
-            code = exc.response["Error"]["Code"]
-            if code == "ExecutionDoesNotExist":
+            if _code(exc, "DescribeExecution") == "ExecutionDoesNotExist":
                 return None
-            if code in {"ThrottlingException", "ServiceUnavailable", "InternalServerError"}:
-                raise TransientError(f"DescribeExecution {code}") from exc
             raise
         return ExecutionInput.model_validate_json(found["input"])
 

@@ -75,13 +75,16 @@ class DynamoWebhookStore:
 
     # -- endpoints ---------------------------------------------------------------------------------
 
-    def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
-        item = self._item(
+    def _endpoint_item(self, endpoint: WebhookEndpoint) -> WebhookItem:
+        return self._item(
             endpoint.tenant_id,
             f"endpoint#{endpoint.endpoint_id}",
             endpoint_id=endpoint.endpoint_id,
             document=endpoint.model_dump_json(),
         )
+
+    def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        item = self._endpoint_item(endpoint)
         try:
             item.save(condition=WebhookItem.sk.does_not_exist())
         except PutError as exc:
@@ -95,12 +98,7 @@ class DynamoWebhookStore:
             raise storage_error(exc, "webhooks") from exc
 
     def put_endpoint(self, endpoint: WebhookEndpoint) -> None:
-        item = self._item(
-            endpoint.tenant_id,
-            f"endpoint#{endpoint.endpoint_id}",
-            endpoint_id=endpoint.endpoint_id,
-            document=endpoint.model_dump_json(),
-        )
+        item = self._endpoint_item(endpoint)
         try:
             item.save()
         except (PutError, PynamoDBConnectionError) as exc:
