@@ -24,7 +24,9 @@ def settings() -> PublishSettings:
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     domain_event = DomainEvent.model_validate(event)
-    stages.publish_event(domain_event, bootstrap.event_publisher(settings()))
+    if not stages.publish_event(domain_event, bootstrap.event_publisher(settings())):
+        logger.info("practice interview: not published", event_id=domain_event.id)
+        return {"event_id": domain_event.id, "published": False}
     logger.info("published", event_id=domain_event.id, event_type=domain_event.type)
     metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=1)
     return {"event_id": domain_event.id}

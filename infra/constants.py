@@ -14,6 +14,11 @@ EVENT_SOURCE = "jiping"
 # Object layout.
 UPLOADS_PREFIX = "uploads/"  # uploads/{tenant_id}/{interview_id}/{file}
 # artifacts: {tenant_id}/{interview_id}/{media_id}/{transcript,speech,vision,analysis}.json (jiping.domain.answers)
+# The candidate site's bucket (web/candidate): the page at c/index.html, for every /c/{token}; its files
+# under c/assets/ (what the page's <script>/<link> tags name).
+CANDIDATE_WEB_DIR = "web/candidate"
+CANDIDATE_PAGE_KEY = "c/index.html"
+CANDIDATE_ASSETS_PREFIX = "c/assets/"
 
 # Lambda functions of the zip kind: construct id -> handler inside functions/.
 ZIP_FUNCTIONS: dict[str, str] = {
@@ -32,6 +37,8 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "MonitorDrift": "monitor_drift.handler",
     "RecordUnfinished": "record_unfinished.handler",
     "TranscribeText": "transcribe_text.handler",
+    "CandidateApi": "api.candidate.handler",  # /v1/candidate/... (the candidate's page; its own token check)
+    "SweepCandidates": "sweep_candidates.handler",  # reminders and practice deletion, every 15 minutes
 }
 # Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): vision of short
 # clips (the same entrypoint as the vision pool's workers), the speech features and scoring.
@@ -65,6 +72,8 @@ WECOM_BATCH_SIZE = 10
 WECOM_FUNCTION_TIMEOUT_S = 120  # a batch of 10 events, a few sends each, bounded retries
 DRIFT_MONITOR_HOURS = 24  # score drift is checked once a day
 DRIFT_MONITOR_TIMEOUT_S = 300
+CANDIDATE_SWEEP_MINUTES = 15  # the links table's Due index is swept this often (reminders, practice deletion)
+CANDIDATE_SWEEP_TIMEOUT_S = 300  # a sweep sends a page of reminders (WeCom, bounded retries) and deletes
 API_MEMORY_MB = 2048
 API_TIMEOUT_S = 29  # API Gateway's integration limit; the analytics routes compute within it
 # Warm worker pools: ECS services that keep their model loaded and drain an SQS queue; the workflow
@@ -130,6 +139,12 @@ ANALYTICS_THROTTLE_RATE = 2
 ANALYTICS_THROTTLE_BURST = 5
 # The routes given the analytics limits (each an explicit route of the HTTP API, to the Api function).
 ANALYTICS_ROUTES = ("ANY /v1/analytics/{proxy+}", "POST /v1/outcomes", "POST /v1/demographics")
+# The candidate's routes (the CandidateApi function, no authorizer: it checks the link or session token itself).
+# They are open to anyone holding a link, so they get their own, lower share of the stage: a flood of
+# guessed tokens is refused by API Gateway before it costs the HR portal its requests.
+CANDIDATE_THROTTLE_RATE = 50
+CANDIDATE_THROTTLE_BURST = 100
+CANDIDATE_ROUTES = ("POST /v1/candidate/sessions", "ANY /v1/candidate/{proxy+}")
 
 # Defaults that deployments can override with context (cdk.json or -c key=value).
 DEFAULTS: dict[str, object] = {
@@ -154,6 +169,11 @@ DEFAULTS: dict[str, object] = {
     "jiping:quotaInterviewsPerDay": 20_000,  # new interviews a tenant may start a UTC day
     "jiping:quotaWebhookEndpoints": 10,
     "jiping:quotaReplaysPerHour": 200,
+    # The candidate page (infra/constructs/candidate_site.py): "" serves it at the CloudFront distribution's
+    # own https://d….cloudfront.net; a company domain ("https://interview.example.com", an origin, no path)
+    # needs an ACM certificate for it in us-east-1 (CloudFront's region) and a CNAME to the distribution.
+    "jiping:candidateBaseUrl": "",
+    "jiping:candidateCertificateArn": "",
 }
 
 # Stack outputs (stable logical ids) that the local cloud, the CLI and the tests look up.
@@ -177,6 +197,9 @@ OUTPUT_UNFINISHED_QUEUE = "UnfinishedExecutionsQueueUrl"
 OUTPUT_WEBHOOK_QUEUE = "WebhookQueueUrl"
 OUTPUT_WECOM_QUEUE = "WecomQueueUrl"
 OUTPUT_API_URL = "ApiUrl"
+OUTPUT_CANDIDATE_LINKS_TABLE = "CandidateLinksTableName"
+OUTPUT_CANDIDATE_SITE_URL = "CandidateSiteUrl"  # links are {url}/c/{token}: Api's candidate_base_url
+OUTPUT_CANDIDATE_SITE_DOMAIN = "CandidateSiteDistributionDomainName"  # the CNAME target of a custom domain
 
 # Stages: one stack per stage (``-c jiping:stage=prod``), so dev and prod can share an account and region.
 # The construct id stays STACK_NAME (the cloud assembly's artifact, ``Jiping.template.json``, and the paths the

@@ -60,6 +60,14 @@ def acknowledge_framework_resources(stack: Stack) -> None:
                 "CDK's own BucketNotifications custom-resource handler; its role and policy are not "
                 "configurable. It only writes its own logs.",
             )
+        if child.node.id.startswith("Custom::CDKBucketDeployment"):
+            # Custom::CDKBucketDeployment: copies web/candidate to the candidate site bucket at deploy time.
+            acknowledge(
+                child,
+                "AwsSolutions-L1",
+                "CDK's own BucketDeployment handler (a singleton of aws-cdk-lib); its runtime is chosen by the CDK "
+                "release and moves with it. It runs only at deploy time, with our role (CandidateSite).",
+            )
 
 
 # What ``grant_read`` / ``grant_write`` on a KMS-encrypted bucket and ``grant_read_write_data`` on a
@@ -114,3 +122,16 @@ def acknowledge_grants(
         )
     for applies_to, reason in findings.items():
         acknowledge(role, f"AwsSolutions-IAM5[{applies_to}]", reason)
+
+
+def acknowledge_results(role: IConstruct, artifacts: IBucket) -> None:
+    """The findings of ``artifacts.grant_read(fn, "*/result.json")``: interviews' result documents only."""
+    for applies_to, reason in _READ_OBJECTS.items():
+        acknowledge(role, f"AwsSolutions-IAM5[{applies_to}]", reason)
+    logical_id = Stack.of(artifacts).get_logical_id(artifacts.node.default_child)  # type: ignore[arg-type]
+    acknowledge(
+        role,
+        f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/*/result.json]",
+        "The candidate's feedback is built from the interview's result document, keyed by tenant and interview "
+        "at run time; no transcript, analysis or report is readable.",
+    )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
-from aws_cdk import Stack, Tags, Token
+from aws_cdk import CfnOutput, Stack, Tags, Token
 from constructs import Construct
+from jiping.settings import ApiSettings, environment
 
 from infra import constants
 from infra.constructs.api import Api
+from infra.constructs.candidate_site import CandidateSite
 from infra.constructs.compute import Compute
 from infra.constructs.delivery import Delivery
 from infra.constructs.operations import Operations
@@ -132,6 +135,7 @@ class JipingStack(Stack):
             handler=self.compute.api,
             callback=self.compute.wecom_callback,
             erasure=self.compute.erase_candidate,
+            candidate=self.compute.candidate_api,
             authorizer=self.compute.authorizer,
             stage=self.stage,
         )
@@ -146,12 +150,22 @@ class JipingStack(Stack):
             api=self.compute.api, table=self.storage.webhooks, api_base_url=self.api.url
         )
         self.delivery.connect_callback(callback=self.compute.wecom_callback)
+        self.delivery.connect_candidates(
+            api=self.compute.api, sweep=self.compute.sweep_candidates, state=self.storage.wecom_state
+        )
+        self._candidate_site(
+            *check_candidate_site(
+                ctx("jiping:candidateBaseUrl"), ctx("jiping:candidateCertificateArn"), self.target_partition
+            )
+        )
         self.delivery.connect_drift_monitor(monitor=self.compute.monitor_drift)
         self.delivery.connect_wecom(
             notify=self.compute.notify_wecom,
             state=self.storage.wecom_state,
             interviews=self.storage.interviews,
             profiles=self.storage.profiles,
+            candidate_links=self.storage.candidate_links,
+            artifacts=self.storage.artifacts,
             api_base_url=self.api.url,
         )
 
@@ -181,6 +195,40 @@ class JipingStack(Stack):
         Tags.of(self).add("stage", self.stage)
         Tags.of(self).add("data-classification", "personal")
         acknowledge_framework_resources(self)
+
+    def _candidate_site(self, base_url: str, certificate_arn: str) -> None:
+        """The candidate page (CloudFront), and where the rest of the stack learns its URL: the Api function
+        writes links as ``{candidate_base_url}/c/{token}``, and the uploads bucket admits the page's POSTs.
+
+        The Api function's environment names the distribution, and the distribution's API origin is the HTTP
+        API. That is no dependency cycle, because the origin is the Api resource's endpoint (which depends on
+        nothing), not its stage (which depends on the routes, the routes on the functions). So the URL is the
+        distribution's own, from the template, with no SSM parameter or second deploy; a company domain
+        (``jiping:candidateBaseUrl``) replaces it. In AWS China there is no site (see candidate_site.py): the
+        URL is the context's, or none."""
+        self.candidate_site: CandidateSite | None = None
+        if self.target_partition == "aws-cn":
+            url = base_url
+            if url:
+                CfnOutput(self, constants.OUTPUT_CANDIDATE_SITE_URL, value=url).override_logical_id(
+                    constants.OUTPUT_CANDIDATE_SITE_URL
+                )
+        else:
+            self.candidate_site = CandidateSite(
+                self,
+                "CandidateSite",
+                http_api=self.api.http_api,
+                access_logs=self.storage.access_logs,
+                domain_name=urlsplit(base_url).hostname or "",
+                certificate_arn=certificate_arn,
+                stage=self.stage,
+            )
+            url = self.candidate_site.url
+        if not url:
+            return
+        for key, value in environment(ApiSettings, candidate_base_url=url).items():
+            self.compute.api.add_environment(key, value)
+        self.storage.allow_browser_uploads(url)
 
     def _check_region(self) -> None:
         """A known region must belong to the partition: cn-* regions are ``aws-cn``, the others ``aws``."""
@@ -226,6 +274,43 @@ def check_gpu_instance_types(types: list[str], partition: str) -> list[str]:
             f"(families: {', '.join(sorted(offered or ()))})"
         )
     return types
+
+
+def check_candidate_site(base_url: object, certificate_arn: object, partition: str) -> tuple[str, str]:
+    """``jiping:candidateBaseUrl`` and ``jiping:candidateCertificateArn``: both empty (the site is the CloudFront
+    distribution's own https://d….cloudfront.net), or an https origin (no path) and an ACM certificate for it
+    in us-east-1, where CloudFront takes its certificates. AWS China builds no site: a URL alone, or none."""
+    url = "" if base_url is None else str(base_url).strip()
+    certificate = "" if certificate_arn is None else str(certificate_arn).strip()
+    if url:
+        parts = urlsplit(url)
+        if (
+            parts.scheme != "https"
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.port
+        ):
+            raise ValueError(
+                f"jiping:candidateBaseUrl must be an https origin such as https://interview.example.com, got {url!r}"
+            )
+        url = f"https://{parts.hostname}"
+    if partition == "aws-cn":
+        if certificate:
+            raise ValueError(
+                "jiping:candidateCertificateArn: AWS China builds no candidate site (no CloudFront)"
+            )
+        return url, ""
+    if bool(url) != bool(certificate):
+        raise ValueError(
+            "jiping:candidateBaseUrl and jiping:candidateCertificateArn go together: CloudFront serves a company "
+            "domain only with an ACM certificate for it"
+        )
+    if certificate and not re.fullmatch(r"arn:aws:acm:us-east-1:\d{12}:certificate/[\w-]+", certificate):
+        raise ValueError(
+            f"jiping:candidateCertificateArn must be an ACM certificate in us-east-1 (CloudFront's), got {certificate!r}"
+        )
+    return url, certificate
 
 
 def _flag(value: object) -> bool:

@@ -50,6 +50,8 @@ ROUTE_SCOPES: dict[str, frozenset[Scope]] = {
         "GET /v1/interviews/{interview_id}/report": {PORTAL},
         "GET /v1/jobs/{job_id}/interviews": {PORTAL},
         "POST /v1/interviews/{interview_id}/review-request": {PORTAL},
+        "POST /v1/interviews/{interview_id}/invitations": {PORTAL},
+        "POST /v1/practice-interviews": {PORTAL},
         "GET /v1/profiles": {PORTAL, ADMIN},
         "GET /v1/profiles/{profile_id}": {PORTAL, ADMIN},
         # the EHR: job performance and self-declared demographics, for validity and fairness
@@ -57,6 +59,8 @@ ROUTE_SCOPES: dict[str, frozenset[Scope]] = {
         "POST /v1/demographics": {EHR},
         # the tenant's administrators: what changes scoring, where data goes, and people's rights
         "POST /v1/profiles": {ADMIN},
+        "GET /v1/settings/candidates": {ADMIN},
+        "PUT /v1/settings/candidates": {ADMIN},
         "POST /v1/interviews/{interview_id}/override": {ADMIN},
         "POST /v1/interviews/{interview_id}/rescore": {ADMIN},
         "GET /v1/interviews/{interview_id}/audit": {ADMIN},

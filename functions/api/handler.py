@@ -3,8 +3,9 @@ document of every route.
 
 Every route but the health check and the WeCom callback runs behind the ``Authorizer`` function, which
 resolves ``Authorization: Bearer jp_…`` to its tenant. Errors have one shape, from ``errors.py``.
-Two routes are other functions, each with only its own grants (issue 16): the WeCom callback
-(``callback.py``) and the erasure of a candidate (``erase.py``); the Api function does not serve them.
+Three sets of routes are other functions, each with only its own grants (issue 16): the WeCom callback
+(``callback.py``), the erasure of a candidate (``erase.py``) and the candidate page's routes
+(``candidate.py``); the Api function does not serve them.
 """
 
 from __future__ import annotations
@@ -13,14 +14,24 @@ import json
 
 from .context import rate_limit
 from .resolvers import entrypoint, nested_too_deep, resolver
-from .routes import analytics, erasure, interviews, oversight, profiles, webhooks, wecom
+from .routes import (
+    analytics,
+    candidate,
+    erasure,
+    interviews,
+    invitations,
+    oversight,
+    profiles,
+    webhooks,
+    wecom,
+)
 
 __all__ = ["PORTAL_ROUTERS", "app", "handler", "nested_too_deep", "openapi_document"]
 
-PORTAL_ROUTERS = (interviews, profiles, webhooks, analytics, oversight)
+PORTAL_ROUTERS = (interviews, invitations, profiles, webhooks, analytics, oversight)
 
 # Every route of the API (the OpenAPI document); the Api function serves PORTAL_ROUTERS only.
-app = resolver(*PORTAL_ROUTERS, erasure, wecom)
+app = resolver(*PORTAL_ROUTERS, erasure, wecom, candidate)
 portal = resolver(*PORTAL_ROUTERS)
 portal.use([rate_limit])  # per tenant, before any route runs
 handler = entrypoint(portal)

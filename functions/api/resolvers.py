@@ -29,7 +29,12 @@ def resolver(*modules: ModuleType) -> APIGatewayHttpResolver:
         version=__version__,
         description="AI interview evaluation for HR portals: interviews, reports, talent pool, job profiles, "
         "webhooks.",
-        security_schemes={"apiKey": HTTPBearer(description="Authorization: Bearer jp_{key_id}_{secret}")},
+        security_schemes={
+            "apiKey": HTTPBearer(description="Authorization: Bearer jp_{key_id}_{secret}"),
+            "candidateSession": HTTPBearer(
+                description="the candidate page: Authorization: Bearer jc_… (POST /v1/candidate/sessions)"
+            ),
+        },
         security=[{"apiKey": []}],
     )
     for module in modules:

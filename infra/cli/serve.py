@@ -40,6 +40,11 @@ def serve(port: int, tenant: str) -> int:
         print(f"Jiping API on http://127.0.0.1:{server.server_port}/v1/ (OpenAPI: /openapi.json)", flush=True)
         print(f"tenant {tenant!r} API key (scopes {', '.join(SCOPES)}): {key}", flush=True)
         print(f"local EHR receiver: {cloud.ehr.url}   WeCom stand-in: {cloud.wecom.api_base}", flush=True)
+        print(
+            f"candidate page: http://127.0.0.1:{server.server_port}/c/{{token}} "
+            "(POST /v1/interviews/{id}/invitations or /v1/practice-interviews makes a link)",
+            flush=True,
+        )
 
         # Ctrl-C (or SIGTERM) asks the loop to stop from a thread of its own: a KeyboardInterrupt raised while
         # wsgiref is finishing a request is swallowed by its handler's bare except, and the server went on.

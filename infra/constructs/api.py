@@ -1,10 +1,11 @@
-"""The HTTP API: ``GET /v1/health`` and the WeCom callback open, every other ``/v1/…`` route behind the
-API-key authorizer. Three functions serve it, each with only its own grants: the callback
-(``WecomCallback``), the erasure (``EraseCandidate``) and the rest (``Api``, which routes with Powertools).
+"""The HTTP API: ``GET /v1/health``, the WeCom callback and the candidate's routes open, every other ``/v1/…``
+route behind the API-key authorizer. Four functions serve it, each with only its own grants: the callback
+(``WecomCallback``), the erasure (``EraseCandidate``), the candidate's page (``CandidateApi``, which checks
+the link's or session's token itself) and the rest (``Api``, which routes with Powertools).
 
 Throttling: the stage's default route settings hold every route to ``API_THROTTLE_*``; the analytics routes
-(explicit routes, so that the stage can name them) to the far lower ``ANALYTICS_THROTTLE_*``. Per-client
-limits and request filtering are a WAF's job (docs/waf.md)."""
+(explicit routes, so that the stage can name them) to the far lower ``ANALYTICS_THROTTLE_*``, the candidate
+routes to ``CANDIDATE_THROTTLE_*``. Per-client limits and request filtering are a WAF's job (docs/waf.md)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ OPEN_CALLBACK = (
     "(WeChatCrypto) and refused when forged."
 )
 OPEN_HEALTH = "The health check is open on purpose: it returns the service version and reads no data."
+OPEN_CANDIDATE = (
+    "The candidate has no API key: CandidateApi checks the link's token (single-use, expiring) or the session's "
+    "token (bound to one interview) on every request against the hash stored in the links table, and refuses "
+    "the rest. These routes have their own low throttle (CANDIDATE_THROTTLE_*)."
+)
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)
@@ -58,6 +64,7 @@ class Api(Construct):
         handler: lambda_.IFunction,
         callback: lambda_.IFunction,
         erasure: lambda_.IFunction,
+        candidate: lambda_.IFunction,
         authorizer: lambda_.IFunction,
         stage: str = constants.DEFAULT_STAGE,
     ) -> None:
@@ -104,12 +111,20 @@ class Api(Construct):
             integration=integrations.HttpLambdaIntegration("ErasureIntegration", erasure),
             authorizer=api_keys,
         )
-        analytics: list[apigwv2.HttpRoute] = []
+        throttled: list[apigwv2.HttpRoute] = []
         for route_key in constants.ANALYTICS_ROUTES:
             method, path = route_key.split(" ", 1)
-            analytics += self.http_api.add_routes(
+            throttled += self.http_api.add_routes(
                 path=path, methods=[apigwv2.HttpMethod(method)], integration=integration, authorizer=api_keys
             )
+        candidate_integration = integrations.HttpLambdaIntegration("CandidateIntegration", candidate)
+        for route_key in constants.CANDIDATE_ROUTES:
+            method, path = route_key.split(" ", 1)
+            for route in self.http_api.add_routes(
+                path=path, methods=[apigwv2.HttpMethod(method)], integration=candidate_integration
+            ):
+                acknowledge(route, "AwsSolutions-APIG4", OPEN_CANDIDATE)
+                throttled.append(route)
         self.http_api.add_routes(
             path="/v1/{proxy+}",
             methods=[apigwv2.HttpMethod.ANY],
@@ -119,14 +134,24 @@ class Api(Construct):
         # Route settings name routes by key: the stage is deployed after them.
         cfn_stage = self.stage.node.default_child
         assert isinstance(cfn_stage, apigwv2.CfnStage)
+        limits = [
+            (
+                constants.ANALYTICS_ROUTES,
+                constants.ANALYTICS_THROTTLE_RATE,
+                constants.ANALYTICS_THROTTLE_BURST,
+            ),
+            (
+                constants.CANDIDATE_ROUTES,
+                constants.CANDIDATE_THROTTLE_RATE,
+                constants.CANDIDATE_THROTTLE_BURST,
+            ),
+        ]
         cfn_stage.route_settings = {
-            route_key: {
-                "ThrottlingRateLimit": constants.ANALYTICS_THROTTLE_RATE,
-                "ThrottlingBurstLimit": constants.ANALYTICS_THROTTLE_BURST,
-            }
-            for route_key in constants.ANALYTICS_ROUTES
+            route_key: {"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
+            for route_keys, rate, burst in limits
+            for route_key in route_keys
         }
-        for route in analytics:
+        for route in throttled:
             cfn_stage.node.add_dependency(route)
 
         CfnOutput(self, constants.OUTPUT_API_URL, value=self.stage.url).override_logical_id(

@@ -30,6 +30,7 @@ from constructs import Construct
 from jiping.settings import (
     ApiSettings,
     AuthorizerSettings,
+    CandidateSettings,
     DriftMonitorSettings,
     ErasureSettings,
     PersistSettings,
@@ -39,6 +40,7 @@ from jiping.settings import (
     RecordUnfinishedSettings,
     ScoreSettings,
     StarterSettings,
+    SweepCandidatesSettings,
     VisionSettings,
     WecomCallbackSettings,
     environment,
@@ -47,7 +49,7 @@ from jiping.settings import (
 from infra import constants
 from infra.constructs import log_group as encrypted_log_group
 from infra.constructs.storage import Storage
-from infra.nag import XRAY_REASON, acknowledge, acknowledge_grants
+from infra.nag import XRAY_REASON, acknowledge, acknowledge_grants, acknowledge_results
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
@@ -324,6 +326,7 @@ class Compute(Construct):
                 demographics_table=storage.demographics.table_name,
                 audit_table=storage.audit.table_name,
                 audit_retention_days=audit_retention_days,
+                candidate_links_table=storage.candidate_links.table_name,
                 **(quotas or {}),  # counted on the idempotency table (jiping.portal.quotas)
             ),
         )
@@ -344,6 +347,67 @@ class Compute(Construct):
         storage.uploads.grant_read(self.api, f"{constants.UPLOADS_PREFIX}*.json")
         storage.artifacts.grant_read(self.api)  # presigned report links
         storage.artifacts.grant_put(self.api)  # re-scores write a new result under the interview
+        # Invitations: it mints a candidate's link (PutItem), renews or revokes one (UpdateItem) and finds an
+        # interview's links (GetItem, Query); only the sweep deletes them. The WeCom settings it sends the
+        # invitation with are added by Delivery.connect_candidates, the candidate site's URL by the stack.
+        storage.candidate_links.grant(
+            self.api, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query"
+        )
+
+        # The candidate's routes (/v1/candidate/..., no authorizer: it checks the link's or the session's token
+        # itself, against the hash in the links table): the interview behind a link, its upload forms and
+        # written answers, consent, and the feedback drawn from the result.
+        self.candidate_api = self.zip_function(
+            "CandidateApi",
+            timeout_s=constants.API_TIMEOUT_S,
+            environment=environment(
+                CandidateSettings,
+                interviews_table=storage.interviews.table_name,
+                profiles_table=storage.profiles.table_name,
+                candidate_links_table=storage.candidate_links.table_name,
+                uploads_bucket=storage.uploads.bucket_name,
+                artifacts_bucket=storage.artifacts.bucket_name,
+                audit_table=storage.audit.table_name,
+                audit_retention_days=audit_retention_days,
+            ),
+        )
+        # Reachable by anyone holding a link: interviews are read and updated (answers, consent), never
+        # deleted; the links read and updated (a link used, a session opened), never deleted; the audit log
+        # appended to (consents, review requests) and read, never changed.
+        for table in (storage.interviews, storage.candidate_links):
+            table.grant_read_data(self.candidate_api)
+            table.grant(self.candidate_api, "dynamodb:PutItem", "dynamodb:UpdateItem")
+        storage.profiles.grant_read_data(self.candidate_api)  # the job's questions
+        storage.audit.grant(self.candidate_api, "dynamodb:PutItem", "dynamodb:Query")
+        # Its presigned POST forms are signed with its role, and its written answers are JSON documents it
+        # writes: under uploads/ only. It reads back those documents, never a recording.
+        storage.uploads.grant_put(self.candidate_api, f"{constants.UPLOADS_PREFIX}*")
+        storage.uploads.grant_read(self.candidate_api, f"{constants.UPLOADS_PREFIX}*.json")
+        storage.artifacts.grant_read(self.candidate_api, "*/result.json")  # the result, for the feedback
+
+        # Every CANDIDATE_SWEEP_MINUTES (Delivery.connect_candidates: its schedule, WeCom secret and alerts):
+        # reminders of due links, and the deletion of practice interviews past their retention.
+        self.sweep_candidates = self.zip_function(
+            "SweepCandidates",
+            timeout_s=constants.CANDIDATE_SWEEP_TIMEOUT_S,
+            environment=environment(
+                SweepCandidatesSettings,
+                interviews_table=storage.interviews.table_name,
+                candidate_links_table=storage.candidate_links.table_name,
+                uploads_bucket=storage.uploads.bucket_name,
+                artifacts_bucket=storage.artifacts.bucket_name,
+            ),
+        )
+        # The links: what is due (Query on the Due index), rescheduled (UpdateItem) or done (DeleteItem, the
+        # item leaves the index). Interviews: read, and a practice one past its retention erased, which writes
+        # a tombstone over the row (PutItem, InterviewRepository.erase: nothing running can write it again).
+        storage.candidate_links.grant(
+            self.sweep_candidates, "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+        )
+        storage.interviews.grant_read_data(self.sweep_candidates)
+        storage.interviews.grant(self.sweep_candidates, "dynamodb:PutItem")
+        storage.key.grant(self.sweep_candidates, *WRITE_KEY_ACTIONS)  # DynamoDB uses the table key for it
+        _grant_erasure(self.sweep_candidates, storage)  # a practice interview's media and artifacts
 
         # The WeCom callback (open, signed by WeCom): its secret is added by Delivery.connect_callback. On the
         # state table it may only add the record of a callback it admitted (keys "callback#…").
@@ -596,6 +660,52 @@ class Compute(Construct):
             "interview at run time) to keep a repeated answer idempotent; it cannot read a recording.",
         )
         acknowledge_grants(_role(self.wecom_callback), table_write=True)
+        acknowledge_grants(
+            _role(self.candidate_api),
+            table_write=True,
+            indexed_tables=[storage.interviews, storage.candidate_links],
+        )
+        acknowledge_results(_role(self.candidate_api), storage.artifacts)
+        acknowledge(
+            _role(self.candidate_api),
+            "AwsSolutions-IAM5[Action::s3:Abort*]",
+            "grant_put: aborting its own multipart uploads, under uploads/ only.",
+        )
+        _acknowledge_objects(
+            _role(self.candidate_api),
+            storage.uploads,
+            f"{constants.UPLOADS_PREFIX}*",
+            "CandidateApi signs the upload forms (PutObject) and writes the written answers for keys under "
+            "uploads/{tenant}/{interview}/ of the session's one interview, known only at run time; nothing "
+            "outside uploads/.",
+        )
+        _acknowledge_objects(
+            _role(self.candidate_api),
+            storage.uploads,
+            f"{constants.UPLOADS_PREFIX}*.json",
+            "CandidateApi reads back the written answers it stored (JSON documents under uploads/, keyed by "
+            "tenant and interview at run time) to keep a repeated answer idempotent; it cannot read a recording.",
+        )
+        acknowledge_grants(
+            _role(self.sweep_candidates),
+            table_write=True,
+            delete=[storage.artifacts],
+            indexed_tables=[storage.interviews, storage.candidate_links],
+        )
+        _acknowledge_objects(
+            _role(self.sweep_candidates),
+            storage.uploads,
+            f"{constants.UPLOADS_PREFIX}*",
+            "The sweep deletes a practice interview's every version under uploads/{tenant}/{interview}/ (known "
+            "at run time, from the Due index); nothing outside uploads/.",
+        )
+        acknowledge(
+            _role(self.sweep_candidates),
+            "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
+            "Deleting a practice interview past its retention deletes every object version under the "
+            "interview's prefixes (uploads, artifacts), as erasure does.",
+        )
+        acknowledge_grants(_role(self.api), indexed_tables=[storage.candidate_links])
         acknowledge_grants(
             _role(self.erase_candidate),
             indexed_tables=[storage.interviews, storage.webhooks],

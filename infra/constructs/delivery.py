@@ -22,6 +22,7 @@ from constructs import Construct
 from jiping.settings import (
     ApiSettings,
     DriftMonitorSettings,
+    SweepCandidatesSettings,
     WebhookSettings,
     WecomCallbackSettings,
     WecomSettings,
@@ -29,7 +30,7 @@ from jiping.settings import (
 from jiping.settings import environment as settings_env
 
 from infra import constants
-from infra.nag import acknowledge, acknowledge_grants
+from infra.nag import acknowledge, acknowledge_grants, acknowledge_results
 
 DOMAIN_EVENT_PREFIX = "interview."
 DELIVERY_VISIBILITY_TIMEOUT_S = 6 * max(
@@ -132,7 +133,8 @@ class Delivery(Construct):
                 ],
             )
 
-        # Created by the operator (see README); read by the WeCom notifier alone (connect_wecom).
+        # Created by the operator (see README); read by the WeCom notifier (connect_wecom), and by the Api and the
+        # candidate sweep, which send invitations and reminders (connect_candidates).
         self.wecom_secret = secretsmanager.Secret.from_secret_name_v2(self, "WecomSecret", wecom_secret_name)
         # The callback's token and AES key, apart (no corp_secret); read by the WeCom callback alone.
         self.wecom_callback_secret = secretsmanager.Secret.from_secret_name_v2(
@@ -249,9 +251,13 @@ class Delivery(Construct):
         state: dynamodb.ITable,
         interviews: dynamodb.ITable,
         profiles: dynamodb.ITable,
+        candidate_links: dynamodb.ITable,
+        artifacts: s3.IBucket,
         api_base_url: str,
     ) -> None:
-        """The WeCom queue feeds ``notify``, which reads the app's secret and keeps its state in ``state``."""
+        """The WeCom queue feeds ``notify``, which reads the app's secret and keeps its state in ``state``. It
+        also tells a candidate their feedback after scoring, when the tenant opted in: the tenant's options
+        (a read of the candidate links table) and the interview's result (``*/result.json`` only)."""
         environment = settings_env(
             WecomSettings,
             wecom_secret_arn=self.wecom_secret.secret_arn,
@@ -260,9 +266,16 @@ class Delivery(Construct):
             profiles_table=profiles.table_name,
             alerts_topic_arn=self.alerts.topic_arn,
             api_base_url=api_base_url,
+            candidate_links_table=candidate_links.table_name,
+            artifacts_bucket=artifacts.bucket_name,
         )
         for key, value in environment.items():
             notify.add_environment(key, value)
+        candidate_links.grant(notify, "dynamodb:GetItem")
+        artifacts.grant_read(notify, "*/result.json")
+        assert notify.role is not None
+        acknowledge_grants(notify.role, indexed_tables=[candidate_links])
+        acknowledge_results(notify.role, artifacts)
         self.wecom_secret.grant_read(notify)
         state.grant_read_write_data(notify)
         interviews.grant_read_data(notify)
@@ -276,6 +289,32 @@ class Delivery(Construct):
             sources.SqsEventSource(
                 self.wecom_queue, batch_size=constants.WECOM_BATCH_SIZE, report_batch_item_failures=True
             )
+        )
+
+    def connect_candidates(
+        self, *, api: lambda_.Function, sweep: lambda_.Function, state: dynamodb.ITable
+    ) -> None:
+        """Invitations (sent by ``api``) and reminders (sent by ``sweep``, every ``CANDIDATE_SWEEP_MINUTES``) are
+        WeCom messages: both read the app's secret and share the notifier's token cache and counters in
+        ``state`` (one access token for the app, one count per member, whoever sends)."""
+        for fn, model in ((api, ApiSettings), (sweep, SweepCandidatesSettings)):
+            for key, value in settings_env(
+                model, wecom_secret_arn=self.wecom_secret.secret_arn, wecom_state_table=state.table_name
+            ).items():
+                fn.add_environment(key, value)
+            self.wecom_secret.grant_read(fn)
+            state.grant_read_write_data(fn)
+        for key, value in settings_env(
+            SweepCandidatesSettings, alerts_topic_arn=self.alerts.topic_arn
+        ).items():
+            sweep.add_environment(key, value)
+        self.alerts.grant_publish(sweep)  # WeCom refusing the app (a bad secret, an untrusted IP)
+        # The Due index holds the work, so a failed run's work is found again by the next one.
+        events.Rule(
+            self,
+            "SweepCandidatesSchedule",
+            schedule=events.Schedule.rate(Duration.minutes(constants.CANDIDATE_SWEEP_MINUTES)),
+            targets=[targets.LambdaFunction(sweep, retry_attempts=2, max_event_age=Duration.minutes(10))],
         )
 
     def connect_api(

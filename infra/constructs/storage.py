@@ -13,6 +13,7 @@ from infra import constants
 
 NONCURRENT_VERSION_EXPIRY_DAYS = 1
 ABORT_MULTIPART_AFTER_DAYS = 1
+CORS_MAX_AGE_S = 3000  # browsers cache the upload preflight this long
 
 
 class Storage(Construct):
@@ -126,6 +127,21 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             ttl_attribute="expires_at",
         )
+        # Candidate links (jiping.portal.candidates): keyed "pk" by a hash of the link's or session's token (the
+        # token itself is never stored), expiring by TTL (expires_at, epoch seconds). The sparse "Due" index
+        # holds only the items with a next action (a reminder before the deadline, the deletion of a practice
+        # interview) by when it is due (due_at, ISO time), for SweepCandidates.
+        self.candidate_links = self._table(
+            "CandidateLinksTable",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            ttl_attribute="expires_at",
+        )
+        self.candidate_links.add_global_secondary_index(
+            index_name="Due",
+            partition_key=dynamodb.Attribute(name="due", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="due_at", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
         # Powertools idempotency layout: key_attr="id", expiry_attr="expiration".
         self.idempotency = self._table(
             "IdempotencyTable",
@@ -145,8 +161,21 @@ class Storage(Construct):
             (constants.OUTPUT_ANALYTICS_TABLE, self.analytics.table_name),
             (constants.OUTPUT_DEMOGRAPHICS_TABLE, self.demographics.table_name),
             (constants.OUTPUT_AUDIT_TABLE, self.audit.table_name),
+            (constants.OUTPUT_CANDIDATE_LINKS_TABLE, self.candidate_links.table_name),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
+
+    def allow_browser_uploads(self, origin: str) -> None:
+        """Let the page on ``origin`` (the candidate site) POST the presigned upload forms from the browser: the
+        form's policy, signed by CandidateApi, decides what may be written; CORS only lets the page's script
+        send it and read S3's answer."""
+        self.uploads.add_cors_rule(
+            id="candidate-site-uploads",
+            allowed_methods=[s3.HttpMethods.POST],
+            allowed_origins=[origin],
+            allowed_headers=["*"],
+            max_age=CORS_MAX_AGE_S,
+        )
 
     def _data_bucket(
         self, construct_id: str, *, retention_days: int, log_prefix: str, event_bridge_enabled: bool = False

@@ -24,6 +24,22 @@ from infra.localcloud.routes import Route, routes_of, select
 
 UPLOAD_PATH = "/local-s3/"  # where `jiping serve` takes the presigned upload forms (S3's role, locally)
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+# The candidate page: in AWS, CloudFront serves it from its bucket (infra/constructs/candidate_site.py) and
+# sends /v1/candidate/* to the API; locally this server does both, from the same origin.
+CANDIDATE_SITE = Path(__file__).resolve().parents[2] / "web" / "candidate"
+CANDIDATE_ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+# What CloudFront's response headers policy sets on the page (the same policy, locally)
+PAGE_HEADERS = [
+    (
+        "content-security-policy",
+        "default-src 'self'; media-src 'self' blob:; img-src 'self' data: blob:; connect-src 'self'; "
+        "style-src 'self'; script-src 'self'",
+    ),
+    ("permissions-policy", "camera=(self), microphone=(self)"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),  # the link's token never leaves in a Referer
+    ("cache-control", "no-store"),
+]
 
 
 @dataclass
@@ -128,6 +144,10 @@ class LocalApi:
             start_response("200 OK", [("content-type", "application/json")])
             return [OPENAPI.read_bytes()]
         path = environ.get("PATH_INFO") or "/"
+        if path.startswith("/c/") and environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+            status, page_headers, page = self.candidate_page(path)
+            start_response(status, page_headers)
+            return [page]
         if path.startswith(UPLOAD_PATH) and environ["REQUEST_METHOD"] == "POST":  # the door reads its body
             status, out_headers, text = self.upload(path[len(UPLOAD_PATH) :], environ)
             start_response(status, out_headers)
@@ -144,16 +164,44 @@ class LocalApi:
             body=body,
             query=environ.get("QUERY_STRING", ""),
         )
+        host = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}"
         if response.status == 201 and path == "/v1/interviews":  # the forms post to this server's S3 door
             doc = response.json()
             for form in doc.get("uploads", []):
-                bucket = form["url"].split("//", 1)[1].split(".s3", 1)[0]
-                form["url"] = f"http://{environ.get('HTTP_HOST', '127.0.0.1')}{UPLOAD_PATH}{bucket}"
-            response.body = json.dumps(doc).encode()
-            response.headers["content-length"] = str(len(response.body))
+                form["url"] = self._door_url(form["url"], host)
+            self._rewrite(response, doc)
+        elif response.status == 201 and path.startswith("/v1/candidate/") and path.endswith("/upload"):
+            doc = response.json()
+            doc["url"] = self._door_url(doc["url"], host)
+            self._rewrite(response, doc)
+        elif response.status == 201 and (path.endswith("/invitations") or path == "/v1/practice-interviews"):
+            doc = response.json()
+            doc["url"] = host + "/c/" + doc["url"].split("/c/", 1)[1]  # an invitation: this server's page
+            self._rewrite(response, doc)
         reason = {200: "OK", 201: "Created", 204: "No Content"}.get(response.status, "Status")
         start_response(f"{response.status} {reason}", list(response.headers.items()))
         return [response.body]
+
+    @staticmethod
+    def _door_url(url: str, host: str) -> str:
+        bucket = url.split("//", 1)[1].split(".s3", 1)[0]
+        return f"{host}{UPLOAD_PATH}{bucket}"
+
+    @staticmethod
+    def _rewrite(response: HttpResponse, doc: Any) -> None:
+        response.body = json.dumps(doc).encode()
+        response.headers["content-length"] = str(len(response.body))
+
+    def candidate_page(self, path: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        """``/c/assets/…`` from web/candidate; any other ``/c/…`` is the page (CloudFront's rewrite)."""
+        if path.startswith("/c/assets/"):
+            name = path[len("/c/assets/") :]
+            if name not in CANDIDATE_ASSETS:
+                return "404 Not Found", [("content-type", "text/plain")], b"not found"
+            body = (CANDIDATE_SITE / name).read_bytes()
+            return "200 OK", [("content-type", CANDIDATE_ASSETS[name]), *PAGE_HEADERS], body
+        body = (CANDIDATE_SITE / "index.html").read_bytes()
+        return "200 OK", [("content-type", "text/html; charset=utf-8"), *PAGE_HEADERS], body
 
     def upload(self, bucket: str, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
         """A browser POST of a presigned form, checked as S3 would (``s3_door``), then stored in the uploads

@@ -199,6 +199,8 @@ class LocalCloud(Harness):
         self.schedules = deployment.schedules
         self.containers = deployment.containers
         self.outputs = {k: str(v) for k, v in tpl.outputs().items()}
+        # No CloudFront locally: the candidate page is served by `jiping serve`, beside the local API.
+        self.outputs[constants.OUTPUT_CANDIDATE_SITE_URL] = LOCAL_API_URL
         self._tap_events()
         self._wecom_secret()
         self._start_event_source_mappings(tpl)
@@ -276,6 +278,12 @@ class LocalCloud(Harness):
             "WECOM_API_BASE": self.wecom.api_base,
             "API_BASE_URL": LOCAL_API_URL,
         }
+        # the other senders: the Api (a candidate's invitation) and the sweep (reminders)
+        for construct_id in ("Api", "SweepCandidates"):
+            self.overrides[construct_id] = self.overrides.get(construct_id, {}) | {
+                "WECOM_SECRET_ARN": secret["ARN"],
+                "WECOM_API_BASE": self.wecom.api_base,
+            }
 
     def _tap_events(self) -> None:
         """A queue that receives every event on the domain bus (what the tests read what was published from)."""

@@ -5,6 +5,11 @@ event buses, rules and targets, Lambda functions, the worker pools' ECS services
 specs), the state machine, and the bucket notifications CDK sets through a custom resource. Functions
 and container images are registered with the files CDK staged for them, for ``LocalCloud`` to run.
 IAM, KMS, log groups, alarms, the VPC and the API are not created: nothing local enforces them.
+
+Nor is the candidate site (infra/constructs/candidate_site.py): the CloudFront distribution, its function,
+the site bucket's deployment (a CDK custom resource and its handler) and the uploads bucket's CORS rule.
+Locally ``jiping serve`` serves ``web/candidate`` itself, on the same origin as the local API and the
+upload forms (``LOCAL_API_URL``), so nothing stands in for them.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.localcloud.runtime import LocalContainer, LocalFunction
-from infra.localcloud.template import ACCOUNT, Template
+from infra.localcloud.template import ACCOUNT, Resource, Template
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,8 @@ class Deployment:
                 module_path = tpl.zip_asset_dir(code) / f"{module_name.replace('.', '/')}.py"
             else:
                 continue  # inline code (CDK's own custom resources): its job is done by _deploy here
+            if _serves_site_deployment(res):
+                continue  # the candidate site's deployment: no site locally (see the module's docstring)
             fn = LocalFunction(
                 logical_id=res.logical_id,
                 construct_id=res.construct_id,
@@ -264,6 +271,11 @@ class Deployment:
             )
 
     # --- event source mappings (the link moto lacks) ------------------------------------------
+
+
+def _serves_site_deployment(res: Resource) -> bool:
+    """The handler of CDK's BucketDeployment custom resource (it copies web/candidate at deploy time)."""
+    return "/Custom::CDKBucketDeployment" in res.path
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:

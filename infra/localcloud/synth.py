@@ -48,7 +48,8 @@ def local_overrides(model_cache: Path) -> dict[str, dict[str, str]]:
         constants.SCORE_FUNCTION: score,
         "DeliverWebhooks": webhooks,
         "RetryWebhooks": webhooks,
-        "Api": webhooks,
+        # invitation links point at the page `jiping serve` serves, not at the (absent) CloudFront distribution
+        "Api": webhooks | {"CANDIDATE_BASE_URL": LOCAL_API_URL},
     }
 
 

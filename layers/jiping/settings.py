@@ -113,6 +113,9 @@ class WecomSettings(_Settings):
     api_base_url: str = ""  # report links: {api_base_url}/v1/interviews/{id}/report
     wecom_api_base: str = "https://qyapi.weixin.qq.com/cgi-bin/"
     wecom_timeout_s: float = Field(default=10.0, gt=0, le=30)
+    # the candidate's feedback after scoring, when the tenant opted in (jiping.portal.candidates)
+    candidate_links_table: str = ""
+    artifacts_bucket: str = ""
 
 
 class ApiSettings(_Settings):
@@ -136,6 +139,12 @@ class ApiSettings(_Settings):
     quota_interviews_per_day: int = Field(default=20_000, ge=1)
     quota_webhook_endpoints: int = Field(default=10, ge=1)
     quota_replays_per_hour: int = Field(default=200, ge=1)
+    # candidate invitations (jiping.portal.candidates): the links table, where the page is, and WeCom to send
+    candidate_links_table: str = ""
+    candidate_base_url: str = ""  # the candidate site (CloudFront): links are {candidate_base_url}/c/{token}
+    wecom_secret_arn: str = ""  # "" : invitations are returned for the portal to send, not sent in WeCom
+    wecom_state_table: str = ""
+    wecom_api_base: str = "https://qyapi.weixin.qq.com/cgi-bin/"
 
     def webhook_settings(self) -> WebhookSettings:
         return WebhookSettings(
@@ -181,6 +190,34 @@ class DriftMonitorSettings(_Settings):
     profiles_table: str
     analytics_table: str
     alerts_topic_arn: str
+
+
+class CandidateSettings(_Settings):
+    """The candidate's routes (``/v1/candidate/…``, their own function): the interview behind a link, its
+    upload forms and written answers, consent, and the feedback read from the result."""
+
+    interviews_table: str
+    profiles_table: str
+    candidate_links_table: str
+    uploads_bucket: str
+    artifacts_bucket: str  # the result the feedback is built from (read only)
+    audit_table: str  # consents and review requests are logged there
+    audit_retention_days: int = Field(default=1095, ge=183)
+
+
+class SweepCandidatesSettings(_Settings):
+    """The scheduled sweep of the links table's Due index: reminders before a deadline (WeCom) and the
+    deletion of practice interviews after the tenant's retention."""
+
+    interviews_table: str
+    candidate_links_table: str
+    uploads_bucket: str
+    artifacts_bucket: str
+    wecom_secret_arn: str = ""  # "" : no reminder is sent (recorded as skipped)
+    wecom_state_table: str = ""
+    alerts_topic_arn: str = ""
+    wecom_api_base: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    wecom_timeout_s: float = Field(default=10.0, gt=0, le=30)
 
 
 class AuthorizerSettings(_Settings):

@@ -58,6 +58,8 @@ VERBS: dict[str, str] = {  # an empty verb adds nothing
     "states:StartExecution": "start",
     "states:DescribeExecution": "describe",
     "lambda:InvokeFunction": "invoke",
+    "cloudfront:CreateInvalidation": "invalidate",
+    "cloudfront:GetInvalidation": "invalidate",
 }
 OWN = ("logs:", "xray:")
 
@@ -73,6 +75,8 @@ def _resource(value: Any) -> str:
         return _name(value["Fn::GetAtt"][0])
     if isinstance(value, dict) and "Ref" in value:
         return _name(value["Ref"])
+    if isinstance(value, dict) and "Fn::Sub" in value:  # the CDK assets bucket: "cdk-…-${AWS::Region}"
+        return str(value["Fn::Sub"])
     if isinstance(value, dict) and "Fn::Join" in value:
         parts = value["Fn::Join"][1]
         if ":secret:" in str(parts[-1]):  # an imported secret: arn:…:secret:<name>-??????
@@ -132,5 +136,7 @@ def grants(raw: dict[str, Any]) -> dict[str, dict[str, str]]:
         name = _name(logical_id).removeprefix("Compute")
         if name.startswith("BucketNotificationsHandler"):  # CDK's singleton, named by a fixed hash
             name = "BucketNotificationsHandler"
+        if name.startswith("CustomCDKBucketDeployment"):  # CDK's singleton, named by a fixed uuid
+            name = "BucketDeployment"
         table[name] = {label: "+".join(sorted(v)) for label, v in sorted(verbs.items())}
     return table

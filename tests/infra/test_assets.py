@@ -45,7 +45,7 @@ def test_docker_contexts_are_staged_small_and_without_local_state(synth: Synth) 
 
 
 def test_layer_asset_holds_the_domain_package_under_python(synth: Synth) -> None:
-    (layer,) = synth.resources("AWS::Lambda::LayerVersion").values()
+    _, layer = synth.resource("AWS::Lambda::LayerVersion", "ComputeJipingLayer")  # not CDK's AWS CLI layer
     staged = synth.outdir / layer["Metadata"]["aws:asset:path"]
     assert (staged / "python" / "jiping" / "__init__.py").is_file()
     assert not list(staged.rglob("__pycache__"))

@@ -41,6 +41,28 @@ EXPECTED_ENV = {
         "QUOTA_INTERVIEWS_PER_DAY",
         "QUOTA_WEBHOOK_ENDPOINTS",
         "QUOTA_REPLAYS_PER_HOUR",
+        "CANDIDATE_LINKS_TABLE",  # invitations (issue 17): the links, the page's URL, WeCom to send them
+        "CANDIDATE_BASE_URL",
+        "WECOM_SECRET_ARN",
+        "WECOM_STATE_TABLE",
+    },
+    "CandidateApi": {
+        "INTERVIEWS_TABLE",
+        "PROFILES_TABLE",
+        "CANDIDATE_LINKS_TABLE",
+        "UPLOADS_BUCKET",
+        "ARTIFACTS_BUCKET",
+        "AUDIT_TABLE",
+        "AUDIT_RETENTION_DAYS",
+    },
+    "SweepCandidates": {
+        "INTERVIEWS_TABLE",
+        "CANDIDATE_LINKS_TABLE",
+        "UPLOADS_BUCKET",
+        "ARTIFACTS_BUCKET",
+        "WECOM_SECRET_ARN",
+        "WECOM_STATE_TABLE",
+        "ALERTS_TOPIC_ARN",
     },
     "WecomCallback": {"WECOM_CALLBACK_SECRET_ARN", "WECOM_STATE_TABLE"},
     "EraseCandidate": {
@@ -205,7 +227,13 @@ def test_grants_follow_least_privilege(synth: Synth) -> None:
     assert {"dynamodb:PutItem", "dynamodb:Query"} <= actions("Api")
     # erasure, versions included, is its own function: the internet-facing Api deletes no object
     assert {"s3:DeleteObjectVersion", "s3:ListBucketVersions"} <= actions("EraseCandidate")
-    assert not any(a.startswith(("s3:Delete", "secretsmanager:", "events:")) for a in actions("Api"))
+    # (the Api reads the WeCom app's secret, for invitations: tests/infra/test_grants.py names which)
+    assert not any(a.startswith(("s3:Delete", "events:")) for a in actions("Api"))
+    # the candidate's routes, open to link holders: no delete, no secret, no event
+    assert not any(
+        a.startswith(("s3:Delete", "dynamodb:Delete", "secretsmanager:", "events:"))
+        for a in actions("CandidateApi")
+    )
     assert "secretsmanager:GetSecretValue" not in actions("Authorizer")
     assert {a for a in actions("Authorizer") if a.startswith("dynamodb:")} <= {
         "dynamodb:GetItem",

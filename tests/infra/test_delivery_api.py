@@ -44,14 +44,15 @@ def test_queue_policies_let_eventbridge_send_only_from_the_rule(synth: Synth) ->
 def test_api_routes_health_and_proxy_to_the_api_function_with_access_logs(synth: Synth) -> None:
     routes = {r["Properties"]["RouteKey"] for r in synth.resources("AWS::ApiGatewayV2::Route").values()}
     assert {"GET /v1/health", "ANY /v1/{proxy+}"} <= routes
-    # three integrations: the Api function, the WeCom callback and the erasure (issue 16, point 8)
+    # four integrations: the Api function, the WeCom callback, the erasure (issue 16, point 8) and the
+    # candidate's routes (issue 17)
     targets = {
         integration["Properties"]["IntegrationUri"]["Fn::GetAtt"][0]
         for integration in synth.resources("AWS::ApiGatewayV2::Integration").values()
     }
     assert targets == {
         synth.resource("AWS::Lambda::Function", f"Compute{name}")[0]
-        for name in ("Api", "WecomCallback", "EraseCandidate")
+        for name in ("Api", "WecomCallback", "EraseCandidate", "CandidateApi")
     }
     (stage,) = synth.resources("AWS::ApiGatewayV2::Stage").values()
     assert stage["Properties"]["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][1] == "Arn"
@@ -138,17 +139,23 @@ def test_the_wecom_notifier_reads_its_queue_and_only_its_secret(synth: Synth) ->
     secret_reads = [s for s in statements if "secretsmanager:GetSecretValue" in json.dumps(s["Action"])]
     (read,) = secret_reads
     assert "jiping/wecom" in json.dumps(read["Resource"])
-    # no other role can read it; the WeCom callback reads its own secret (token and AES key) alone
+    # no other role can read it but the other WeCom senders (the Api's invitations, the candidate sweep's
+    # reminders: issue 17); the WeCom callback reads its own secret (token and AES key) alone
     callback = synth.resource("AWS::Lambda::Function", "ComputeWecomCallback")[1]["Properties"]
     callback_role = callback["Role"]["Fn::GetAtt"][0]
+    senders = {
+        synth.resource("AWS::Lambda::Function", f"Compute{name}")[1]["Properties"]["Role"]["Fn::GetAtt"][0]
+        for name in ("Api", "SweepCandidates")
+    }
     readers: dict[str, set[str]] = {}
     for p in synth.resources("AWS::IAM::Policy").values():
         for s in p["Properties"]["PolicyDocument"]["Statement"]:
             if "secretsmanager:GetSecretValue" in json.dumps(s["Action"]):
                 for r in p["Properties"]["Roles"]:
                     readers.setdefault(r["Ref"], set()).add(json.dumps(s["Resource"]))
-    assert set(readers) == {role, callback_role}
-    assert all(":secret:jiping/wecom/dev-" in r for r in readers[role])
+    assert set(readers) == {role, callback_role, *senders}
+    for sender in (role, *senders):
+        assert all(":secret:jiping/wecom/dev-" in r for r in readers[sender])
     assert all(":secret:jiping/wecom-callback/dev-" in r for r in readers[callback_role])
     assert "jiping/wecom-callback" in json.dumps(
         callback["Environment"]["Variables"]["WECOM_CALLBACK_SECRET_ARN"]
@@ -169,10 +176,16 @@ def test_every_route_but_health_runs_behind_the_api_key_authorizer(synth: Synth)
         "POST /v1/wecom/callback",
         "DELETE /v1/candidates/{candidate_ref}",
         *constants.ANALYTICS_ROUTES,
+        *constants.CANDIDATE_ROUTES,  # open: the function checks the candidate's token (test_candidate_site)
         "ANY /v1/{proxy+}",
     }
     authorizer_id, authorizer = synth.resource("AWS::ApiGatewayV2::Authorizer", "ApiHttpApiApiKeys")
-    open_routes = {"GET /v1/health", "GET /v1/wecom/callback", "POST /v1/wecom/callback"}
+    open_routes = {
+        "GET /v1/health",
+        "GET /v1/wecom/callback",
+        "POST /v1/wecom/callback",
+        *constants.CANDIDATE_ROUTES,
+    }
     for key in set(routes) - open_routes:
         guarded = routes[key]
         assert guarded["AuthorizationType"] == "CUSTOM", key

@@ -15,10 +15,12 @@ from .grants import grants
 RW = "delete+read+write"
 DATA_KEY_RW = {"StorageDataKey": "decrypt+encrypt"}
 ALERTS = {"DeliveryAlerts": "publish", "DeliveryAlertsKey": "decrypt+encrypt"}
+CDK_ASSETS = "arn:AWS::Partition:s3:::cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"
 
 EXPECTED: dict[str, dict[str, str]] = {
-    # The internet-facing API: its routes' tables, forms under uploads/, no delete on any bucket, no secret,
-    # no event bus (erasure and the WeCom callback are functions of their own).
+    # The internet-facing API: its routes' tables, forms under uploads/, no delete on any bucket, no event bus
+    # (erasure and the WeCom callback are functions of their own). It sends the candidate's invitation in
+    # WeCom: the app's secret and the notifier's token cache and counters.
     "Api": {
         **ALERTS,
         **DATA_KEY_RW,
@@ -27,6 +29,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "StorageArtifactsBucket": "read",
         "StorageArtifactsBucket/*": "read+write",  # report links; a re-score's new result
         "StorageAuditTable": "read+write",  # PutItem and Query only: the audit log is append-only
+        "StorageCandidateLinksTable": "read+write",  # invitation links: minted, revoked, never deleted
+        "StorageCandidateLinksTable/index/*": "read+write",
         "StorageDemographicsTable": RW,
         "StorageIdempotencyTable": RW,
         "StorageInterviewsTable": "read+write",  # never deleted by the API
@@ -37,6 +41,49 @@ EXPECTED: dict[str, dict[str, str]] = {
         "StorageUploadsBucket/uploads/*.json": "read",  # its own text answers, never a recording
         "StorageWebhooksTable": RW,
         "StorageWebhooksTable/index/*": RW,
+        "StorageWecomStateTable": RW,  # the WeCom token cache and counters, shared with the notifier
+        "secret:jiping/wecom/dev": "read",
+    },
+    # The candidate's routes, open to anyone holding a link: the session's interview read and updated (never
+    # deleted), links read and updated, forms and written answers under uploads/, results read for the
+    # feedback; no delete anywhere, no secret.
+    "CandidateApi": {
+        **DATA_KEY_RW,
+        "StorageArtifactsBucket": "read",
+        "StorageArtifactsBucket/*/result.json": "read",  # the feedback's source: no transcript, no analysis
+        "StorageAuditTable": "read+write",  # PutItem and Query only: consents and review requests
+        "StorageCandidateLinksTable": "read+write",
+        "StorageCandidateLinksTable/index/*": "read+write",
+        "StorageInterviewsTable": "read+write",  # no DeleteItem
+        "StorageInterviewsTable/index/*": "read+write",
+        "StorageProfilesTable": "read",
+        "StorageUploadsBucket": "read",
+        "StorageUploadsBucket/uploads/*": "write",  # the presigned forms, the written answers
+        "StorageUploadsBucket/uploads/*.json": "read",  # its own written answers, never a recording
+    },
+    # Every 15 minutes: WeCom reminders of due links, and practice interviews deleted past their retention
+    # (their objects under the interview's prefixes; the row replaced by a tombstone, a PutItem).
+    "SweepCandidates": {
+        **ALERTS,
+        **DATA_KEY_RW,
+        "StorageArtifactsBucket": "list",
+        "StorageArtifactsBucket/*": "delete",
+        "StorageCandidateLinksTable": RW,  # Query (the Due index), UpdateItem, DeleteItem
+        "StorageCandidateLinksTable/index/*": RW,
+        "StorageInterviewsTable": "read+write",  # PutItem: the tombstone of an erased practice interview
+        "StorageInterviewsTable/index/*": "read+write",
+        "StorageUploadsBucket/uploads/*": "delete",
+        "StorageUploadsBucket[uploads/*]": "list",
+        "StorageWecomStateTable": RW,
+        "secret:jiping/wecom/dev": "read",
+    },
+    # CDK's deployment of web/candidate to the candidate site bucket (at deploy time), and its invalidation.
+    "BucketDeployment": {
+        "*": "invalidate",  # cloudfront:CreateInvalidation/GetInvalidation, as CDK writes them
+        "CandidateSiteBucket": RW,
+        "CandidateSiteBucket/*": RW,
+        CDK_ASSETS: "read",
+        f"{CDK_ASSETS}/*": "read",
     },
     # The open WeCom callback: its own secret (no corp_secret) and the record of each callback it admitted.
     "WecomCallback": {
@@ -88,6 +135,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         **ALERTS,
         **DATA_KEY_RW,
         "DeliveryWecomQueue": "consume",
+        "StorageArtifactsBucket": "read",
+        "StorageArtifactsBucket/*/result.json": "read",  # the candidate's feedback, when the tenant opted in
+        "StorageCandidateLinksTable": "read",  # GetItem: the tenant's candidate options
+        "StorageCandidateLinksTable/index/*": "read",  # (CDK's table grant names the indexes too)
         "StorageInterviewsTable": "read",
         "StorageInterviewsTable/index/*": "read",
         "StorageProfilesTable": "read",
@@ -179,7 +230,7 @@ def test_every_function_has_exactly_the_grants_of_the_table(synth: Synth) -> Non
         assert actual[function] == expected, function
 
 
-def test_only_the_notifier_reads_the_wecom_app_secret_and_only_the_callback_its_own(synth: Synth) -> None:
+def test_only_the_wecom_senders_read_the_wecom_app_secret_and_only_the_callback_its_own(synth: Synth) -> None:
     readers = {
         (function, resource)
         for function, row in grants(synth.raw).items()
@@ -188,13 +239,15 @@ def test_only_the_notifier_reads_the_wecom_app_secret_and_only_the_callback_its_
     }
     assert readers == {
         ("NotifyWecom", "secret:jiping/wecom/dev"),
+        ("Api", "secret:jiping/wecom/dev"),  # the candidate's invitation
+        ("SweepCandidates", "secret:jiping/wecom/dev"),  # the reminders
         ("WecomCallback", "secret:jiping/wecom-callback/dev"),
     }
 
 
 def test_no_function_reachable_from_the_internet_deletes_objects_but_the_erasure(synth: Synth) -> None:
     table = grants(synth.raw)
-    for function in ("Api", "WecomCallback", "Authorizer"):
+    for function in ("Api", "CandidateApi", "WecomCallback", "Authorizer"):
         assert not [r for r, verbs in table[function].items() if "Bucket" in r and "delete" in verbs], (
             function
         )

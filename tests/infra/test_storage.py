@@ -25,7 +25,7 @@ def test_data_buckets_are_kms_encrypted_with_the_rotating_stack_key(synth: Synth
 
 def test_every_bucket_blocks_public_access_is_versioned_and_refuses_plain_http(synth: Synth) -> None:
     buckets = synth.resources("AWS::S3::Bucket")
-    assert len(buckets) == 3
+    assert len(buckets) == 4  # uploads, artifacts, access logs, the candidate site (issue 17)
     policies = {
         p["Properties"]["Bucket"]["Ref"]: p["Properties"]["PolicyDocument"]["Statement"]
         for p in synth.resources("AWS::S3::BucketPolicy").values()

@@ -30,8 +30,22 @@ from tests.conftest import REPO
 A, B, EMPTY = "t-iso-a", "t-iso-b", "t-iso-empty"
 IV, CAND, PROPOSAL, DELIVERY = "iv-iso-1", "cand-iso-a", "prop-iso-a", "msg_iso_a"
 CONSENT = {"biometric": True, "version": "2026-11", "given_at": "2026-11-22T08:00:00Z"}
-# Not tenant routes: the health check, and WeCom's callback (signed by WeCom with the app's token, no API key).
-NOT_TENANT_ROUTES = {("GET", "/v1/health"), ("GET", "/v1/wecom/callback"), ("POST", "/v1/wecom/callback")}
+# Not tenant routes: the health check, WeCom's callback (signed by WeCom with the app's token, no API key), and
+# the candidate page's routes: a session opened from one link is bound to its one interview, and no route of
+# theirs names a tenant or an interview (tests/integration/test_candidate_api.py: a key is no session).
+NOT_TENANT_ROUTES = {
+    ("GET", "/v1/health"),
+    ("GET", "/v1/wecom/callback"),
+    ("POST", "/v1/wecom/callback"),
+    ("POST", "/v1/candidate/sessions"),
+    ("GET", "/v1/candidate/interview"),
+    ("POST", "/v1/candidate/consent"),
+    ("POST", "/v1/candidate/answers/{question_id}/takes"),
+    ("POST", "/v1/candidate/answers/{question_id}/upload"),
+    ("POST", "/v1/candidate/answers/{question_id}/uploaded"),
+    ("POST", "/v1/candidate/answers/{question_id}/text"),
+    ("POST", "/v1/candidate/review-request"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +175,7 @@ NOT_FOUND: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/v1/interviews/{interview_id}/rescore"): (f"/v1/interviews/{IV}/rescore", {"version": 1}),
     ("POST", "/v1/interviews/{interview_id}/review-request"): (f"/v1/interviews/{IV}/review-request", {}),
     ("POST", "/v1/interviews/{interview_id}/override"): (f"/v1/interviews/{IV}/override", OVERRIDE),
+    ("POST", "/v1/interviews/{interview_id}/invitations"): (f"/v1/interviews/{IV}/invitations", {}),
     # a question B's own interview of the same id (made below) does not ask either: nothing is ever stored
     ("POST", "/v1/interviews/{interview_id}/answers/{question_id}"): (
         f"/v1/interviews/{IV}/answers/explain_policy",
@@ -184,6 +199,7 @@ LIKE_EMPTY: dict[tuple[str, str], tuple[str, Any, str]] = {
     ("GET", "/v1/jobs/{job_id}/interviews"): ("/v1/jobs/customer-service/interviews", None, ""),
     ("GET", "/v1/profiles"): ("/v1/profiles", None, ""),
     ("GET", "/v1/webhooks"): ("/v1/webhooks", None, ""),
+    ("GET", "/v1/settings/candidates"): ("/v1/settings/candidates", None, ""),
     ("GET", "/v1/analytics/validity"): ("/v1/analytics/validity", None, JOB),
     ("GET", "/v1/analytics/impact"): ("/v1/analytics/impact", None, JOB),
     ("GET", "/v1/analytics/drift"): ("/v1/analytics/drift", None, JOB),
@@ -214,6 +230,12 @@ OWN: dict[tuple[str, str], tuple[str, Any]] = {
     ),
     ("POST", "/v1/profiles"): ("/v1/profiles", None),
     ("POST", "/v1/webhooks"): ("/v1/webhooks", {"endpoint_id": "ehr", "url": "EHR/b"}),
+    ("PUT", "/v1/settings/candidates"): ("/v1/settings/candidates", {"feedback": True}),
+    # after B's own profile above (dicts keep their order): a practice interview on it is B's
+    ("POST", "/v1/practice-interviews"): (
+        "/v1/practice-interviews",
+        {"job_id": "customer-service", "job_version": 1, "candidate_ref": CAND},
+    ),
 }
 
 
@@ -276,9 +298,24 @@ def test_every_stored_item_and_object_sits_under_its_tenant(world) -> None:
                 hash_key == "pk"
             ):  # WeCom state: notices per tenant; the app's token and per-member rate counters
                 kind, _, rest = value.partition("#")
-                assert kind in {"notice", "token", "rate", "callback"}, value  # callback: a hash, once
-                if kind == "notice":
+                # WeCom state (callback: a hash, once) and candidate links: links and sessions by the hash
+                # of their token, naming their tenant; a tenant's options and due work under its id
+                assert kind in {
+                    "notice",
+                    "token",
+                    "rate",
+                    "callback",
+                    "link",
+                    "session",
+                    "options",
+                    "remind",
+                    "purge",
+                }, value
+                if kind in {"notice", "options", "remind", "purge"}:
                     check_id(rest.split("#")[0], "tenant_id")
+                if kind in {"link", "session"}:
+                    assert len(rest) == 64, value
+                    check_id(item["tenant_id"]["S"], "tenant_id")
                 continue
             assert hash_key in tenant_less, (name, hash_key)
             if hash_key == "id" and value.startswith("quota#"):  # a count, under its tenant

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
     from jiping.adapters.dynamo.audit import DynamoAuditLog
+    from jiping.adapters.dynamo.candidate_links import DynamoCandidateLinks
     from jiping.adapters.dynamo.idempotency import DynamoIdempotency
     from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
     from jiping.adapters.dynamo.profiles import DynamoProfileRepository
@@ -127,6 +128,12 @@ def api_key_store(table_name: str, region: str | None = None) -> DynamoApiKeySto
     return DynamoApiKeyStore(table_name, region=region or _region())
 
 
+def candidate_links(table_name: str) -> DynamoCandidateLinks:
+    from jiping.adapters.dynamo.candidate_links import DynamoCandidateLinks
+
+    return DynamoCandidateLinks(table_name, region=_region())
+
+
 def audit_log(table_name: str) -> DynamoAuditLog:
     from jiping.adapters.dynamo.audit import DynamoAuditLog
 
@@ -219,6 +226,25 @@ def callback_nonces(table_name: str) -> DynamoCallbackNonces:
     from jiping.adapters.dynamo.wecom_callbacks import DynamoCallbackNonces
 
     return DynamoCallbackNonces(table_name, region=_region())
+
+
+def candidate_messenger(
+    secret_arn: str, state_table: str, alerts_topic_arn: str, api_base: str, timeout_s: float = 10.0
+) -> Notifier | None:
+    """The notifier that tells candidates (invitations, reminders), or None when WeCom is not configured."""
+    if not secret_arn or not state_table:
+        return None
+    return wecom_notifier(
+        WecomSettings(
+            wecom_secret_arn=secret_arn,
+            wecom_state_table=state_table,
+            interviews_table="",
+            profiles_table="",
+            alerts_topic_arn=alerts_topic_arn,
+            wecom_api_base=api_base,
+            wecom_timeout_s=timeout_s,
+        )
+    )
 
 
 def wecom_notifier(settings: WecomSettings) -> Notifier:

@@ -210,6 +210,14 @@ def _candidate_text(event: DomainEvent) -> str:
     return "您的AI面试正在处理中，如有需要 HR 会与您联系。"
 
 
+class Subject(Model):
+    """What a notice is about when it is no domain event (an invitation, a reminder): its log key."""
+
+    tenant_id: str
+    interview_id: str
+    id: str
+
+
 class Notifier:
     def __init__(
         self,
@@ -232,8 +240,15 @@ class Notifier:
         )
         self.report_url, self.clock, self.sleep = report_url, clock, sleep
 
-    def notify(self, event: DomainEvent, interview: Interview | None, job_title: str) -> list[Notice]:
-        """Tell the interview's HR owners and candidate about ``event``; returns every outcome."""
+    def notify(
+        self,
+        event: DomainEvent,
+        interview: Interview | None,
+        job_title: str,
+        candidate_text: str | None = None,
+    ) -> list[Notice]:
+        """Tell the interview's HR owners and candidate about ``event`` (``candidate_text``: what the candidate
+        is told instead of the standard line, e.g. their feedback); returns every outcome."""
         if event.type not in NOTIFY_EVENTS:
             return []
         recipients = interview.wecom if interview else None
@@ -260,15 +275,41 @@ class Notifier:
         else:
             outcomes.append(
                 self._send(
-                    event, "external", "candidate", lambda: self._send_external(event, sender, candidate)
+                    event,
+                    "external",
+                    "candidate",
+                    lambda: self._send_external(candidate_text or _candidate_text(event), sender, candidate),
                 )
             )
         return outcomes
 
+    def tell_candidate(self, interview: Interview, message_id: str, text: str) -> Notice:
+        """Send ``text`` to the interview's candidate (a WeCom external contact), once per ``message_id``:
+        an invitation with its link, a reminder, feedback. Skipped (and logged so) without a contact."""
+        subject = Subject(tenant_id=interview.tenant_id, interview_id=interview.interview_id, id=message_id)
+        recipients = interview.wecom
+        candidate = recipients.candidate_external_userid if recipients else None
+        hr = recipients.hr_user_ids if recipients else []
+        sender = (recipients.sender_user_id or (hr[0] if hr else None)) if recipients else None
+        if candidate is None:
+            return self._skip(
+                subject, "external", "candidate", "the candidate has no WeCom external contact id"
+            )
+        if sender is None:
+            return self._skip(subject, "external", "candidate", "no member to send to the external contact")
+        return self._send(
+            subject, "external", "candidate", lambda: self._send_external(text, sender, candidate)
+        )
+
     # -- sending -----------------------------------------------------------------------------------
 
     def _notice(
-        self, event: DomainEvent, channel: str, recipient: str, status: str, reason: str | None = None
+        self,
+        event: DomainEvent | Subject,
+        channel: str,
+        recipient: str,
+        status: str,
+        reason: str | None = None,
     ) -> Notice:
         return Notice(
             tenant_id=event.tenant_id,
@@ -281,12 +322,14 @@ class Notifier:
             at=self.clock(),
         )
 
-    def _skip(self, event: DomainEvent, channel: str, recipient: str, reason: str) -> Notice:
+    def _skip(self, event: DomainEvent | Subject, channel: str, recipient: str, reason: str) -> Notice:
         notice = self._notice(event, channel, recipient, "skipped", reason)
         self.log.record(notice)
         return notice
 
-    def _send(self, event: DomainEvent, channel: str, recipient: str, send: Callable[[], Any]) -> Notice:
+    def _send(
+        self, event: DomainEvent | Subject, channel: str, recipient: str, send: Callable[[], Any]
+    ) -> Notice:
         claim = self._notice(event, channel, recipient, "sending")
         if not self.log.claim(claim):
             return self._notice(event, channel, recipient, "sent", "already sent (duplicate suppressed)")
@@ -323,9 +366,9 @@ class Notifier:
             },
         )
 
-    def _send_external(self, event: DomainEvent, sender: str, candidate: str) -> Any:
+    def _send_external(self, text: str, sender: str, candidate: str) -> Any:
         result = self.client.external_contact.add_msg_template(
-            {"external_userid": [candidate], "sender": sender, "text": {"content": _candidate_text(event)}}
+            {"external_userid": [candidate], "sender": sender, "text": {"content": text}}
         )
         if result.get("fail_list"):
             raise WecomError(None, "the external contact could not be reached")

@@ -333,6 +333,31 @@ class ScoreSnapshot(Model):
     scored_at: datetime | None
 
 
+class CandidateQuestion(Model):
+    """How the candidate page asks one question (from the job profile when the candidate was invited)."""
+
+    question_id: str
+    max_seconds: int
+    thinking_seconds: int = 0
+    takes_allowed: int = 1
+    text_allowed: bool = False
+
+
+class CandidateSide(Model):
+    """What the candidate page needs of an invited interview (jiping.portal.candidates)."""
+
+    language: Literal["zh", "en"] = "zh"
+    job_title: str = ""
+    deadline: datetime | None = None
+    questions: list[CandidateQuestion] = Field(default_factory=list)
+    takes: dict[str, int] = Field(default_factory=dict)  # question id -> recordings started
+    submitted: dict[str, Literal["recording", "text"]] = Field(default_factory=dict)
+    """Question id -> how its answer was handed in (one way per question)."""
+
+    def question(self, question_id: str) -> CandidateQuestion | None:
+        return next((q for q in self.questions if q.question_id == question_id), None)
+
+
 class Interview(Model):
     tenant_id: str
     interview_id: str
@@ -363,6 +388,11 @@ class Interview(Model):
     consent_history: list[dict[str, Any]] = Field(default_factory=list)  # every consent, oldest first
     request_sha256: str | None = None  # the creating request, so that another one for this id is refused
     asr_tier: AsrTier | None = None  # the job profile's transcription tier (None: the stack's default)
+    practice: bool = False
+    """A practice interview (模拟面试): scored for the candidate's own feedback only, never in the talent pool,
+    analytics, webhooks or HR notices, and deleted at ``expires_at``."""
+    candidate: CandidateSide | None = None  # set when the candidate is invited to the candidate page
+    expires_at: datetime | None = None  # when the row is deleted (practice interviews)
 
     def ready_to_score(self) -> bool:
         """A job profile is known and every question of the interview has an analysed answer."""

@@ -114,6 +114,13 @@ class ProfileQuestion(ProfileDocument):
     """Ids of the competencies it probes; each must be one of the profile's competencies."""
     exemplar_answers: list[str] = Field(default_factory=list)
     max_seconds: int = Field(default=180, gt=0)
+    """The longest answer: the candidate page stops recording there and refuses a longer upload."""
+    thinking_seconds: int = Field(default=0, ge=0, le=600)
+    """Time to think before answering on the candidate page (0: none)."""
+    takes: int = Field(default=2, ge=1, le=10)
+    """Recordings a candidate may make of this answer on the candidate page (1: no re-record)."""
+    text_allowed: bool = False
+    """Whether a written answer is accepted on the candidate page (and a candidate may refuse recording)."""
 
     _check_id = field_validator("id")(lambda v: check_id(v, "question id"))
 
@@ -179,6 +186,9 @@ class JobProfile(ProfileDocument):
     """Transcription tier for this job's interviews: "gpu" (large-v3-turbo, better Mandarin) or "cpu"
     (whisper base, cheapest); unset: the stack's ``jiping:asrTier``."""
     weights_from: WeightsProvenance | None = None
+    practice_questions: list[ProfileQuestion] = Field(default_factory=list)
+    """Questions for practice interviews (模拟面试) on the candidate page: never the real ones (their ids and
+    texts differ), scored the same way for the candidate's own feedback and kept out of everything else."""
 
     _check_id = field_validator("id")(lambda v: check_id(v, "profile id"))
 
@@ -210,6 +220,26 @@ class JobProfile(ProfileDocument):
                         f"{self.language!r}"
                     )
         return self
+
+    @model_validator(mode="after")
+    def _practice_apart(self) -> JobProfile:
+        """Practice questions probe the profile's competencies and are never the real ones."""
+        known = {c.id for c in self.competencies}
+        real_ids, real_texts = {q.id for q in self.questions}, {q.text.strip() for q in self.questions}
+        repeated = _duplicates([q.id for q in self.practice_questions])
+        if repeated:
+            raise ValueError(f"duplicate practice question ids: {repeated}")
+        for question in self.practice_questions:
+            if question.id in real_ids or question.text.strip() in real_texts:
+                raise ValueError(f"practice question {question.id!r} repeats a real question of the job")
+            unknown = [c for c in question.competencies if c not in known]
+            if unknown:
+                raise ValueError(f"practice question {question.id!r} probes unknown competencies {unknown}")
+        return self
+
+    def question(self, question_id: str) -> ProfileQuestion | None:
+        """A real or practice question of the profile by id."""
+        return next((q for q in [*self.questions, *self.practice_questions] if q.id == question_id), None)
 
     def competency(self, competency_id: str) -> Competency:
         for competency in self.competencies:

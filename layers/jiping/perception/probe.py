@@ -30,7 +30,19 @@ def _duration_seconds(container: av.container.InputContainer, stream: AudioStrea
         return float(stream.duration * stream.time_base)
     if container.duration is not None and container.duration > 0:
         return container.duration / av.time_base
-    return None
+    return _demuxed_seconds(container, stream)
+
+
+def _demuxed_seconds(container: av.container.InputContainer, stream: AudioStream) -> float | None:
+    """The end of the last audio packet, read without decoding: what a recording that declares no duration
+    (a browser's MediaRecorder WebM, written as it streams) lasts."""
+    if stream.time_base is None:
+        return None
+    end = 0
+    for packet in container.demux(stream):
+        if packet.pts is not None:
+            end = max(end, packet.pts + (packet.duration or 0))
+    return float(end * stream.time_base) or None
 
 
 def _video_info(container: av.container.InputContainer) -> VideoStreamInfo | None:

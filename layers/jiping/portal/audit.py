@@ -26,7 +26,14 @@ from jiping.domain.models import Interview, Model, utcnow
 from jiping.ports import InterviewRepository
 
 AuditKind = Literal[
-    "scored", "rescored", "review_requested", "override", "erased", "upload_refused", "consent_recorded"
+    "scored",
+    "rescored",
+    "review_requested",
+    "override",
+    "erased",
+    "upload_refused",
+    "consent_recorded",
+    "invited",
 ]
 SYSTEM = "system"
 DECISIONS = ("advance", "review", "decline")

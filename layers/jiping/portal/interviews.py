@@ -200,7 +200,11 @@ class CreateInterview(Model):
     job_version: int | None = Field(default=None, ge=1)
     questions: list[QuestionIn] = Field(min_length=1, max_length=50)
     wecom: WecomIn | None = None
-    consent: Consent
+    consent: Consent | None = Field(
+        default=None,
+        description="the candidate's consent as the portal recorded it; leave it out when the candidate is "
+        "invited to the candidate page, which asks for it (no upload form is handed out until then)",
+    )
 
     _check_ids = field_validator("interview_id", "candidate_ref", "job_id")(
         lambda v: check_id(v, "id") if v is not None else v
@@ -241,7 +245,7 @@ def request_digest(request: CreateInterview) -> str:
 
 def check_request(request: CreateInterview, profile_known: bool | None = None) -> None:
     """What makes a request to create an interview one that cannot be served (422)."""
-    if not (request.consent.biometric or request.consent.audio):
+    if request.consent is not None and not (request.consent.biometric or request.consent.audio):
         raise PortalError(
             "CONSENT_REQUIRED",
             "the interview needs the candidate's recorded consent (video, or audio only)",
@@ -290,7 +294,11 @@ def start_interview(
                 )
             return current
         now = utcnow()
-        consent = request.consent.model_dump(mode="json") | {"recorded_at": now.isoformat()}
+        consent = (
+            request.consent.model_dump(mode="json") | {"recorded_at": now.isoformat()}
+            if request.consent is not None
+            else None
+        )
         return Interview(
             tenant_id=tenant_id,
             interview_id=interview_id,
@@ -303,7 +311,7 @@ def start_interview(
             wecom=WecomRecipients(**request.wecom.model_dump()) if request.wecom else None,
             candidate_ref=request.candidate_ref,
             consent=consent,
-            consent_history=[consent],
+            consent_history=[consent] if consent else [],
             request_sha256=digest,
             asr_tier=asr_tier,
             status=InterviewStatus.CREATED,
@@ -315,7 +323,7 @@ def start_interview(
     interview = repo.update(tenant_id, interview_id, apply)
     answered = {q for m in interview.media.values() for q in m.questions}
     forms = []
-    for q in request.questions:
+    for q in request.questions if interview.consent else []:  # no consent yet: the candidate page asks
         if q.question_id in answered:  # its upload key has started its one evaluation
             continue
         key = f"uploads/{tenant_id}/{interview_id}/{q.question_id}.{_SUFFIX[q.content_type]}"
@@ -437,6 +445,7 @@ def talent_pool(
         i
         for i in interviews
         if i.job_id == job_id
+        and not i.practice  # a practice interview is the candidate's own, never HR's
         and (status is None or i.status.value == status)
         and (recommendation is None or i.recommendation == recommendation)
         and (min_score is None or (i.overall_score is not None and i.overall_score >= min_score))

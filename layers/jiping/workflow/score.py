@@ -104,6 +104,8 @@ def _interview_and_profile(
     profile = profiles.get(tenant_id, interview.job_id, interview.job_version)
     if profile is None:
         raise NotFound(f"job profile {interview.job_id} v{interview.job_version} of this tenant")
+    if interview.practice:  # a practice interview asks the profile's practice questions, scored alike
+        profile = profile.model_copy(update={"questions": profile.practice_questions})
     return interview, profile
 
 
@@ -309,7 +311,8 @@ def score_stage(
             "competencies": [{"id": c.id, "score": c.score, "level": c.level} for c in result.competencies],
             "result": location.model_dump(),
             "report": report.model_dump(),
-        },
+        }
+        | ({"practice": True} if interview.practice else {}),
     )
 
 

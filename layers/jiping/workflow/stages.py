@@ -355,6 +355,8 @@ def record_outcome(request: PersistRequest, repo: InterviewRepository, store: Ob
         "interview_status": interview.status.value,
         "execution_id": request.execution_id,
     }
+    if interview.practice:
+        data["practice"] = True  # publish_event keeps it off the bus
     if record.reason_code:
         data["reason_code"] = record.reason_code.value
         data["reason"] = state.probe.detail if state.probe else None
@@ -470,7 +472,8 @@ def record_unfinished(
             "interview_status": interview.status.value,
             "execution_id": ended.execution_arn,
             "error": error,
-        },
+        }
+        | ({"practice": True} if interview.practice else {}),
     )
 
 
@@ -490,5 +493,10 @@ def _overall_status(interview: Interview) -> InterviewStatus:
 # --- Publish ------------------------------------------------------------------------------------
 
 
-def publish_event(event: DomainEvent, publisher: EventPublisher) -> None:
+def publish_event(event: DomainEvent, publisher: EventPublisher) -> bool:
+    """Put the event on the bus; a practice interview's events stay off it (no webhook, no HR notice, no
+    analytics: the candidate reads the feedback on the candidate page). Returns whether it was published."""
+    if event.data.get("practice"):
+        return False
     publisher.publish([event])
+    return True

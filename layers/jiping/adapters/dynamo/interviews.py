@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -26,6 +27,7 @@ from pynamodb.models import Model
 from jiping.adapters.dynamo.tables import THROTTLED, bind
 from jiping.domain.errors import InterviewErased, StorageError, TransientError
 from jiping.domain.models import (
+    CandidateSide,
     Interview,
     InterviewStatus,
     MediaRecord,
@@ -133,6 +135,8 @@ class InterviewItem(Model):
     request_sha256 = UnicodeAttribute(null=True)
     asr_tier = UnicodeAttribute(null=True)  # the job profile's transcription tier (cpu | gpu)
     expires_at = NumberAttribute(null=True)  # TTL, set by the retention policy
+    practice = UnicodeAttribute(null=True)  # "1" for a practice interview (never in ScoredByJob)
+    candidate = UnicodeAttribute(null=True)  # CandidateSide as JSON
     job_key = UnicodeAttribute(null=True)  # "{tenant}#{job}" once scored: the ScoredByJob index
     scored_by_job = ScoredByJob()
     version = VersionAttribute()
@@ -186,6 +190,9 @@ def _to_domain(item: InterviewItem) -> Interview:
         consent_history=json.loads(item.consent_history) if item.consent_history else [],
         request_sha256=item.request_sha256,
         asr_tier=item.asr_tier,
+        practice=item.practice == "1",
+        candidate=CandidateSide.model_validate_json(item.candidate) if item.candidate else None,
+        expires_at=datetime.fromtimestamp(int(item.expires_at), UTC) if item.expires_at else None,
     )
 
 
@@ -198,7 +205,12 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
     item.competency_scores = json.dumps(interview.competency_scores) if interview.competency_scores else None
     item.scored_at = interview.scored_at
     item.human_review = json.dumps(interview.human_review) if interview.human_review else None
-    scored = interview.status is InterviewStatus.SCORED and interview.job_id and interview.scored_at
+    scored = (
+        interview.status is InterviewStatus.SCORED
+        and interview.job_id
+        and interview.scored_at
+        and not interview.practice  # a practice result stays out of analytics
+    )
     item.job_key = f"{interview.tenant_id}#{interview.job_id}" if scored else None
     item.score_versions = json.dumps(interview.score_versions) if interview.score_versions else None
     item.score_history = (
@@ -212,6 +224,9 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
     item.consent_history = json.dumps(interview.consent_history) if interview.consent_history else None
     item.request_sha256 = interview.request_sha256
     item.asr_tier = interview.asr_tier
+    item.practice = "1" if interview.practice else None
+    item.candidate = interview.candidate.model_dump_json() if interview.candidate else None
+    item.expires_at = int(interview.expires_at.timestamp()) if interview.expires_at else None
     item.questions = [QuestionMap(**q.model_dump(exclude_none=True)) for q in interview.questions]
     item.status = interview.status.value
     item.created_at = interview.created_at
