@@ -9,6 +9,7 @@ import re
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
+from jiping.domain.profiles import bundled_profiles
 from jiping.portal.interviews import SCOPES, mint_key
 
 from infra import constants
@@ -17,8 +18,28 @@ from infra.localcloud.api_gateway import LocalApi
 EXAMPLES = 15  # per operation; derandomized, so every run sends the same requests
 
 
+def candidate_session(api: LocalApi, key: str) -> str:
+    """A candidate's session on an invited interview of the tenant, for the candidate page's routes."""
+    portal = {"authorization": f"Bearer {key}", "content-type": "application/json"}
+    profile = bundled_profiles()["customer-service"].model_dump(mode="json", exclude_none=True)
+    assert api.request("POST", "/v1/profiles", headers=portal, body=json.dumps(profile)).status in (201, 409)
+    interview = {
+        "interview_id": "iv-fuzz-candidate",
+        "candidate_ref": "cand-fuzz",
+        "job_id": "customer-service",
+        "job_version": 1,
+        "questions": [{"question_id": "difficult_customer"}, {"question_id": "under_pressure"}],
+    }
+    assert api.request("POST", "/v1/interviews", headers=portal, body=json.dumps(interview)).status == 201
+    invited = api.request("POST", "/v1/interviews/iv-fuzz-candidate/invitations", headers=portal, body="{}")
+    token = invited.json()["url"].rsplit("/", 1)[1]
+    opened = api.request("POST", "/v1/candidate/sessions", body=json.dumps({"token": token}))
+    return str(opened.json()["session"])
+
+
 def test_no_request_gets_a_server_error(cloud):
     key = mint_key(DynamoApiKeyStore(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), "t-fuzz", SCOPES)
+    session = candidate_session(LocalApi(cloud), key)  # the candidate's routes take a session, not a key
     schema = schemathesis.openapi.from_wsgi("/openapi.json", LocalApi(cloud).wsgi)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 14
@@ -36,7 +57,8 @@ def test_no_request_gets_a_server_error(cloud):
             database=None,
         )
         def run(case) -> None:
-            response = case.call(headers={"authorization": f"Bearer {key}"})
+            token = session if case.operation.path.startswith("/v1/candidate/") else key
+            response = case.call(headers={"authorization": f"Bearer {token}"})
             seen.setdefault(case.operation.label, set()).add(response.status_code)
             bodies.setdefault(case.operation.label, case.body)
             assert response.status_code < 500, (
@@ -47,7 +69,12 @@ def test_no_request_gets_a_server_error(cloud):
             )
 
         run()
-        hostile(LocalApi(cloud), key, operation, bodies.get(operation.label))
+        hostile(
+            LocalApi(cloud),
+            session if operation.path.startswith("/v1/candidate/") else key,
+            operation,
+            bodies.get(operation.label),
+        )
     assert all(codes for codes in seen.values()) and len(seen) == len(operations)
 
 
