@@ -297,6 +297,7 @@ def test_a_practice_interview_gets_feedback_and_leaves_no_trace(
     page.click("#submit-text")
     page.wait_for_selector("#feedback", timeout=600_000)
     assert page.locator("#feedback li, #feedback .item").count() >= 1
+    assert page.locator("#review").count() == 0  # a practice result is the candidate's own: no review
     _shoot(page, "zh-desktop-practice-feedback-live")
 
     row = interview_row(cloud, TENANT, practice_id)

@@ -1363,7 +1363,7 @@
       h("p", { id: "result-status", class: `result result-${result}`, dataset: { result }, i18n: `done.${result}` }),
     ];
     if (v.feedback) nodes.push(feedbackSection(v.feedback));
-    if (v.result === "scored") nodes.push(reviewSection(v));
+    if (v.result === "scored" && !v.practice) nodes.push(reviewSection(v)); // a practice result is the candidate's own: nothing to review
     body.replaceChildren(...nodes);
   }
 
