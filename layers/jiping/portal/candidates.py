@@ -201,17 +201,7 @@ def invite(
         return current
 
     interview = repo.update(tenant_id, interview_id, apply)
-    token = secrets.token_urlsafe(24)
-    links.put(
-        LinkRecord(
-            kind="link",
-            token_sha256=token_sha256(token),
-            tenant_id=tenant_id,
-            interview_id=interview_id,
-            created_at=now,
-            expires_at=deadline,
-        )
-    )
+    token = _new_link(links, tenant_id, interview_id, deadline, now)
     remind_at = deadline - timedelta(hours=request.remind_before_hours)
     if request.remind_before_hours and remind_at > now and not interview.practice:
         links.schedule(Due(kind="remind", tenant_id=tenant_id, interview_id=interview_id, due_at=remind_at))
@@ -254,17 +244,25 @@ def practice_interview(
             expires_at=expires,
         )
 
-    repo.update(tenant_id, interview_id, apply)
+    interview = repo.update(tenant_id, interview_id, apply)
     links.schedule(Due(kind="purge", tenant_id=tenant_id, interview_id=interview_id, due_at=expires))
-    return invite(
-        repo,
-        links,
-        profile,
-        tenant_id,
-        interview_id,
-        InvitationIn(expires_in_hours=request.expires_in_hours, remind_before_hours=0),
-        now,
+    return _new_link(links, tenant_id, interview_id, deadline, now), interview  # no reminder for practice
+
+
+def _new_link(links: LinkStore, tenant_id: str, interview_id: str, deadline: datetime, now: datetime) -> str:
+    """A new link's token (returned once; only its hash is stored), valid until ``deadline``."""
+    token = secrets.token_urlsafe(24)
+    links.put(
+        LinkRecord(
+            kind="link",
+            token_sha256=token_sha256(token),
+            tenant_id=tenant_id,
+            interview_id=interview_id,
+            created_at=now,
+            expires_at=deadline,
+        )
     )
+    return token
 
 
 def invitation_text(interview: Interview, url: str) -> str:
@@ -499,6 +497,13 @@ def feedback_text(feedback: Feedback, language: str) -> str:
     return "\n".join(lines)
 
 
+def _stored(repo: InterviewRepository, tenant_id: str, interview_id: str) -> Interview:
+    found = repo.get(tenant_id, interview_id)
+    if found is None:
+        raise _refuse("INTERVIEW_NOT_FOUND", "no such interview", 404)
+    return found
+
+
 def _side(interview: Interview) -> CandidateSide:
     if interview.candidate is None:
         raise _refuse("NOT_INVITED", "the interview has no candidate page", 409)
@@ -532,9 +537,7 @@ def give_consent(
     now: datetime,
 ) -> Interview:
     """The candidate's consent on the page: audio and video separately, with the text's version."""
-    interview = repo.get(tenant_id, interview_id)
-    if interview is None:
-        raise _refuse("INTERVIEW_NOT_FOUND", "no such interview", 404)
+    interview = _stored(repo, tenant_id, interview_id)
     side = _side(interview)
     if version != CONSENT_VERSION:
         raise _refuse(
@@ -601,9 +604,7 @@ def upload_form(
     now: datetime,
 ) -> CandidateUploadForm:
     """The form for the recorded answer: one key, the content type, and a byte limit from ``max_seconds``."""
-    interview = repo.get(tenant_id, interview_id)
-    if interview is None:
-        raise _refuse("INTERVIEW_NOT_FOUND", "no such interview", 404)
+    interview = _stored(repo, tenant_id, interview_id)
     spec = _open_question(interview, question_id, now)
     content_type = request.content_type.split(";")[0].strip().lower()
     if content_type not in CANDIDATE_TYPES:
@@ -634,9 +635,7 @@ def check_text_answer(
     repo: InterviewRepository, tenant_id: str, interview_id: str, question_id: str, now: datetime
 ) -> None:
     """A written answer from the page: only where the question allows one, before the deadline."""
-    interview = repo.get(tenant_id, interview_id)
-    if interview is None:
-        raise _refuse("INTERVIEW_NOT_FOUND", "no such interview", 404)
+    interview = _stored(repo, tenant_id, interview_id)
     spec = _open_question(interview, question_id, now)
     if not spec.text_allowed:
         raise _refuse("TEXT_NOT_ALLOWED", "this question is answered by recording, not in writing", 422)

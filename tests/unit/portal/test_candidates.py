@@ -319,10 +319,19 @@ def test_a_practice_interview_stays_out_of_the_talent_pool_and_is_purged(
     links = MemoryLinks()
     links.put_options(T, CandidateOptions(practice_retention_days=3))
     token, practice = candidates.practice_interview(
-        repo, links, profile, T, PracticeIn(job_id=profile.id, job_version=1, candidate_ref="c-9"), NOW
+        repo,
+        links,
+        profile,
+        T,
+        PracticeIn(job_id=profile.id, job_version=1, candidate_ref="c-9", expires_in_hours=96),
+        NOW,
     )
     assert practice.practice and [q.question_id for q in practice.questions] == ["practice_teamwork"]
     assert practice.expires_at == NOW + timedelta(days=3)
+    # its link ends with the interview (3 days), however long the portal asked for (96 h)
+    (link,) = [r for r in links.records.values() if r.kind == "link"]
+    assert link.expires_at == NOW + timedelta(days=3) and links.claim(link.token_sha256, NOW)
+    assert [d.kind for d in links.dues.values()] == ["purge"]  # no reminder for practice
     scored = repo.stored(T, practice.interview_id)
     scored.status, scored.overall_score = InterviewStatus.SCORED, 90.0
     assert talent_pool([scored], profile.id) == []
