@@ -38,6 +38,7 @@ ZIP_FUNCTIONS: dict[str, str] = {
     "RecordUnfinished": "record_unfinished.handler",
     "TranscribeText": "transcribe_text.handler",
     "CandidateApi": "api.candidate.handler",  # /v1/candidate/... (the candidate's page; its own token check)
+    "WorkspaceApi": "api.workspace.handler",  # /v1/workspace/... (the HR workspace; its own session check)
     "SweepCandidates": "sweep_candidates.handler",  # reminders and practice deletion, every 15 minutes
 }
 # Container-image Lambdas (containers/<task>/Dockerfile.lambda, CMD entrypoint.handler): vision of short
@@ -145,6 +146,10 @@ ANALYTICS_ROUTES = ("ANY /v1/analytics/{proxy+}", "POST /v1/outcomes", "POST /v1
 CANDIDATE_THROTTLE_RATE = 50
 CANDIDATE_THROTTLE_BURST = 100
 CANDIDATE_ROUTES = ("POST /v1/candidate/sessions", "ANY /v1/candidate/{proxy+}")
+# The HR workspace's routes (WorkspaceApi, a session cookie): people at work, a page at a time.
+WORKSPACE_THROTTLE_RATE = 50
+WORKSPACE_THROTTLE_BURST = 100
+WORKSPACE_ROUTES = ("ANY /v1/workspace/{proxy+}",)
 
 # Defaults that deployments can override with context (cdk.json or -c key=value).
 DEFAULTS: dict[str, object] = {
@@ -174,6 +179,11 @@ DEFAULTS: dict[str, object] = {
     # needs an ACM certificate for it in us-east-1 (CloudFront's region) and a CNAME to the distribution.
     "jiping:candidateBaseUrl": "",
     "jiping:candidateCertificateArn": "",
+    # The HR workspace's sign-in without WeCom: an existing Cognito user pool, its app client (public, the
+    # authorization-code grant with PKCE) and its hosted UI's domain (README: "Signing in without WeCom")
+    "jiping:cognitoUserPoolId": "",
+    "jiping:cognitoClientId": "",
+    "jiping:cognitoDomain": "",
 }
 
 # Stack outputs (stable logical ids) that the local cloud, the CLI and the tests look up.
@@ -198,6 +208,7 @@ OUTPUT_WEBHOOK_QUEUE = "WebhookQueueUrl"
 OUTPUT_WECOM_QUEUE = "WecomQueueUrl"
 OUTPUT_API_URL = "ApiUrl"
 OUTPUT_CANDIDATE_LINKS_TABLE = "CandidateLinksTableName"
+OUTPUT_WORKSPACE_TABLE = "WorkspaceTableName"
 OUTPUT_CANDIDATE_SITE_URL = "CandidateSiteUrl"  # links are {url}/c/{token}: Api's candidate_base_url
 OUTPUT_CANDIDATE_SITE_DOMAIN = "CandidateSiteDistributionDomainName"  # the CNAME target of a custom domain
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from aws_cdk import CfnOutput, Stack, Tags, Token
 from constructs import Construct
-from jiping.settings import ApiSettings, environment
+from jiping.settings import ApiSettings, WorkspaceSettings, environment
 
 from infra import constants
 from infra.constructs.api import Api
@@ -136,6 +136,7 @@ class JipingStack(Stack):
             callback=self.compute.wecom_callback,
             erasure=self.compute.erase_candidate,
             candidate=self.compute.candidate_api,
+            workspace=self.compute.workspace_api,
             authorizer=self.compute.authorizer,
             stage=self.stage,
         )
@@ -152,6 +153,10 @@ class JipingStack(Stack):
         self.delivery.connect_callback(callback=self.compute.wecom_callback)
         self.delivery.connect_candidates(
             api=self.compute.api, sweep=self.compute.sweep_candidates, state=self.storage.wecom_state
+        )
+        self.delivery.connect_workspace(workspace=self.compute.workspace_api, state=self.storage.wecom_state)
+        self._cognito(
+            ctx("jiping:cognitoUserPoolId"), ctx("jiping:cognitoClientId"), ctx("jiping:cognitoDomain")
         )
         self._candidate_site(
             *check_candidate_site(
@@ -228,7 +233,29 @@ class JipingStack(Stack):
             return
         for key, value in environment(ApiSettings, candidate_base_url=url).items():
             self.compute.api.add_environment(key, value)
+        for key, value in environment(WorkspaceSettings, workspace_base_url=url).items():  # the same site
+            self.compute.workspace_api.add_environment(key, value)
         self.storage.allow_browser_uploads(url)
+
+    def _cognito(self, pool_id: object, client_id: object, domain: object) -> None:
+        """The workspace's Cognito sign-in, where a company has no WeCom: its existing user pool (all three keys
+        or none). The pool's keys are public; WorkspaceApi fetches them, and calls the token endpoint."""
+        values = [str(v or "") for v in (pool_id, client_id, domain)]
+        if not any(values):
+            return
+        if not all(values) or not values[2].startswith("https://") or "_" not in values[0]:
+            raise ValueError(
+                "jiping:cognitoUserPoolId (e.g. ap-northeast-1_AbC123), jiping:cognitoClientId and "
+                "jiping:cognitoDomain (https://….auth.{region}.amazoncognito.com) go together"
+            )
+        env = environment(
+            WorkspaceSettings,
+            cognito_user_pool_id=values[0],
+            cognito_client_id=values[1],
+            cognito_domain=values[2].rstrip("/"),
+        )
+        for key, value in env.items():
+            self.compute.workspace_api.add_environment(key, value)
 
     def _check_region(self) -> None:
         """A known region must belong to the partition: cn-* regions are ``aws-cn``, the others ``aws``."""

@@ -52,6 +52,7 @@ ROUTE_SCOPES: dict[str, frozenset[Scope]] = {
         "POST /v1/interviews/{interview_id}/review-request": {PORTAL},
         "POST /v1/interviews/{interview_id}/invitations": {PORTAL},
         "POST /v1/practice-interviews": {PORTAL},
+        "POST /v1/interviews/{interview_id}/resume": {PORTAL},
         "GET /v1/profiles": {PORTAL, ADMIN},
         "GET /v1/profiles/{profile_id}": {PORTAL, ADMIN},
         # the EHR: job performance and self-declared demographics, for validity and fairness
@@ -60,6 +61,9 @@ ROUTE_SCOPES: dict[str, frozenset[Scope]] = {
         # the tenant's administrators: what changes scoring, where data goes, and people's rights
         "POST /v1/profiles": {ADMIN},
         "GET /v1/settings/candidates": {ADMIN},
+        "GET /v1/workspace-members": {ADMIN},
+        "PUT /v1/workspace-members/{login}/{user_id}": {ADMIN},
+        "DELETE /v1/workspace-members/{login}/{user_id}": {ADMIN},
         "PUT /v1/settings/candidates": {ADMIN},
         "POST /v1/interviews/{interview_id}/override": {ADMIN},
         "POST /v1/interviews/{interview_id}/rescore": {ADMIN},

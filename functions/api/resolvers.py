@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jiping import __version__
@@ -33,6 +33,12 @@ def resolver(*modules: ModuleType) -> APIGatewayHttpResolver:
             "apiKey": HTTPBearer(description="Authorization: Bearer jp_{key_id}_{secret}"),
             "candidateSession": HTTPBearer(
                 description="the candidate page: Authorization: Bearer jc_… (POST /v1/candidate/sessions)"
+            ),
+            "workspaceSession": APIKey(
+                name="jw_session",
+                in_=APIKeyIn.cookie,
+                description="the HR workspace: an HttpOnly cookie from WeCom or Cognito sign-in; every "
+                "POST also carries X-Jiping-Workspace: 1",
             ),
         },
         security=[{"apiKey": []}],

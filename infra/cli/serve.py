@@ -45,6 +45,11 @@ def serve(port: int, tenant: str) -> int:
             "(POST /v1/interviews/{id}/invitations or /v1/practice-interviews makes a link)",
             flush=True,
         )
+        print(
+            f"HR workspace: http://127.0.0.1:{server.server_port}/hr/?t={tenant} "
+            "(the login goes to the WeCom stand-in)",
+            flush=True,
+        )
 
         # Ctrl-C (or SIGTERM) asks the loop to stop from a thread of its own: a KeyboardInterrupt raised while
         # wsgiref is finishing a request is swallowed by its handler's bare except, and the server went on.

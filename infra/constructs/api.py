@@ -1,7 +1,8 @@
 """The HTTP API: ``GET /v1/health``, the WeCom callback and the candidate's routes open, every other ``/v1/…``
-route behind the API-key authorizer. Four functions serve it, each with only its own grants: the callback
+route behind the API-key authorizer. Five functions serve it, each with only its own grants: the callback
 (``WecomCallback``), the erasure (``EraseCandidate``), the candidate's page (``CandidateApi``, which checks
-the link's or session's token itself) and the rest (``Api``, which routes with Powertools).
+the link's or session's token itself), the HR workspace (``WorkspaceApi``, which checks its session cookie)
+and the rest (``Api``, which routes with Powertools).
 
 Throttling: the stage's default route settings hold every route to ``API_THROTTLE_*``; the analytics routes
 (explicit routes, so that the stage can name them) to the far lower ``ANALYTICS_THROTTLE_*``, the candidate
@@ -40,6 +41,12 @@ OPEN_CANDIDATE = (
     "the rest. These routes have their own low throttle (CANDIDATE_THROTTLE_*)."
 )
 
+OPEN_WORKSPACE = (
+    "HR and hiring managers have no API key: WorkspaceApi checks the session cookie (from WeCom OAuth or Cognito "
+    "sign-in, short-lived, stored as a hash) and the member's role on every request, and refuses the rest. "
+    "These routes have their own low throttle (WORKSPACE_THROTTLE_*)."
+)
+
 
 @jsii.implements(apigwv2.IAccessLogSettings)
 class _AccessLogSettings:
@@ -65,6 +72,7 @@ class Api(Construct):
         callback: lambda_.IFunction,
         erasure: lambda_.IFunction,
         candidate: lambda_.IFunction,
+        workspace: lambda_.IFunction,
         authorizer: lambda_.IFunction,
         stage: str = constants.DEFAULT_STAGE,
     ) -> None:
@@ -125,6 +133,14 @@ class Api(Construct):
             ):
                 acknowledge(route, "AwsSolutions-APIG4", OPEN_CANDIDATE)
                 throttled.append(route)
+        workspace_integration = integrations.HttpLambdaIntegration("WorkspaceIntegration", workspace)
+        for route_key in constants.WORKSPACE_ROUTES:
+            method, path = route_key.split(" ", 1)
+            for route in self.http_api.add_routes(
+                path=path, methods=[apigwv2.HttpMethod(method)], integration=workspace_integration
+            ):
+                acknowledge(route, "AwsSolutions-APIG4", OPEN_WORKSPACE)
+                throttled.append(route)
         self.http_api.add_routes(
             path="/v1/{proxy+}",
             methods=[apigwv2.HttpMethod.ANY],
@@ -144,6 +160,11 @@ class Api(Construct):
                 constants.CANDIDATE_ROUTES,
                 constants.CANDIDATE_THROTTLE_RATE,
                 constants.CANDIDATE_THROTTLE_BURST,
+            ),
+            (
+                constants.WORKSPACE_ROUTES,
+                constants.WORKSPACE_THROTTLE_RATE,
+                constants.WORKSPACE_THROTTLE_BURST,
             ),
         ]
         cfn_stage.route_settings = {

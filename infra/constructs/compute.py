@@ -43,6 +43,7 @@ from jiping.settings import (
     SweepCandidatesSettings,
     VisionSettings,
     WecomCallbackSettings,
+    WorkspaceSettings,
     environment,
 )
 
@@ -327,6 +328,7 @@ class Compute(Construct):
                 audit_table=storage.audit.table_name,
                 audit_retention_days=audit_retention_days,
                 candidate_links_table=storage.candidate_links.table_name,
+                workspace_table=storage.workspace.table_name,
                 **(quotas or {}),  # counted on the idempotency table (jiping.portal.quotas)
             ),
         )
@@ -385,6 +387,48 @@ class Compute(Construct):
         storage.uploads.grant_read(self.candidate_api, f"{constants.UPLOADS_PREFIX}*.json")
         storage.artifacts.grant_read(self.candidate_api, "*/result.json")  # the result, for the feedback
 
+        # The workspace's members, managed by the tenant's administrators (keys "tenant#…" only: never a session,
+        # a push or a comment).
+        _grant_leading_keys(
+            self.api,
+            storage,
+            storage.workspace,
+            ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+            "tenant#*",
+        )
+
+        # The HR workspace's routes (/v1/workspace/..., no authorizer: it checks the session cookie itself,
+        # against the hash in the workspace table, and the member's role): jobs, pools and reports read, the
+        # answers' media signed for playing, pushes, comments and decisions written; WeCom's settings are added
+        # by Delivery.connect_workspace, the site's URL by the stack.
+        self.workspace_api = self.zip_function(
+            "WorkspaceApi",
+            timeout_s=constants.API_TIMEOUT_S,
+            environment=environment(
+                WorkspaceSettings,
+                interviews_table=storage.interviews.table_name,
+                profiles_table=storage.profiles.table_name,
+                workspace_table=storage.workspace.table_name,
+                uploads_bucket=storage.uploads.bucket_name,
+                artifacts_bucket=storage.artifacts.bucket_name,
+                audit_table=storage.audit.table_name,
+                audit_retention_days=audit_retention_days,
+                event_bus_name=event_bus.event_bus_name,
+            ),
+        )
+        # Interviews read (and an override written: PutItem with its version), never deleted; profiles read.
+        storage.interviews.grant_read_data(self.workspace_api)
+        storage.interviews.grant(self.workspace_api, "dynamodb:PutItem")
+        storage.profiles.grant_read_data(self.workspace_api)
+        storage.workspace.grant_read_write_data(self.workspace_api)  # sessions, states, pushes, comments
+        storage.audit.grant(self.workspace_api, "dynamodb:PutItem", "dynamodb:Query")
+        # The report's players: short presigned GETs of the answers' recordings (under uploads/ only); the
+        # results and résumés it reads, never writes.
+        storage.uploads.grant_read(self.workspace_api, f"{constants.UPLOADS_PREFIX}*")
+        storage.artifacts.grant_read(self.workspace_api, "*/result.json")
+        storage.artifacts.grant_read(self.workspace_api, "*/resume/*")
+        event_bus.grant_put_events_to(self.workspace_api)  # interview.commented, interview.decided
+
         # Every CANDIDATE_SWEEP_MINUTES (Delivery.connect_candidates: its schedule, WeCom secret and alerts):
         # reminders of due links, and the deletion of practice interviews past their retention.
         self.sweep_candidates = self.zip_function(
@@ -435,10 +479,20 @@ class Compute(Construct):
                 audit_table=storage.audit.table_name,
                 audit_retention_days=audit_retention_days,
                 event_bus_name=event_bus.event_bus_name,
+                workspace_table=storage.workspace.table_name,
             ),
         )
         for table in (storage.interviews, storage.webhooks, storage.analytics, storage.demographics):
             table.grant_read_write_data(self.erase_candidate)
+        # The workspace's rows about an interview (comments, pushes, decision) and the managers' list entries.
+        for keys in ("interview#*", "manager#*"):
+            _grant_leading_keys(
+                self.erase_candidate,
+                storage,
+                storage.workspace,
+                ["dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+                keys,
+            )
         storage.audit.grant(self.erase_candidate, "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:PutItem")
         # The WeCom notice log only (keys "notice#…"), not the token cache or the counters.
         _grant_leading_keys(
@@ -707,6 +761,26 @@ class Compute(Construct):
         )
         acknowledge_grants(_role(self.api), indexed_tables=[storage.candidate_links])
         acknowledge_grants(
+            _role(self.workspace_api),
+            table_write=True,
+            indexed_tables=[storage.interviews],
+        )
+        acknowledge_results(_role(self.workspace_api), storage.artifacts)
+        _acknowledge_objects(
+            _role(self.workspace_api),
+            storage.uploads,
+            f"{constants.UPLOADS_PREFIX}*",
+            "The report plays the answers: WorkspaceApi signs short GET links to the recordings of an interview "
+            "the signed-in person may see (keys known at run time); nothing outside uploads/.",
+        )
+        _acknowledge_objects(
+            _role(self.workspace_api),
+            storage.artifacts,
+            "*/resume/*",
+            "The second interview's outline reads the candidate's résumé, stored under the interview's artifacts "
+            "(keyed by tenant and interview at run time).",
+        )
+        acknowledge_grants(
             _role(self.erase_candidate),
             indexed_tables=[storage.interviews, storage.webhooks],
             table_write=True,
@@ -730,6 +804,7 @@ class Compute(Construct):
             self.api,
             self.monitor_drift,
             self.record_unfinished,
+            self.workspace_api,
         ]
         for reader in readers:
             acknowledge_grants(_role(reader), indexed_tables=[storage.interviews])

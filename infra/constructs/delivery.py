@@ -26,6 +26,7 @@ from jiping.settings import (
     WebhookSettings,
     WecomCallbackSettings,
     WecomSettings,
+    WorkspaceSettings,
 )
 from jiping.settings import environment as settings_env
 
@@ -316,6 +317,20 @@ class Delivery(Construct):
             schedule=events.Schedule.rate(Duration.minutes(constants.CANDIDATE_SWEEP_MINUTES)),
             targets=[targets.LambdaFunction(sweep, retry_attempts=2, max_event_age=Duration.minutes(10))],
         )
+
+    def connect_workspace(self, *, workspace: lambda_.Function, state: dynamodb.ITable) -> None:
+        """WeCom sign-in (网页授权: the code is exchanged with the app's token) and the card a hiring manager
+        gets when HR pushes candidates: the app's secret, and the notifier's shared token cache and log."""
+        for key, value in settings_env(
+            WorkspaceSettings,
+            wecom_secret_arn=self.wecom_secret.secret_arn,
+            wecom_state_table=state.table_name,
+            alerts_topic_arn=self.alerts.topic_arn,
+        ).items():
+            workspace.add_environment(key, value)
+        self.wecom_secret.grant_read(workspace)
+        state.grant_read_write_data(workspace)
+        self.alerts.grant_publish(workspace)
 
     def connect_api(
         self,

@@ -7,7 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
-from jiping.adapters.dynamo.interviews import SCORED_PROJECTION
+from jiping.adapters.dynamo.interviews import POOL_PROJECTION, SCORED_PROJECTION
 
 from infra import constants
 
@@ -73,6 +73,15 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="scored_at", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.INCLUDE,
             non_key_attributes=list(SCORED_PROJECTION),
+        )
+        # Every interview of a tenant's job, by score (jiping.adapters.dynamo.interviews.PoolByJob): the talent
+        # pool's pages and the job's funnel.
+        self.interviews.add_global_secondary_index(
+            index_name="PoolByJob",
+            partition_key=dynamodb.Attribute(name="pool_key", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="pool_rank", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.INCLUDE,
+            non_key_attributes=list(POOL_PROJECTION),
         )
         # Job profiles (competency models), per tenant, every version kept: sort key "{profile_id}#{version:06d}".
         self.profiles = self._table(
@@ -142,6 +151,15 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="due_at", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.ALL,
         )
+        # The HR workspace (jiping.adapters.dynamo.workspace): members by tenant, sessions and OAuth states by a
+        # hash of their token (TTL expires_at), and per interview what HR and managers did (pushes, comments,
+        # decisions), in one partition that erasure deletes.
+        self.workspace = self._table(
+            "WorkspaceTable",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            ttl_attribute="expires_at",
+        )
         # Powertools idempotency layout: key_attr="id", expiry_attr="expiration".
         self.idempotency = self._table(
             "IdempotencyTable",
@@ -162,6 +180,7 @@ class Storage(Construct):
             (constants.OUTPUT_DEMOGRAPHICS_TABLE, self.demographics.table_name),
             (constants.OUTPUT_AUDIT_TABLE, self.audit.table_name),
             (constants.OUTPUT_CANDIDATE_LINKS_TABLE, self.candidate_links.table_name),
+            (constants.OUTPUT_WORKSPACE_TABLE, self.workspace.table_name),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
 

@@ -278,12 +278,32 @@ class LocalCloud(Harness):
             "WECOM_API_BASE": self.wecom.api_base,
             "API_BASE_URL": LOCAL_API_URL,
         }
-        # the other senders: the Api (a candidate's invitation) and the sweep (reminders)
-        for construct_id in ("Api", "SweepCandidates"):
+        # the other senders: the Api (a candidate's invitation), the sweep (reminders) and the workspace (sign-in
+        # and the manager's card)
+        for construct_id in ("Api", "SweepCandidates", "WorkspaceApi"):
             self.overrides[construct_id] = self.overrides.get(construct_id, {}) | {
                 "WECOM_SECRET_ARN": secret["ARN"],
                 "WECOM_API_BASE": self.wecom.api_base,
             }
+        # the workspace's sign-in goes to the stand-in's page; its cookies travel over http://127.0.0.1
+        self.overrides["WorkspaceApi"] |= {
+            "WECOM_OAUTH_URL": self.wecom.oauth_url,
+            "SECURE_COOKIES": "false",
+            "WORKSPACE_BASE_URL": LOCAL_API_URL,
+        }
+
+    def cognito_jwks_url(self) -> str:
+        """Where a WorkspaceApi finds the keys of moto's Cognito pools (moto signs every pool's tokens with
+        the one key pair it ships): a file:// URL, as PyJWT reads it, instead of the pool's https address."""
+        import gzip
+        import tempfile
+
+        import moto.cognitoidp
+
+        source = Path(moto.cognitoidp.__file__).parent / "resources" / "jwks-public.json.gz"
+        target = Path(tempfile.gettempdir()) / "jiping-localcloud-jwks.json"
+        target.write_bytes(gzip.decompress(source.read_bytes()))
+        return target.as_uri()
 
     def _tap_events(self) -> None:
         """A queue that receives every event on the domain bus (what the tests read what was published from)."""

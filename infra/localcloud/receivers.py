@@ -159,10 +159,16 @@ class EhrReceiver:
         return status, retry_after
 
 
+AUTHORIZE_PATH = "/connect/oauth2/authorize"
+
+
 @dataclass
 class WecomStandIn:
     """The WeCom API on 127.0.0.1, as far as Jiping uses it: gettoken, message/send,
-    externalcontact/add_msg_template. Tokens expire when a test says so (``expire_token``: the next
+    externalcontact/add_msg_template, and web sign-in (网页授权): the browser's ``/connect/oauth2/authorize``
+    and the server's ``user/getuserinfo``. Who is signed in to "WeCom" is the browser's ``wecom_user`` cookie
+    on the stand-in's origin (a test sets it; ``jiping serve`` shows a page to pick a member of ``directory``);
+    a userid outside ``directory`` is a WeCom user outside the corp (an OpenId, no UserId). Tokens expire when a test says so (``expire_token``: the next
     call with the current token gets 42001); ``fail_next`` scripts errcodes; like WeCom it silently
     drops a member's messages over 30 a minute (``dropped`` counts them)."""
 
@@ -171,7 +177,9 @@ class WecomStandIn:
     token_fetches: int = 0
     messages: list[dict[str, Any]] = field(default_factory=list)
     dropped: int = 0
+    directory: dict[str, str] = field(default_factory=lambda: {"zhangsan": "张三", "lisi": "李四"})
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    _codes: dict[str, str] = field(default_factory=dict)
     _tokens: list[str] = field(default_factory=list)
     _expired: set[str] = field(default_factory=set)
     _script: list[int] = field(default_factory=list)
@@ -192,6 +200,15 @@ class WecomStandIn:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
+                if self.path.startswith(AUTHORIZE_PATH):
+                    status, headers, body = stand_in._authorize(self.path, self.headers.get("cookie") or "")
+                    self.send_response(status)
+                    for name, value in headers:
+                        self.send_header(name, value)
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 self._answer(stand_in._get(self.path))
 
             def do_POST(self) -> None:
@@ -215,6 +232,12 @@ class WecomStandIn:
     def api_base(self) -> str:
         assert self._server is not None, "start the stand-in first"
         return f"http://127.0.0.1:{self._server.server_address[1]}/cgi-bin/"
+
+    @property
+    def oauth_url(self) -> str:
+        """Where WeCom's sign-in page is (``open.weixin.qq.com/connect/oauth2/authorize`` in WeCom)."""
+        assert self._server is not None, "start the stand-in first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}{AUTHORIZE_PATH}"
 
     def config(self, agent_id: int = 1000002) -> dict[str, Any]:
         """The Secrets Manager document the notifier reads (see jiping.delivery.wecom.WecomConfig)."""
@@ -247,11 +270,58 @@ class WecomStandIn:
 
     # -- the API --------------------------------------------------------------------------------
 
+    def _authorize(self, path: str, cookie: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """WeCom's sign-in page: back to ``redirect_uri`` with a one-time code for the signed-in user, at once
+        (inside WeCom it is silent). ``as=`` picks the user (and remembers them, as the WeCom app would)."""
+        import html
+        import secrets as random_tokens
+        from http.cookies import SimpleCookie
+        from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+        query = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
+        if (
+            query.get("appid") != self.corp_id
+            or query.get("scope") != "snsapi_base"
+            or not query.get("redirect_uri")
+        ):
+            return (
+                400,
+                [("content-type", "text/plain; charset=utf-8")],
+                b"invalid appid, scope or redirect_uri",
+            )
+        jar: SimpleCookie = SimpleCookie(cookie)
+        user = query.get("as") or (jar["wecom_user"].value if "wecom_user" in jar else None)
+        if not user:  # nobody signed in to the stand-in's "WeCom" yet: pick a member
+            links = "".join(
+                f'<li><a href="{html.escape(path + "&" + urlencode({"as": uid}))}">{html.escape(name)} ({uid})</a></li>'
+                for uid, name in self.directory.items()
+            )
+            page = f"<!doctype html><meta charset=utf-8><title>WeCom stand-in</title><h1>企业微信（本地替身）</h1><ul>{links}</ul>"
+            return 200, [("content-type", "text/html; charset=utf-8")], page.encode()
+        code = random_tokens.token_urlsafe(16)
+        with self._lock:
+            self._codes[code] = user
+        target = f"{query['redirect_uri']}?code={quote(code)}&state={quote(query.get('state', ''))}"
+        headers = [("location", target), ("set-cookie", f"wecom_user={user}; Path=/; SameSite=Lax")]
+        return 302, headers, b""
+
     def _get(self, path: str) -> dict[str, Any]:
         from urllib.parse import parse_qs, urlsplit
 
         parts = urlsplit(path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/cgi-bin/user/getuserinfo":
+            with self._lock:
+                if query.get("access_token") in self._expired:
+                    return {"errcode": 42001, "errmsg": "access_token expired"}
+                if query.get("access_token") not in self._tokens:
+                    return {"errcode": 40014, "errmsg": "invalid access_token"}
+                user = self._codes.pop(query.get("code", ""), None)  # a code works once
+            if user is None:
+                return {"errcode": 40029, "errmsg": "invalid code"}
+            if user not in self.directory:
+                return {"errcode": 0, "errmsg": "ok", "OpenId": f"o-{user}", "DeviceId": ""}
+            return {"errcode": 0, "errmsg": "ok", "UserId": user, "DeviceId": ""}
         if parts.path != "/cgi-bin/gettoken":
             return {"errcode": 404, "errmsg": "not found"}
         if query.get("corpid") != self.corp_id or query.get("corpsecret") != self.corp_secret:

@@ -141,6 +141,7 @@ class ApiSettings(_Settings):
     quota_replays_per_hour: int = Field(default=200, ge=1)
     # candidate invitations (jiping.portal.candidates): the links table, where the page is, and WeCom to send
     candidate_links_table: str = ""
+    workspace_table: str = ""  # the HR workspace's members (jiping.portal.workspace), managed by admins
     candidate_base_url: str = ""  # the candidate site (CloudFront): links are {candidate_base_url}/c/{token}
     wecom_secret_arn: str = ""  # "" : invitations are returned for the portal to send, not sent in WeCom
     wecom_state_table: str = ""
@@ -179,6 +180,7 @@ class ErasureSettings(_Settings):
     audit_table: str
     audit_retention_days: int = Field(default=1095, ge=183)
     event_bus_name: str  # erasure publishes interview.erased
+    workspace_table: str = ""  # the HR workspace's comments, pushes and decisions about the interview
 
     def publish_settings(self) -> PublishSettings:
         """``interview.erased`` goes on the bus, from the source ``jiping``."""
@@ -203,6 +205,37 @@ class CandidateSettings(_Settings):
     artifacts_bucket: str  # the result the feedback is built from (read only)
     audit_table: str  # consents and review requests are logged there
     audit_retention_days: int = Field(default=1095, ge=183)
+
+
+class WorkspaceSettings(_Settings):
+    """The HR workspace's routes (``/v1/workspace/…``, their own function): sign-in (WeCom OAuth or Cognito),
+    sessions and members, the jobs, talent pools and reports HR and managers read, and what they do there."""
+
+    interviews_table: str
+    profiles_table: str
+    workspace_table: str
+    uploads_bucket: str  # the answers' media, played by the report (presigned GET)
+    artifacts_bucket: str  # results (read) and résumés
+    audit_table: str
+    audit_retention_days: int = Field(default=1095, ge=183)
+    event_bus_name: str  # comments and decisions are published (interview.commented, interview.decided)
+    workspace_base_url: str = ""  # the site (CloudFront) the pages are on: OAuth's redirect and card links
+    secure_cookies: bool = True  # False only locally, over http://127.0.0.1
+    # WeCom: sign-in (网页授权) and the manager's card; "" : no WeCom sign-in
+    wecom_secret_arn: str = ""
+    wecom_state_table: str = ""
+    alerts_topic_arn: str = ""
+    wecom_api_base: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    wecom_oauth_url: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
+    wecom_timeout_s: float = Field(default=10.0, gt=0, le=30)
+    # Cognito, where there is no WeCom: "" : no Cognito sign-in
+    cognito_user_pool_id: str = ""
+    cognito_client_id: str = ""
+    cognito_domain: str = ""  # the hosted UI's https://… domain, for the page's button
+    cognito_jwks_url: str = ""  # "" : https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json
+
+    def publish_settings(self) -> PublishSettings:
+        return PublishSettings(event_bus_name=self.event_bus_name)
 
 
 class SweepCandidatesSettings(_Settings):

@@ -1,5 +1,6 @@
 """Issue 17 (infra): the candidate's page on CloudFront, the candidate routes of the HTTP API, the links table,
-CandidateApi and SweepCandidates."""
+CandidateApi and SweepCandidates. Issue 18: the HR workspace on the same distribution (``/hr*`` and
+``/v1/workspace/*``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from jiping.settings import CandidateSettings
 
 from infra import constants
 from infra.app import build_app
+from infra.constructs.candidate_site import OUTPUT_WORKSPACE_URL
 from infra.stack import check_candidate_site
 
 from .conftest import TEST_CONTEXT, Synth
@@ -23,7 +25,13 @@ CSP = (
     "default-src 'self'; media-src 'self' blob:; img-src 'self' data: blob:; "
     "connect-src 'self' https://*.amazonaws.com; style-src 'self'; script-src 'self'"
 )
+WORKSPACE_CSP = (
+    "default-src 'self'; media-src 'self' blob: https://*.amazonaws.com; img-src 'self' data:; "
+    "connect-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # the managed policies' ids (the same everywhere)
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 COMPANY_URL = "https://interview.example.com"
 COMPANY_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0b5c7a1e-1111-2222-3333-444455556666"
@@ -41,6 +49,21 @@ def _one(raw: dict[str, Any], cfn_type: str, logical_id_prefix: str) -> tuple[st
         if v["Type"] == cfn_type and k.startswith(logical_id_prefix)
     ]
     return found
+
+
+def _behaviour(config: dict[str, Any], pattern: str) -> dict[str, Any]:
+    (found,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == pattern]
+    return dict(found)
+
+
+def _run_function(code: str, uris: list[str]) -> dict[str, str]:
+    """The very code CloudFront runs, run by node on the requests it will see: uri -> rewritten uri."""
+    script = (
+        code
+        + f"console.log(JSON.stringify({json.dumps(uris)}.map(u => handler({{request: {{uri: u}}}}).uri)));"
+    )
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, check=True)
+    return dict(zip(uris, json.loads(out.stdout), strict=True))
 
 
 def _function(synth: Synth, name: str) -> tuple[str, dict[str, Any]]:
@@ -75,6 +98,13 @@ def _https_distribution_domain(value: Any, distribution_id: str) -> bool:
     return value == {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution_id, "DomainName"]}]]}
 
 
+COGNITO = {
+    "jiping:cognitoUserPoolId": "ap-northeast-1_AbC123",
+    "jiping:cognitoClientId": "5abc123clientid",
+    "jiping:cognitoDomain": "https://acme-hr.auth.ap-northeast-1.amazoncognito.com/",
+}
+
+
 @pytest.fixture(scope="module")
 def company(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The template of a deployment with a company domain for the candidate page."""
@@ -85,6 +115,7 @@ def company(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             **TEST_CONTEXT,
             "jiping:candidateBaseUrl": COMPANY_URL,
             "jiping:candidateCertificateArn": COMPANY_CERTIFICATE,
+            **COGNITO,  # and the workspace's sign-in through the company's Cognito user pool
         },
     )
     app.synth()
@@ -132,8 +163,12 @@ def test_the_candidate_routes_go_to_the_api_uncached_with_every_viewer_header_an
     synth: Synth,
 ) -> None:
     _, config = _distribution(synth.raw)
-    (api,) = config["CacheBehaviors"]
-    assert api["PathPattern"] == "/v1/candidate/*"
+    assert [b["PathPattern"] for b in config["CacheBehaviors"]] == [
+        "/v1/candidate/*",
+        "/v1/workspace/*",
+        "/hr*",
+    ]
+    api = _behaviour(config, "/v1/candidate/*")
     assert api["CachePolicyId"] == CACHING_DISABLED
     assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER  # Host would be the distribution's
     assert set(api["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
@@ -167,12 +202,7 @@ def test_the_page_rewrite_runs_on_the_default_behaviour_and_sends_every_token_to
         "/",
         "/x",
     ]
-    script = (
-        function["Properties"]["FunctionCode"]
-        + f"console.log(JSON.stringify({json.dumps(uris)}.map(u => handler({{request: {{uri: u}}}}).uri)));"
-    )
-    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60, check=True)
-    assert dict(zip(uris, json.loads(out.stdout), strict=True)) == {
+    assert _run_function(function["Properties"]["FunctionCode"], uris) == {
         "/c/Ab3_x9": "/c/index.html",
         "/c/Ab3_x9/": "/c/index.html",
         "/c/a/b": "/c/index.html",
@@ -216,13 +246,22 @@ def test_the_page_and_its_assets_are_deployed_apart_and_the_page_deploy_prunes_n
         v["Properties"]["DestinationBucketKeyPrefix"]: v["Properties"]
         for v in synth.resources("Custom::CDKBucketDeployment").values()
     }
-    assert set(deployments) == {"c/", constants.CANDIDATE_ASSETS_PREFIX}
-    assets, page = deployments[constants.CANDIDATE_ASSETS_PREFIX], deployments["c/"]
-    assert assets["Exclude"] == ["index.html"] and assets["Prune"] is True
-    assert page["Exclude"] == ["*"] and page["Include"] == ["index.html"]  # c/index.html
-    assert page["Prune"] is False  # syncing c/ with --delete would remove c/assets/
-    for deployment in (assets, page):
-        assert deployment["DistributionPaths"] == ["/c/*"]
+    assert set(deployments) == {"c/", constants.CANDIDATE_ASSETS_PREFIX, "hr/", "hr/assets/"}
+    for page_prefix, assets_prefix, paths in (
+        ("c/", constants.CANDIDATE_ASSETS_PREFIX, ["/c/*"]),
+        ("hr/", "hr/assets/", ["/hr*"]),  # the workspace: its own files, its own invalidation
+    ):
+        assets, page = deployments[assets_prefix], deployments[page_prefix]
+        assert assets["Exclude"] == ["index.html"] and assets["Prune"] is True
+        assert page["Exclude"] == ["*"] and page["Include"] == ["index.html"]  # c/index.html, hr/index.html
+        assert page["Prune"] is False  # syncing c/ with --delete would remove c/assets/
+        for deployment in (assets, page):
+            assert deployment["DistributionPaths"] == paths
+    # two different folders (web/candidate, web/hr): two different assets
+    sources = {p: json.dumps(d["SourceObjectKeys"]) for p, d in deployments.items()}
+    assert (
+        sources["c/"] == sources[constants.CANDIDATE_ASSETS_PREFIX] != sources["hr/"] == sources["hr/assets/"]
+    )
 
 
 def test_the_security_headers_are_set_on_the_page_and_the_api_behaviour(synth: Synth) -> None:
@@ -230,7 +269,7 @@ def test_the_security_headers_are_set_on_the_page_and_the_api_behaviour(synth: S
     policy_id, policy = synth.resource(
         "AWS::CloudFront::ResponseHeadersPolicy", "CandidateSiteSecurityHeaders"
     )
-    for behaviour in (config["DefaultCacheBehavior"], *config["CacheBehaviors"]):
+    for behaviour in (config["DefaultCacheBehavior"], _behaviour(config, "/v1/candidate/*")):
         assert behaviour["ResponseHeadersPolicyId"] == {"Ref": policy_id}
     headers = policy["Properties"]["ResponseHeadersPolicyConfig"]
     security = headers["SecurityHeadersConfig"]
@@ -244,6 +283,109 @@ def test_the_security_headers_are_set_on_the_page_and_the_api_behaviour(synth: S
         "Override": True,
         "Value": "camera=(self), microphone=(self)",
     } in (headers["CustomHeadersConfig"]["Items"])
+
+
+# --- the HR workspace (issue 18) ----------------------------------------------------------------------------
+
+
+def test_the_workspace_routes_go_to_the_same_api_origin_uncached_with_cookies_and_query(synth: Synth) -> None:
+    _, config = _distribution(synth.raw)
+    workspace, candidate = _behaviour(config, "/v1/workspace/*"), _behaviour(config, "/v1/candidate/*")
+    assert workspace["TargetOriginId"] == candidate["TargetOriginId"]  # one API origin, not a second
+    assert workspace["CachePolicyId"] == CACHING_DISABLED  # a person's own data, never cached
+    # every viewer header but Host, every cookie (jw_session) and the whole query string (WeCom's code, state)
+    assert workspace["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert set(workspace["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+    assert workspace["ViewerProtocolPolicy"] == "https-only"
+    assert "FunctionAssociations" not in workspace
+    assert len(config["Origins"]) == 2  # the bucket and the API, each shared by its behaviours
+
+
+def test_the_workspace_page_comes_from_the_site_bucket_through_its_own_rewrite(synth: Synth) -> None:
+    _, config = _distribution(synth.raw)
+    hr = _behaviour(config, "/hr*")
+    assert hr["TargetOriginId"] == config["DefaultCacheBehavior"]["TargetOriginId"]  # the bucket, through OAC
+    assert hr["CachePolicyId"] == CACHING_OPTIMIZED  # static files; each deploy invalidates /hr*
+    assert set(hr["AllowedMethods"]) == {"GET", "HEAD"}
+    function_id, function = synth.resource("AWS::CloudFront::Function", "CandidateSiteWorkspaceRewrite")
+    assert hr["FunctionAssociations"] == [
+        {"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": [function_id, "FunctionARN"]}}
+    ]
+    assert function["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    assert "workspace-page" in json.dumps(function["Properties"]["Name"])  # not the candidate page's name
+    uris = [
+        "/hr",
+        "/hr/",
+        "/hr/login",
+        "/hr/jobs/customer-service",
+        "/hr/jobs/cs.v2",  # an id with a dot is still a page
+        "/hr/interviews/iv-7",
+        "/hr/interviews/iv-7/outline",
+        "/hr/assets/app.js",
+        "/hr/assets/app.css",
+        "/hrx",
+        "/c/tok",
+    ]
+    assert _run_function(function["Properties"]["FunctionCode"], uris) == {
+        "/hr": "/hr/index.html",
+        "/hr/": "/hr/index.html",
+        "/hr/login": "/hr/index.html",
+        "/hr/jobs/customer-service": "/hr/index.html",
+        "/hr/jobs/cs.v2": "/hr/index.html",
+        "/hr/interviews/iv-7": "/hr/index.html",
+        "/hr/interviews/iv-7/outline": "/hr/index.html",
+        "/hr/assets/app.js": "/hr/assets/app.js",
+        "/hr/assets/app.css": "/hr/assets/app.css",
+        "/hrx": "/hrx",
+        "/c/tok": "/c/tok",
+    }
+
+
+def test_the_workspace_has_its_own_headers_without_camera_framing_or_a_cross_origin_referrer(
+    synth: Synth,
+) -> None:
+    _, config = _distribution(synth.raw)
+    policy_id, policy = synth.resource(
+        "AWS::CloudFront::ResponseHeadersPolicy", "CandidateSiteWorkspaceHeaders"
+    )
+    for pattern in ("/hr*", "/v1/workspace/*"):
+        assert _behaviour(config, pattern)["ResponseHeadersPolicyId"] == {"Ref": policy_id}
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]
+    security = headers["SecurityHeadersConfig"]
+    assert security["ContentSecurityPolicy"] == {"ContentSecurityPolicy": WORKSPACE_CSP, "Override": True}
+    assert security["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
+    assert security["ReferrerPolicy"] == {"ReferrerPolicy": "same-origin", "Override": True}
+    assert security["ContentTypeOptions"] == {"Override": True}
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31_536_000
+    assert {
+        "Header": "Permissions-Policy",
+        "Override": True,
+        "Value": "camera=(), microphone=()",
+    } in headers["CustomHeadersConfig"]["Items"]
+    (url,) = [v for k, v in synth.raw["Outputs"].items() if k == OUTPUT_WORKSPACE_URL]
+    distribution_id, _ = _distribution(synth.raw)
+    assert url["Value"] == {
+        "Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution_id, "DomainName"]}, "/hr/"]]
+    }
+
+
+def test_the_workspace_page_is_served_locally_with_the_same_headers() -> None:
+    from infra.localcloud.api_gateway import LocalApi
+
+    for path, kind in (
+        ("/hr/", "text/html"),
+        ("/hr/jobs/customer-service", "text/html"),
+        ("/hr/assets/app.js", "text/javascript"),
+        ("/hr/assets/app.css", "text/css"),
+    ):
+        status, headers, body = LocalApi.workspace_page(path)
+        found = dict(headers)
+        assert status == "200 OK" and found["content-type"].startswith(kind) and body, path
+        assert found["permissions-policy"] == "camera=(), microphone=()"
+        assert found["referrer-policy"] == "same-origin" and found["x-frame-options"] == "DENY"
+        # the production policy, but the recordings: locally the report plays them from this origin
+        assert found["content-security-policy"] == WORKSPACE_CSP.replace(" https://*.amazonaws.com", "")
+    assert LocalApi.workspace_page("/hr/assets/other.js")[0] == "404 Not Found"
 
 
 # --- the API ------------------------------------------------------------------------------------------------
@@ -274,6 +416,7 @@ def test_the_candidate_routes_reach_candidate_api_without_an_authorizer_and_the_
         for lid, i in synth.resources("AWS::ApiGatewayV2::Integration").items()
     }
     open_routes = {"GET /v1/health", "GET /v1/wecom/callback", "POST /v1/wecom/callback"}
+    open_routes |= set(constants.WORKSPACE_ROUTES)  # the session cookie, checked by WorkspaceApi (issue 18)
     for route in synth.resources("AWS::ApiGatewayV2::Route").values():
         props = route["Properties"]
         key = props["RouteKey"]
@@ -471,3 +614,27 @@ def test_the_candidate_site_context_accepts(
 def test_the_candidate_site_context_refuses(url: str, certificate: str, partition: str) -> None:
     with pytest.raises(ValueError, match="jiping:candidate"):
         check_candidate_site(url, certificate, partition)
+
+
+def test_the_workspace_signs_in_through_the_companys_cognito_pool_when_all_three_keys_are_given(
+    company: dict[str, Any], synth: Synth
+) -> None:
+    env = next(
+        r["Properties"]["Environment"]["Variables"]
+        for lid, r in company["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function" and lid.startswith("ComputeWorkspaceApi")
+    )
+    assert env["COGNITO_USER_POOL_ID"] == "ap-northeast-1_AbC123"
+    assert env["COGNITO_CLIENT_ID"] == "5abc123clientid"
+    assert env["COGNITO_DOMAIN"] == "https://acme-hr.auth.ap-northeast-1.amazoncognito.com"
+    assert (
+        env["WORKSPACE_BASE_URL"] == COMPANY_URL
+    )  # the callback URL to register: {site}/v1/workspace/oauth/cognito
+    default = synth.resource("AWS::Lambda::Function", "ComputeWorkspaceApi")[1]["Properties"]
+    assert not [k for k in default["Environment"]["Variables"] if k.startswith("COGNITO_")]
+
+
+def test_cognito_keys_go_together(tmp_path_factory: pytest.TempPathFactory) -> None:
+    partial = {k: v for k, v in COGNITO.items() if k != "jiping:cognitoDomain"}
+    with pytest.raises(ValueError, match="go together"):
+        build_app(outdir=str(tmp_path_factory.mktemp("cognito")), context={**TEST_CONTEXT, **partial})

@@ -45,6 +45,21 @@ EXPECTED_ENV = {
         "CANDIDATE_BASE_URL",
         "WECOM_SECRET_ARN",
         "WECOM_STATE_TABLE",
+        "WORKSPACE_TABLE",  # the workspace's members (issue 18)
+    },
+    "WorkspaceApi": {
+        "INTERVIEWS_TABLE",
+        "PROFILES_TABLE",
+        "WORKSPACE_TABLE",
+        "UPLOADS_BUCKET",
+        "ARTIFACTS_BUCKET",
+        "AUDIT_TABLE",
+        "AUDIT_RETENTION_DAYS",
+        "EVENT_BUS_NAME",
+        "WORKSPACE_BASE_URL",  # the site: OAuth's redirect and the card's link
+        "WECOM_SECRET_ARN",
+        "WECOM_STATE_TABLE",
+        "ALERTS_TOPIC_ARN",
     },
     "CandidateApi": {
         "INTERVIEWS_TABLE",
@@ -76,6 +91,7 @@ EXPECTED_ENV = {
         "AUDIT_TABLE",
         "AUDIT_RETENTION_DAYS",
         "EVENT_BUS_NAME",
+        "WORKSPACE_TABLE",  # comments, pushes and decisions go with the interview
     },
     "Authorizer": {"API_KEYS_TABLE"},
     "MonitorDrift": {"INTERVIEWS_TABLE", "PROFILES_TABLE", "ANALYTICS_TABLE", "ALERTS_TOPIC_ARN"},

@@ -44,15 +44,15 @@ def test_queue_policies_let_eventbridge_send_only_from_the_rule(synth: Synth) ->
 def test_api_routes_health_and_proxy_to_the_api_function_with_access_logs(synth: Synth) -> None:
     routes = {r["Properties"]["RouteKey"] for r in synth.resources("AWS::ApiGatewayV2::Route").values()}
     assert {"GET /v1/health", "ANY /v1/{proxy+}"} <= routes
-    # four integrations: the Api function, the WeCom callback, the erasure (issue 16, point 8) and the
-    # candidate's routes (issue 17)
+    # five integrations: the Api function, the WeCom callback, the erasure (issue 16, point 8), the
+    # candidate's routes (issue 17) and the HR workspace's (issue 18)
     targets = {
         integration["Properties"]["IntegrationUri"]["Fn::GetAtt"][0]
         for integration in synth.resources("AWS::ApiGatewayV2::Integration").values()
     }
     assert targets == {
         synth.resource("AWS::Lambda::Function", f"Compute{name}")[0]
-        for name in ("Api", "WecomCallback", "EraseCandidate", "CandidateApi")
+        for name in ("Api", "WecomCallback", "EraseCandidate", "CandidateApi", "WorkspaceApi")
     }
     (stage,) = synth.resources("AWS::ApiGatewayV2::Stage").values()
     assert stage["Properties"]["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][1] == "Arn"
@@ -145,7 +145,7 @@ def test_the_wecom_notifier_reads_its_queue_and_only_its_secret(synth: Synth) ->
     callback_role = callback["Role"]["Fn::GetAtt"][0]
     senders = {
         synth.resource("AWS::Lambda::Function", f"Compute{name}")[1]["Properties"]["Role"]["Fn::GetAtt"][0]
-        for name in ("Api", "SweepCandidates")
+        for name in ("Api", "SweepCandidates", "WorkspaceApi")
     }
     readers: dict[str, set[str]] = {}
     for p in synth.resources("AWS::IAM::Policy").values():
@@ -177,6 +177,7 @@ def test_every_route_but_health_runs_behind_the_api_key_authorizer(synth: Synth)
         "DELETE /v1/candidates/{candidate_ref}",
         *constants.ANALYTICS_ROUTES,
         *constants.CANDIDATE_ROUTES,  # open: the function checks the candidate's token (test_candidate_site)
+        *constants.WORKSPACE_ROUTES,  # open: the function checks the session cookie (test_workspace_api)
         "ANY /v1/{proxy+}",
     }
     authorizer_id, authorizer = synth.resource("AWS::ApiGatewayV2::Authorizer", "ApiHttpApiApiKeys")
@@ -185,6 +186,7 @@ def test_every_route_but_health_runs_behind_the_api_key_authorizer(synth: Synth)
         "GET /v1/wecom/callback",
         "POST /v1/wecom/callback",
         *constants.CANDIDATE_ROUTES,
+        *constants.WORKSPACE_ROUTES,
     }
     for key in set(routes) - open_routes:
         guarded = routes[key]

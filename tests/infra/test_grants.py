@@ -42,6 +42,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "StorageWebhooksTable": RW,
         "StorageWebhooksTable/index/*": RW,
         "StorageWecomStateTable": RW,  # the WeCom token cache and counters, shared with the notifier
+        "StorageWorkspaceTable[tenant#*]": RW,  # the workspace's members only (admins' routes)
         "secret:jiping/wecom/dev": "read",
     },
     # The candidate's routes, open to anyone holding a link: the session's interview read and updated (never
@@ -60,6 +61,26 @@ EXPECTED: dict[str, dict[str, str]] = {
         "StorageUploadsBucket": "read",
         "StorageUploadsBucket/uploads/*": "write",  # the presigned forms, the written answers
         "StorageUploadsBucket/uploads/*.json": "read",  # its own written answers, never a recording
+    },
+    # The HR workspace (no API key: its session cookie): jobs, pools and reports read; the recordings signed for
+    # the report's players and résumés read, never written; sessions, pushes, comments and decisions in its
+    # own table; an override (PutItem); comments and decisions published; WeCom for sign-in and the card.
+    "WorkspaceApi": {
+        **ALERTS,
+        **DATA_KEY_RW,
+        "DeliveryDomainEvents": "publish",
+        "StorageArtifactsBucket": "read",
+        "StorageArtifactsBucket/*/result.json": "read",
+        "StorageArtifactsBucket/*/resume/*": "read",
+        "StorageAuditTable": "read+write",  # PutItem and Query only
+        "StorageInterviewsTable": "read+write",  # no DeleteItem
+        "StorageInterviewsTable/index/*": "read+write",
+        "StorageProfilesTable": "read",
+        "StorageUploadsBucket": "read",
+        "StorageUploadsBucket/uploads/*": "read",  # the report's players (presigned GET)
+        "StorageWecomStateTable": RW,
+        "StorageWorkspaceTable": RW,
+        "secret:jiping/wecom/dev": "read",
     },
     # Every 15 minutes: WeCom reminders of due links, and practice interviews deleted past their retention
     # (their objects under the interview's prefixes; the row replaced by a tombstone, a PutItem).
@@ -107,6 +128,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "StorageWebhooksTable": RW,
         "StorageWebhooksTable/index/*": RW,
         "StorageWecomStateTable[notice#*]": "delete+read",  # the notice log, not the token cache
+        "StorageWorkspaceTable[interview#*]": RW,  # comments, pushes and the decision about the interview
+        "StorageWorkspaceTable[manager#*]": RW,  # ... and the pushes in the managers' lists
     },
     "Authorizer": {"StorageApiKeysTable": "read", "StorageDataKey": "decrypt"},
     "BucketNotificationsHandler": {
@@ -241,6 +264,7 @@ def test_only_the_wecom_senders_read_the_wecom_app_secret_and_only_the_callback_
         ("NotifyWecom", "secret:jiping/wecom/dev"),
         ("Api", "secret:jiping/wecom/dev"),  # the candidate's invitation
         ("SweepCandidates", "secret:jiping/wecom/dev"),  # the reminders
+        ("WorkspaceApi", "secret:jiping/wecom/dev"),  # sign-in (网页授权) and the manager's card
         ("WecomCallback", "secret:jiping/wecom-callback/dev"),
     }
 

@@ -19,7 +19,16 @@ def test_the_stage_throttles_every_route_and_the_analytics_routes_far_lower(synt
         r["Properties"]["RouteKey"]: lid for lid, r in synth.resources("AWS::ApiGatewayV2::Route").items()
     }
     # the analytics routes here; the candidate routes' own limits: tests/infra/test_candidate_site.py
-    analytics = {k: v for k, v in props["RouteSettings"].items() if k not in constants.CANDIDATE_ROUTES}
+    analytics = {
+        k: v
+        for k, v in props["RouteSettings"].items()
+        if k not in constants.CANDIDATE_ROUTES + constants.WORKSPACE_ROUTES
+    }
+    for key in constants.WORKSPACE_ROUTES:  # the workspace's own, as low as the candidate page's
+        assert props["RouteSettings"][key] == {
+            "ThrottlingRateLimit": constants.WORKSPACE_THROTTLE_RATE,
+            "ThrottlingBurstLimit": constants.WORKSPACE_THROTTLE_BURST,
+        }
     assert set(analytics) == set(constants.ANALYTICS_ROUTES)
     for key, settings in analytics.items():
         assert key in routes, f"route settings for {key}, which is no route"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk.assertions import Match
-from jiping.adapters.dynamo.interviews import SCORED_PROJECTION
+from jiping.adapters.dynamo.interviews import POOL_PROJECTION, SCORED_PROJECTION
 
 from infra import constants
 
@@ -90,6 +90,8 @@ def test_interviews_table_keys_ttl_pitr_and_kms(synth: Synth) -> None:
                     {"AttributeName": "interview_id", "AttributeType": "S"},
                     {"AttributeName": "job_key", "AttributeType": "S"},
                     {"AttributeName": "scored_at", "AttributeType": "S"},
+                    {"AttributeName": "pool_key", "AttributeType": "S"},
+                    {"AttributeName": "pool_rank", "AttributeType": "S"},
                 ]
             ),
             "GlobalSecondaryIndexes": [
@@ -100,7 +102,15 @@ def test_interviews_table_keys_ttl_pitr_and_kms(synth: Synth) -> None:
                         {"AttributeName": "scored_at", "KeyType": "RANGE"},
                     ],
                     "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(SCORED_PROJECTION)},
-                }
+                },
+                {  # the talent pool, a page at a time by score (issue 18)
+                    "IndexName": "PoolByJob",
+                    "KeySchema": [
+                        {"AttributeName": "pool_key", "KeyType": "HASH"},
+                        {"AttributeName": "pool_rank", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(POOL_PROJECTION)},
+                },
             ],
             "BillingMode": "PAY_PER_REQUEST",
             "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 from datetime import UTC, datetime
 
 import pytest
 from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
-from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
-from jiping.domain.models import InterviewStatus
+from jiping.adapters.dynamo.interviews import DynamoInterviewRepository, _fill
+from jiping.domain.models import Interview, InterviewStatus, utcnow
 from jiping.portal.interviews import SCOPES, mint_key
 
 from infra import constants
@@ -172,15 +173,17 @@ def test_the_talent_pool_ranks_a_jobs_interviews_by_score_with_filters(api, keys
         def scored(current, score=score, rec=rec):
             current.overall_score, current.recommendation = score, rec
             current.status = InterviewStatus.SCORED if score is not None else current.status
+            current.scored_at = utcnow() if score is not None else None
             return current
 
         repo.update("t-api-a", f"iv-pool-{n}", scored)
     pool = call(api, keys["t-api-a"], "GET", "/v1/jobs/pool-job/interviews").json()
-    assert [(p["rank"], p["interview_id"]) for p in pool] == [
-        (1, "iv-pool-1"),
-        (2, "iv-pool-3"),
-        (3, "iv-pool-0"),
-        (4, "iv-pool-2"),
+    assert pool["next_cursor"] is None
+    assert [(p["rank"], p["interview_id"], p["review_needed"]) for p in pool["items"]] == [
+        (1, "iv-pool-1", False),
+        (2, "iv-pool-3", False),
+        (3, "iv-pool-0", True),
+        (4, "iv-pool-2", False),
     ]
     advance = call(
         api,
@@ -189,8 +192,83 @@ def test_the_talent_pool_ranks_a_jobs_interviews_by_score_with_filters(api, keys
         "/v1/jobs/pool-job/interviews",
         query="recommendation=advance&min_score=80",
     )
-    assert [p["interview_id"] for p in advance.json()] == ["iv-pool-1"]
-    assert call(api, keys["t-api-b"], "GET", "/v1/jobs/pool-job/interviews").json() == []
+    assert [p["interview_id"] for p in advance.json()["items"]] == ["iv-pool-1"]
+    band = call(
+        api, keys["t-api-a"], "GET", "/v1/jobs/pool-job/interviews", query="min_score=60&max_score=80"
+    )
+    assert [p["interview_id"] for p in band.json()["items"]] == ["iv-pool-3", "iv-pool-0"]
+    assert call(api, keys["t-api-b"], "GET", "/v1/jobs/pool-job/interviews").json()["items"] == []
+
+
+def test_the_talent_pool_pages_through_a_job_larger_than_a_page_in_score_order(api, keys, cloud):
+    # Given 1,030 scored interviews of one job written straight to the table (the index orders them), and
+    # other jobs' rows in the same tenant partition
+    repo = DynamoInterviewRepository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE])
+    rng = random.Random(18)  # noqa: S311 - test data, not a secret
+    scores = {f"iv-big-{n:04d}": round(rng.uniform(0, 100), 1) for n in range(1030)}
+    now = utcnow()
+    with repo._item.batch_write() as batch:
+        for n, (iv, score) in enumerate(scores.items()):
+            for job in ("big-job", "other-job") if n < 200 else ("big-job",):
+                item = repo._item("t-api-a", iv if job == "big-job" else f"{iv}-other")
+                interview = Interview(
+                    tenant_id="t-api-a",
+                    interview_id=item.interview_id,
+                    job_id=job,
+                    status=InterviewStatus.SCORED,
+                    created_at=now,
+                    updated_at=now,
+                    overall_score=score if job == "big-job" else 100.0,
+                    recommendation="advance" if score >= 70 else "decline",
+                    scored_at=now,
+                )
+                _fill(item, interview)
+                batch.save(item)
+    # When HR reads the pool 300 at a time with its cursor
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = "limit=300" + (f"&cursor={cursor}" if cursor else "")
+        page = call(api, keys["t-api-a"], "GET", "/v1/jobs/big-job/interviews", query=query).json()
+        seen += page["items"]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    # Then every interview of the job comes once, ranked 1..1030 by score, over four pages
+    assert pages == 4
+    assert [p["rank"] for p in seen] == list(range(1, 1031))
+    assert {p["interview_id"] for p in seen} == set(scores)
+    got = [p["overall_score"] for p in seen]
+    assert got == sorted(scores.values(), reverse=True)
+    # and a filtered walk keeps its filter on every page
+    first = call(
+        api, keys["t-api-a"], "GET", "/v1/jobs/big-job/interviews", query="limit=100&recommendation=advance"
+    ).json()
+    assert len(first["items"]) == 100 and all(p["recommendation"] == "advance" for p in first["items"])
+    rest = call(
+        api,
+        keys["t-api-a"],
+        "GET",
+        "/v1/jobs/big-job/interviews",
+        query=f"limit=500&recommendation=advance&cursor={first['next_cursor']}",
+    ).json()
+    assert len(first["items"]) + len(rest["items"]) == sum(s >= 70 for s in scores.values())
+    # a cursor with other filters, or a forged one, is the client's mistake
+    other = call(
+        api,
+        keys["t-api-a"],
+        "GET",
+        "/v1/jobs/big-job/interviews",
+        query=f"recommendation=decline&cursor={first['next_cursor']}",
+    )
+    assert other.status == 400 and other.json()["error"]["code"] == "INVALID_CURSOR"
+    forged = call(api, keys["t-api-a"], "GET", "/v1/jobs/big-job/interviews", query="cursor=bm90LWpzb24")
+    assert forged.status == 400 and forged.json()["error"]["code"] == "INVALID_CURSOR"
+    # another tenant's key gets nothing of it, even with this tenant's cursor
+    stolen = call(
+        api, keys["t-api-b"], "GET", "/v1/jobs/big-job/interviews", query=f"cursor={first['next_cursor']}"
+    )
+    assert stolen.status == 400
 
 
 def test_report_links_are_short_lived_and_only_for_scored_interviews(api, keys, cloud):

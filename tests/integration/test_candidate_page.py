@@ -22,11 +22,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, expect
 
-from tests.conftest import native_env
+from tests.integration.conftest import CHROMIUM  # and its browser fixture
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "web" / "candidate"
 SHOTS = REPO / "docs" / "candidate"
@@ -318,18 +317,6 @@ def site() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
-            env=dict[str, str | float | bool](native_env()),
-        )
-        yield chromium
-        chromium.close()
 
 
 @dataclass

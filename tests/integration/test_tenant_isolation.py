@@ -30,8 +30,8 @@ from tests.conftest import REPO
 A, B, EMPTY = "t-iso-a", "t-iso-b", "t-iso-empty"
 IV, CAND, PROPOSAL, DELIVERY = "iv-iso-1", "cand-iso-a", "prop-iso-a", "msg_iso_a"
 CONSENT = {"biometric": True, "version": "2026-11", "given_at": "2026-11-22T08:00:00Z"}
-# Not tenant routes: the health check, WeCom's callback (signed by WeCom with the app's token, no API key), and
-# the candidate page's routes: a session opened from one link is bound to its one interview, and no route of
+# Not tenant routes: the health check, WeCom's callback (signed by WeCom with the app's token, no API key), the
+# HR workspace's (below), and the candidate page's routes: a session opened from one link is bound to its one interview, and no route of
 # theirs names a tenant or an interview (tests/integration/test_candidate_api.py: a key is no session).
 NOT_TENANT_ROUTES = {
     ("GET", "/v1/health"),
@@ -45,6 +45,30 @@ NOT_TENANT_ROUTES = {
     ("POST", "/v1/candidate/answers/{question_id}/uploaded"),
     ("POST", "/v1/candidate/answers/{question_id}/text"),
     ("POST", "/v1/candidate/review-request"),
+    # the HR workspace's routes: a session cookie names the tenant and the member, and no route takes a tenant
+    # (tests/integration/test_workspace_api.py: another tenant's HR finds nothing, a key is no session)
+    ("GET", "/v1/workspace/config"),
+    ("GET", "/v1/workspace/interviews/{interview_id}"),
+    ("GET", "/v1/workspace/interviews/{interview_id}/audit"),
+    ("GET", "/v1/workspace/interviews/{interview_id}/outline"),
+    ("GET", "/v1/workspace/jobs"),
+    ("GET", "/v1/workspace/jobs/{job_id}"),
+    ("GET", "/v1/workspace/jobs/{job_id}/pool"),
+    ("GET", "/v1/workspace/jobs/{job_id}/pool.csv"),
+    ("GET", "/v1/workspace/jobs/{job_id}/results.csv"),
+    ("GET", "/v1/workspace/login/cognito"),
+    ("GET", "/v1/workspace/login/wecom"),
+    ("GET", "/v1/workspace/managers"),
+    ("GET", "/v1/workspace/me"),
+    ("GET", "/v1/workspace/oauth/cognito"),
+    ("GET", "/v1/workspace/oauth/wecom"),
+    ("GET", "/v1/workspace/pushed"),
+    ("POST", "/v1/workspace/interviews/{interview_id}/comments"),
+    ("POST", "/v1/workspace/interviews/{interview_id}/decision"),
+    ("POST", "/v1/workspace/interviews/{interview_id}/override"),
+    ("POST", "/v1/workspace/jobs/{job_id}/push"),
+    ("POST", "/v1/workspace/logout"),
+    ("POST", "/v1/workspace/sessions/cognito"),
 }
 
 
@@ -109,6 +133,8 @@ def world(cloud) -> dict[str, Any]:
             created_at=now,
         ),
     )
+    member = call(A, "PUT", "/v1/workspace-members/wecom/zhangsan", {"role": "hr", "name": "张三"})
+    assert member.status == 200, member.body
     outcome = {"interview_id": IV, "kind": "hire", "value": True, "date": "2026-11-20"}
     assert call(A, "POST", "/v1/outcomes", outcome).status in (200, 201)
     return {"call": call, "cloud": cloud, "before": _snapshot(cloud, A)}
@@ -176,6 +202,8 @@ NOT_FOUND: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/v1/interviews/{interview_id}/review-request"): (f"/v1/interviews/{IV}/review-request", {}),
     ("POST", "/v1/interviews/{interview_id}/override"): (f"/v1/interviews/{IV}/override", OVERRIDE),
     ("POST", "/v1/interviews/{interview_id}/invitations"): (f"/v1/interviews/{IV}/invitations", {}),
+    ("POST", "/v1/interviews/{interview_id}/resume"): (f"/v1/interviews/{IV}/resume", {"text": "简历"}),
+    ("DELETE", "/v1/workspace-members/{login}/{user_id}"): ("/v1/workspace-members/wecom/zhangsan", None),
     # a question B's own interview of the same id (made below) does not ask either: nothing is ever stored
     ("POST", "/v1/interviews/{interview_id}/answers/{question_id}"): (
         f"/v1/interviews/{IV}/answers/explain_policy",
@@ -200,6 +228,7 @@ LIKE_EMPTY: dict[tuple[str, str], tuple[str, Any, str]] = {
     ("GET", "/v1/profiles"): ("/v1/profiles", None, ""),
     ("GET", "/v1/webhooks"): ("/v1/webhooks", None, ""),
     ("GET", "/v1/settings/candidates"): ("/v1/settings/candidates", None, ""),
+    ("GET", "/v1/workspace-members"): ("/v1/workspace-members", None, ""),
     ("GET", "/v1/analytics/validity"): ("/v1/analytics/validity", None, JOB),
     ("GET", "/v1/analytics/impact"): ("/v1/analytics/impact", None, JOB),
     ("GET", "/v1/analytics/drift"): ("/v1/analytics/drift", None, JOB),
@@ -231,6 +260,10 @@ OWN: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/v1/profiles"): ("/v1/profiles", None),
     ("POST", "/v1/webhooks"): ("/v1/webhooks", {"endpoint_id": "ehr", "url": "EHR/b"}),
     ("PUT", "/v1/settings/candidates"): ("/v1/settings/candidates", {"feedback": True}),
+    ("PUT", "/v1/workspace-members/{login}/{user_id}"): (
+        "/v1/workspace-members/wecom/zhangsan",
+        {"role": "manager", "name": "B的张三"},
+    ),
     # after B's own profile above (dicts keep their order): a practice interview on it is B's
     ("POST", "/v1/practice-interviews"): (
         "/v1/practice-interviews",
@@ -300,6 +333,9 @@ def test_every_stored_item_and_object_sits_under_its_tenant(world) -> None:
                 kind, _, rest = value.partition("#")
                 # WeCom state (callback: a hash, once) and candidate links: links and sessions by the hash
                 # of their token, naming their tenant; a tenant's options and due work under its id
+                # the HR workspace: sessions and sign-in states by the hash of their token (naming their
+                # tenant in the document), members under their tenant, what was done about an interview under
+                # its tenant, a manager's list under theirs
                 assert kind in {
                     "notice",
                     "token",
@@ -307,15 +343,24 @@ def test_every_stored_item_and_object_sits_under_its_tenant(world) -> None:
                     "callback",
                     "link",
                     "session",
+                    "state",
                     "options",
                     "remind",
                     "purge",
+                    "tenant",
+                    "interview",
+                    "manager",
                 }, value
-                if kind in {"notice", "options", "remind", "purge"}:
+                if kind in {"notice", "options", "remind", "purge", "tenant", "interview", "manager"}:
                     check_id(rest.split("#")[0], "tenant_id")
-                if kind in {"link", "session"}:
+                if kind in {"link", "session", "state"}:
                     assert len(rest) == 64, value
-                    check_id(item["tenant_id"]["S"], "tenant_id")
+                    named = (
+                        item["tenant_id"]["S"]
+                        if "tenant_id" in item
+                        else json.loads(item["document"]["S"])["tenant_id"]
+                    )
+                    check_id(named, "tenant_id")
                 continue
             assert hash_key in tenant_less, (name, hash_key)
             if hash_key == "id" and value.startswith("quota#"):  # a count, under its tenant

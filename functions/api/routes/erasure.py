@@ -42,6 +42,7 @@ def erase(candidate_ref: str) -> Any:
         audit_retention_days=s.audit_retention_days,
         publisher=bootstrap.event_publisher(s.publish_settings()),
         key_id=caller.key_id,
+        workspace=bootstrap.workspace_store(s.workspace_table) if s.workspace_table else None,
     )
     if not report.interviews:
         raise PortalError(

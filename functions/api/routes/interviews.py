@@ -16,7 +16,8 @@ from jiping.portal.interviews import (
     CreateInterview,
     InterviewCreated,
     InterviewView,
-    PoolEntry,
+    PoolFilters,
+    PoolPage,
     ReportLinks,
     check_request,
     record_consent,
@@ -150,16 +151,25 @@ def get_report(interview_id: str) -> ReportLinks:
     return report_links(found, bootstrap.presigner(), settings().artifacts_bucket)
 
 
-@router.get("/v1/jobs/<job_id>/interviews")
+@router.get(
+    "/v1/jobs/<job_id>/interviews",
+    description="The job's talent pool (人才库): its interviews, best score first (unscored last), a page at a "
+    "time. Pass `next_cursor` back as `cursor` for the next page; a cursor works only with the filters it "
+    "came with (400 INVALID_CURSOR).",
+)
 def list_pool(
     job_id: str,
-    status: Annotated[str | None, Query()] = None,
+    status: Annotated[
+        str | None, Query(pattern="^(CREATED|PROCESSING|TRANSCRIBED|SCORED|REJECTED|FAILED)$")
+    ] = None,
     recommendation: Annotated[str | None, Query(pattern="^(advance|review|decline)$")] = None,
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> list[PoolEntry]:
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> PoolPage:
     repo = bootstrap.interview_repository(settings().interviews_table)
-    interviews = repo.list_for_tenant(tenant(router.current_event))
-    return talent_pool(
-        interviews, job_id, status=status, recommendation=recommendation, min_score=min_score, limit=limit
+    filters = PoolFilters(
+        status=status, recommendation=recommendation, min_score=min_score, max_score=max_score
     )
+    return talent_pool(repo, tenant(router.current_event), job_id, filters, limit=limit, cursor=cursor)

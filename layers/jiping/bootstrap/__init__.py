@@ -20,6 +20,7 @@ from jiping.settings import PoolSettings, PublishSettings, StarterSettings, Webh
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from jiping.adapters.cognito import CognitoVerifier
     from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
     from jiping.adapters.dynamo.audit import DynamoAuditLog
     from jiping.adapters.dynamo.candidate_links import DynamoCandidateLinks
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from jiping.adapters.dynamo.webhooks import DynamoWebhookStore
     from jiping.adapters.dynamo.wecom import DynamoWecomStore
     from jiping.adapters.dynamo.wecom_callbacks import DynamoCallbackNonces
+    from jiping.adapters.dynamo.workspace import DynamoWorkspace
     from jiping.adapters.eventbridge import EventBridgePublisher
     from jiping.adapters.http import UrlPolicy
     from jiping.adapters.notify import SnsAlerts
@@ -132,6 +134,21 @@ def candidate_links(table_name: str) -> DynamoCandidateLinks:
     from jiping.adapters.dynamo.candidate_links import DynamoCandidateLinks
 
     return DynamoCandidateLinks(table_name, region=_region())
+
+
+def workspace_store(table_name: str) -> DynamoWorkspace:
+    from jiping.adapters.dynamo.workspace import DynamoWorkspace
+
+    return DynamoWorkspace(table_name, region=_region())
+
+
+@cache
+def cognito_verifier(user_pool_id: str, client_id: str, jwks_url: str = "") -> CognitoVerifier:
+    """The verifier of the pool's ID tokens (cached: its keys are fetched once per process)."""
+    from jiping.adapters.cognito import CognitoVerifier
+
+    region = user_pool_id.split("_", 1)[0]  # a pool id is "{region}_{id}"
+    return CognitoVerifier(user_pool_id, client_id, region, jwks_url)
 
 
 def audit_log(table_name: str) -> DynamoAuditLog:

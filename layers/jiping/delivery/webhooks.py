@@ -42,7 +42,14 @@ SWEEP_MARGIN_S = 5.0
 INTERRUPTED = "interrupted: the attempt started but its outcome was never recorded"
 DISABLE_AFTER = timedelta(days=5)
 MAX_BODY_BYTES = 256 * 1024
-ALL_EVENTS = ("interview.scored", "interview.rejected", "interview.failed", "interview.erased")
+ALL_EVENTS = (
+    "interview.scored",
+    "interview.rejected",
+    "interview.failed",
+    "interview.erased",
+    "interview.commented",  # HR's or a hiring manager's comment in the workspace
+    "interview.decided",  # a hiring manager's (or HR's) decision in the workspace
+)
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 ROTATION_OVERLAP = timedelta(hours=24)
 # A count per endpoint disabled (the operations alarm watches it): no dimension but Powertools' "service".

@@ -15,6 +15,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from jiping.domain.errors import JipingError, TransientError
 from jiping.domain.models import DomainEvent, Interview, Model, utcnow
+from jiping.domain.review_codes import REVIEW_LABELS  # the card's labels, shared with the workspace
 from jiping.observability import metrics
 
 OFFICIAL_API_BASE = "https://qyapi.weixin.qq.com/cgi-bin/"
@@ -94,6 +95,7 @@ class WecomClient(Protocol):
 
     message: Any  # wechatpy's message API: send(agent_id, user, msg)
     external_contact: Any  # wechatpy's external-contact API: add_msg_template(template)
+    oauth: Any  # wechatpy's OAuth API (网页授权): authorize_url(redirect_uri, state), get_user_info(code)
 
     def drop_token(self) -> None: ...
 
@@ -136,25 +138,6 @@ def call(client: WecomClient, send: Callable[[], T], sleep: Callable[[float], No
 
 
 # --- messages -------------------------------------------------------------------------------------
-
-
-REVIEW_LABELS = {  # the review codes HR sees on the card (the report and the webhook carry every one)
-    "KEYWORD_LIST": "关键词堆砌",
-    "NO_NARRATIVE": "未讲述亲身经历",
-    "ECHOED_QUESTION": "复述问题",
-    "REUSED_ANSWER": "多题回答雷同",
-    "LANGUAGE_MISMATCH": "作答语言与岗位不符",
-    "SCORER_INSTRUCTION": "含针对评分的指令",
-    "NUMBERS_WITHOUT_STORY": "只有数字没有经过",
-    "JUDGE_DISAGREEMENT": "评估结论不一致",
-    "EMPTY_ANSWER": "未作答",
-    "SHORT_ANSWER": "回答过短",
-    "NO_ANSWER": "有题目未作答",
-    "LOW_ASR_CONFIDENCE": "语音识别不确定",
-    "NO_FACE": "画面中无人脸",
-    "MULTIPLE_FACES": "画面中多人",
-    "LOOKING_AWAY": "长时间未看镜头",
-}
 
 
 def _review_line(data: dict) -> str:
@@ -352,6 +335,29 @@ class Notifier:
         sent = self._notice(event, channel, recipient, "sent")
         self.log.record(sent)
         return sent
+
+    def tell_member(self, subject: Subject, user: str, card: dict[str, str]) -> Notice:
+        """Send a text card to a member of the corp (a hiring manager), once per ``subject``."""
+        msg = {
+            "msgtype": "textcard",
+            "textcard": card,
+            "enable_duplicate_check": 1,
+            "duplicate_check_interval": DUPLICATE_CHECK_INTERVAL_S,
+        }
+        return self._send(
+            subject, "app", user, lambda: self.client.message.send(self.agent_id, user, msg=msg)
+        )
+
+    def authorize_url(self, oauth_url: str, redirect_uri: str, state: str) -> str:
+        """WeCom's sign-in page (网页授权, ``snsapi_base``: silent inside WeCom) that returns to ``redirect_uri``."""
+        self.client.oauth.OAUTH_BASE_URL = oauth_url  # wechatpy's class default is WeCom's own address
+        return str(self.client.oauth.authorize_url(redirect_uri, state=state))
+
+    def member_of_code(self, code: str) -> str | None:
+        """The corp member's userid behind an OAuth ``code`` (None: a WeCom user outside the corp)."""
+        found = call(self.client, lambda: self.client.oauth.get_user_info(code), self.sleep)
+        user = found.get("UserId") or found.get("userid")
+        return str(user) if user else None
 
     def _send_card(self, event: DomainEvent, user: str, job_title: str) -> Any:
         card = _hr_card(event, job_title, self.report_url(event))

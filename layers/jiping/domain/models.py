@@ -414,6 +414,8 @@ class DomainEvent(Model):
         "interview.rejected",
         "interview.failed",
         "interview.erased",
+        "interview.commented",  # HR's or a hiring manager's comment (the workspace)
+        "interview.decided",  # a hiring manager's or HR's decision (the workspace)
     ]
     time: datetime
     tenant_id: str

@@ -34,6 +34,9 @@ AuditKind = Literal[
     "upload_refused",
     "consent_recorded",
     "invited",
+    "pushed",  # HR handed the candidate to a hiring manager (the workspace)
+    "commented",
+    "decided",  # a hiring manager's or HR's decision in the workspace
 ]
 SYSTEM = "system"
 DECISIONS = ("advance", "review", "decline")
@@ -167,7 +170,15 @@ def override(
             raise ReviewError("NOT_SCORED", "the interview has no result to review")
         now = utcnow()
         before["recommendation"] = current.recommendation
-        current.human_review = dict(current.human_review or {}) | {
+        review = dict(current.human_review or {})
+        # what the model said, kept through review requests and later overrides (reports and exports show it)
+        model = (
+            review.get("model_recommendation")
+            or review.get("recommendation_before")
+            or current.recommendation
+        )
+        current.human_review = review | {
+            "model_recommendation": model,
             "decided_at": now.isoformat(),
             "decided_by": reviewer or (f"key:{key_id}" if key_id else SYSTEM),
             "decision": decision,

@@ -1,8 +1,9 @@
 """Erase a candidate: every interview the tenant holds under the candidate's reference, everywhere.
 
 For each interview: the uploads (``uploads/{tenant}/{interview}/``) and artifacts
-(``{tenant}/{interview}/``: transcripts, analyses, features, result, report) with **every object version
-and delete marker**, the webhook deliveries about it, the WeCom notice log, the outcomes the EHR posted,
+(``{tenant}/{interview}/``: transcripts, analyses, features, result, report, résumé) with **every object
+version and delete marker**, the HR workspace's comments, pushes and decision, the webhook deliveries about
+it, the WeCom notice log, the outcomes the EHR posted,
 the demographic attributes, the audit log's records (replaced by one that says the interview was erased,
 with no other content), and the interview row, replaced by a tombstone (the ids, ERASED, when). Then
 ``interview.erased`` is published (the EHR's webhook carries only the ids, so it can erase its copy).
@@ -59,6 +60,11 @@ class Demographics(Protocol):
     def delete_demographics(self, tenant_id: str, interview_id: str) -> int: ...
 
 
+class WorkspaceRows(Protocol):
+    def delete_interview(self, tenant_id: str, interview_id: str) -> int:
+        """The HR workspace's comments, pushes and decision about the interview."""
+
+
 class Audit(Protocol):
     def delete_records(self, tenant_id: str, interview_id: str) -> int: ...
 
@@ -81,6 +87,7 @@ def erase_candidate(
     audit_retention_days: int,
     publisher: EventPublisher,
     key_id: str | None = None,
+    workspace: WorkspaceRows | None = None,
 ) -> ErasureReport:
     found = [
         i for i in interviews.list_for_tenant(tenant_id, limit=100_000) if i.candidate_ref == candidate_ref
@@ -94,6 +101,8 @@ def erase_candidate(
         told += notices.delete_notices(tenant_id, iv)
         results += outcomes.delete_outcomes(tenant_id, iv)
         attributes += demographics.delete_demographics(tenant_id, iv)
+        if workspace is not None:  # HR's and managers' comments go with the interview
+            workspace.delete_interview(tenant_id, iv)
         audit.delete_records(tenant_id, iv)  # the scores and decisions about the person go too ...
         # ... and the erasure is logged, with the key that asked for it
         record(audit, interview, "erased", key_id=key_id, retention_days=audit_retention_days)

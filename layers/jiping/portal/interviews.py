@@ -10,8 +10,10 @@ every store is keyed by tenant, so a key never reaches another tenant's data.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -429,40 +431,99 @@ class PoolEntry(Model):
     recommendation: str | None
     status: str
     job_version: int | None
+    review_needed: bool = False  # the recommendation is "review": a person has to look
+    scored_at: datetime | None = None
+
+
+class PoolPage(Model):
+    items: list[PoolEntry]
+    next_cursor: str | None = Field(description="pass it as ?cursor= for the next page; null: the last page")
+
+
+class PoolFilters(Model):
+    status: str | None = None
+    recommendation: str | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+
+
+class PoolSource(Protocol):
+    def pool_page(
+        self,
+        tenant_id: str,
+        job_id: str,
+        *,
+        status: str | None = None,
+        recommendation: str | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+        limit: int = 50,
+        after: dict[str, str] | None = None,
+    ) -> tuple[list[Interview], dict[str, str] | None]: ...
+
+
+def _cursor_digest(tenant_id: str, job_id: str, filters: PoolFilters) -> str:
+    described = f"{tenant_id}|{job_id}|{filters.model_dump_json()}"
+    return hashlib.sha256(described.encode()).hexdigest()[:16]
+
+
+def _read_cursor(cursor: str, digest: str) -> tuple[dict[str, str], int]:
+    invalid = PortalError("INVALID_CURSOR", "the cursor is not one this list returned, for these filters")
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)))
+        after, rank, made_for = doc["after"], int(doc["rank"]), doc["for"]
+    except (ValueError, KeyError, TypeError):
+        raise invalid from None
+    if (
+        made_for != digest
+        or not isinstance(after, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in after.items())
+    ):
+        raise invalid
+    return after, rank
+
+
+def pool_entry(interview: Interview, rank: int) -> PoolEntry:
+    return PoolEntry(
+        rank=rank,
+        interview_id=interview.interview_id,
+        candidate_ref=interview.candidate_ref,
+        overall_score=interview.overall_score,
+        recommendation=interview.recommendation,
+        status=interview.status.value,
+        job_version=interview.job_version,
+        review_needed=interview.recommendation == "review",
+        scored_at=interview.scored_at,
+    )
 
 
 def talent_pool(
-    interviews: list[Interview],
+    source: PoolSource,
+    tenant_id: str,
     job_id: str,
+    filters: PoolFilters,
     *,
-    status: str | None = None,
-    recommendation: str | None = None,
-    min_score: float | None = None,
     limit: int = 50,
-) -> list[PoolEntry]:
-    """A job's interviews, best score first (unscored last), filtered (人才库)."""
-    chosen = [
-        i
-        for i in interviews
-        if i.job_id == job_id
-        and not i.practice  # a practice interview is the candidate's own, never HR's
-        and (status is None or i.status.value == status)
-        and (recommendation is None or i.recommendation == recommendation)
-        and (min_score is None or (i.overall_score is not None and i.overall_score >= min_score))
-    ]
-    chosen.sort(key=lambda i: (i.overall_score is None, -(i.overall_score or 0.0), i.created_at))
-    return [
-        PoolEntry(
-            rank=n + 1,
-            interview_id=i.interview_id,
-            candidate_ref=i.candidate_ref,
-            overall_score=i.overall_score,
-            recommendation=i.recommendation,
-            status=i.status.value,
-            job_version=i.job_version,
-        )
-        for n, i in enumerate(chosen[:limit])
-    ]
+    cursor: str | None = None,
+) -> PoolPage:
+    """One page of a job's interviews, best score first (unscored last), filtered (人才库). The rows come
+    from an index ordered by score, so every page is the right slice of the whole job, however large; the
+    cursor is bound to the tenant, the job and the filters (another's is 400 INVALID_CURSOR)."""
+    if (
+        filters.min_score is not None
+        and filters.max_score is not None
+        and filters.min_score > filters.max_score
+    ):
+        raise PortalError("INVALID_SCORE_BAND", "min_score is above max_score", 422)
+    digest = _cursor_digest(tenant_id, job_id, filters)
+    after, ranked = _read_cursor(cursor, digest) if cursor else (None, 0)
+    rows, more = source.pool_page(tenant_id, job_id, **filters.model_dump(), limit=limit, after=after)
+    items = [pool_entry(i, ranked + n + 1) for n, i in enumerate(rows) if not i.practice]
+    next_cursor = None
+    if more is not None:
+        doc = {"after": more, "rank": ranked + len(rows), "for": digest}
+        next_cursor = base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
+    return PoolPage(items=items, next_cursor=next_cursor)
 
 
 # --- registering an interview ---------------------------------------------------------------------------------

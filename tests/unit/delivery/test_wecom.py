@@ -28,6 +28,7 @@ class FakeClient:
         self.sent: list[tuple[str, dict]] = []
         self.errors: list[int] = []  # errcodes the next sends raise
         self.message = self
+        self.oauth: Any = None  # sign-in is tested in tests/integration/test_workspace_api.py
         self.external_contact = self
 
     def drop_token(self) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from jiping.adapters.dynamo.interviews import InterviewItem, _fill
 from jiping.domain.errors import PortalError
 from jiping.domain.models import Interview, InterviewStatus, MediaRecord, Question, StatusChange
 from jiping.domain.profiles import JobProfile, ProfileError, bundled_profiles, profile_from_text
@@ -21,7 +22,6 @@ from jiping.portal.candidates import (
     PracticeIn,
     UploadIn,
 )
-from jiping.portal.interviews import talent_pool
 
 from tests.unit.conftest import FakeInterviewRepository
 
@@ -334,7 +334,9 @@ def test_a_practice_interview_stays_out_of_the_talent_pool_and_is_purged(
     assert [d.kind for d in links.dues.values()] == ["purge"]  # no reminder for practice
     scored = repo.stored(T, practice.interview_id)
     scored.status, scored.overall_score = InterviewStatus.SCORED, 90.0
-    assert talent_pool([scored], profile.id) == []
+    stored = InterviewItem(T, practice.interview_id)
+    _fill(stored, scored)  # the row as written: in neither job index, so in no pool and no analytics
+    assert stored.pool_key is None and stored.job_key is None
     deleted: list[str] = []
 
     class Objects:

@@ -55,6 +55,35 @@ SCORED_PROJECTION = (
     "competency_scores",
     "score_history",
 )
+POOL_INDEX = "PoolByJob"
+# What the PoolByJob index carries: a talent pool row and the job's funnel (no answers, no media).
+POOL_PROJECTION = (
+    "status",
+    "created_at",
+    "updated_at",
+    "job_id",
+    "job_version",
+    "overall_score",
+    "recommendation",
+    "candidate_ref",
+    "scored_at",
+    "human_review",
+    "candidate",
+    "competency_scores",
+)
+SCORE_KEY_DIGITS = 4  # a score of 0.0-100.0 as tenths: "0000"-"1000"
+
+
+def pool_rank(interview: Interview) -> str:
+    """The PoolByJob sort key: scored rows ``1#{tenths}`` (read backwards: best first), then the rest
+    ``0#{created}`` (newest first)."""
+    if interview.status is InterviewStatus.SCORED and interview.overall_score is not None:
+        return f"1#{score_key(interview.overall_score)}"
+    return f"0#{interview.created_at.isoformat()}"
+
+
+def score_key(score: float) -> str:
+    return f"{round(max(0.0, min(100.0, score)) * 10):0{SCORE_KEY_DIGITS}d}"
 
 
 class StatusChangeMap(MapAttribute[str, Any]):
@@ -104,6 +133,18 @@ class ScoredByJob(GlobalSecondaryIndex["InterviewItem"]):
     scored_at = UTCDateTimeAttribute(range_key=True)
 
 
+class PoolByJob(GlobalSecondaryIndex["InterviewItem"]):
+    """Every interview of a tenant's job (``pool_key`` = ``{tenant}#{job}``; practice ones never), by score:
+    the talent pool reads one job's rows best first, a page at a time, and the job's funnel counts them."""
+
+    class Meta:
+        index_name = POOL_INDEX
+        projection = IncludeProjection(list(POOL_PROJECTION))
+
+    pool_key = UnicodeAttribute(hash_key=True)
+    pool_rank = UnicodeAttribute(range_key=True)
+
+
 class InterviewItem(Model):
     """The stored interview. ``Meta.table_name`` is bound per table by ``tables.bind``."""
 
@@ -139,6 +180,11 @@ class InterviewItem(Model):
     candidate = UnicodeAttribute(null=True)  # CandidateSide as JSON
     job_key = UnicodeAttribute(null=True)  # "{tenant}#{job}" once scored: the ScoredByJob index
     scored_by_job = ScoredByJob()
+    pool_key = UnicodeAttribute(
+        null=True
+    )  # "{tenant}#{job}" for every interview of a job: the PoolByJob index
+    pool_rank = UnicodeAttribute(null=True)
+    pool_by_job = PoolByJob()
     version = VersionAttribute()
 
 
@@ -212,6 +258,9 @@ def _fill(item: InterviewItem, interview: Interview) -> None:
         and not interview.practice  # a practice result stays out of analytics
     )
     item.job_key = f"{interview.tenant_id}#{interview.job_id}" if scored else None
+    pooled = interview.job_id and not interview.practice  # a practice interview is the candidate's own
+    item.pool_key = f"{interview.tenant_id}#{interview.job_id}" if pooled else None
+    item.pool_rank = pool_rank(interview) if pooled else None
     item.score_versions = json.dumps(interview.score_versions) if interview.score_versions else None
     item.score_history = (
         json.dumps([h.model_dump(mode="json") for h in interview.score_history])
@@ -296,6 +345,58 @@ class DynamoInterviewRepository:
             return [_to_domain(i) for i in self._item.scored_by_job.query(f"{tenant_id}#{job_id}")]
         except PynamoDBConnectionError as exc:
             raise self._translate(exc) from exc
+
+    def pool_page(
+        self,
+        tenant_id: str,
+        job_id: str,
+        *,
+        status: str | None = None,
+        recommendation: str | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+        limit: int = 50,
+        after: dict[str, str] | None = None,
+    ) -> tuple[list[Interview], dict[str, str] | None]:
+        """One page of a job's interviews from the PoolByJob index, best score first (unscored last), and
+        the key to go on from (None: the last page). A score band is a key condition (so it reads only the
+        band); status and recommendation filter the rows read. Read models: the projected attributes only."""
+        index = self._item.pool_by_job
+        lo = score_key(min_score) if min_score is not None else None
+        hi = score_key(max_score) if max_score is not None else None
+        band = None
+        if lo is not None or hi is not None:
+            band = PoolByJob.pool_rank.between(
+                f"1#{lo or '0' * SCORE_KEY_DIGITS}", f"1#{hi or '9' * SCORE_KEY_DIGITS}"
+            )
+        wanted = None
+        if status is not None:
+            wanted = InterviewItem.status == status
+        if recommendation is not None:
+            same = InterviewItem.recommendation == recommendation
+            wanted = same if wanted is None else wanted & same
+        try:
+            found = list(
+                index.query(
+                    f"{tenant_id}#{job_id}",
+                    band,
+                    filter_condition=wanted,
+                    scan_index_forward=False,
+                    limit=limit + 1,  # one more than asked: is there a next page at all?
+                    last_evaluated_key={k: {"S": v} for k, v in after.items()} if after else None,
+                )
+            )
+        except PynamoDBConnectionError as exc:
+            raise self._translate(exc) from exc
+        page, more = found[:limit], len(found) > limit
+        last = page[-1] if more else None
+        key = (
+            {"tenant_id": last.tenant_id, "interview_id": last.interview_id}
+            | {"pool_key": str(last.pool_key), "pool_rank": str(last.pool_rank)}
+            if last is not None
+            else None
+        )
+        return [_to_domain(i) for i in page if i.status != ERASED], key
 
     def existing(self, tenant_id: str, interview_ids: Iterable[str]) -> set[str]:
         """Which of ``interview_ids`` the tenant has (batched reads of the keys only)."""
