@@ -209,6 +209,7 @@ OUTPUT_WECOM_QUEUE = "WecomQueueUrl"
 OUTPUT_API_URL = "ApiUrl"
 OUTPUT_CANDIDATE_LINKS_TABLE = "CandidateLinksTableName"
 OUTPUT_WORKSPACE_TABLE = "WorkspaceTableName"
+OUTPUT_GROUP_SESSIONS_TABLE = "GroupSessionsTableName"
 OUTPUT_CANDIDATE_SITE_URL = "CandidateSiteUrl"  # links are {url}/c/{token}: Api's candidate_base_url
 OUTPUT_CANDIDATE_SITE_DOMAIN = "CandidateSiteDistributionDomainName"  # the CNAME target of a custom domain
 

@@ -53,6 +53,8 @@ ROUTE_SCOPES: dict[str, frozenset[Scope]] = {
         "POST /v1/interviews/{interview_id}/invitations": {PORTAL},
         "POST /v1/practice-interviews": {PORTAL},
         "POST /v1/interviews/{interview_id}/resume": {PORTAL},
+        "POST /v1/group-sessions": {PORTAL},
+        "GET /v1/group-sessions/{session_id}": {PORTAL, EHR},
         "GET /v1/profiles": {PORTAL, ADMIN},
         "GET /v1/profiles/{profile_id}": {PORTAL, ADMIN},
         # the EHR: job performance and self-declared demographics, for validity and fairness

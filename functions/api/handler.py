@@ -18,6 +18,7 @@ from .routes import (
     analytics,
     candidate,
     erasure,
+    groups,
     interviews,
     invitations,
     members,
@@ -31,7 +32,7 @@ from .routes import (
 
 __all__ = ["PORTAL_ROUTERS", "app", "handler", "nested_too_deep", "openapi_document"]
 
-PORTAL_ROUTERS = (interviews, invitations, resumes, profiles, members, webhooks, analytics, oversight)
+PORTAL_ROUTERS = (interviews, invitations, resumes, groups, profiles, members, webhooks, analytics, oversight)
 
 # Every route of the API (the OpenAPI document); the Api function serves PORTAL_ROUTERS only.
 app = resolver(*PORTAL_ROUTERS, erasure, wecom, candidate, workspace)

@@ -329,6 +329,7 @@ class Compute(Construct):
                 audit_retention_days=audit_retention_days,
                 candidate_links_table=storage.candidate_links.table_name,
                 workspace_table=storage.workspace.table_name,
+                group_sessions_table=storage.group_sessions.table_name,
                 **(quotas or {}),  # counted on the idempotency table (jiping.portal.quotas)
             ),
         )
@@ -387,6 +388,8 @@ class Compute(Construct):
         storage.uploads.grant_read(self.candidate_api, f"{constants.UPLOADS_PREFIX}*.json")
         storage.artifacts.grant_read(self.candidate_api, "*/result.json")  # the result, for the feedback
 
+        # Group sessions: created (a conditional PutItem) and read, never changed or deleted by the API.
+        storage.group_sessions.grant(self.api, "dynamodb:PutItem", "dynamodb:GetItem")
         # The workspace's members, managed by the tenant's administrators (keys "tenant#…" only: never a session,
         # a push or a comment).
         _grant_leading_keys(

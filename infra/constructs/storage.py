@@ -160,6 +160,13 @@ class Storage(Construct):
             sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
             ttl_attribute="expires_at",
         )
+        # Group discussions (jiping.adapters.dynamo.groups): one item per session, by tenant: who is who and each
+        # participant's track (an interview of its own).
+        self.group_sessions = self._table(
+            "GroupSessionsTable",
+            partition_key=dynamodb.Attribute(name="tenant_id", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="session_id", type=dynamodb.AttributeType.STRING),
+        )
         # Powertools idempotency layout: key_attr="id", expiry_attr="expiration".
         self.idempotency = self._table(
             "IdempotencyTable",
@@ -181,6 +188,7 @@ class Storage(Construct):
             (constants.OUTPUT_AUDIT_TABLE, self.audit.table_name),
             (constants.OUTPUT_CANDIDATE_LINKS_TABLE, self.candidate_links.table_name),
             (constants.OUTPUT_WORKSPACE_TABLE, self.workspace.table_name),
+            (constants.OUTPUT_GROUP_SESSIONS_TABLE, self.group_sessions.table_name),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
 

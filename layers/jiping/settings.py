@@ -142,6 +142,7 @@ class ApiSettings(_Settings):
     # candidate invitations (jiping.portal.candidates): the links table, where the page is, and WeCom to send
     candidate_links_table: str = ""
     workspace_table: str = ""  # the HR workspace's members (jiping.portal.workspace), managed by admins
+    group_sessions_table: str = ""  # group discussions (jiping.portal.groups): one track per participant
     candidate_base_url: str = ""  # the candidate site (CloudFront): links are {candidate_base_url}/c/{token}
     wecom_secret_arn: str = ""  # "" : invitations are returned for the portal to send, not sent in WeCom
     wecom_state_table: str = ""

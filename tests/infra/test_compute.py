@@ -46,6 +46,7 @@ EXPECTED_ENV = {
         "WECOM_SECRET_ARN",
         "WECOM_STATE_TABLE",
         "WORKSPACE_TABLE",  # the workspace's members (issue 18)
+        "GROUP_SESSIONS_TABLE",  # group discussions (issue 19)
     },
     "WorkspaceApi": {
         "INTERVIEWS_TABLE",

@@ -43,6 +43,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "StorageWebhooksTable/index/*": RW,
         "StorageWecomStateTable": RW,  # the WeCom token cache and counters, shared with the notifier
         "StorageWorkspaceTable[tenant#*]": RW,  # the workspace's members only (admins' routes)
+        "StorageGroupSessionsTable": "read+write",  # PutItem and GetItem: group sessions made and read
         "secret:jiping/wecom/dev": "read",
     },
     # The candidate's routes, open to anyone holding a link: the session's interview read and updated (never

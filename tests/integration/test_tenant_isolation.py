@@ -133,6 +133,24 @@ def world(cloud) -> dict[str, Any]:
             created_at=now,
         ),
     )
+    group = yaml.safe_load((REPO / "profiles" / "group-discussion.yaml").read_text(encoding="utf-8"))
+    for tenant in (A, B, EMPTY):  # B makes its own group session (below) on its own group profile
+        assert call(tenant, "POST", "/v1/profiles", group).status == 201
+    session = call(
+        A,
+        "POST",
+        "/v1/group-sessions",
+        {
+            "session_id": "gs-iso-a",
+            "job_id": "group-discussion",
+            "job_version": 1,
+            "participants": [
+                {"participant_id": "p1", "name": "张三", "candidate_ref": "cand-iso-g1", "consent": CONSENT},
+                {"participant_id": "p2", "name": "李四", "candidate_ref": "cand-iso-g2", "consent": CONSENT},
+            ],
+        },
+    )
+    assert session.status == 201, session.body
     member = call(A, "PUT", "/v1/workspace-members/wecom/zhangsan", {"role": "hr", "name": "张三"})
     assert member.status == 200, member.body
     outcome = {"interview_id": IV, "kind": "hire", "value": True, "date": "2026-11-20"}
@@ -203,6 +221,7 @@ NOT_FOUND: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/v1/interviews/{interview_id}/override"): (f"/v1/interviews/{IV}/override", OVERRIDE),
     ("POST", "/v1/interviews/{interview_id}/invitations"): (f"/v1/interviews/{IV}/invitations", {}),
     ("POST", "/v1/interviews/{interview_id}/resume"): (f"/v1/interviews/{IV}/resume", {"text": "简历"}),
+    ("GET", "/v1/group-sessions/{session_id}"): ("/v1/group-sessions/gs-iso-a", None),
     ("DELETE", "/v1/workspace-members/{login}/{user_id}"): ("/v1/workspace-members/wecom/zhangsan", None),
     # a question B's own interview of the same id (made below) does not ask either: nothing is ever stored
     ("POST", "/v1/interviews/{interview_id}/answers/{question_id}"): (
@@ -260,6 +279,18 @@ OWN: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/v1/profiles"): ("/v1/profiles", None),
     ("POST", "/v1/webhooks"): ("/v1/webhooks", {"endpoint_id": "ehr", "url": "EHR/b"}),
     ("PUT", "/v1/settings/candidates"): ("/v1/settings/candidates", {"feedback": True}),
+    ("POST", "/v1/group-sessions"): (
+        "/v1/group-sessions",
+        {
+            "session_id": "gs-iso-a",
+            "job_id": "group-discussion",
+            "job_version": 1,
+            "participants": [
+                {"participant_id": "p1", "name": "甲", "candidate_ref": "cand-iso-b1", "consent": CONSENT},
+                {"participant_id": "p2", "name": "乙", "candidate_ref": "cand-iso-b2", "consent": CONSENT},
+            ],
+        },
+    ),
     ("PUT", "/v1/workspace-members/{login}/{user_id}"): (
         "/v1/workspace-members/wecom/zhangsan",
         {"role": "manager", "name": "B的张三"},

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from jiping.adapters.dynamo.api_keys import DynamoApiKeyStore
     from jiping.adapters.dynamo.audit import DynamoAuditLog
     from jiping.adapters.dynamo.candidate_links import DynamoCandidateLinks
+    from jiping.adapters.dynamo.groups import DynamoGroupSessions
     from jiping.adapters.dynamo.idempotency import DynamoIdempotency
     from jiping.adapters.dynamo.interviews import DynamoInterviewRepository
     from jiping.adapters.dynamo.profiles import DynamoProfileRepository
@@ -134,6 +135,12 @@ def candidate_links(table_name: str) -> DynamoCandidateLinks:
     from jiping.adapters.dynamo.candidate_links import DynamoCandidateLinks
 
     return DynamoCandidateLinks(table_name, region=_region())
+
+
+def group_sessions(table_name: str) -> DynamoGroupSessions:
+    from jiping.adapters.dynamo.groups import DynamoGroupSessions
+
+    return DynamoGroupSessions(table_name, region=_region())
 
 
 def workspace_store(table_name: str) -> DynamoWorkspace:

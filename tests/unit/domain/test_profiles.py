@@ -84,10 +84,13 @@ def rejected(document: dict[str, Any]) -> str:
 def test_the_shipped_profiles_load_and_validate():
     profiles = bundled_profiles()
 
-    assert set(profiles) == {"customer-service", "sales-manager", "software-engineer", "project-manager"}
+    jobs = {"customer-service", "sales-manager", "software-engineer", "project-manager"}
+    assert set(profiles) == jobs | {"group-discussion"}  # and one group profile (无领导小组讨论, issue 19)
+    (discussion,) = profiles["group-discussion"].questions  # a group profile's one question: the discussion
+    assert set(discussion.competencies) == {c.id for c in profiles["group-discussion"].competencies}
     for profile in profiles.values():
         assert 4 <= len(profile.competencies) <= 5
-        assert 3 <= len(profile.questions) <= 4
+        assert 3 <= len(profile.questions) <= 4 or profile.id == "group-discussion"
         assert profile.nonverbal_contributes is False
         for competency in profile.competencies:
             assert competency.indicators["zh"] and competency.indicators["en"]
