@@ -277,15 +277,32 @@ class MandarinVoice:
         v.invoke()
         return v.get_tensor(v.get_output_details()[0]["index"])[0, :, 0].astype(np.float32)
 
-    def speak(self, text: str, sentence_pause: float = 0.25, comma_pause: float = 0.12) -> np.ndarray:
-        """Synthesise phrase by phrase (split at punctuation), trim, and join with pauses."""
+    def speak_phrases(
+        self,
+        text: str,
+        sentence_pause: float = 0.25,
+        comma_pause: float = 0.12,
+        speed: float = 1.0,
+    ) -> list[tuple[str, np.ndarray, int]]:
+        """Synthesise phrase by phrase (split at punctuation) and trim each: (phrase, audio, pause after
+        it in samples). ``speak`` joins them; scripts/make_group_discussion.py also uses the phrase times."""
         phrases = [p for p in re.split(r";", re.sub(r"([、，。！？])", r"\1;", text.strip())) if p]
-        out: list[np.ndarray] = []
+        out: list[tuple[str, np.ndarray, int]] = []
         for i, phrase in enumerate(phrases):
-            out.append(trim_silence(self._phrase(phrase), self.sample_rate))
+            pause = 0.0
             if i < len(phrases) - 1:
                 pause = sentence_pause if phrase[-1] in "。！？" else comma_pause
-                out.append(np.zeros(int(pause * self.sample_rate), np.float32))
+            y = trim_silence(self._phrase(phrase, speed), self.sample_rate)
+            out.append((phrase, y, int(pause * self.sample_rate)))
+        return out
+
+    def speak(self, text: str, sentence_pause: float = 0.25, comma_pause: float = 0.12) -> np.ndarray:
+        """Synthesise phrase by phrase (split at punctuation), trim, and join with pauses."""
+        out: list[np.ndarray] = []
+        for _, y, pause in self.speak_phrases(text, sentence_pause, comma_pause):
+            out.append(y)
+            if pause:
+                out.append(np.zeros(pause, np.float32))
         return np.concatenate(out)
 
 
@@ -404,22 +421,25 @@ def write_mp4(path: Path, audio: np.ndarray) -> float:
         for pkt in v.encode():
             out.mux(pkt)
 
-        chunk = 1024
-        for start in range(0, len(audio), chunk):
-            block = audio[start : start + chunk]
-            if len(block) < chunk:
-                block = np.pad(block, (0, chunk - len(block)))
-            aframe = av.AudioFrame.from_ndarray(
-                block[None, :].astype(np.float32), format="fltp", layout="mono"
-            )
-            aframe.sample_rate = SAMPLE_RATE
-            aframe.pts = start
-            aframe.time_base = Fraction(1, SAMPLE_RATE)
-            for pkt in a.encode(aframe):
-                out.mux(pkt)
-        for pkt in a.encode():
-            out.mux(pkt)
+        mux_audio(out, a, audio, SAMPLE_RATE)
     return duration
+
+
+def mux_audio(out, stream, audio: np.ndarray, sample_rate: int) -> None:
+    """Encode mono float audio in frames of 1024 samples (the last one zero-padded) and mux it."""
+    chunk = 1024
+    for start in range(0, len(audio), chunk):
+        block = audio[start : start + chunk]
+        if len(block) < chunk:
+            block = np.pad(block, (0, chunk - len(block)))
+        aframe = av.AudioFrame.from_ndarray(block[None, :].astype(np.float32), format="fltp", layout="mono")
+        aframe.sample_rate = sample_rate
+        aframe.pts = start
+        aframe.time_base = Fraction(1, sample_rate)
+        for pkt in stream.encode(aframe):
+            out.mux(pkt)
+    for pkt in stream.encode():
+        out.mux(pkt)
 
 
 # --------------------------------------------------------------------------- optional ASR check

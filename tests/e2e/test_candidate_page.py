@@ -304,7 +304,7 @@ def test_a_practice_interview_gets_feedback_and_leaves_no_trace(
     assert row.practice and row.status is InterviewStatus.SCORED and row.expires_at is not None
     # never in the talent pool ...
     pool = portal.get("/v1/jobs/customer-service/interviews").json()
-    assert practice_id not in {e["interview_id"] for e in pool}
+    assert practice_id not in {e["interview_id"] for e in pool["items"]}
     # ... nor in analytics (the ScoredByJob index they read) ...
     scored = bootstrap.interview_repository(cloud.outputs[constants.OUTPUT_INTERVIEWS_TABLE]).list_scored(
         TENANT, "customer-service"
