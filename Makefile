@@ -123,9 +123,10 @@ images-test: $(STAMP) ## run each image's entrypoint on a sample clip against a 
 	  "moto[server]==$$($(PY) -c 'import moto; print(moto.__version__)')"
 	$(VENV)/bin/pytest tests/images
 
-bench: setup ## end-to-end time against bare faster-whisper; the judge's speed; Mandarin CER; a 200-interview load test through the worker pool; the campus-peak capacity model
+bench: setup ## end-to-end time against bare faster-whisper; the judge's speed; Mandarin CER; a 200-interview load test through the worker pool; a 20-minute 6-person group discussion; the campus-peak capacity model
 	$(PY) -m bench.run
 	$(PY) -m bench.judge_speed
 	$(PY) -m bench.mandarin_cer
 	$(PY) -m bench.load --interviews 200
+	$(PY) -m bench.group --participants 6 --minutes 20
 	$(VENV)/bin/jiping capacity --interviews 12000 --minutes 15 --answers 6 --window-hours 10 --tier both | tee bench/results/capacity.txt
