@@ -68,11 +68,11 @@ def test_the_planted_interruptions_are_found_and_no_backchannel_is_one(analysis,
         assert not [i for i in analysis.interruptions if abs(i.at_s - backchannel["at_s"]) < 1.0]
     # and those the recogniser hears as words of agreement are counted as backchannels, of the right people
     # (whisper base hears 张三's "嗯嗯" as "轮轮": a two-syllable turn, too short to be an interruption)
-    planted = {(b["who"], b["during"], round(b["at_s"])) for b in truth["backchannels"]}
+    planted_bc = {(b["who"], b["during"], round(b["at_s"])) for b in truth["backchannels"]}
     heard = {(b.by, b.during, round(b.at_s)) for b in analysis.backchannels}
     assert len(heard) >= 2
     for by, during, at in heard:
-        assert [p for p in planted if p[:2] == (by, during) and abs(p[2] - at) <= 1], (by, during, at)
+        assert [p for p in planted_bc if p[:2] == (by, during) and abs(p[2] - at) <= 1], (by, during, at)
 
 
 def test_both_supports_are_found_for_the_right_person(analysis, truth) -> None:
