@@ -19,6 +19,7 @@ def serve(port: int, tenant: str) -> int:
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
     from jiping.portal.interviews import SCOPES, mint_key
+    from jiping.portal.workspace import Member
 
     from infra.localcloud.api_gateway import LocalApi
     from infra.localcloud.cloud import LocalCloud
@@ -37,6 +38,14 @@ def serve(port: int, tenant: str) -> int:
             bootstrap.api_key_store(cloud.outputs[constants.OUTPUT_API_KEYS_TABLE]), tenant, SCOPES
         )
         server = make_server("127.0.0.1", port, LocalApi(cloud).wsgi, handler_class=Quiet)
+        # the workspace's sign-in returns to this server, and the stand-in's two members may sign in to it
+        base = f"http://127.0.0.1:{server.server_port}"
+        cloud.overrides["WorkspaceApi"] = cloud.overrides.get("WorkspaceApi", {}) | {
+            "WORKSPACE_BASE_URL": base
+        }
+        members = bootstrap.workspace_store(cloud.outputs[constants.OUTPUT_WORKSPACE_TABLE])
+        for (user, name), role in zip(cloud.wecom.directory.items(), ("hr", "manager"), strict=False):
+            members.put_member(Member(tenant_id=tenant, login="wecom", user_id=user, role=role, name=name))
         print(f"Jiping API on http://127.0.0.1:{server.server_port}/v1/ (OpenAPI: /openapi.json)", flush=True)
         print(f"tenant {tenant!r} API key (scopes {', '.join(SCOPES)}): {key}", flush=True)
         print(f"local EHR receiver: {cloud.ehr.url}   WeCom stand-in: {cloud.wecom.api_base}", flush=True)
@@ -46,8 +55,8 @@ def serve(port: int, tenant: str) -> int:
             flush=True,
         )
         print(
-            f"HR workspace: http://127.0.0.1:{server.server_port}/hr/?t={tenant} "
-            "(the login goes to the WeCom stand-in)",
+            f"HR workspace: {base}/hr/?t={tenant} (sign in on the WeCom stand-in's page as "
+            f"{' or '.join(f'{n} ({u})' for u, n in cloud.wecom.directory.items())}: HR, then hiring manager)",
             flush=True,
         )
 

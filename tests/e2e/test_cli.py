@@ -358,6 +358,18 @@ def test_serve_runs_the_api_on_localhost_with_a_printed_key():
         )
         assert made.status_code == 201 and made.json()["secret"].startswith("whsec_"), made.text
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Jiping API"
+        # the HR workspace: the stand-in's member 张三 signs in through WeCom's page and comes back to this port
+        start = httpx.get(f"{base}/v1/workspace/login/wecom", params={"tenant": "portal-dev"})
+        assert start.status_code == 302, start.text
+        wecom = httpx.get(
+            start.headers["location"].split("#")[0] + "&as=zhangsan"
+        )  # (no fragment on the wire)
+        assert wecom.headers["location"].startswith(f"{base}/v1/workspace/oauth/wecom?code=")
+        signed = httpx.get(wecom.headers["location"])
+        assert signed.status_code == 302 and signed.headers["location"] == "/hr/"
+        me = httpx.get(f"{base}/v1/workspace/me", cookies={"jw_session": signed.cookies["jw_session"]})
+        assert (me.json()["user_id"], me.json()["role"]) == ("zhangsan", "hr")
+        assert httpx.get(f"{base}/hr/").headers["content-type"].startswith("text/html")
         # the portal flow end to end: create an interview, post the answer to its form, watch it finish
         auth = {"authorization": f"Bearer {key}"}
         created = httpx.post(
