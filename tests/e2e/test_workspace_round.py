@@ -88,9 +88,8 @@ def job(cloud: Any, admin: httpx.Client) -> list[str]:
     s3, buckets = cloud.client("s3"), cloud.outputs
     repo = bootstrap.interview_repository(buckets[constants.OUTPUT_INTERVIEWS_TABLE])
     recording = (SAMPLE_MEDIA / "q1_zh.mp4").read_bytes()
-    # the recordings were uploaded (and evaluated) before: no new evaluation starts for them here
-    notifications = s3.get_bucket_notification_configuration(Bucket=cloud.uploads_bucket)
-    notifications.pop("ResponseMetadata", None)
+    # the recordings were uploaded (and evaluated) before: no new evaluation starts for them here. The uploads
+    # bucket's notification is the stack's EventBridge one (moto's GET does not show it): off, then on again.
     s3.put_bucket_notification_configuration(Bucket=cloud.uploads_bucket, NotificationConfiguration={})
     made = []
     try:
@@ -141,10 +140,8 @@ def job(cloud: Any, admin: httpx.Client) -> list[str]:
             made.append(interview_id)
     finally:
         s3.put_bucket_notification_configuration(
-            Bucket=cloud.uploads_bucket, NotificationConfiguration=notifications
+            Bucket=cloud.uploads_bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
         )
-    restored = s3.get_bucket_notification_configuration(Bucket=cloud.uploads_bucket)
-    assert "EventBridgeConfiguration" in restored  # the next upload starts its evaluation again
     return made
 
 
