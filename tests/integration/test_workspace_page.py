@@ -5,7 +5,7 @@ Content-Security-Policy, no camera, no framing); the answers' recordings come fr
 origin (with byte ranges, as S3 answers a player); every ``/v1/workspace/*`` call is answered by
 :class:`FakeWorkspaceApi` through Playwright's routing, following the contract of issue 18. With
 ``JIPING_SCREENSHOTS=1`` the tests also write the committed screenshots to ``docs/workspace/`` (desktop
-1280×900 and phone 390×844, full pages).
+1280×900 and phone 360×740, full pages).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ pytestmark = pytest.mark.skipif(
 DEVICES: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1},
     "phone": {
-        "viewport": {"width": 390, "height": 844},
+        "viewport": {"width": 360, "height": 740},
         "device_scale_factor": 2,
         "is_mobile": True,
         "has_touch": True,
@@ -1119,7 +1119,7 @@ def test_every_page_fits_a_phone_without_sideways_scrolling(
             "综合得分"
         )
         width = page.locator("#distribution-chart").evaluate("svg => svg.getBoundingClientRect().width")
-        assert 280 <= width <= 390
+        assert 280 <= width <= 360
         rows = page.locator("#pool-rows tr")  # a card says only what there is: no "not decided", no "—"
         expect(rows.nth(0).locator('[data-col="decision"]')).to_be_visible()
         expect(rows.nth(2).locator('[data-col="decision"]')).to_be_hidden()
@@ -1128,7 +1128,7 @@ def test_every_page_fits_a_phone_without_sideways_scrolling(
         page.wait_for_function(
             "() => [...document.querySelectorAll('.player')].every(p => p.readyState >= 1)"
         )
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     small = page.locator("button:visible, .btn:visible").evaluate_all(
         "els => els.filter(e => e.getBoundingClientRect().height < 44).map(e => e.id || e.textContent)"
     )
