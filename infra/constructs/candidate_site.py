@@ -157,34 +157,14 @@ class CandidateSite(Construct):
             ],
         )
 
-        headers = cloudfront.ResponseHeadersPolicy(
-            self,
+        # The address carries the link's token: no Referer leaves the page with it (the presigned POST to S3 is
+        # cross-origin).
+        headers = self._headers(
             "SecurityHeaders",
-            comment=f"Jiping candidate page ({stage}): CSP, HSTS, camera and microphone for the page only",
-            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
-                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=CONTENT_SECURITY_POLICY, override=True
-                ),
-                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=HSTS_MAX_AGE, include_subdomains=True, override=True
-                ),
-                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
-                frame_options=cloudfront.ResponseHeadersFrameOptions(
-                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
-                ),
-                # The address carries the link's token: no Referer leaves the page with it (the presigned POST
-                # to S3 is cross-origin).
-                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
-                ),
-            ),
-            custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(
-                custom_headers=[
-                    cloudfront.ResponseCustomHeader(
-                        header="Permissions-Policy", value=PERMISSIONS_POLICY, override=True
-                    )
-                ]
-            ),
+            f"Jiping candidate page ({stage}): CSP, HSTS, camera and microphone for the page only",
+            CONTENT_SECURITY_POLICY,
+            cloudfront.HeadersReferrerPolicy.NO_REFERRER,
+            PERMISSIONS_POLICY,
         )
         rewrite = cloudfront.Function(
             self,
@@ -196,32 +176,12 @@ class CandidateSite(Construct):
             code=cloudfront.FunctionCode.from_inline(REWRITE_FUNCTION_CODE),
             runtime=cloudfront.FunctionRuntime.JS_2_0,
         )
-        workspace_headers = cloudfront.ResponseHeadersPolicy(
-            self,
+        workspace_headers = self._headers(
             "WorkspaceHeaders",
-            comment=f"Jiping HR workspace ({stage}): CSP, HSTS, no framing, no camera or microphone",
-            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
-                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=WORKSPACE_CONTENT_SECURITY_POLICY, override=True
-                ),
-                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=HSTS_MAX_AGE, include_subdomains=True, override=True
-                ),
-                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
-                frame_options=cloudfront.ResponseHeadersFrameOptions(
-                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
-                ),
-                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.SAME_ORIGIN, override=True
-                ),
-            ),
-            custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(
-                custom_headers=[
-                    cloudfront.ResponseCustomHeader(
-                        header="Permissions-Policy", value=WORKSPACE_PERMISSIONS_POLICY, override=True
-                    )
-                ]
-            ),
+            f"Jiping HR workspace ({stage}): CSP, HSTS, no framing, no camera or microphone",
+            WORKSPACE_CONTENT_SECURITY_POLICY,
+            cloudfront.HeadersReferrerPolicy.SAME_ORIGIN,
+            WORKSPACE_PERMISSIONS_POLICY,
         )
         hr_rewrite = cloudfront.Function(
             self,
@@ -322,6 +282,43 @@ class CandidateSite(Construct):
             (OUTPUT_WORKSPACE_URL, self.workspace_url),
         ):
             CfnOutput(self, name, value=value).override_logical_id(name)
+
+    def _headers(
+        self,
+        construct_id: str,
+        comment: str,
+        csp: str,
+        referrer: cloudfront.HeadersReferrerPolicy,
+        permissions: str,
+    ) -> cloudfront.ResponseHeadersPolicy:
+        """A page's response headers: its CSP, HSTS, no sniffing, no framing, its referrer and permissions."""
+        return cloudfront.ResponseHeadersPolicy(
+            self,
+            construct_id,
+            comment=comment,
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=csp, override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=HSTS_MAX_AGE, include_subdomains=True, override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=referrer, override=True
+                ),
+            ),
+            custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(
+                custom_headers=[
+                    cloudfront.ResponseCustomHeader(
+                        header="Permissions-Policy", value=permissions, override=True
+                    )
+                ]
+            ),
+        )
 
     def _acknowledge_deployment(self, role: iam.IRole) -> None:
         """The wildcards CDK's BucketDeployment grants its handler, which runs only at deploy time."""

@@ -339,8 +339,8 @@ def _entries(user: ws.User, page: PoolPage) -> list[WorkspacePoolEntry]:
     store = _store()
     out = []
     for entry in page.items:
-        pushes = store.pushes_for_interview(user.tenant_id, entry.interview_id)
-        decided = store.decision(user.tenant_id, entry.interview_id)
+        notes = store.notes(user.tenant_id, entry.interview_id)
+        pushes, decided = notes.pushes, notes.decision
         out.append(
             WorkspacePoolEntry(
                 **entry.model_dump(exclude={"job_version"}),
@@ -530,7 +530,7 @@ def pushed_to_me() -> dict[str, list[PushedEntry]]:
         if p.job_id not in titles:
             found = bootstrap.profile_repository(settings().profiles_table).get(user.tenant_id, p.job_id)
             titles[p.job_id] = found.title if found else p.job_id
-        decided = store.decision(user.tenant_id, p.interview_id)
+        decided = store.notes(user.tenant_id, p.interview_id).decision
         items.append(
             PushedEntry(
                 rank=len(items) + 1,
@@ -583,8 +583,8 @@ def _report(user: ws.User, interview: Interview) -> ReportView:
         interview.candidate.language if interview.candidate else (profile.language if profile else "zh")
     )
     view = report_view(_result(interview), interview, profile, media=_media(interview), language=language)
-    decided = store.decision(user.tenant_id, interview.interview_id)
-    pushes = store.pushes_for_interview(user.tenant_id, interview.interview_id)
+    notes = store.notes(user.tenant_id, interview.interview_id)
+    decided, pushes = notes.decision, notes.pushes
     return view.with_workspace(
         decision=decided.model_dump(mode="json") if decided else None,
         pushed_to=[
@@ -592,7 +592,7 @@ def _report(user: ws.User, interview: Interview) -> ReportView:
             for p in pushes
             if user.role == "hr" or p.manager.user_id == user.user_id
         ],
-        comments=[c.model_dump(mode="json") for c in store.comments(user.tenant_id, interview.interview_id)],
+        comments=[c.model_dump(mode="json") for c in notes.comments],
         viewer={"role": user.role, "can_override": user.role == "hr", "can_push": user.role == "hr"},
     )
 

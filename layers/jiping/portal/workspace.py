@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import math
 import secrets
 from collections.abc import Callable, Iterator
@@ -121,6 +122,14 @@ class DecisionRecord(Model):
     at: datetime
 
 
+class Notes(Model):
+    """What HR and managers did about one interview: its pushes, comments (oldest first) and decision."""
+
+    pushes: list[Push] = Field(default_factory=list)
+    comments: list[Comment] = Field(default_factory=list)
+    decision: DecisionRecord | None = None
+
+
 class WorkspaceStore(Protocol):
     def put_member(self, member: Member) -> None: ...
 
@@ -144,7 +153,8 @@ class WorkspaceStore(Protocol):
     def add_push(self, push: Push) -> bool:
         """False when the candidate was already pushed to that manager."""
 
-    def pushes_for_interview(self, tenant_id: str, interview_id: str) -> list[Push]: ...
+    def notes(self, tenant_id: str, interview_id: str) -> Notes:
+        """Everything done about the interview, in one read."""
 
     def pushes_for_manager(self, tenant_id: str, manager: str) -> list[Push]: ...
 
@@ -152,11 +162,7 @@ class WorkspaceStore(Protocol):
 
     def add_comment(self, tenant_id: str, interview_id: str, comment: Comment) -> None: ...
 
-    def comments(self, tenant_id: str, interview_id: str) -> list[Comment]: ...
-
     def put_decision(self, tenant_id: str, interview_id: str, decision: DecisionRecord) -> None: ...
-
-    def decision(self, tenant_id: str, interview_id: str) -> DecisionRecord | None: ...
 
     def delete_interview(self, tenant_id: str, interview_id: str) -> int:
         """Every row about the interview (comments, pushes, decision): erasure."""
@@ -475,10 +481,11 @@ def chosen_for_push(source: PoolSource, tenant_id: str, job_id: str, request: Pu
 
 
 def push_card(job_title: str, by: str, count: int, url: str, note: str | None) -> dict[str, str]:
-    """The WeCom text card a manager gets (no candidate's name or score in a chat message)."""
-    lines = f'<div class="normal">{by} 请您查看 {count} 位候选人的AI面试报告并给出意见。</div>'
+    """The WeCom text card a manager gets (no candidate's name or score in a chat message). The card's
+    description is WeCom's little HTML: what people typed (a name, the note) goes in escaped."""
+    lines = f'<div class="normal">{html.escape(by)} 请您查看 {count} 位候选人的AI面试报告并给出意见。</div>'
     if note:
-        lines += f'<div class="gray">{note[:120]}</div>'
+        lines += f'<div class="gray">{html.escape(note[:120])}</div>'
     return {"title": f"候选人推荐：{job_title}", "description": lines, "url": url, "btntxt": "查看候选人"}
 
 

@@ -16,6 +16,7 @@ from jiping.portal.workspace import (
     DecisionRecord,
     LoginState,
     Member,
+    Notes,
     Push,
     PushIn,
     User,
@@ -65,8 +66,10 @@ class MemoryWorkspace:
         self.pushes[key] = push
         return new
 
-    def pushes_for_interview(self, tenant_id: str, interview_id: str) -> list[Push]:
-        return [p for (t, i, _), p in self.pushes.items() if (t, i) == (tenant_id, interview_id)]
+    def notes(self, tenant_id: str, interview_id: str) -> Notes:
+        return Notes(
+            pushes=[p for (t, i, _), p in self.pushes.items() if (t, i) == (tenant_id, interview_id)]
+        )
 
     def pushes_for_manager(self, tenant_id: str, manager: str) -> list[Push]:
         return [p for (t, _, m), p in self.pushes.items() if (t, m) == (tenant_id, manager)]
@@ -76,13 +79,7 @@ class MemoryWorkspace:
 
     def add_comment(self, tenant_id: str, interview_id: str, comment: Comment) -> None: ...
 
-    def comments(self, tenant_id: str, interview_id: str) -> list[Comment]:
-        return []
-
     def put_decision(self, tenant_id: str, interview_id: str, decision: DecisionRecord) -> None: ...
-
-    def decision(self, tenant_id: str, interview_id: str) -> DecisionRecord | None:
-        return None
 
     def delete_interview(self, tenant_id: str, interview_id: str) -> int:
         return 0
@@ -270,3 +267,12 @@ def test_a_cognito_token_must_name_its_tenant_and_user() -> None:
     ):
         with pytest.raises(ws.LoginRefused, match="NOT_A_MEMBER"):
             ws.cognito_identity(claims)
+
+
+def test_the_managers_card_carries_what_people_typed_as_text_not_markup() -> None:
+    card = ws.push_card(
+        "客服专员", "张三", 3, "https://hr.example/hr/?t=t", '<div class="highlight">急</div>'
+    )
+    assert "3 位候选人" in card["description"] and card["url"] == "https://hr.example/hr/?t=t"
+    assert "&lt;div class=&quot;highlight&quot;&gt;急&lt;/div&gt;" in card["description"]
+    assert '<div class="highlight">' not in card["description"]

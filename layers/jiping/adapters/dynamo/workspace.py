@@ -20,7 +20,7 @@ from pynamodb.exceptions import PynamoDBConnectionError
 from pynamodb.models import Model
 
 from jiping.adapters.dynamo.tables import bind, conditional_write, storage_error
-from jiping.portal.workspace import Comment, DecisionRecord, Login, LoginState, Member, Push, User
+from jiping.portal.workspace import Comment, DecisionRecord, Login, LoginState, Member, Notes, Push, User
 
 TABLE = "workspace"
 ONE = "-"
@@ -137,9 +137,17 @@ class DynamoWorkspace:
             raise storage_error(exc, TABLE) from exc
         return new
 
-    def pushes_for_interview(self, tenant_id: str, interview_id: str) -> list[Push]:
-        rows = self._query(f"interview#{tenant_id}#{interview_id}", "push#")
-        return [Push.model_validate_json(i.document) for i in rows]
+    def notes(self, tenant_id: str, interview_id: str) -> Notes:
+        """The interview's partition in one query: its pushes, comments (the keys sort them by time) and decision."""
+        found = Notes()
+        for row in self._query(f"interview#{tenant_id}#{interview_id}", ""):
+            if row.sk.startswith("push#"):
+                found.pushes.append(Push.model_validate_json(row.document))
+            elif row.sk.startswith("comment#"):
+                found.comments.append(Comment.model_validate_json(row.document))
+            elif row.sk == "decision":
+                found.decision = DecisionRecord.model_validate_json(row.document)
+        return found
 
     def pushes_for_manager(self, tenant_id: str, manager: str) -> list[Push]:
         return [
@@ -154,16 +162,8 @@ class DynamoWorkspace:
         sk = f"comment#{comment.at.isoformat()}#{comment.id}"
         self._put(f"interview#{tenant_id}#{interview_id}", sk, comment.model_dump_json())
 
-    def comments(self, tenant_id: str, interview_id: str) -> list[Comment]:
-        rows = self._query(f"interview#{tenant_id}#{interview_id}", "comment#")
-        return [Comment.model_validate_json(i.document) for i in rows]  # oldest first: the key sorts by time
-
     def put_decision(self, tenant_id: str, interview_id: str, decision: DecisionRecord) -> None:
         self._put(f"interview#{tenant_id}#{interview_id}", "decision", decision.model_dump_json())
-
-    def decision(self, tenant_id: str, interview_id: str) -> DecisionRecord | None:
-        found = self._get(f"interview#{tenant_id}#{interview_id}", "decision")
-        return DecisionRecord.model_validate_json(found) if found else None
 
     def delete_interview(self, tenant_id: str, interview_id: str) -> int:
         """The interview's partition, and each push's row in its manager's list."""
